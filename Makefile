@@ -1,0 +1,45 @@
+# cadre360 — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format bench chromium clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## run: install, migrate the embedded SQLite database, load the demo county, serve on :8000
+run: $(STAMP)
+	$(BIN)/cadre360 migrate
+	$(BIN)/cadre360 demo --if-empty
+	$(BIN)/cadre360 serve
+
+## test: the whole suite (browser tests included; PostgreSQL leg when TEST_POSTGRES_URL is set)
+test: $(STAMP) chromium
+	$(BIN)/pytest -q
+
+## chromium: Debian's chromium for the browser tests (playwright cannot download its own here)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	@for f in bench/*_bench.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) var/*.sqlite* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Accounts: users with one role each, server-side sessions, guards."""

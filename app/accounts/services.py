@@ -1,0 +1,179 @@
+"""Account operations: create, authenticate, sessions, password change and reset."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.accounts.passwords import (
+    DUMMY_HASH,
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+from app.accounts.roles import ROLES_WITH_CADRE, Role
+from app.accounts.tables import Session, User
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.tables import Cadre
+
+SESSION_LIFETIME = timedelta(hours=12)
+USER_COLUMNS = (
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.cadre,
+    User.active,
+    User.must_change_password,
+)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_user(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    cadre_id: int | None = None,
+    must_change_password: bool = True,
+) -> int:
+    username = username.strip()
+    problems: dict[str, str] = {}
+    if not username or len(username) > 64:
+        problems["username"] = "请填写用户名（不超过 64 个字符）"
+    if role not in Role.__members__:
+        problems["role"] = f"未知角色：{role}"
+    elif role in ROLES_WITH_CADRE and cadre_id is None:
+        problems["cadre"] = "领导干部和干部账号必须关联一名花名册中的干部"
+    if pw := password_problems(password, username):
+        problems["password"] = "；".join(pw)
+    if cadre_id is not None and not await Cadre.exists().where(Cadre.id == cadre_id):
+        problems["cadre"] = "关联的干部不存在"
+    if problems:
+        raise Invalid("账号信息有误", problems)
+    if await User.exists().where(User.username == username):
+        raise Conflict(f"用户名 {username} 已被使用")
+    row = await User.insert(
+        User(
+            username=username,
+            display_name=display_name or username,
+            password_hash=hash_password(password),
+            role=role,
+            cadre=cadre_id,
+            must_change_password=must_change_password,
+        )
+    ).returning(User.id)
+    return int(row[0]["id"])
+
+
+async def authenticate(username: str, password: str) -> dict[str, Any] | None:
+    """The user row when the credentials are right and the account active, else None."""
+    row = (
+        await User.select(*USER_COLUMNS, User.password_hash)
+        .where(User.username == username.strip())
+        .first()
+    )
+    if row is None:
+        verify_password(DUMMY_HASH, password)
+        return None
+    if not verify_password(row["password_hash"], password) or not row["active"]:
+        return None
+    updates: dict[Any, Any] = {User.last_login_at: datetime.now(UTC)}
+    if needs_rehash(row["password_hash"]):
+        updates[User.password_hash] = hash_password(password)
+    await User.update(updates).where(User.id == row["id"])
+    row.pop("password_hash")
+    return row
+
+
+async def start_session(user_id: int) -> str:
+    """A fresh random token for a new login; the caller sets it as the cookie."""
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    await Session.insert(
+        Session(
+            token_hash=_token_hash(token),
+            user=user_id,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    return token
+
+
+async def user_for_session(token: str) -> dict[str, Any] | None:
+    if not token or len(token) > 128:
+        return None
+    session = (
+        await Session.select(Session.user, Session.expires_at)
+        .where(Session.token_hash == _token_hash(token))
+        .first()
+    )
+    if session is None or _aware(session["expires_at"]) < datetime.now(UTC):
+        return None
+    user = await User.select(*USER_COLUMNS).where(User.id == session["user"]).first()
+    if user is None or not user["active"]:
+        return None
+    return user
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def end_session(token: str) -> None:
+    await Session.delete().where(Session.token_hash == _token_hash(token))
+
+
+async def change_password(user_id: int, current: str, new: str, confirm: str) -> None:
+    row = await User.select(User.username, User.password_hash).where(User.id == user_id).first()
+    if row is None:
+        raise NotFound("账号不存在")
+    problems: dict[str, str] = {}
+    if not verify_password(row["password_hash"], current):
+        problems["current"] = "当前密码不正确"
+    if pw := password_problems(new, row["username"]):
+        problems["new"] = "；".join(pw)
+    elif new == current:
+        problems["new"] = "新密码不能与当前密码相同"
+    if new != confirm:
+        problems["confirm"] = "两次输入的新密码不一致"
+    if problems:
+        raise Invalid("密码未修改", problems)
+    await User.update(
+        {User.password_hash: hash_password(new), User.must_change_password: False}
+    ).where(User.id == user_id)
+
+
+async def reset_password(user_id: int) -> str:
+    """Give the user a one-time password and end all their sessions; they must change it."""
+    if not await User.exists().where(User.id == user_id):
+        raise NotFound("账号不存在")
+    temporary = generate_temporary_password()
+    await User.update(
+        {User.password_hash: hash_password(temporary), User.must_change_password: True}
+    ).where(User.id == user_id)
+    await Session.delete().where(Session.user == user_id)
+    return temporary
+
+
+def generate_temporary_password() -> str:
+    # Unambiguous characters so it can be read out over the phone.
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    body = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"{body[:5]}-{body[5:]}7"
+
+
+async def list_users() -> list[dict[str, Any]]:
+    return (
+        await User.select(*USER_COLUMNS, User.cadre.name, User.last_login_at)
+        .order_by(User.role)
+        .order_by(User.username)
+    )

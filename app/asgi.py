@@ -1,0 +1,72 @@
+"""The one place that assembles the Litestar application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from piccolo.engine.postgres import PostgresEngine
+
+from app.accounts.auth import PUBLIC_PATHS, SessionAuthMiddleware
+from app.config import Settings, load_settings
+from app.controllers import admin, auth, health, office, people, roster
+from app.database import engine_from_url, use_engine
+from app.errors import EXCEPTION_HANDLERS
+from app.middleware import before_send, configure_logging, request_timer_middleware
+from app.templating import template_config
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PG_POOL_MAX = 10
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    engine = use_engine(engine_from_url(settings.database_url))
+
+    async def start_pool() -> None:
+        if isinstance(engine, PostgresEngine):
+            await engine.start_connection_pool(min_size=1, max_size=PG_POOL_MAX)
+
+    async def close_pool() -> None:
+        if isinstance(engine, PostgresEngine):
+            await engine.close_connection_pool()
+
+    return Litestar(
+        route_handlers=[
+            *auth.routes,
+            *people.routes,
+            *office.routes,
+            *roster.routes,
+            *admin.routes,
+            *health.routes,
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], include_in_schema=False
+            ),
+        ],
+        middleware=[
+            request_timer_middleware,
+            DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="c360_csrf",
+            cookie_secure=settings.cookies_secure,
+            cookie_httponly=True,
+            exclude=["^/healthz$", "^/api/"],
+        ),
+        template_config=template_config(),
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="cadre360", version="0.1.0", path="/schema"),
+        before_send=[before_send],
+        on_startup=[start_pool],
+        on_shutdown=[close_pool],
+        state=State({"settings": settings}),
+        request_max_body_size=8 * 1024 * 1024,
+        debug=False,
+    )

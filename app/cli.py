@@ -1,0 +1,173 @@
+"""`cadre360` command line: serve, migrate, demo, import-roster, create-user, reset-password."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from app.config import Settings, SettingsError, load_settings, redact, settings_help
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.echo(f"cadre360: configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _with_database(settings: Settings, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Bind the engine, run `work` on a fresh event loop."""
+    from app.database import engine_from_url, use_engine
+
+    use_engine(engine_from_url(settings.database_url))
+    return asyncio.run(work())
+
+
+@click.group(
+    help="cadre360 — 干部360度评价与培训平台\n\nSettings (environment):\n" + settings_help()
+)
+def main() -> None:
+    pass
+
+
+@main.command(help="Serve the web app with uvicorn (HOST, PORT, WORKERS from the environment).")
+def serve() -> None:
+    import uvicorn
+
+    settings = _settings()
+    if settings.workers > 1 and settings.is_sqlite:
+        click.echo(
+            "cadre360: note: several workers on SQLite share one file; use PostgreSQL to scale",
+            err=True,
+        )
+    click.echo(
+        f"cadre360: serving {redact(settings.database_url)} at http://{settings.host}:{settings.port}"
+    )
+    uvicorn.run(
+        "app.asgi:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@main.command(help="Create or update the database schema (all piccolo apps).")
+def migrate() -> None:
+    from app.database import run_migrations
+
+    settings = _settings()
+    _with_database(settings, run_migrations)
+    click.echo(f"cadre360: database up to date ({redact(settings.database_url)})")
+
+
+@main.command(help="Load a realistic demo county (towns, cadres, leaders, one login per role).")
+@click.option("--towns", default=20, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--cadres-per-town", default=60, show_default=True, type=click.IntRange(15, 1000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing when the database already holds a roster."
+)
+def demo(towns: int, cadres_per_town: int, seed: int, if_empty: bool) -> None:
+    from app.demo import DEMO_PASSWORD, load_demo
+
+    settings = _settings()
+    logins = _with_database(settings, lambda: load_demo(towns, cadres_per_town, seed, if_empty))
+    if logins is None:
+        click.echo("cadre360: demo county already loaded; logins below")
+        from app.demo import DEMO_USERS
+
+        logins = [(u.username, u.label) for u in DEMO_USERS]
+    click.echo(f"\n演示账号（密码均为 {DEMO_PASSWORD}）:")
+    for username, label in logins:
+        click.echo(f"  {username:<10} {label}")
+    click.echo(f"\n打开 http://{settings.host}:{settings.port}/login\n")
+
+
+@main.command("import-roster", help="Import towns, cadres and leaders from a .xlsx or .csv roster.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--county", default=None, help="County name (needed on the first import).")
+@click.option("--dry-run", is_flag=True, help="Only show what would change.")
+def import_roster(file: Path, county: str | None, dry_run: bool) -> None:
+    from app.roster_cli import run_import
+
+    settings = _settings()
+    content = file.read_bytes()
+    ok = _with_database(settings, lambda: run_import(content, file.name, county, dry_run))
+    sys.exit(0 if ok else 1)
+
+
+@main.command("create-user", help="Create an account; the password is asked for unless given.")
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "assessment_office", "training_office", "leader", "cadre"]),
+)
+@click.option(
+    "--cadre", "cadre_ref", default=None, help="External id of the cadre (leader/cadre roles)."
+)
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.password_option(prompt="Password", confirmation_prompt=True)
+def create_user(
+    username: str, role: str, cadre_ref: str | None, display_name: str, password: str
+) -> None:
+    from app.accounts import services
+    from evaluation.errors import DomainError
+    from evaluation.tables import Cadre
+
+    settings = _settings()
+
+    async def work() -> int:
+        cadre_id = None
+        if cadre_ref:
+            row = await Cadre.select(Cadre.id).where(Cadre.external_id == cadre_ref).first()
+            if row is None:
+                raise click.ClickException(f"no cadre with external id {cadre_ref!r}")
+            cadre_id = row["id"]
+        return await services.create_user(
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            cadre_id=cadre_id,
+        )
+
+    try:
+        _with_database(settings, work)
+    except DomainError as exc:
+        problems = getattr(exc, "problems", {})
+        raise click.ClickException("; ".join([exc.message, *problems.values()])) from None
+    click.echo(
+        f"cadre360: created {username} ({role}); the password must be changed at first login"
+    )
+
+
+@main.command(
+    "reset-password", help="Issue a one-time password for an account and end its sessions."
+)
+@click.argument("username")
+def reset_password(username: str) -> None:
+    from app.accounts import services
+    from app.accounts.tables import User
+
+    settings = _settings()
+
+    async def work() -> str:
+        row = await User.select(User.id).where(User.username == username).first()
+        if row is None:
+            raise click.ClickException(f"no account {username!r}")
+        return await services.reset_password(row["id"])
+
+    click.echo(f"one-time password for {username}: {_with_database(settings, work)}")

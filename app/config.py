@@ -1,0 +1,155 @@
+"""Settings read from the environment into a typed, validated struct.
+
+Every setting has help text; a bad value stops startup with one line that names the
+variable and says what is wrong (`SettingsError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import msgspec
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "cadre360.sqlite"
+
+Mode = Literal["development", "production", "test"]
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line meant for an operator."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CADRE360_MODE", "development", "development | production | test"),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "sqlite:///path/to/file.sqlite (default var/cadre360.sqlite) or postgresql://user:pw@host/db",
+    ),
+    Setting("SECRET_KEY", None, "signs cookies and CSRF tokens; required in production"),
+    Setting("HOST", "127.0.0.1", "address `cadre360 serve` binds to"),
+    Setting("PORT", "8000", "port `cadre360 serve` listens on"),
+    Setting("WORKERS", "1", "uvicorn worker processes (use PostgreSQL for more than one)"),
+    Setting("LOG_LEVEL", "info", "debug | info | warning | error"),
+)
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    mode: Mode = "development"
+    database_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return sqlite_path_from_url(self.database_url)
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.mode == "production"
+
+
+def sqlite_path_from_url(url: str) -> Path:
+    """`sqlite:///relative.db` is relative to the project, `sqlite:////abs.db` absolute."""
+    raw = url.removeprefix("sqlite://")
+    if raw.startswith("//"):
+        return Path(raw[1:])
+    path = Path(raw.removeprefix("/"))
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def validate_database_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        if not url.startswith("sqlite:///") or url in ("sqlite:///", "sqlite:////"):
+            raise SettingsError(
+                f"DATABASE_URL is malformed: {url!r}; expected sqlite:///path/to/file.sqlite"
+            )
+        return url
+    if parts.scheme in ("postgresql", "postgres"):
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if not parts.hostname or not parts.path.strip("/") or port == -1:
+            raise SettingsError(
+                f"DATABASE_URL is malformed: {redact(url)!r}; "
+                "expected postgresql://user:password@host:5432/dbname"
+            )
+        return url
+    raise SettingsError(
+        f"DATABASE_URL has unsupported scheme {parts.scheme or '(none)'!r}; use sqlite:/// or postgresql://"
+    )
+
+
+def redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    raw = {s.env: env.get(s.env, s.default) for s in SETTINGS}
+    mode = raw["CADRE360_MODE"]
+    if mode not in ("development", "production", "test"):
+        raise SettingsError(f"CADRE360_MODE must be development, production or test, not {mode!r}")
+    database_url = validate_database_url(raw["DATABASE_URL"] or f"sqlite:///{DEFAULT_SQLITE_PATH}")
+    secret_key = raw["SECRET_KEY"]
+    if not secret_key:
+        if mode == "production":
+            raise SettingsError("SECRET_KEY is required in production mode (32+ random characters)")
+        secret_key = secrets.token_urlsafe(32)
+    elif mode == "production" and len(secret_key) < 32:
+        raise SettingsError("SECRET_KEY must be at least 32 characters in production mode")
+    try:
+        return msgspec.convert(
+            {
+                "mode": mode,
+                "database_url": database_url,
+                "secret_key": secret_key,
+                "host": raw["HOST"],
+                "port": _int_setting("PORT", raw["PORT"], 1, 65535),
+                "workers": _int_setting("WORKERS", raw["WORKERS"], 1, 64),
+                "log_level": (raw["LOG_LEVEL"] or "info").lower(),
+            },
+            Settings,
+        )
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"invalid setting: {exc}") from None
+
+
+def _int_setting(name: str, value: str | None, low: int, high: int) -> int:
+    try:
+        number = int(value or "")
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {number}")
+    return number
+
+
+def settings_help() -> str:
+    return "\n".join(f"  {s.env:<14} {s.help} (default: {s.default or '-'})" for s in SETTINGS)

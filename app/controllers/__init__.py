@@ -1,0 +1,1 @@
+"""One controller module per journey; handlers parse, call one domain function, render."""

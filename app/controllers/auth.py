@@ -1,0 +1,110 @@
+"""Login, logout and password change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from app.accounts import services
+from app.accounts.auth import SESSION_COOKIE, CurrentUser
+from app.accounts.roles import HOME_PATHS
+from app.forms import form_fields, safe_next
+from app.templating import render
+from evaluation.errors import Invalid
+
+
+def session_cookie(request: Request[Any, Any, Any], token: str, max_age: int | None) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.cookies_secure,
+        max_age=max_age,
+        path="/",
+    )
+
+
+@get("/login", exclude_from_auth=True)
+async def login_page(request: Request[Any, Any, Any], next: str | None = None) -> Template:
+    return render(request, "accounts/login.html", next=safe_next(next, ""), username="")
+
+
+@post("/login", exclude_from_auth=True)
+async def login(request: Request[Any, Any, Any]) -> Response[Any]:
+    fields = await form_fields(request)
+    username, password = fields.get("username", "").strip(), fields.get("password", "")
+    target = safe_next(fields.get("next"), "")
+    errors = {}
+    if not username:
+        errors["username"] = "请输入用户名"
+    if not password:
+        errors["password"] = "请输入密码"
+    user = await services.authenticate(username, password) if not errors else None
+    if user is None:
+        errors = errors or {"password": "用户名或密码不正确"}
+        return render(
+            request,
+            "accounts/login.html",
+            status_code=400,
+            errors=errors,
+            username=username,
+            next=target,
+        )
+    old_token = request.cookies.get(SESSION_COOKIE)
+    if old_token:
+        await services.end_session(old_token)
+    token = await services.start_session(user["id"])
+    home = (
+        "/account/password" if user["must_change_password"] else target or HOME_PATHS[user["role"]]
+    )
+    response: Response[Any] = Redirect(path=home)
+    response.set_cookie(
+        session_cookie(request, token, int(services.SESSION_LIFETIME.total_seconds()))
+    )
+    return response
+
+
+@post("/logout")
+async def logout(request: Request[CurrentUser, str, Any]) -> Response[Any]:
+    await services.end_session(request.auth)
+    response: Response[Any] = Redirect(path="/login")
+    response.set_cookie(session_cookie(request, "", 0))
+    return response
+
+
+@get("/account/password")
+async def password_page(request: Request[CurrentUser, str, Any]) -> Template:
+    return render(request, "accounts/password.html", forced=request.user.must_change_password)
+
+
+@post("/account/password")
+async def change_password(request: Request[CurrentUser, str, Any]) -> Response[Any]:
+    fields = await form_fields(request)
+    try:
+        await services.change_password(
+            request.user.id,
+            fields.get("current", ""),
+            fields.get("new", ""),
+            fields.get("confirm", ""),
+        )
+    except Invalid as exc:
+        return render(
+            request,
+            "accounts/password.html",
+            status_code=400,
+            errors=exc.problems,
+            forced=request.user.must_change_password,
+        )
+    return Redirect(path=HOME_PATHS[request.user.role] + "?password_changed=1")
+
+
+@get("/")
+async def home(request: Request[CurrentUser, str, Any]) -> Redirect:
+    return Redirect(path=HOME_PATHS[request.user.role])
+
+
+routes = [login_page, login, logout, password_page, change_password, home]

@@ -1,0 +1,53 @@
+"""Home pages of the assessment and training offices: the county at a glance, town by town."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+
+from app.accounts.auth import CurrentUser, requires
+from app.accounts.roles import Role
+from app.templating import render
+from evaluation import directory
+
+OFFICES = requires(Role.assessment_office, Role.training_office, Role.admin)
+
+
+@get("/office", guards=[requires(Role.assessment_office, Role.admin)])
+async def office_home(request: Request[CurrentUser, str, Any]) -> Template:
+    return render(
+        request,
+        "office/home.html",
+        county=await directory.county_name(),
+        counts=await directory.counts(),
+        towns=(await directory.towns_overview()).to_dicts(),
+    )
+
+
+@get("/training", guards=[requires(Role.training_office, Role.admin)])
+async def training_home(request: Request[CurrentUser, str, Any]) -> Template:
+    towns = await directory.towns_overview()
+    by_class = towns.select("leadership", "station_head", "staff", "village").sum().to_dicts()[0]
+    return render(
+        request,
+        "training/home.html",
+        county=await directory.county_name(),
+        counts=await directory.counts(),
+        by_class=by_class,
+        towns=towns.to_dicts(),
+    )
+
+
+@get("/office/towns/{town_id:int}", guards=[OFFICES])
+async def town_page(request: Request[CurrentUser, str, Any], town_id: int) -> Template:
+    return render(
+        request,
+        "office/town.html",
+        town=await directory.town(town_id),
+        cadres=await directory.cadres_of_town(town_id),
+    )
+
+
+routes = [office_home, training_home, town_page]

@@ -1,0 +1,118 @@
+"""Roster import for the assessment office: upload → preview (every bad row) → confirm."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from typing import Annotated, Any
+
+import polars as pl
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Template
+
+from app.accounts.auth import CurrentUser, requires
+from app.accounts.roles import Role
+from app.templating import render
+from evaluation import directory, roster_service
+from evaluation.errors import Invalid
+from evaluation.roster import HEADER
+
+GUARD = requires(Role.assessment_office, Role.admin)
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+@get("/office/roster", guards=[GUARD])
+async def upload_page(request: Request[CurrentUser, str, Any]) -> Template:
+    return render(request, "office/roster_upload.html", county=await directory.county_name())
+
+
+@get("/office/roster/template.xlsx", guards=[GUARD], sync_to_thread=False)
+def template_file() -> Response[bytes]:
+    example = {
+        "town_id": "T001",
+        "town_name": "塔山镇",
+        "town_type": "农业乡镇",
+        "latitude": "28.96",
+        "longitude": "117.12",
+        "cadre_id": "T001-001",
+        "name": "张三",
+        "position": "党委书记",
+        "rank": "正科级",
+        "active": "是",
+        "leader_ids": "",
+    }
+    buffer = io.BytesIO()
+    pl.DataFrame([{HEADER[k]: v for k, v in example.items()}]).write_excel(
+        buffer, worksheet="花名册"
+    )
+    return Response(
+        content=buffer.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"content-disposition": "attachment; filename=roster-template.xlsx"},
+    )
+
+
+@post("/office/roster/preview", guards=[GUARD])
+async def preview(
+    request: Request[CurrentUser, str, Any],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Template:
+    upload = data.get("file")
+    county = str(data.get("county") or "").strip()[:64]
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _upload_error(request, "请选择要导入的花名册文件")
+    content = await upload.read()
+    if len(content) > MAX_UPLOAD_BYTES:
+        return _upload_error(request, "文件超过 5 MB，请拆分后导入")
+    try:
+        result = await roster_service.preview_file(content, upload.filename)
+    except Invalid as exc:
+        return _upload_error(request, exc.message, exc.problems.get("file"))
+    return render(
+        request,
+        "office/roster_preview.html",
+        status_code=200 if result.ok else 400,
+        filename=upload.filename,
+        county=county,
+        problems=result.check.problems.to_dicts(),
+        bad_rows=result.check.problems["row"].n_unique(),
+        total_rows=result.check.rows.height,
+        summary=result.plan.summary() if result.plan else None,
+        payload=base64.b64encode(content).decode(),
+    )
+
+
+@post("/office/roster/import", guards=[GUARD])
+async def confirm_import(request: Request[CurrentUser, str, Any]) -> Template:
+    fields = await request.form()
+    filename = str(fields.get("filename", ""))
+    county = str(fields.get("county", "")).strip()[:64] or None
+    try:
+        content = base64.b64decode(str(fields.get("payload", "")), validate=True)
+    except (binascii.Error, ValueError):
+        return _upload_error(request, "上传内容已损坏，请重新选择文件")
+    try:
+        plan = await roster_service.import_file(content, filename, county)
+    except Invalid as exc:
+        return _upload_error(request, exc.message, next(iter(exc.problems.values()), None))
+    return render(request, "office/roster_done.html", summary=plan.summary(), filename=filename)
+
+
+def _upload_error(
+    request: Request[Any, Any, Any], message: str, hint: str | None = None
+) -> Template:
+    return render(
+        request,
+        "office/roster_upload.html",
+        status_code=400,
+        errors={"file": message},
+        hint=hint,
+        county="",
+    )
+
+
+routes = [upload_page, template_file, preview, confirm_import]

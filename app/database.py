@@ -1,0 +1,80 @@
+"""One place that turns a DATABASE_URL into a piccolo engine and binds every table to it.
+
+Piccolo resolves a table's engine lazily through `piccolo_conf.DB`; the migration runner
+does the same. `use_engine` points both at one engine, so the app, the CLI, the migration
+runner and the tests can never read one database file and write another.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from urllib.parse import urlsplit
+
+from piccolo.conf.apps import Finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from app.config import sqlite_path_from_url, validate_database_url
+
+SQLITE_BUSY_TIMEOUT_S = 10.0
+
+
+def engine_from_url(url: str) -> Engine:
+    url = validate_database_url(url)
+    if url.startswith("sqlite"):
+        path = sqlite_path_from_url(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(str(path))
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+    parts = urlsplit(url)
+    return PostgresEngine(
+        config={
+            "host": parts.hostname,
+            "port": parts.port or 5432,
+            "user": parts.username,
+            "password": parts.password,
+            "database": parts.path.lstrip("/"),
+        }
+    )
+
+
+def prepare_sqlite_file(path: str) -> None:
+    """WAL is a property of the file; set it once. `synchronous=FULL` keeps commits durable."""
+    with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
+def use_engine(engine: Engine) -> Engine:
+    import piccolo_conf
+
+    piccolo_conf.DB = engine
+    for app_config in Finder().get_app_registry().app_configs.values():
+        for table in app_config.table_classes:
+            table._meta._db = engine
+    return engine
+
+
+def all_tables() -> list[type]:
+    tables: list[type] = []
+    for app_config in Finder().get_app_registry().app_configs.values():
+        tables.extend(app_config.table_classes)
+    return tables
+
+
+async def run_migrations() -> None:
+    """Apply every pending migration of every app, in dependency order."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    response = await run_forwards(app_name="all", migration_id="all", fake=False)
+    if not response.success:
+        raise RuntimeError(f"migrations failed: {response.message}")
+
+
+async def check_database() -> str:
+    """Round-trip to the database; returns the engine type for /healthz."""
+    import piccolo_conf
+
+    engine: Engine = piccolo_conf.DB
+    await engine.run_ddl("SELECT 1")
+    return str(engine.engine_type)

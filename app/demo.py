@@ -1,0 +1,88 @@
+"""`cadre360 demo`: a realistic county loaded through the same roster import users run,
+plus one login per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from app.accounts import services
+from app.accounts.tables import User
+from app.progress import advance, steps
+from evaluation.demo_county import demo_roster
+from evaluation.roster_service import import_frame
+from evaluation.tables import Cadre
+
+DEMO_COUNTY = "乐川县"
+DEMO_PASSWORD = "lechuan-2026"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    label: str
+
+
+DEMO_USERS = (
+    DemoUser("admin", "admin", "系统管理员"),
+    DemoUser("office", "assessment_office", "考核办"),
+    DemoUser("training", "training_office", "培训办"),
+    DemoUser("leader", "leader", "领导干部（分管副镇长）"),
+    DemoUser("cadre", "cadre", "干部（站所负责人）"),
+)
+
+
+def demo_people(roster: pl.DataFrame) -> dict[str, str]:
+    """External ids of the demo leader (first town's first deputy head, who leads station heads)
+    and of a station head that leader leads."""
+    first_town = roster["town_id"][0]
+    town = roster.filter(pl.col("town_id") == first_town)
+    leader = town.filter(pl.col("position").is_in(["副镇长", "副乡长"]))["cadre_id"][0]
+    member = town.filter(
+        (pl.col("leader_ids") == leader) & pl.col("position").str.contains("主任|所长|负责人")
+    )["cadre_id"][0]
+    return {"leader": leader, "cadre": member}
+
+
+async def load_demo(
+    towns: int, cadres_per_town: int, seed: int, if_empty: bool
+) -> list[tuple[str, str]] | None:
+    if if_empty and await Cadre.count() > 0:
+        return None
+    async with Cadre._meta.db.transaction():  # all of the demo or none of it
+        return await _load(towns, cadres_per_town, seed)
+
+
+async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, str]]:
+    with steps("生成演示县花名册", total=2 + len(DEMO_USERS)) as progress:
+        roster = demo_roster(towns, cadres_per_town, seed)
+        advance(progress, f"导入 {towns} 个乡镇、{roster.height} 名干部")
+        await import_frame(roster, county_name=DEMO_COUNTY)
+        advance(progress, "创建演示账号")
+        people = demo_people(roster)
+        logins = []
+        for user in DEMO_USERS:
+            cadre = None
+            label = user.label
+            if user.username in people:
+                cadre = (
+                    await Cadre.select(Cadre.id, Cadre.name, Cadre.position, Cadre.town.name)
+                    .where(Cadre.external_id == people[user.username])
+                    .first()
+                )
+                assert cadre is not None, "the demo roster always holds its own people"
+                label = f"{user.label}：{cadre['town.name']}{cadre['position']} {cadre['name']}"
+            if not await User.exists().where(User.username == user.username):
+                await services.create_user(
+                    username=user.username,
+                    password=DEMO_PASSWORD,
+                    role=user.role,
+                    display_name=cadre["name"] if cadre else user.label,
+                    cadre_id=cadre["id"] if cadre else None,
+                    must_change_password=False,
+                )
+            logins.append((user.username, label))
+            advance(progress, f"演示账号 {user.username}")
+    return logins

@@ -1,0 +1,136 @@
+"""Maps every error to a Chinese HTML page or an RFC 9457 problem+json body, in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    ValidationException,
+)
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from app.accounts.auth import PasswordChangeRequired
+from app.templating import render
+from evaluation.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
+
+log = logging.getLogger("cadre360.errors")
+
+PROBLEM_JSON = "application/problem+json"
+TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持的请求方式",
+    409: "操作与当前状态冲突",
+    413: "上传内容过大",
+    422: "提交的内容无法处理",
+    429: "请求过于频繁",
+    500: "系统出现问题",
+    503: "服务暂不可用",
+}
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    Invalid: 400,
+    PermissionDenied: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+ERROR_TEMPLATES = {403, 404, 500}
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    if request.url.path.startswith(("/api/", "/healthz", "/schema")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    errors: dict[str, str] | list[Any] | None = None,
+) -> Response[Any]:
+    if wants_json(request):
+        body: dict[str, Any] = {
+            "type": "about:blank",
+            "title": TITLES.get(status, "错误"),
+            "status": status,
+            "detail": detail,
+            "instance": request.url.path,
+        }
+        if errors:
+            body["errors"] = errors
+        return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
+    name = f"errors/{status}.html" if status in ERROR_TEMPLATES else "errors/error.html"
+    return render(
+        request,
+        name,
+        status_code=status,
+        title=TITLES.get(status, "出错了"),
+        detail=detail,
+        status=status,
+    )
+
+
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    detail = exc.detail if _is_chinese(exc.detail) else TITLES.get(status, "出错了")
+    if status == 403 and "CSRF" in str(exc.detail):
+        detail = "页面已过期或来源不明，请刷新页面后重试"
+    if status >= 500:
+        log.exception("server error on %s", request.url.path, exc_info=exc)
+    extra = (
+        exc.extra if isinstance(exc, ValidationException) and isinstance(exc.extra, list) else None
+    )
+    if isinstance(exc, ValidationException):
+        detail = "提交的数据格式不正确，请检查后重试"
+    return problem(request, status, detail, extra)
+
+
+def not_authorized_handler(
+    request: Request[Any, Any, Any], exc: NotAuthorizedException
+) -> Response[Any]:
+    if wants_json(request) or request.method not in ("GET", "HEAD"):
+        return problem(request, 401, "请先登录")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(path=f"/login?next={quote(target)}")
+
+
+def password_change_handler(
+    request: Request[Any, Any, Any], _: PasswordChangeRequired
+) -> Response[Any]:
+    if wants_json(request):
+        return problem(request, 403, "首次登录请先修改密码")
+    return Redirect(path="/account/password")
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = next((s for t, s in DOMAIN_STATUS.items() if isinstance(exc, t)), 400)
+    errors = exc.problems if isinstance(exc, Invalid) else None
+    return problem(request, status, exc.message, errors)
+
+
+def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "系统出现问题，已记录，请稍后重试")
+
+
+def _is_chinese(text: str | None) -> bool:
+    return bool(text) and any("\u4e00" <= ch <= "\u9fff" for ch in str(text))
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    NotAuthorizedException: not_authorized_handler,
+    PasswordChangeRequired: password_change_handler,
+    HTTPException: http_exception_handler,
+    DomainError: domain_error_handler,
+    Exception: server_error_handler,
+}

@@ -1,0 +1,91 @@
+"""Request logging and security headers.
+
+Both hang on Litestar's app-level `before_send` hook, which sees every response as it goes
+out — including those that exception handlers build from errors raised inside middleware
+(the login redirect) and 404s for unknown paths, which no route middleware ever sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import msgspec
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+request_log = logging.getLogger("cadre360.request")
+STATE_KEY = "cadre360_request"
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def request_timer_middleware(app: ASGIApp) -> ASGIApp:
+    """Stamps each request with an id and a start time for the log line."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope.setdefault("state", {})[STATE_KEY] = {
+                "id": uuid.uuid4().hex[:16],
+                "started": time.perf_counter(),
+            }
+        await app(scope, receive, send)
+
+    return middleware
+
+
+async def before_send(message: Message, scope: Scope) -> None:
+    if scope["type"] != "http":
+        return
+    record = scope.setdefault("state", {}).setdefault(STATE_KEY, {"id": uuid.uuid4().hex[:16]})
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            if name not in headers:
+                headers[name] = value
+        headers["x-request-id"] = record["id"]
+        record["status"] = message["status"]
+    elif message["type"] == "http.response.body" and not message.get("more_body", False):
+        _log(scope, record)
+
+
+def _log(scope: Scope, record: dict[str, object]) -> None:
+    if not request_log.isEnabledFor(logging.INFO):
+        return
+    started = record.get("started")
+    user = scope.get("user")
+    request_log.info(
+        msgspec.json.encode(
+            {
+                "event": "request",
+                "id": record["id"],
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "status": record.get("status"),
+                "ms": round((time.perf_counter() - started) * 1000, 2)
+                if isinstance(started, float)
+                else None,
+                "user": getattr(user, "id", None),
+            }
+        ).decode()
+    )
+
+
+def configure_logging(level: str) -> None:
+    logger = logging.getLogger("cadre360")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False

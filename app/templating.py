@@ -1,0 +1,59 @@
+"""Jinja2 environment (autoescape on) and the one `render` helper every page handler uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.template import TemplateConfig
+
+from app.accounts.auth import user_or_none
+from app.accounts.roles import HOME_PATHS, ROLE_LABELS
+from evaluation.organisation import POSITION_CLASS_LABELS, town_type_label
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "svg", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["town_type"] = town_type_label
+    env.filters["local_time"] = local_time
+    env.globals.update(
+        ROLE_LABELS=ROLE_LABELS,
+        HOME_PATHS=HOME_PATHS,
+        POSITION_CLASS_LABELS=POSITION_CLASS_LABELS,
+    )
+    return env
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(build_environment()))
+
+
+def render(
+    request: Request[Any, Any, Any], name: str, *, status_code: int = 200, **context: Any
+) -> Template:
+    context.setdefault("user", user_or_none(request))
+    context.setdefault("errors", {})
+    return Template(template_name=name, context=context, status_code=status_code)

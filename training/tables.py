@@ -1,0 +1,5 @@
+"""Training tables arrive with the training-office issue; the piccolo app exists already."""
+
+from piccolo.table import Table
+
+TABLES: list[type[Table]] = []
