@@ -14,6 +14,7 @@ from piccolo.conf.apps import Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
 
 from app.config import sqlite_path_from_url, validate_database_url
 
@@ -46,17 +47,20 @@ def prepare_sqlite_file(path: str) -> None:
 
 
 def use_engine(engine: Engine) -> Engine:
+    from piccolo.apps.migrations.tables import Migration
+
     import piccolo_conf
 
     piccolo_conf.DB = engine
-    for app_config in Finder().get_app_registry().app_configs.values():
-        for table in app_config.table_classes:
-            table._meta._db = engine
+    # Piccolo's own bookkeeping table is in no app of ours; it must follow too, or the
+    # migration runner would read which migrations ran from the previous database.
+    for table in [*all_tables(), Migration]:
+        table._meta._db = engine
     return engine
 
 
-def all_tables() -> list[type]:
-    tables: list[type] = []
+def all_tables() -> list[type[Table]]:
+    tables: list[type[Table]] = []
     for app_config in Finder().get_app_registry().app_configs.values():
         tables.extend(app_config.table_classes)
     return tables

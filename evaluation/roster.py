@@ -99,7 +99,10 @@ def validate_roster(
     frame: pl.DataFrame, known_cadre_ids: frozenset[str] = frozenset()
 ) -> RosterCheck:
     """Check every row; `known_cadre_ids` are cadres already stored (valid leader targets)."""
-    df = frame.with_row_index("row", offset=FIRST_DATA_ROW).with_columns(
+    df = frame.with_columns(
+        [pl.col(k).cast(pl.String).str.strip_chars().replace("", None) for k in COLUMNS]
+    )
+    df = df.with_row_index("row", offset=FIRST_DATA_ROW).with_columns(
         town_type_code=pl.col("town_type").map_elements(
             town_type_from_text, return_dtype=pl.String
         ),

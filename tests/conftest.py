@@ -1,0 +1,122 @@
+"""Test databases and standing people.
+
+SQLite: the schema is migrated once per session into a template file; each test gets a
+fresh copy. PostgreSQL (when TEST_POSTGRES_URL is set): migrated once, tables truncated
+before each test. Storage tests take the `db` fixture and run on both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="cadre360-tests-"))
+os.environ["CADRE360_MODE"] = "test"
+os.environ["SECRET_KEY"] = "test-secret-key-that-is-long-enough-0123456789"
+os.environ["DATABASE_URL"] = f"sqlite:///{_SESSION_DIR / 'default.sqlite'}"
+
+import pytest  # noqa: E402
+from litestar.testing import TestClient  # noqa: E402
+
+from app.config import Settings, load_settings  # noqa: E402
+from app.database import all_tables, engine_from_url, run_migrations, use_engine  # noqa: E402
+from tests import factories  # noqa: E402
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+STORAGE_LEGS: dict[str, dict[str, int]] = {}
+
+
+@pytest.fixture(scope="session")
+def sqlite_template() -> Path:
+    import asyncio
+
+    path = _SESSION_DIR / "template.sqlite"
+    use_engine(engine_from_url(f"sqlite:///{path}"))
+    asyncio.run(run_migrations())
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "cadre360.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    use_engine(engine_from_url(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    if not POSTGRES_URL:
+        pytest.skip("TEST_POSTGRES_URL not set: PostgreSQL leg not run")
+    import asyncio
+
+    engine = use_engine(engine_from_url(POSTGRES_URL))
+
+    async def reset_and_migrate() -> None:
+        await engine.run_ddl("DROP SCHEMA public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+        await run_migrations()
+
+    asyncio.run(reset_and_migrate())
+    return POSTGRES_URL
+
+
+@pytest.fixture
+async def postgres_url(postgres_migrated: str) -> str:
+    engine = use_engine(engine_from_url(postgres_migrated))
+    names = ", ".join(f'"{t._meta.tablename}"' for t in all_tables())
+    await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    return postgres_migrated
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database on each engine; the test id says which."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return load_settings({**os.environ, "DATABASE_URL": sqlite_url})
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    from app.asgi import create_app
+
+    with TestClient(app=create_app(settings), base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def people(sqlite_url: str) -> AsyncIterator[factories.People]:
+    yield await factories.standing_people()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
+    for leg in ("sqlite", "postgres"):
+        if f"[{leg}" in report.nodeid and "/storage/" in report.nodeid:
+            counts = STORAGE_LEGS.setdefault(leg, {"passed": 0, "failed": 0})
+            counts["passed" if report.passed else "failed"] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    legs = ", ".join(
+        f"{leg}: {c['passed']} passed, {c['failed']} failed"
+        for leg, c in sorted(STORAGE_LEGS.items())
+    )
+    ran = " and ".join(sorted(STORAGE_LEGS)) or "none"
+    terminalreporter.write_line(f"storage tests ran on {ran} ({legs or 'no storage tests'})")
+    if "postgres" not in STORAGE_LEGS:
+        terminalreporter.write_line(
+            "PostgreSQL leg skipped: set TEST_POSTGRES_URL (as .ci/run does)"
+        )

@@ -1,0 +1,114 @@
+"""Builders that go through the code paths users use: roster import, account creation, login."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import polars as pl
+from litestar.testing import TestClient
+
+from app.accounts import services
+from evaluation.demo_county import demo_roster
+from evaluation.roster import HEADER
+from evaluation.roster_service import import_frame
+from evaluation.tables import Cadre
+
+PASSWORD = "test-pass-2026"
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    role: str
+    cadre_external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class People:
+    """Standing test people: each role, plus a cadre outside the leader's team and town."""
+
+    admin: Person
+    office: Person
+    training: Person
+    leader: Person
+    member: Person  # led by `leader`
+    outsider: Person  # a cadre of another town
+
+    def all(self) -> list[Person]:
+        return [self.admin, self.office, self.training, self.leader, self.member, self.outsider]
+
+
+def roster_frame(towns: int = 3, per_town: int = 15, seed: int = 7) -> pl.DataFrame:
+    return demo_roster(towns, per_town, seed)
+
+
+def to_xlsx(frame: pl.DataFrame) -> bytes:
+    """A roster frame as the .xlsx a county would upload (Chinese headers)."""
+    buffer = io.BytesIO()
+    frame.rename(HEADER).write_excel(buffer, worksheet="花名册")
+    return buffer.getvalue()
+
+
+def to_csv(frame: pl.DataFrame) -> bytes:
+    return frame.rename(HEADER).write_csv().encode("utf-8-sig")
+
+
+async def cadre_id(external_id: str) -> int:
+    row = await Cadre.select(Cadre.id).where(Cadre.external_id == external_id).first()
+    assert row is not None
+    return int(row["id"])
+
+
+async def standing_people() -> People:
+    frame = roster_frame()
+    await import_frame(frame, county_name="测试县")
+    town1 = frame.filter(pl.col("town_id") == "T001")
+    leader = town1.filter(pl.col("position").is_in(["副镇长", "副乡长"]))["cadre_id"][0]
+    member = town1.filter(pl.col("leader_ids") == leader)["cadre_id"][0]
+    outsider = frame.filter(pl.col("town_id") == "T002")["cadre_id"][-1]
+    people = People(
+        admin=Person("admin", "admin"),
+        office=Person("office", "assessment_office"),
+        training=Person("training", "training_office"),
+        leader=Person("leader", "leader", leader),
+        member=Person("member", "cadre", member),
+        outsider=Person("outsider", "cadre", outsider),
+    )
+    for person in people.all():
+        await services.create_user(
+            username=person.username,
+            password=PASSWORD,
+            role=person.role,
+            cadre_id=await cadre_id(person.cadre_external_id) if person.cadre_external_id else None,
+            must_change_password=False,
+        )
+    return people
+
+
+CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: TestClient, path: str = "/login") -> str:
+    match = CSRF_INPUT.search(client.get(path).text)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    response = client.post(
+        "/login",
+        data={"_csrf_token": csrf_token(client), "username": username, "password": password},
+        follow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:500]
+
+
+def post_form(client: TestClient, path: str, data: dict[str, str], page: str | None = None):  # type: ignore[no-untyped-def]
+    """POST a form the way a browser does: with the CSRF token from the page it sits on."""
+    return client.post(
+        path,
+        data={"_csrf_token": csrf_token(client, page or "/login"), **data},
+        follow_redirects=False,
+    )
