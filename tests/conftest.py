@@ -11,7 +11,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="cadre360-tests-"))
@@ -96,8 +96,8 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-async def people(sqlite_url: str) -> AsyncIterator[factories.People]:
-    yield await factories.standing_people()
+async def people(sqlite_url: str) -> factories.People:
+    return await factories.standing_people()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from app.accounts import services
@@ -64,7 +65,9 @@ async def create_user(request: Request[CurrentUser, str, Any]) -> Template:
 
 
 @post("/admin/users/{user_id:int}/reset-password", guards=[ADMIN])
-async def reset_password(request: Request[CurrentUser, str, Any], user_id: int) -> Template:
+async def reset_password(
+    request: Request[CurrentUser, str, Any], user_id: FromPath[int]
+) -> Template:
     temporary = await services.reset_password(user_id)
     users = {u["id"]: u["username"] for u in await services.list_users()}
     return render(

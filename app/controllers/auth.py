@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts import services
@@ -29,7 +30,9 @@ def session_cookie(request: Request[Any, Any, Any], token: str, max_age: int | N
 
 
 @get("/login", exclude_from_auth=True)
-async def login_page(request: Request[Any, Any, Any], next: str | None = None) -> Template:
+async def login_page(
+    request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+) -> Template:
     return render(request, "accounts/login.html", next=safe_next(next, ""), username="")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
+from litestar.params import FromPath
 from litestar.response import Template
 
 from app.accounts.auth import CurrentUser, requires
@@ -41,7 +42,7 @@ async def training_home(request: Request[CurrentUser, str, Any]) -> Template:
 
 
 @get("/office/towns/{town_id:int}", guards=[OFFICES])
-async def town_page(request: Request[CurrentUser, str, Any], town_id: int) -> Template:
+async def town_page(request: Request[CurrentUser, str, Any], town_id: FromPath[int]) -> Template:
     return render(
         request,
         "office/town.html",
