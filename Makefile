@@ -23,11 +23,15 @@ run: $(STAMP)
 test: $(STAMP) chromium
 	$(BIN)/pytest -q
 
-## chromium: Debian's chromium for the browser tests (playwright cannot download its own here)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+## chromium: Debian's chromium (+ a CJK font for screenshots) for the browser tests;
+## playwright cannot download its own browser here
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian chromium for browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; } || { \
+	  echo "installing Debian chromium and fonts-wqy-microhei for browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    chromium fonts-wqy-microhei >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -54,7 +54,8 @@ def use_engine(engine: Engine) -> Engine:
     piccolo_conf.DB = engine
     # Piccolo's own bookkeeping table is in no app of ours; it must follow too, or the
     # migration runner would read which migrations ran from the previous database.
-    for table in [*all_tables(), Migration]:
+    tables: list[type[Table]] = [*all_tables(), Migration]
+    for table in tables:
         table._meta._db = engine
     return engine
 

@@ -23,12 +23,13 @@ class DemoUser:
     username: str
     role: str
     label: str
+    display_name: str = ""
 
 
 DEMO_USERS = (
     DemoUser("admin", "admin", "系统管理员"),
-    DemoUser("office", "assessment_office", "考核办"),
-    DemoUser("training", "training_office", "培训办"),
+    DemoUser("office", "assessment_office", "考核办", "周敏"),
+    DemoUser("training", "training_office", "培训办", "吴涛"),
     DemoUser("leader", "leader", "领导干部（分管副镇长）"),
     DemoUser("cadre", "cadre", "干部（站所负责人）"),
 )
@@ -79,7 +80,7 @@ async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, 
                     username=user.username,
                     password=DEMO_PASSWORD,
                     role=user.role,
-                    display_name=cadre["name"] if cadre else user.label,
+                    display_name=cadre["name"] if cadre else user.display_name or user.label,
                     cadre_id=cadre["id"] if cadre else None,
                     must_change_password=False,
                 )

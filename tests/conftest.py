@@ -7,12 +7,15 @@ before each test. Storage tests take the `db` fixture and run on both.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="cadre360-tests-"))
 os.environ["CADRE360_MODE"] = "test"
@@ -30,13 +33,17 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 STORAGE_LEGS: dict[str, dict[str, int]] = {}
 
 
+def run_blocking(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to completion on its own thread: safe even inside a running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template() -> Path:
-    import asyncio
-
     path = _SESSION_DIR / "template.sqlite"
     use_engine(engine_from_url(f"sqlite:///{path}"))
-    asyncio.run(run_migrations())
+    run_blocking(run_migrations())
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
@@ -55,7 +62,6 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 def postgres_migrated() -> str:
     if not POSTGRES_URL:
         pytest.skip("TEST_POSTGRES_URL not set: PostgreSQL leg not run")
-    import asyncio
 
     engine = use_engine(engine_from_url(POSTGRES_URL))
 
@@ -64,7 +70,7 @@ def postgres_migrated() -> str:
         await engine.run_ddl("CREATE SCHEMA public")
         await run_migrations()
 
-    asyncio.run(reset_and_migrate())
+    run_blocking(reset_and_migrate())
     return POSTGRES_URL
 
 
@@ -120,3 +126,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             "PostgreSQL leg skipped: set TEST_POSTGRES_URL (as .ci/run does)"
         )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser journeys last: the quick tests report first, and no async test runs while
+    playwright's sync API holds an event loop."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

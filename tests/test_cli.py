@@ -1,0 +1,87 @@
+"""The `cadre360` command line, run as a user runs it: a real process on a real database file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from tests.factories import roster_frame, to_csv, to_xlsx
+
+
+def cadre360(db: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "COLUMNS": "100"}
+    return subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=input,
+    )
+
+
+def test_migrate_demo_and_its_logins(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite"
+    assert cadre360(db, "migrate").returncode == 0
+    result = cadre360(db, "demo", "--towns", "3", "--cadres-per-town", "20", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    for username in ("admin", "office", "training", "leader", "cadre"):
+        assert f"  {username} " in result.stdout
+    assert "lechuan-2026" in result.stdout
+    assert "演示账号" in result.stderr  # the progress bar
+    again = cadre360(db, "demo", "--if-empty")
+    assert again.returncode == 0
+    assert "already loaded" in again.stdout
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from cadre").fetchone() == (60,)
+        assert conn.execute("select count(*) from town").fetchone() == (3,)
+        assert conn.execute("select count(*) from account_user").fetchone() == (5,)
+        assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
+
+
+def test_import_roster_valid_bad_and_again(tmp_path: Path) -> None:
+    db = tmp_path / "import.sqlite"
+    assert cadre360(db, "migrate").returncode == 0
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(to_xlsx(roster_frame(2, 15)))
+    first = cadre360(db, "import-roster", str(good), "--county", "测试县")
+    assert first.returncode == 0, first.stderr
+    assert "新增干部：30" in first.stdout
+
+    again = cadre360(db, "import-roster", str(good))
+    assert again.returncode == 0
+    assert "与已有数据一致，无需更改" in again.stdout
+
+    bad_frame = roster_frame(2, 15).with_columns(
+        pl.when(pl.col("cadre_id") == "T002-003")
+        .then(pl.lit("X9"))
+        .otherwise(pl.col("town_type"))
+        .alias("town_type")
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(to_csv(bad_frame))
+    refused = cadre360(db, "import-roster", str(bad))
+    assert refused.returncode == 1
+    assert "第 19 行「乡镇类型」" in refused.stderr  # index 17 + header row + 1-based
+    assert "未导入任何数据" in refused.stderr
+
+
+def test_create_user_and_reset_password(tmp_path: Path) -> None:
+    db = tmp_path / "users.sqlite"
+    assert cadre360(db, "migrate").returncode == 0
+    created = cadre360(
+        db, "create-user", "zhang", "--role", "admin", "--password", "first-pass-123"
+    )
+    assert created.returncode == 0, created.stderr
+    weak = cadre360(db, "create-user", "li", "--role", "admin", "--password", "123")
+    assert weak.returncode == 1
+    assert "密码至少需要 10 个字符" in weak.stderr
+    reset = cadre360(db, "reset-password", "zhang")
+    assert reset.returncode == 0
+    assert reset.stdout.startswith("one-time password for zhang: ")
