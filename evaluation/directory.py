@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from evaluation.errors import NotFound
-from evaluation.organisation import position_class
+from evaluation.organisation import POSITIONS, STAFF
 from evaluation.tables import Cadre, County, Leadership, Town
 
 
@@ -31,7 +31,9 @@ async def towns_overview() -> pl.DataFrame:
         await Cadre.select(Cadre.town, Cadre.position, Cadre.active),
         schema={"town": pl.Int64, "position": pl.String, "active": pl.Boolean},
     ).with_columns(
-        pl.col("position").map_elements(position_class, return_dtype=pl.String).alias("class")
+        pl.col("position")
+        .replace_strict(POSITIONS, default=STAFF, return_dtype=pl.String)
+        .alias("class")
     )
     counts = cadres.group_by("town").agg(
         pl.len().alias("cadres"),

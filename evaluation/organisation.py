@@ -79,12 +79,17 @@ def position_class(position: str) -> str:
     return POSITIONS.get(position, STAFF)
 
 
-def town_type_from_text(text: str) -> str | None:
-    """Accept either the code (`agricultural`) or the Chinese label (`农业乡镇`)."""
-    text = text.strip()
-    if text in TOWN_TYPE_LABELS:
-        return text
+def _town_type_spellings() -> dict[str, str]:
+    """Every accepted spelling of a town type: the code, the label, and the label's stem."""
+    spellings = {}
     for code, label in TOWN_TYPE_LABELS.items():
-        if text in (label, label.removesuffix("乡镇"), label.removesuffix("镇")):
-            return code
-    return None
+        for text in (code, label, label.removesuffix("乡镇"), label.removesuffix("镇")):
+            spellings[str(text)] = str(code)
+    return spellings
+
+
+TOWN_TYPE_SPELLINGS: dict[str, str] = _town_type_spellings()
+
+
+def town_type_from_text(text: str) -> str | None:
+    return TOWN_TYPE_SPELLINGS.get(text.strip())

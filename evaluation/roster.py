@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from evaluation.errors import Invalid
-from evaluation.organisation import TOWN_TYPE_LABELS, town_type_from_text
+from evaluation.organisation import TOWN_TYPE_LABELS, TOWN_TYPE_SPELLINGS
 
 # key -> (Chinese header, required, English alias)
 COLUMNS: dict[str, tuple[str, bool, str]] = {
@@ -103,8 +103,8 @@ def validate_roster(
         [pl.col(k).cast(pl.String).str.strip_chars().replace("", None) for k in COLUMNS]
     )
     df = df.with_row_index("row", offset=FIRST_DATA_ROW).with_columns(
-        town_type_code=pl.col("town_type").map_elements(
-            town_type_from_text, return_dtype=pl.String
+        town_type_code=pl.col("town_type").replace_strict(
+            TOWN_TYPE_SPELLINGS, default=None, return_dtype=pl.String
         ),
         lat=pl.col("latitude").cast(pl.Float64, strict=False),
         lon=pl.col("longitude").cast(pl.Float64, strict=False),
