@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import msgspec
 
@@ -86,7 +87,7 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -239,7 +240,7 @@ def check_indicator(indicator: Any, where: str, problems: Problems) -> None:
         and all(_number(t) for t in thresholds)
     ):
         problems.add(f"{where}.thresholds", "需要 4 个分界值，把取值划为 1–5 级")
-    elif any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
+    elif any(b <= a for a, b in pairwise(thresholds)):
         problems.add(f"{where}.thresholds", "分界值应严格递增")
 
 
