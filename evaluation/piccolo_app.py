@@ -2,14 +2,42 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from evaluation.tables import Cadre, County, Leadership, Town
+from evaluation.tables import (
+    Assignment,
+    Cadre,
+    CodeBatch,
+    County,
+    Cycle,
+    EvaluationCode,
+    Evidence,
+    Leadership,
+    ResidentLink,
+    Response,
+    ResponseItem,
+    RubricVersion,
+    Town,
+)
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="evaluation",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[County, Town, Cadre, Leadership],
+    table_classes=[
+        County,
+        Town,
+        Cadre,
+        Leadership,
+        RubricVersion,
+        Cycle,
+        Assignment,
+        ResidentLink,
+        CodeBatch,
+        EvaluationCode,
+        Response,
+        ResponseItem,
+        Evidence,
+    ],
     migration_dependencies=[],
     commands=[],
 )

@@ -6,12 +6,15 @@ External ids come from the county's own roster and make imports idempotent.
 from __future__ import annotations
 
 from piccolo.columns import (
+    JSON,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Integer,
     OnDelete,
     Serial,
+    Text,
     Timestamptz,
     Varchar,
 )
@@ -52,3 +55,128 @@ class Leadership(Table):
     leader = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
     member = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
     sort_order = Integer(default=0)
+
+
+class RubricVersion(Table, tablename="rubric_version"):
+    """A rubric as it was loaded; cycles pin one, so later edits never rewrite history."""
+
+    id: Serial
+    code = Varchar(length=64)
+    version = Varchar(length=32)
+    name = Varchar(length=128)
+    source = Text()
+    content_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Cycle(Table):
+    id: Serial
+    name = Varchar(length=64)
+    period = Varchar(length=16)  # annual | quarterly
+    year = Integer()
+    quarter = Integer(null=True, default=None)
+    rubric = ForeignKey(references=RubricVersion, on_delete=OnDelete.restrict, null=False)
+    weights = JSON()
+    peers_per_cadre = Integer(default=4)
+    opens_on = Date()
+    closes_on = Date()
+    remind_on = Date(null=True, default=None)
+    state = Varchar(length=16, default="draft", index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    opened_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    published_at = Timestamptz(null=True, default=None)
+
+
+class Assignment(Table):
+    """Who is to rate whom in a cycle, and as which group. Removal keeps the row and its reason."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    rater = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    rater_group = Varchar(length=16)
+    source = Varchar(length=16, default="rule")  # rule | manual
+    status = Varchar(length=16, default="open", index=True)  # open | submitted | removed
+    reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    removed_at = Timestamptz(null=True, default=None)
+
+
+class ResidentLink(Table, tablename="resident_link"):
+    """The QR code at a service window: an unguessable token for one cadre in one cycle."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False)
+    token = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class CodeBatch(Table, tablename="code_batch"):
+    """A printed batch of one-time evaluation codes (考核码) for a meeting-room evaluation."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    town = ForeignKey(references=Town, on_delete=OnDelete.cascade, null=False)
+    rater_group = Varchar(length=16)
+    label = Varchar(length=64)
+    size = Integer()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class EvaluationCode(Table, tablename="evaluation_code"):
+    """Only a hash is stored: the printed slip is the one place the code exists."""
+
+    id: Serial
+    batch = ForeignKey(references=CodeBatch, on_delete=OnDelete.cascade, null=False, index=True)
+    code_hash = Varchar(length=64, unique=True)
+    used_at = Timestamptz(null=True, default=None)
+
+
+class Response(Table):
+    """One completed form. `rater` and `assignment` record who rated whom for duplicate
+    control and progress; no page, export or API that a cadre or leader reaches exposes them."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    rater_group = Varchar(length=16)
+    rater = ForeignKey(references=Cadre, on_delete=OnDelete.set_null, null=True, default=None)
+    assignment = ForeignKey(
+        references=Assignment, on_delete=OnDelete.set_null, null=True, default=None
+    )
+    code = ForeignKey(
+        references=EvaluationCode, on_delete=OnDelete.set_null, null=True, default=None
+    )
+    channel = Varchar(length=16)  # online | qr | code | paper | mystery
+    batch_label = Varchar(length=64, default="")
+    comment = Text(default="")
+    verified = Boolean(default=False)
+    client_key = Varchar(length=64, null=True, default=None, unique=True)
+    submitted_at = Timestamptz(default=TimestamptzNow())
+
+
+class ResponseItem(Table, tablename="response_item"):
+    id: Serial
+    response = ForeignKey(references=Response, on_delete=OnDelete.cascade, null=False, index=True)
+    competency = Varchar(length=32)
+    level = Integer(null=True, default=None)  # null: cannot observe (无法观察)
+    note = Text(default="")
+
+
+class Evidence(Table):
+    """Objective behaviour evidence from other systems, mapped to an anchor level by the
+    rubric's thresholds (e.g. 矛盾化解率, 12345 response hours)."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    cadre = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    competency = Varchar(length=32)
+    indicator = Varchar(length=64)
+    period = Varchar(length=16)
+    value = Float()
+    level = Integer()
+    source = Varchar(length=16)  # csv | excel | api
+    imported_at = Timestamptz(default=TimestamptzNow())
