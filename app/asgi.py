@@ -14,7 +14,18 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app.accounts.auth import PUBLIC_PATHS, SessionAuthMiddleware
 from app.config import Settings, load_settings
-from app.controllers import admin, auth, health, office, people, roster
+from app.controllers import (
+    admin,
+    auth,
+    campaigns,
+    cycles,
+    health,
+    office,
+    people,
+    progress,
+    public,
+    roster,
+)
 from app.database import engine_from_url, use_engine
 from app.errors import EXCEPTION_HANDLERS
 from app.middleware import before_send, configure_logging, request_timer_middleware
@@ -45,6 +56,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *roster.routes,
             *admin.routes,
             *health.routes,
+            *cycles.routes,
+            *campaigns.routes,
+            *progress.routes,
+            *public.routes,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request
+from litestar.response import Redirect
 
 MAX_FIELD_CHARS = 2_000
 
@@ -19,3 +22,57 @@ def safe_next(target: str | None, default: str) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
+
+
+class FormReader:
+    """Reads typed values from form fields, collecting a Chinese message per bad field."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+        self.problems: dict[str, str] = {}
+
+    def text(self, key: str, default: str = "") -> str:
+        return self.fields.get(key, default).strip()
+
+    def integer(self, key: str, label: str, *, required: bool = True) -> int | None:
+        raw = self.text(key)
+        if not raw:
+            if required:
+                self.problems[key] = f"请填写{label}"
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            self.problems[key] = f"{label}应为整数"
+            return None
+
+    def number(self, key: str, label: str, default: float = 0.0) -> float:
+        raw = self.text(key)
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            self.problems[key] = f"{label}应为数字"
+            return default
+        if value != value or value in (float("inf"), float("-inf")):
+            self.problems[key] = f"{label}应为数字"
+            return default
+        return value
+
+    def day(self, key: str, label: str, *, required: bool = True) -> date | None:
+        raw = self.text(key)
+        if not raw:
+            if required:
+                self.problems[key] = f"请选择{label}"
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.problems[key] = f"{label}格式应为 年-月-日"
+            return None
+
+
+def redirect_with_message(path: str, message: str) -> Redirect:
+    """Post/redirect/get with a short notice shown once on the target page."""
+    return Redirect(path=f"{path}?{urlencode({'msg': message[:200]})}")

@@ -256,9 +256,10 @@ async def add_assignment(
     return int(row[0]["id"])
 
 
-async def remove_assignment(assignment_id: int, reason: str) -> None:
+async def remove_assignment(assignment_id: int, reason: str) -> int:
+    """Mark an open assignment removed, keeping the reason; returns its cycle."""
     row = (
-        await Assignment.select(Assignment.status, Assignment.cycle.state)
+        await Assignment.select(Assignment.status, Assignment.cycle, Assignment.cycle.state)
         .where(Assignment.id == assignment_id)
         .first()
     )
@@ -277,6 +278,7 @@ async def remove_assignment(assignment_id: int, reason: str) -> None:
             Assignment.removed_at: datetime.now(UTC),
         }
     ).where((Assignment.id == assignment_id) & (Assignment.status == "open"))
+    return int(row["cycle"])
 
 
 async def assignment_frame(cycle_id: int) -> pl.DataFrame:

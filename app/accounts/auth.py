@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import ClientException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import Guard
@@ -67,3 +67,11 @@ def requires(*roles: str) -> Guard:
 def user_or_none(connection: ASGIConnection) -> CurrentUser | None:
     user = connection.scope.get("user")
     return user if isinstance(user, CurrentUser) else None
+
+
+def json_body_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """API writes accept JSON only: a cross-site form cannot send it without a CORS preflight,
+    which this app never grants — the API's CSRF protection for cookie sessions."""
+    content_type = connection.headers.get("content-type", "")
+    if not content_type.split(";")[0].strip().lower() == "application/json":
+        raise ClientException("请求需使用 application/json", status_code=415)

@@ -1,0 +1,178 @@
+"""Assessment office: resident QR sheets, meeting-room codes and paper forms keyed in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from app.accounts.auth import CurrentUser, requires
+from app.accounts.roles import Role
+from app.forms import FormReader, form_fields, redirect_with_message
+from app.templating import render
+from evaluation import campaign_service, cycle_service, directory
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.response_service import ratee_context, record_response
+from evaluation.rubric_schema import GROUP_LABELS
+from evaluation.tables import Cadre
+
+OFFICE = requires(Role.assessment_office, Role.admin)
+PAPER_GROUPS = ("superior", "peer", "self", "mystery")
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code (medium error correction survives a worn print)."""
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#1f2a37")
+
+
+@get("/office/cycles/{cycle_id:int}/qr/{town_id:int}", guards=[OFFICE])
+async def qr_sheet(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int], town_id: FromPath[int]
+) -> Template:
+    cycle = await cycle_service.get_cycle(cycle_id)
+    town = await directory.town(town_id)
+    cards = await campaign_service.town_resident_cards(cycle_id, town_id)
+    base = str(request.base_url).rstrip("/")
+    for card in cards:
+        card["url"] = f"{base}/r/{card['token']}"
+        card["qr"] = qr_svg(card["url"])
+    return render(request, "campaigns/qr_sheet.html", cycle=cycle, town=town, cards=cards)
+
+
+@post("/office/resident-links/{link_id:int}/revoke", guards=[OFFICE])
+async def revoke(request: Request[CurrentUser, str, Any], link_id: FromPath[int]) -> Response[Any]:
+    cycle_id = await campaign_service.revoke_link(link_id)
+    return redirect_with_message(
+        f"/office/cycles/{cycle_id}", "二维码已停用；重新打印该乡镇的卡片即生成新码"
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/codes", guards=[OFFICE])
+async def codes_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]) -> Template:
+    return await _codes_form(request, cycle_id, {}, {"size": "30", "rater_group": "peer"})
+
+
+async def _codes_form(
+    request: Request[Any, Any, Any], cycle_id: int, errors: dict[str, str], values: dict[str, str]
+) -> Template:
+    return render(
+        request,
+        "campaigns/codes_new.html",
+        status_code=400 if errors else 200,
+        errors=errors,
+        values=values,
+        cycle=await cycle_service.get_cycle(cycle_id),
+        towns=(await directory.towns_overview()).to_dicts(),
+    )
+
+
+@post("/office/cycles/{cycle_id:int}/codes", guards=[OFFICE])
+async def create_codes(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Template:
+    fields = await form_fields(request)
+    form = FormReader(fields)
+    town_id, size = form.integer("town", "乡镇"), form.integer("size", "数量")
+    if form.problems or town_id is None or size is None:
+        return await _codes_form(request, cycle_id, form.problems, fields)
+    try:
+        codes = await campaign_service.create_code_batch(
+            cycle_id, town_id, form.text("rater_group"), size, form.text("label")
+        )
+    except (Invalid, Conflict) as exc:
+        errors = exc.problems if isinstance(exc, Invalid) else {"size": exc.message}
+        return await _codes_form(request, cycle_id, errors, fields)
+    town = await directory.town(town_id)
+    return render(
+        request,
+        "campaigns/codes_print.html",
+        codes=codes,
+        town=town,
+        label=form.text("label") or "民主测评",
+        cycle=await cycle_service.get_cycle(cycle_id),
+        entry_url=str(request.base_url).rstrip("/") + "/code",
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/paper", guards=[OFFICE])
+async def paper_page(
+    request: Request[CurrentUser, str, Any],
+    cycle_id: FromPath[int],
+    ratee: FromQuery[str] = "",
+    group: FromQuery[str] = "peer",
+    label: FromQuery[str] = "",
+) -> Template:
+    return await _paper(request, cycle_id, ratee, group, label, {}, {})
+
+
+async def _paper(
+    request: Request[Any, Any, Any],
+    cycle_id: int,
+    ratee_ref: str,
+    group: str,
+    label: str,
+    errors: dict[str, str],
+    values: dict[str, str],
+) -> Template:
+    cycle = await cycle_service.get_cycle(cycle_id)
+    context: dict[str, Any] = {
+        "cycle": cycle,
+        "ratee_ref": ratee_ref,
+        "group": group,
+        "label": label,
+        "errors": errors,
+        "values": values,
+        "GROUP_LABELS": GROUP_LABELS,
+        "PAPER_GROUPS": PAPER_GROUPS,
+        "message": request.query_params.get("msg", ""),
+    }
+    if ratee_ref:
+        row = await Cadre.select(Cadre.id).where(Cadre.external_id == ratee_ref.strip()).first()
+        if row is None or group not in PAPER_GROUPS:
+            context["errors"] = {"ratee": "干部编号不存在或评价主体不正确"}
+        else:
+            context.update(await ratee_context(cycle_id, row["id"], group))
+    return render(
+        request, "campaigns/paper.html", status_code=400 if context["errors"] else 200, **context
+    )
+
+
+@post("/office/cycles/{cycle_id:int}/paper", guards=[OFFICE])
+async def paper_submit(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Response[Any]:
+    fields = await form_fields(request)
+    ratee_ref, group, label = (
+        fields.get("ratee", ""),
+        fields.get("group", ""),
+        fields.get("label", ""),
+    )
+    row = await Cadre.select(Cadre.id).where(Cadre.external_id == ratee_ref.strip()).first()
+    if row is None or group not in PAPER_GROUPS:
+        raise NotFound("干部编号不存在或评价主体不正确")
+    try:
+        await record_response(
+            cycle_id=cycle_id,
+            ratee_id=row["id"],
+            group=group,
+            fields=fields,
+            channel="paper",
+            batch_label=label or "纸质录入",
+            client_key=fields.get("client_key") or None,
+        )
+    except Invalid as exc:
+        return await _paper(request, cycle_id, ratee_ref, group, label, exc.problems, fields)
+    except Conflict as exc:
+        return await _paper(
+            request, cycle_id, ratee_ref, group, label, {"form": exc.message}, fields
+        )
+    return redirect_with_message(
+        f"/office/cycles/{cycle_id}/paper",
+        f"已录入 1 份（{label or '纸质录入'}），可继续录入下一份",
+    )
+
+
+routes = [qr_sheet, revoke, codes_page, create_codes, paper_page, paper_submit]

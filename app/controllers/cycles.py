@@ -1,0 +1,262 @@
+"""Assessment office: cycles — create, weights, state moves, assignments, rater loads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.accounts.auth import CurrentUser, requires
+from app.accounts.roles import Role
+from app.forms import FormReader, form_fields, redirect_with_message
+from app.templating import render
+from evaluation import cycle_service, directory
+from evaluation.assignment import rater_loads
+from evaluation.campaign_service import code_batches
+from evaluation.cycles import DEFAULT_WEIGHTS, STATE_LABELS, available_moves
+from evaluation.errors import Conflict, Invalid
+from evaluation.evidence_service import evidence_summary
+from evaluation.rubric_schema import GROUP_LABELS
+from evaluation.tables import Cadre
+
+OFFICE = requires(Role.assessment_office, Role.admin)
+WEIGHT_GROUPS = ("superior", "peer", "resident", "self", "mystery")
+
+
+@get("/office/cycles", guards=[OFFICE])
+async def cycles_page(request: Request[CurrentUser, str, Any]) -> Template:
+    return render(
+        request,
+        "cycles/list.html",
+        cycles=await cycle_service.list_cycles(),
+        STATE_LABELS=STATE_LABELS,
+    )
+
+
+async def _new_form(
+    request: Request[Any, Any, Any], values: dict[str, Any], errors: dict[str, str]
+) -> Template:
+    await cycle_service.register_default_rubric()
+    return render(
+        request,
+        "cycles/new.html",
+        status_code=400 if errors else 200,
+        values=values,
+        errors=errors,
+        rubrics=await cycle_service.rubric_versions(),
+        GROUP_LABELS=GROUP_LABELS,
+        WEIGHT_GROUPS=WEIGHT_GROUPS,
+    )
+
+
+@get("/office/cycles/new", guards=[OFFICE])
+async def new_cycle_page(request: Request[CurrentUser, str, Any]) -> Template:
+    year = date.today().year
+    values: dict[str, Any] = {
+        "name": f"{year}年度干部综合评价",
+        "period": "annual",
+        "year": str(year),
+        "opens_on": date(year, 12, 1).isoformat(),
+        "closes_on": date(year, 12, 20).isoformat(),
+        "remind_on": date(year, 12, 15).isoformat(),
+        "peers_per_cadre": "4",
+        **{f"weight_{g}": str(round(DEFAULT_WEIGHTS[g] * 100)) for g in WEIGHT_GROUPS},
+    }
+    return await _new_form(request, values, {})
+
+
+def read_weights(form: FormReader) -> dict[str, float]:
+    return {g: form.number(f"weight_{g}", f"{GROUP_LABELS[g]}权重") / 100 for g in WEIGHT_GROUPS}
+
+
+@post("/office/cycles/new", guards=[OFFICE])
+async def create_cycle(request: Request[CurrentUser, str, Any]) -> Response[Any]:
+    fields = await form_fields(request)
+    form = FormReader(fields)
+    year, rubric = form.integer("year", "年份"), form.integer("rubric", "量表")
+    quarter = form.integer("quarter", "季度", required=False)
+    peers = form.integer("peers_per_cadre", "同事评价人数")
+    opens_on, closes_on = form.day("opens_on", "开始日期"), form.day("closes_on", "截止日期")
+    remind_on = form.day("remind_on", "提醒日期", required=False)
+    weights = read_weights(form)
+    if (
+        form.problems
+        or year is None
+        or rubric is None
+        or peers is None
+        or opens_on is None
+        or closes_on is None
+    ):
+        return await _new_form(request, fields, form.problems)
+    try:
+        cycle_id = await cycle_service.create_cycle(
+            name=form.text("name"),
+            period=form.text("period"),
+            year=year,
+            quarter=quarter,
+            rubric_id=rubric,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            remind_on=remind_on,
+            weights=weights,
+            peers_per_cadre=peers,
+        )
+    except Invalid as exc:
+        return await _new_form(request, fields, exc.problems)
+    return Redirect(path=f"/office/cycles/{cycle_id}")
+
+
+@get("/office/cycles/{cycle_id:int}", guards=[OFFICE])
+async def cycle_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]) -> Template:
+    cycle = await cycle_service.get_cycle(cycle_id)
+    assignments = await cycle_service.assignment_frame(cycle_id)
+    live = assignments.filter(assignments["status"] != "removed")
+    counts = {
+        g: int((live["rater_group"] == g).sum()) for g in ("superior", "peer", "self", "mystery")
+    }
+    return render(
+        request,
+        "cycles/detail.html",
+        cycle=cycle,
+        moves=available_moves(cycle["state"]),
+        counts=counts,
+        STATE_LABELS=STATE_LABELS,
+        GROUP_LABELS=GROUP_LABELS,
+        WEIGHT_GROUPS=WEIGHT_GROUPS,
+        towns=(await directory.towns_overview()).to_dicts(),
+        batches=await code_batches(cycle_id),
+        evidence=await evidence_summary(cycle_id),
+        message=request.query_params.get("msg", ""),
+    )
+
+
+@post("/office/cycles/{cycle_id:int}/move", guards=[OFFICE])
+async def move_cycle(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Response[Any]:
+    fields = await form_fields(request)
+    try:
+        state = await cycle_service.move_cycle(cycle_id, fields.get("action", ""))
+    except (Conflict, Invalid) as exc:
+        return redirect_with_message(f"/office/cycles/{cycle_id}", exc.message)
+    return redirect_with_message(f"/office/cycles/{cycle_id}", f"周期已{STATE_LABELS[state]}")
+
+
+@post("/office/cycles/{cycle_id:int}/weights", guards=[OFFICE])
+async def set_weights(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Response[Any]:
+    form = FormReader(await form_fields(request))
+    weights = read_weights(form)
+    try:
+        if form.problems:
+            raise Invalid("权重设置有误", form.problems)
+        await cycle_service.set_weights(cycle_id, weights)
+    except (Invalid, Conflict) as exc:
+        details = "；".join(exc.problems.values()) if isinstance(exc, Invalid) else exc.message
+        return redirect_with_message(f"/office/cycles/{cycle_id}", details)
+    return redirect_with_message(f"/office/cycles/{cycle_id}", "权重已保存")
+
+
+@post("/office/cycles/{cycle_id:int}/assignments/generate", guards=[OFFICE])
+async def generate(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Response[Any]:
+    try:
+        counts = await cycle_service.generate_cycle_assignments(cycle_id)
+    except Conflict as exc:
+        return redirect_with_message(f"/office/cycles/{cycle_id}", exc.message)
+    return redirect_with_message(
+        f"/office/cycles/{cycle_id}", f"已生成 {sum(counts.values())} 条评价任务"
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/assignments", guards=[OFFICE])
+async def assignments_page(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Template:
+
+    cycle = await cycle_service.get_cycle(cycle_id)
+    frame = await cycle_service.assignment_frame(cycle_id)
+    names = pl.DataFrame(
+        await Cadre.select(
+            Cadre.id, Cadre.name, Cadre.external_id, Cadre.town.name.as_alias("town")
+        ),
+        schema={"id": pl.Int64, "name": pl.String, "external_id": pl.String, "town": pl.String},
+    )
+    loads = (
+        rater_loads(frame.filter(pl.col("status") != "removed"))
+        .join(names, left_on="rater_id", right_on="id", how="left")
+        .sort(["town", "total"], descending=[False, True])
+    )
+    manual = (
+        frame.filter(pl.col("source") == "manual")
+        .join(
+            names.select(pl.col("id").alias("rater_id"), pl.col("name").alias("rater")),
+            on="rater_id",
+        )
+        .join(
+            names.select(pl.col("id").alias("ratee_id"), pl.col("name").alias("ratee")),
+            on="ratee_id",
+        )
+    )
+    return render(
+        request,
+        "cycles/assignments.html",
+        cycle=cycle,
+        loads=loads.to_dicts(),
+        manual=manual.to_dicts(),
+        GROUP_LABELS=GROUP_LABELS,
+        errors={},
+        values={},
+    )
+
+
+@post("/office/cycles/{cycle_id:int}/assignments/add", guards=[OFFICE])
+async def add_assignment(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Response[Any]:
+    fields = await form_fields(request)
+    ids = {}
+    for key in ("rater", "ratee"):
+        row = (
+            await Cadre.select(Cadre.id)
+            .where(Cadre.external_id == fields.get(key, "").strip())
+            .first()
+        )
+        ids[key] = row["id"] if row else -1
+    await cycle_service.add_assignment(
+        cycle_id,
+        ids["rater"],
+        ids["ratee"],
+        fields.get("rater_group", ""),
+        fields.get("reason", ""),
+    )
+    return Redirect(path=f"/office/cycles/{cycle_id}/assignments")
+
+
+@post("/office/assignments/{assignment_id:int}/remove", guards=[OFFICE])
+async def remove_assignment(
+    request: Request[CurrentUser, str, Any], assignment_id: FromPath[int]
+) -> Response[Any]:
+    fields = await form_fields(request)
+    cycle_id = await cycle_service.remove_assignment(assignment_id, fields.get("reason", ""))
+    return redirect_with_message(f"/office/cycles/{cycle_id}/assignments", "已移除评价任务")
+
+
+routes = [
+    cycles_page,
+    new_cycle_page,
+    create_cycle,
+    cycle_page,
+    move_cycle,
+    set_weights,
+    generate,
+    assignments_page,
+    add_assignment,
+    remove_assignment,
+]

@@ -1,0 +1,158 @@
+"""Assessment office: response progress (with the overdue list in Excel) and evidence import."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+import polars as pl
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody
+from litestar.response import Template
+
+from app.accounts.auth import CurrentUser, json_body_only, requires
+from app.accounts.roles import Role
+from app.forms import redirect_with_message
+from app.templating import render
+from evaluation import cycle_service
+from evaluation.errors import Invalid
+from evaluation.evidence_service import (
+    evidence_frame,
+    evidence_summary,
+    import_evidence,
+    read_evidence_file,
+)
+from evaluation.progress import overdue_raters
+from evaluation.progress_repository import cycle_progress
+from evaluation.rubric_schema import GROUP_LABELS
+
+OFFICE = requires(Role.assessment_office, Role.admin)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@get("/office/cycles/{cycle_id:int}/progress", guards=[OFFICE])
+async def progress_page(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Template:
+    cycle = await cycle_service.get_cycle(cycle_id)
+    progress = await cycle_progress(cycle_id)
+    remind_on = cycle["remind_on"]
+    reminders_due = remind_on is not None and date.today() >= remind_on
+    return render(
+        request,
+        "cycles/progress.html",
+        cycle=cycle,
+        overall=progress.overall,
+        by_group=progress.by_group.to_dicts(),
+        by_town=progress.by_town.to_dicts(),
+        overdue=overdue_raters(progress).to_dicts(),
+        reminders_due=reminders_due,
+        GROUP_LABELS=GROUP_LABELS,
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/progress/overdue.xlsx", guards=[OFFICE])
+async def overdue_export(cycle_id: FromPath[int]) -> Response[bytes]:
+    progress = await cycle_progress(cycle_id)
+    table = overdue_raters(progress).rename(
+        {
+            "name": "评价人",
+            "town": "乡镇",
+            "assigned": "任务数",
+            "submitted": "已提交",
+            "open": "未完成",
+        }
+    )
+    buffer = io.BytesIO()
+    table.write_excel(buffer, worksheet="未完成评价人")
+    return Response(
+        buffer.getvalue(),
+        media_type=XLSX,
+        headers={"content-disposition": f"attachment; filename=overdue-cycle-{cycle_id}.xlsx"},
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/evidence", guards=[OFFICE])
+async def evidence_page(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Template:
+    return await _evidence(request, cycle_id, {}, "")
+
+
+async def _evidence(
+    request: Request[Any, Any, Any], cycle_id: int, problems: dict[str, str], message: str
+) -> Template:
+    rubric = await cycle_service.rubric_for_cycle(cycle_id)
+    indicators = [(c.name, i) for c in rubric.competencies for i in c.indicators]
+    return render(
+        request,
+        "cycles/evidence.html",
+        status_code=400 if problems else 200,
+        problems=problems,
+        error_message=message,
+        cycle=await cycle_service.get_cycle(cycle_id),
+        indicators=indicators,
+        summary=await evidence_summary(cycle_id),
+        message=request.query_params.get("msg", ""),
+    )
+
+
+@post("/office/cycles/{cycle_id:int}/evidence", guards=[OFFICE])
+async def evidence_upload(
+    request: Request[CurrentUser, str, Any],
+    cycle_id: FromPath[int],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Response[Any]:
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return await _evidence(request, cycle_id, {"文件": "请选择要导入的文件"}, "请选择文件")
+    try:
+        frame = read_evidence_file(await upload.read(), upload.filename)
+        mapped = await import_evidence(
+            cycle_id, frame, "excel" if upload.filename.endswith("xlsx") else "csv"
+        )
+    except Invalid as exc:
+        return await _evidence(request, cycle_id, exc.problems, exc.message)
+    return redirect_with_message(
+        f"/office/cycles/{cycle_id}/evidence", f"已导入 {mapped.height} 条客观数据"
+    )
+
+
+class EvidenceRow(msgspec.Struct, forbid_unknown_fields=True):
+    cadre_id: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    indicator: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    period: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+    value: float
+
+
+class EvidenceBatch(msgspec.Struct, forbid_unknown_fields=True):
+    rows: Annotated[list[EvidenceRow], msgspec.Meta(min_length=1, max_length=10_000)]
+
+
+class EvidenceResult(msgspec.Struct):
+    imported: int
+
+
+@post("/api/cycles/{cycle_id:int}/evidence", guards=[OFFICE, json_body_only], status_code=201)
+async def evidence_api(cycle_id: FromPath[int], data: JSONBody[EvidenceBatch]) -> EvidenceResult:
+    """Import objective evidence rows from another system (all or none; problem+json on error)."""
+    frame = pl.DataFrame(
+        [
+            {
+                "cadre_id": r.cadre_id,
+                "indicator": r.indicator,
+                "period": r.period,
+                "value": str(r.value),
+            }
+            for r in data.rows
+        ]
+    )
+    mapped = await import_evidence(cycle_id, evidence_frame(frame), "api")
+    return EvidenceResult(imported=mapped.height)
+
+
+routes = [progress_page, overdue_export, evidence_page, evidence_upload, evidence_api]

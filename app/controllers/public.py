@@ -1,0 +1,216 @@
+"""Pages without an account: the resident form behind a QR code, and meeting-room codes."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.forms import form_fields
+from app.signing import sign, unsign
+from app.templating import render
+from evaluation import campaign_service
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.organisation import LEADERSHIP_TEAM, position_class
+from evaluation.response_service import ratee_context, record_response
+from evaluation.tables import Cadre
+from evaluation.tables import Response as ResponseRow
+
+CODE_COOKIE = "c360_code"
+
+
+async def _resident_page(
+    request: Request[Any, Any, Any], token: str, errors: dict[str, str], values: dict[str, str]
+) -> Template:
+    try:
+        link = await campaign_service.resolve_resident_link(token)
+    except (NotFound, Conflict) as exc:
+        return render(
+            request,
+            "public/link_dead.html",
+            status_code=404 if isinstance(exc, NotFound) else 410,
+            detail=exc.message,
+        )
+    context = await ratee_context(link["cycle"], link["ratee"], "resident")
+    return render(
+        request,
+        "public/resident_form.html",
+        status_code=400 if errors else 200,
+        token=token,
+        errors=errors,
+        values=values,
+        form_key=values.get("client_key") or secrets.token_urlsafe(12),
+        **context,
+    )
+
+
+@get("/r/{token:str}", exclude_from_auth=True)
+async def resident_form(request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+    return await _resident_page(request, token, {}, {})
+
+
+@post("/r/{token:str}", exclude_from_auth=True)
+async def resident_submit(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
+    fields = await form_fields(request)
+    try:
+        link = await campaign_service.resolve_resident_link(token)
+        await record_response(
+            cycle_id=link["cycle"],
+            ratee_id=link["ratee"],
+            group="resident",
+            fields=fields,
+            channel="qr",
+            client_key=f"qr:{fields.get('client_key', '')[:40]}"
+            if fields.get("client_key")
+            else None,
+        )
+    except Invalid as exc:
+        return await _resident_page(request, token, exc.problems, fields)
+    except (NotFound, Conflict):
+        return await _resident_page(request, token, {}, {})
+    return render(request, "public/thanks.html")
+
+
+@get("/code", exclude_from_auth=True)
+async def code_entry(request: Request[Any, Any, Any]) -> Template:
+    return render(request, "public/code_entry.html", code="")
+
+
+@post("/code", exclude_from_auth=True)
+async def code_start(request: Request[Any, Any, Any]) -> Response[Any]:
+    fields = await form_fields(request)
+    code = fields.get("code", "").strip()[:32]
+    try:
+        row = await campaign_service.resolve_code(code)
+    except (NotFound, Conflict) as exc:
+        return render(
+            request,
+            "public/code_entry.html",
+            status_code=400,
+            errors={"code": exc.message},
+            code=code,
+        )
+    response: Response[Any] = Redirect(path="/code/rate")
+    secret = request.app.state.settings.secret_key
+    response.set_cookie(
+        Cookie(
+            key=CODE_COOKIE,
+            value=sign(secret, "code", str(row["id"])),
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.cookies_secure,
+            path="/code",
+        )
+    )
+    return response
+
+
+async def _code_session(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    raw = unsign(request.app.state.settings.secret_key, "code", request.cookies.get(CODE_COOKIE))
+    if raw is None or not raw.isdigit():
+        raise Conflict("请先输入考核码")
+    return await campaign_service.code_is_live(int(raw))
+
+
+async def _code_ratees(session: dict[str, Any]) -> list[dict[str, Any]]:
+    cadres = (
+        await Cadre.select(Cadre.id, Cadre.name, Cadre.position)
+        .where((Cadre.town == session["batch.town"]) & (Cadre.active.eq(True)))
+        .order_by(Cadre.external_id)
+    )
+    done = set(
+        await ResponseRow.select(ResponseRow.ratee)
+        .where(ResponseRow.code == session["id"])
+        .output(as_list=True)
+    )
+    team = [c for c in cadres if position_class(c["position"]) == LEADERSHIP_TEAM]
+    return [{**c, "done": c["id"] in done} for c in team]
+
+
+@get("/code/rate", exclude_from_auth=True)
+async def code_ratees(request: Request[Any, Any, Any]) -> Template:
+    try:
+        session = await _code_session(request)
+    except Conflict as exc:
+        return render(
+            request,
+            "public/code_entry.html",
+            status_code=400,
+            errors={"code": exc.message},
+            code="",
+        )
+    return render(
+        request, "public/code_ratees.html", session=session, ratees=await _code_ratees(session)
+    )
+
+
+async def _code_form(
+    request: Request[Any, Any, Any], ratee_id: int, errors: dict[str, str], values: dict[str, str]
+) -> Template:
+    session = await _code_session(request)
+    if ratee_id not in {r["id"] for r in await _code_ratees(session)}:
+        raise NotFound("不在本次测评范围内")
+    context = await ratee_context(session["batch.cycle"], ratee_id, session["batch.rater_group"])
+    return render(
+        request,
+        "public/code_form.html",
+        status_code=400 if errors else 200,
+        session=session,
+        errors=errors,
+        values=values,
+        **context,
+    )
+
+
+@get("/code/rate/{ratee_id:int}", exclude_from_auth=True)
+async def code_form(request: Request[Any, Any, Any], ratee_id: FromPath[int]) -> Template:
+    return await _code_form(request, ratee_id, {}, {})
+
+
+@post("/code/rate/{ratee_id:int}", exclude_from_auth=True)
+async def code_submit(request: Request[Any, Any, Any], ratee_id: FromPath[int]) -> Response[Any]:
+    session = await _code_session(request)
+    fields = await form_fields(request)
+    if await ResponseRow.exists().where(
+        (ResponseRow.code == session["id"]) & (ResponseRow.ratee == ratee_id)
+    ):
+        return Redirect(path="/code/rate")
+    try:
+        await _code_form(request, ratee_id, {}, {})  # scope check
+        await record_response(
+            cycle_id=session["batch.cycle"],
+            ratee_id=ratee_id,
+            group=session["batch.rater_group"],
+            fields=fields,
+            channel="code",
+            code_id=session["id"],
+            batch_label=session["batch.label"],
+        )
+    except Invalid as exc:
+        return await _code_form(request, ratee_id, exc.problems, fields)
+    return Redirect(path="/code/rate")
+
+
+@post("/code/finish", exclude_from_auth=True)
+async def code_finish(request: Request[Any, Any, Any]) -> Response[Any]:
+    session = await _code_session(request)
+    await campaign_service.finish_code(session["id"])
+    response: Response[Any] = render(request, "public/thanks.html")
+    response.set_cookie(Cookie(key=CODE_COOKIE, value="", max_age=0, path="/code"))
+    return response
+
+
+routes = [
+    resident_form,
+    resident_submit,
+    code_entry,
+    code_start,
+    code_ratees,
+    code_form,
+    code_submit,
+    code_finish,
+]
