@@ -56,4 +56,7 @@ def render(
 ) -> Template:
     context.setdefault("user", user_or_none(request))
     context.setdefault("errors", {})
+    context.setdefault(
+        "message", request.query_params.get("msg", "")[:200]
+    )  # post/redirect/get notice
     return Template(template_name=name, context=context, status_code=status_code)

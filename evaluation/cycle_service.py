@@ -93,9 +93,16 @@ async def create_cycle(
         problems["peers_per_cadre"] = "每人同事评价人数应为 1–12"
     if not await RubricVersion.exists().where(RubricVersion.id == rubric_id):
         problems["rubric"] = "请选择量表"
+    for check in (
+        lambda: cycles.check_dates(opens_on, closes_on, remind_on),
+        lambda: cycles.check_weights(weights or dict(cycles.DEFAULT_WEIGHTS)),
+    ):
+        try:
+            check()
+        except Invalid as exc:
+            problems.update(exc.problems)
     if problems:
         raise Invalid("周期信息有误", problems)
-    cycles.check_dates(opens_on, closes_on, remind_on)
     checked = cycles.check_weights(weights or dict(cycles.DEFAULT_WEIGHTS))
     row = await Cycle.insert(
         Cycle(
@@ -289,6 +296,7 @@ async def assignment_frame(cycle_id: int) -> pl.DataFrame:
         Assignment.rater_group,
         Assignment.status,
         Assignment.source,
+        Assignment.reason,
     ).where(Assignment.cycle == cycle_id)
     return pl.DataFrame(
         rows,
@@ -299,6 +307,7 @@ async def assignment_frame(cycle_id: int) -> pl.DataFrame:
             "rater_group": pl.String,
             "status": pl.String,
             "source": pl.String,
+            "reason": pl.String,
         },
     )
 

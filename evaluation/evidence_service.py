@@ -61,7 +61,12 @@ async def import_evidence(cycle_id: int, frame: pl.DataFrame, source: str) -> pl
     if not problems.is_empty():
         raise Invalid(
             f"有 {problems['row'].n_unique()} 行存在问题，未导入任何数据",
-            {f"第 {r} 行": m for r, m in problems.iter_rows()},
+            {
+                f"第 {row} 行": "；".join(messages)
+                for row, messages in problems.group_by("row", maintain_order=True)
+                .agg("message")
+                .iter_rows()
+            },
         )
     async with Evidence._meta.db.transaction():
         for cadre, indicator, period in (

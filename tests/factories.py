@@ -112,3 +112,40 @@ def post_form(client: TestClient, path: str, data: dict[str, str], page: str | N
         data={"_csrf_token": csrf_token(client, page or "/login"), **data},
         follow_redirects=False,
     )
+
+
+async def draft_cycle(peers: int = 3, name: str = "2026年度干部综合评价") -> int:
+    """A draft cycle on the shipped rubric, through the service the office page uses."""
+    from datetime import date
+
+    from evaluation import cycle_service
+
+    rubric_id = await cycle_service.register_default_rubric()
+    return await cycle_service.create_cycle(
+        name=name,
+        period="annual",
+        year=2026,
+        quarter=None,
+        rubric_id=rubric_id,
+        opens_on=date(2026, 12, 1),
+        closes_on=date(2026, 12, 20),
+        remind_on=date(2026, 12, 15),
+        peers_per_cadre=peers,
+    )
+
+
+async def open_cycle(peers: int = 3) -> int:
+    from evaluation import cycle_service
+
+    cycle_id = await draft_cycle(peers)
+    await cycle_service.generate_cycle_assignments(cycle_id)
+    await cycle_service.move_cycle(cycle_id, "open")
+    return cycle_id
+
+
+def answers(items, level: str = "3") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Form fields answering every item at one level (with notes where 1 or 5 needs one)."""
+    fields = {f"level_{item.id}": level for item in items}
+    if level in ("1", "5"):
+        fields.update({f"note_{item.id}": "有具体事例" for item in items})
+    return fields

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from app.accounts import services
 from app.accounts.auth import SESSION_COOKIE, CurrentUser
 from app.accounts.roles import HOME_PATHS
-from app.forms import form_fields, safe_next
+from app.forms import form_fields, redirect_with_message, safe_next
 from app.templating import render
 from evaluation.errors import Invalid
 
@@ -102,7 +102,7 @@ async def change_password(request: Request[CurrentUser, str, Any]) -> Response[A
             errors=exc.problems,
             forced=request.user.must_change_password,
         )
-    return Redirect(path=HOME_PATHS[request.user.role] + "?password_changed=1")
+    return redirect_with_message(HOME_PATHS[request.user.role], "密码已修改")
 
 
 @get("/")

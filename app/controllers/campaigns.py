@@ -127,7 +127,6 @@ async def _paper(
         "values": values,
         "GROUP_LABELS": GROUP_LABELS,
         "PAPER_GROUPS": PAPER_GROUPS,
-        "message": request.query_params.get("msg", ""),
     }
     if ratee_ref:
         row = await Cadre.select(Cadre.id).where(Cadre.external_id == ratee_ref.strip()).first()

@@ -130,7 +130,6 @@ async def cycle_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath
         towns=(await directory.towns_overview()).to_dicts(),
         batches=await code_batches(cycle_id),
         evidence=await evidence_summary(cycle_id),
-        message=request.query_params.get("msg", ""),
     )
 
 
@@ -179,7 +178,12 @@ async def generate(
 async def assignments_page(
     request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
 ) -> Template:
+    return await _assignments(request, cycle_id, {}, {})
 
+
+async def _assignments(
+    request: Request[Any, Any, Any], cycle_id: int, errors: dict[str, str], values: dict[str, str]
+) -> Template:
     cycle = await cycle_service.get_cycle(cycle_id)
     frame = await cycle_service.assignment_frame(cycle_id)
     names = pl.DataFrame(
@@ -207,12 +211,13 @@ async def assignments_page(
     return render(
         request,
         "cycles/assignments.html",
+        status_code=400 if errors else 200,
         cycle=cycle,
         loads=loads.to_dicts(),
         manual=manual.to_dicts(),
         GROUP_LABELS=GROUP_LABELS,
-        errors={},
-        values={},
+        errors=errors,
+        values=values,
     )
 
 
@@ -229,14 +234,19 @@ async def add_assignment(
             .first()
         )
         ids[key] = row["id"] if row else -1
-    await cycle_service.add_assignment(
-        cycle_id,
-        ids["rater"],
-        ids["ratee"],
-        fields.get("rater_group", ""),
-        fields.get("reason", ""),
-    )
-    return Redirect(path=f"/office/cycles/{cycle_id}/assignments")
+    try:
+        await cycle_service.add_assignment(
+            cycle_id,
+            ids["rater"],
+            ids["ratee"],
+            fields.get("rater_group", ""),
+            fields.get("reason", ""),
+        )
+    except Invalid as exc:
+        return await _assignments(request, cycle_id, exc.problems, fields)
+    except Conflict as exc:
+        return await _assignments(request, cycle_id, {"rater": exc.message}, fields)
+    return redirect_with_message(f"/office/cycles/{cycle_id}/assignments", "已添加评价任务")
 
 
 @post("/office/assignments/{assignment_id:int}/remove", guards=[OFFICE])

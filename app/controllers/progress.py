@@ -97,7 +97,6 @@ async def _evidence(
         cycle=await cycle_service.get_cycle(cycle_id),
         indicators=indicators,
         summary=await evidence_summary(cycle_id),
-        message=request.query_params.get("msg", ""),
     )
 
 
