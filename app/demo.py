@@ -4,12 +4,14 @@ plus one login per role."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import polars as pl
 
 from app.accounts import services
 from app.accounts.tables import User
 from app.progress import advance, steps
+from evaluation import cycle_service
 from evaluation.demo_county import demo_roster
 from evaluation.roster_service import import_frame
 from evaluation.tables import Cadre
@@ -57,7 +59,7 @@ async def load_demo(
 
 
 async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, str]]:
-    with steps("生成演示县花名册", total=2 + len(DEMO_USERS)) as progress:
+    with steps("生成演示县花名册", total=3 + len(DEMO_USERS)) as progress:
         roster = demo_roster(towns, cadres_per_town, seed)
         advance(progress, f"导入 {towns} 个乡镇、{roster.height} 名干部")
         await import_frame(roster, county_name=DEMO_COUNTY)
@@ -86,4 +88,25 @@ async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, 
                 )
             logins.append((user.username, label))
             advance(progress, f"演示账号 {user.username}")
+        await open_demo_cycle()
+        advance(progress, "开放本年度考核周期")
     return logins
+
+
+async def open_demo_cycle() -> int:
+    """The current year's cycle on the shipped rubric, with rule assignments, open."""
+    today = date.today()
+    rubric_id = await cycle_service.register_default_rubric()
+    cycle_id = await cycle_service.create_cycle(
+        name=f"{today.year}年度干部综合评价",
+        period="annual",
+        year=today.year,
+        quarter=None,
+        rubric_id=rubric_id,
+        opens_on=today,
+        closes_on=today + timedelta(days=21),
+        remind_on=today + timedelta(days=14),
+    )
+    await cycle_service.generate_cycle_assignments(cycle_id)
+    await cycle_service.move_cycle(cycle_id, "open")
+    return cycle_id

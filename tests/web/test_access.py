@@ -16,6 +16,8 @@ PAGES = {
     "/office/roster": {"admin", "office"},
     "/office/roster/template.xlsx": {"admin", "office"},
     "/office/towns/1": {"admin", "office", "training"},
+    "/office/cycles": {"admin", "office"},
+    "/office/cycles/new": {"admin", "office"},
     "/training": {"admin", "training"},
     "/admin/users": {"admin"},
     "/admin/users/new": {"admin"},
