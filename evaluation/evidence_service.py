@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import polars as pl
+from piccolo.query.functions.aggregate import Count
 
 from evaluation.cycle_service import rubric_for_cycle
 from evaluation.errors import Invalid
@@ -118,4 +119,39 @@ async def evidence_summary(cycle_id: int) -> list[dict[str, Any]]:
         .agg(pl.len().alias("cadres"), pl.col("level").mean().round(2).alias("mean_level"))
         .sort("indicator")
         .to_dicts()
+    )
+
+
+async def cadre_cycle_summary(cycle_id: int, cadre_id: int) -> dict[str, Any]:
+    """Evidence (with the anchor each level maps to) and response counts per rater group."""
+    from evaluation.cycle_service import rubric_for_cycle
+    from evaluation.tables import Response
+
+    rubric = await rubric_for_cycle(cycle_id)
+    evidence = await evidence_for_cadre(cycle_id, cadre_id)
+    for row in evidence:
+        competency = rubric.competency(row["competency"])
+        indicator = next(i for i in competency.indicators if i.id == row["indicator"])
+        anchor = competency.anchor(row["level"])
+        row.update(
+            competency_name=competency.name,
+            indicator_name=indicator.name,
+            unit=indicator.unit,
+            anchor_label=anchor.label,
+            anchor_behaviour=anchor.behaviour,
+        )
+    counts = (
+        await Response.select(Response.rater_group, Count(alias="count"))
+        .where((Response.cycle == cycle_id) & (Response.ratee == cadre_id))
+        .group_by(Response.rater_group)
+    )
+    return {"evidence": evidence, "responses": {r["rater_group"]: r["count"] for r in counts}}
+
+
+async def evidence_cadres(cycle_id: int) -> list[dict[str, Any]]:
+    return (
+        await Evidence.select(Evidence.cadre, Evidence.cadre.name)
+        .where(Evidence.cycle == cycle_id)
+        .distinct()
+        .order_by(Evidence.cadre)
     )

@@ -21,6 +21,7 @@ from app.templating import render
 from evaluation import cycle_service
 from evaluation.errors import Invalid
 from evaluation.evidence_service import (
+    evidence_cadres,
     evidence_frame,
     evidence_summary,
     import_evidence,
@@ -97,6 +98,7 @@ async def _evidence(
         cycle=await cycle_service.get_cycle(cycle_id),
         indicators=indicators,
         summary=await evidence_summary(cycle_id),
+        cadres=await evidence_cadres(cycle_id),
     )
 
 
@@ -155,3 +157,23 @@ async def evidence_api(cycle_id: FromPath[int], data: JSONBody[EvidenceBatch]) -
 
 
 routes = [progress_page, overdue_export, evidence_page, evidence_upload, evidence_api]
+
+
+@get("/office/cycles/{cycle_id:int}/cadres/{cadre_id:int}", guards=[OFFICE])
+async def cadre_in_cycle(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int], cadre_id: FromPath[int]
+) -> Template:
+    from evaluation import directory
+    from evaluation.evidence_service import cadre_cycle_summary
+
+    return render(
+        request,
+        "cycles/cadre.html",
+        cycle=await cycle_service.get_cycle(cycle_id),
+        cadre=await directory.cadre(cadre_id),
+        GROUP_LABELS=GROUP_LABELS,
+        **await cadre_cycle_summary(cycle_id, cadre_id),
+    )
+
+
+routes.append(cadre_in_cycle)

@@ -296,3 +296,19 @@ async def test_progress_page_shows_the_counts(client: TestClient, people: People
 
     overdue = pl.read_excel(io.BytesIO(export.content))
     assert overdue["未完成"].sum() == total
+
+
+async def test_evidence_is_shown_beside_the_cadres_response_counts(client: TestClient, people: People) -> None:
+    cycle_id = await open_cycle()
+    login(client, "office")
+    client.post(f"/api/cycles/{cycle_id}/evidence", json={"rows": [
+        {"cadre_id": "T001-002", "indicator": "conflict_resolution_rate", "period": "2026", "value": 88}]})
+    listing = client.get(f"/office/cycles/{cycle_id}/evidence")
+    link = select(listing.text, "a", href=f"/office/cycles/{cycle_id}/cadres/2")
+    assert link
+    page = client.get(link[0].attrs["href"])
+    row = texts(page.text, "td")
+    assert row[:3] == ["矛盾纠纷化解", "矛盾化解率", "2026"]
+    assert row[4].startswith("4 级 · 良好")  # 88% passes 60/75/85, not 95
+    counts = dict(zip(texts(page.text, "dt"), texts(page.text, "dd"), strict=True))
+    assert counts["上级"] == "0"
