@@ -144,8 +144,8 @@ async def create_code_batch(
     return [format_code(c) for c in codes]
 
 
-async def resolve_code(code: str) -> dict[str, Any]:
-    """An unused code of an open cycle, with its batch (cycle, town, group)."""
+async def _live_code(where: Any, unknown: str) -> dict[str, Any]:
+    """An unused code of an open cycle, with its batch (cycle, town, group, label)."""
     row = (
         await EvaluationCode.select(
             EvaluationCode.id,
@@ -156,16 +156,28 @@ async def resolve_code(code: str) -> dict[str, Any]:
             EvaluationCode.batch.label,
             EvaluationCode.batch._.cycle._.state,
         )
-        .where(EvaluationCode.code_hash == hash_code(code))
+        .where(where)
         .first()
     )
     if row is None:
-        raise NotFound("考核码不正确，请核对后重新输入")
+        raise NotFound(unknown)
     if row["used_at"] is not None:
         raise Conflict("此考核码已使用")
     if row["batch.cycle.state"] != "open":
         raise Conflict("本次测评不在进行中")
     return row
+
+
+async def resolve_code(code: str) -> dict[str, Any]:
+    """The code a rater typed in the meeting room."""
+    return await _live_code(
+        EvaluationCode.code_hash == hash_code(code), "考核码不正确，请核对后重新输入"
+    )
+
+
+async def code_is_live(code_id: int) -> dict[str, Any]:
+    """The code behind a running anonymous session (from its signed cookie)."""
+    return await _live_code(EvaluationCode.id == code_id, "请先输入考核码")
 
 
 async def finish_code(code_id: int) -> None:
@@ -176,25 +188,6 @@ async def finish_code(code_id: int) -> None:
     )
     if not updated:
         raise Conflict("此考核码已使用")
-
-
-async def code_is_live(code_id: int) -> dict[str, Any]:
-    row = (
-        await EvaluationCode.select(
-            EvaluationCode.id,
-            EvaluationCode.used_at,
-            EvaluationCode.batch.cycle,
-            EvaluationCode.batch.town,
-            EvaluationCode.batch.rater_group,
-            EvaluationCode.batch.label,
-            EvaluationCode.batch._.cycle._.state,
-        )
-        .where(EvaluationCode.id == code_id)
-        .first()
-    )
-    if row is None or row["used_at"] is not None or row["batch.cycle.state"] != "open":
-        raise Conflict("此考核码已使用或测评已结束")
-    return row
 
 
 async def code_batches(cycle_id: int) -> list[dict[str, Any]]:

@@ -135,7 +135,7 @@ async def _code_ratees(session: dict[str, Any]) -> list[dict[str, Any]]:
 async def code_ratees(request: Request[Any, Any, Any]) -> Template:
     try:
         session = await _code_session(request)
-    except Conflict as exc:
+    except (NotFound, Conflict) as exc:
         return render(
             request,
             "public/code_entry.html",

@@ -298,11 +298,24 @@ async def test_progress_page_shows_the_counts(client: TestClient, people: People
     assert overdue["未完成"].sum() == total
 
 
-async def test_evidence_is_shown_beside_the_cadres_response_counts(client: TestClient, people: People) -> None:
+async def test_evidence_is_shown_beside_the_cadres_response_counts(
+    client: TestClient, people: People
+) -> None:
     cycle_id = await open_cycle()
     login(client, "office")
-    client.post(f"/api/cycles/{cycle_id}/evidence", json={"rows": [
-        {"cadre_id": "T001-002", "indicator": "conflict_resolution_rate", "period": "2026", "value": 88}]})
+    client.post(
+        f"/api/cycles/{cycle_id}/evidence",
+        json={
+            "rows": [
+                {
+                    "cadre_id": "T001-002",
+                    "indicator": "conflict_resolution_rate",
+                    "period": "2026",
+                    "value": 88,
+                }
+            ]
+        },
+    )
     listing = client.get(f"/office/cycles/{cycle_id}/evidence")
     link = select(listing.text, "a", href=f"/office/cycles/{cycle_id}/cadres/2")
     assert link
