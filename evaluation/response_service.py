@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from evaluation import cycles
 from evaluation.cycle_service import rubric_for_cycle
-from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.errors import Invalid, NotFound
 from evaluation.organisation import position_class
 from evaluation.responses import CheckedForm, check_form, form_items
 from evaluation.rubric_schema import Competency
-from evaluation.tables import Assignment, Cadre, Cycle, Response, ResponseItem
+from evaluation.submission_store import Submission, run_async, run_sync, submission_steps
+from evaluation.submission_writer import active_writer
+from evaluation.tables import Cadre, Response
+from evaluation.ttl_cache import TTLCache
+
+_contexts: TTLCache[tuple[int, int, str], dict[str, Any]] = TTLCache(ttl_s=60)
 
 
 async def ratee_context(cycle_id: int, ratee_id: int, group: str) -> dict[str, Any]:
-    """The ratee as a form shows them, and the rubric items this group rates them on."""
+    """The ratee as a form shows them, and the rubric items this group rates them on.
+    Cached for a minute: the rubric is pinned per cycle, and a cadre's town and post
+    change by roster import, not between two taps."""
+    key = (cycle_id, ratee_id, group)
+    cached = _contexts.get(key)
+    if cached is not None:
+        return cached
     cadre = (
         await Cadre.select(
             Cadre.id,
@@ -31,7 +42,12 @@ async def ratee_context(cycle_id: int, ratee_id: int, group: str) -> dict[str, A
         raise NotFound("被评价干部不存在")
     rubric = await rubric_for_cycle(cycle_id)
     items = form_items(rubric, group, cadre["town.town_type"], position_class(cadre["position"]))
-    return {"cadre": cadre, "items": items, "rubric": rubric}
+    return _contexts.put(key, {"cadre": cadre, "items": items, "rubric": rubric})
+
+
+def fingerprint(levels: dict[str, int | None]) -> str:
+    joined = ";".join(f"{k}={v}" for k, v in sorted(levels.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
 async def record_response(
@@ -48,69 +64,51 @@ async def record_response(
     client_key: str | None = None,
     items: list[Competency] | None = None,
     verified: bool = False,
+    device: str = "",
+    source_hash: str = "",
+    link_id: int | None = None,
+    verification_hash: str | None = None,
 ) -> int:
-    """Validate and store one response. Raises Invalid (with per-item messages), Conflict
-    (cycle not open, assignment already done) or NotFound. A repeated `client_key` returns
-    the response it first created instead of storing a second one."""
-    if client_key:
-        existing = (
-            await Response.select(Response.id).where(Response.client_key == client_key).first()
-        )
-        if existing:
-            return int(existing["id"])
-    state = await Cycle.select(Cycle.state).where(Cycle.id == cycle_id).first()
-    if state is None:
-        raise NotFound("考核周期不存在")
-    cycles.require_accepting(state["state"])
+    """Validate and store one response, durably. Raises Invalid (per-item Chinese messages),
+    Conflict (cycle not open, assignment done, device already rated, dead link) or NotFound.
+    A repeated `client_key` returns the response it first created: a double tap, a retry or
+    a replayed request never stores a second one."""
     if items is None:
         items = (await ratee_context(cycle_id, ratee_id, group))["items"]
     checked: CheckedForm = check_form(
-        items,
-        fields,
-        require_notes_at_extremes=group not in ("resident",),
-        allow_cannot_observe=True,
+        items, fields, require_notes_at_extremes=group != "resident", allow_cannot_observe=True
     )
     if not checked.ok:
         raise Invalid("请修改标出的问题后再提交", checked.problems)
-    async with Response._meta.db.transaction():
-        if assignment_id is not None:
-            done = (
-                await Assignment.update({Assignment.status: "submitted"})
-                .where(
-                    (Assignment.id == assignment_id)
-                    & (Assignment.status == "open")
-                    & (Assignment.ratee == ratee_id)
-                    & (Assignment.cycle == cycle_id)
-                )
-                .returning(Assignment.id)
-            )
-            if not done:
-                raise Conflict("这份评价已经提交过了")
-        created = await Response.insert(
-            Response(
-                cycle=cycle_id,
-                ratee=ratee_id,
-                rater_group=group,
-                rater=rater_id,
-                assignment=assignment_id,
-                code=code_id,
-                channel=channel,
-                batch_label=batch_label[:64],
-                comment=checked.comment,
-                client_key=client_key,
-                verified=verified,
-            )
-        ).returning(Response.id)
-        response_id = int(created[0]["id"])
-        await ResponseItem.insert(
-            *[
-                ResponseItem(
-                    response=response_id,
-                    competency=cid,
-                    level=level,
-                    note=checked.notes.get(cid, ""),
-                )
-                for cid, level in checked.levels.items()
-            ]
+    return await store_submission(
+        Submission(
+            cycle_id=cycle_id,
+            ratee_id=ratee_id,
+            group=group,
+            channel=channel,
+            levels=checked.levels,
+            notes=checked.notes,
+            comment=checked.comment,
+            rater_id=rater_id,
+            assignment_id=assignment_id,
+            code_id=code_id,
+            batch_label=batch_label,
+            client_key=client_key,
+            verified=verified,
+            device=device,
+            source_hash=source_hash,
+            link_id=link_id,
+            verification_hash=verification_hash,
+            fingerprint=fingerprint(checked.levels) if source_hash else "",
         )
-    return response_id
+    )
+
+
+async def store_submission(submission: Submission) -> int:
+    """On SQLite through the group-commit writer; otherwise in a piccolo transaction."""
+    writer = active_writer()
+    if writer is not None:
+        return await writer.run(lambda conn: run_sync(conn, submission_steps(submission)))
+    engine = Response._meta.db
+    async with engine.transaction():
+        return await run_async(engine, submission_steps(submission))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from piccolo.columns import (
     JSON,
     Boolean,
+    Bytea,
     Date,
     Float,
     ForeignKey,
@@ -155,6 +156,9 @@ class Response(Table):
     comment = Text(default="")
     verified = Boolean(default=False)
     client_key = Varchar(length=64, null=True, default=None, unique=True)
+    device = Varchar(length=32, default="", index=True)  # resident device id (signed cookie)
+    source_hash = Varchar(length=16, default="", index=True)  # salted hash of the client address
+    fingerprint = Varchar(length=16, default="")  # hash of the answers, to spot identical batches
     submitted_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -180,3 +184,48 @@ class Evidence(Table):
     level = Integer()
     source = Varchar(length=16)  # csv | excel | api
     imported_at = Timestamptz(default=TimestamptzNow())
+
+
+class Draft(Table):
+    """A rater's unsent form, kept server-side so it survives logout and a phone switch."""
+
+    id: Serial
+    assignment = ForeignKey(
+        references=Assignment, on_delete=OnDelete.cascade, null=False, unique=True
+    )
+    fields = JSON()
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class WorkReport(Table, tablename="work_report"):
+    """The cadre's own 述职报告 for a cycle; raters may read it beside the form."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    cadre = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    filename = Varchar(length=128)
+    media_type = Varchar(length=64)
+    content = Bytea()
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class ResponseFlag(Table, tablename="response_flag"):
+    """A suspicious resident response, queued for the assessment office — never dropped."""
+
+    id: Serial
+    response = ForeignKey(references=Response, on_delete=OnDelete.cascade, null=False, index=True)
+    reason = Varchar(length=32)  # burst | identical | unverified_repeat
+    detail = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    decision = Varchar(length=16, default="")  # "" (pending) | kept | excluded
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class VerificationCode(Table, tablename="verification_code"):
+    """核验码 handed out at a service window: a response carrying one counts as verified."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    town = ForeignKey(references=Town, on_delete=OnDelete.cascade, null=False)
+    code_hash = Varchar(length=64, unique=True)
+    used_at = Timestamptz(null=True, default=None)

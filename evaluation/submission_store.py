@@ -1,0 +1,194 @@
+"""Storing one submission: every check and write of its transaction, written once.
+
+`submission_steps` is a generator of SQL steps (`?` placeholders) that receives each step's
+rows. Two drivers run it: `run_sync` on the group-commit writer's sqlite3 connection, and
+`run_async` through piccolo raw queries inside a transaction (PostgreSQL, or SQLite when no
+writer runs). The same checks therefore hold on both engines, and both are tested.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.querystring import QueryString
+
+from evaluation.errors import Conflict
+
+BURST_WINDOW = timedelta(minutes=10)
+BURST_THRESHOLD = 8  # responses from one address within the window
+IDENTICAL_THRESHOLD = 3  # identical answer sets from one address for one cadre
+
+
+@dataclass(frozen=True)
+class Step:
+    sql: str
+    params: tuple[Any, ...] = ()
+    many: list[tuple[Any, ...]] = field(default_factory=list)  # executemany rows, when set
+
+
+@dataclass(frozen=True)
+class Submission:
+    cycle_id: int
+    ratee_id: int
+    group: str
+    channel: str
+    levels: dict[str, int | None]
+    notes: dict[str, str]
+    comment: str = ""
+    rater_id: int | None = None
+    assignment_id: int | None = None
+    code_id: int | None = None
+    batch_label: str = ""
+    client_key: str | None = None
+    verified: bool = False
+    device: str = ""
+    source_hash: str = ""
+    link_id: int | None = None
+    verification_hash: str | None = None
+    fingerprint: str = ""
+
+
+Steps = Generator[Step, list[tuple[Any, ...]], int]
+
+
+def submission_steps(s: Submission) -> Steps:
+    if s.client_key:
+        rows = yield Step("SELECT id FROM response WHERE client_key = ?", (s.client_key,))
+        if rows:
+            return int(rows[0][0])  # a retry or replay: the response it first created
+    rows = yield Step("SELECT state FROM cycle WHERE id = ?", (s.cycle_id,))
+    if not rows or rows[0][0] != "open":
+        raise Conflict("本周期不在评价期内，不接受评价")
+    if s.link_id is not None:
+        rows = yield Step(
+            "SELECT 1 FROM resident_link WHERE id = ? AND revoked_at IS NULL", (s.link_id,)
+        )
+        if not rows:
+            raise Conflict("此二维码已停用")
+    if s.device:
+        rows = yield Step(
+            "SELECT 1 FROM response WHERE cycle = ? AND ratee = ? AND device = ?",
+            (s.cycle_id, s.ratee_id, s.device),
+        )
+        if rows:
+            raise Conflict("您已经评价过这位干部，感谢参与！每台设备每个周期只能评价一次。")
+    verified = s.verified
+    if s.verification_hash:
+        rows = yield Step(
+            "UPDATE verification_code SET used_at = ? WHERE code_hash = ? AND cycle = ? AND used_at IS NULL RETURNING id",
+            (datetime.now(UTC), s.verification_hash, s.cycle_id),
+        )
+        if not rows:
+            raise Conflict("核验码无效或已使用")
+        verified = True
+    if s.assignment_id is not None:
+        rows = yield Step(
+            "UPDATE assignment SET status = 'submitted' WHERE id = ? AND status = 'open' AND ratee = ? AND cycle = ? RETURNING id",
+            (s.assignment_id, s.ratee_id, s.cycle_id),
+        )
+        if not rows:
+            raise Conflict("这份评价已经提交过了")
+        yield Step("DELETE FROM draft WHERE assignment = ?", (s.assignment_id,))
+    now = datetime.now(UTC)
+    rows = yield Step(
+        "INSERT INTO response (cycle, ratee, rater_group, rater, assignment, code, channel, batch_label, comment,"
+        " verified, client_key, device, source_hash, fingerprint, submitted_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            s.cycle_id,
+            s.ratee_id,
+            s.group,
+            s.rater_id,
+            s.assignment_id,
+            s.code_id,
+            s.channel,
+            s.batch_label[:64],
+            s.comment,
+            verified,
+            s.client_key,
+            s.device,
+            s.source_hash,
+            s.fingerprint,
+            now,
+        ),
+    )
+    response_id = int(rows[0][0])
+    yield Step(
+        "INSERT INTO response_item (response, competency, level, note) VALUES (?, ?, ?, ?)",
+        many=[(response_id, cid, level, s.notes.get(cid, "")) for cid, level in s.levels.items()],
+    )
+    if s.source_hash:
+        yield from flag_steps(s, response_id, now)
+    return response_id
+
+
+def flag_steps(
+    s: Submission, response_id: int, now: datetime
+) -> Generator[Step, list[tuple[Any, ...]], None]:
+    """Queue suspicious resident responses for review (never drop them)."""
+    rows = yield Step(
+        "SELECT count(*) FROM (SELECT 1 FROM response WHERE cycle = ? AND source_hash = ? AND submitted_at >= ?"
+        f" LIMIT {BURST_THRESHOLD}) AS recent",
+        (s.cycle_id, s.source_hash, now - BURST_WINDOW),
+    )
+    if rows and rows[0][0] >= BURST_THRESHOLD:
+        yield Step(
+            "INSERT INTO response_flag (response, reason, detail, created_at, decision) VALUES (?, ?, ?, ?, '')",
+            (response_id, "burst", f"同一网络地址 10 分钟内提交不少于 {BURST_THRESHOLD} 份", now),
+        )
+    if s.fingerprint:
+        rows = yield Step(
+            "SELECT count(*) FROM (SELECT 1 FROM response WHERE cycle = ? AND ratee = ? AND source_hash = ?"
+            f" AND fingerprint = ? LIMIT {IDENTICAL_THRESHOLD}) AS same",
+            (s.cycle_id, s.ratee_id, s.source_hash, s.fingerprint),
+        )
+        if rows and rows[0][0] >= IDENTICAL_THRESHOLD:
+            yield Step(
+                "INSERT INTO response_flag (response, reason, detail, created_at, decision) VALUES (?, ?, ?, ?, '')",
+                (
+                    response_id,
+                    "identical",
+                    f"同一网络地址对同一干部提交了不少于 {IDENTICAL_THRESHOLD} 份完全相同的答卷",
+                    now,
+                ),
+            )
+
+
+def run_sync(conn: sqlite3.Connection, steps: Steps) -> int:
+    try:
+        step = next(steps)
+        while True:
+            if step.many:
+                conn.executemany(step.sql, step.many)
+                rows: list[tuple[Any, ...]] = []
+            else:
+                rows = conn.execute(step.sql, step.params).fetchall()
+            step = steps.send(rows)
+    except StopIteration as done:
+        return int(done.value)
+
+
+async def run_async(engine: Engine, steps: Steps) -> int:
+    try:
+        step = next(steps)
+        while True:
+            if step.many:
+                for params in step.many:
+                    await _raw(engine, step.sql, params)
+                rows: list[tuple[Any, ...]] = []
+            else:
+                rows = await _raw(engine, step.sql, step.params)
+            step = steps.send(rows)
+    except StopIteration as done:
+        return int(done.value)
+
+
+async def _raw(engine: Engine, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    template = sql.replace("?", "{}")
+    result = await engine.run_querystring(QueryString(template, *params))
+    return [tuple(row.values()) for row in result or []]
