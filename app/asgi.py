@@ -16,6 +16,7 @@ from app.accounts.auth import PUBLIC_PATHS, SessionAuthMiddleware
 from app.config import Settings, load_settings
 from app.controllers import (
     admin,
+    api,
     auth,
     campaigns,
     cycles,
@@ -24,11 +25,13 @@ from app.controllers import (
     people,
     progress,
     public,
+    rating,
     roster,
 )
 from app.database import engine_from_url, use_engine
 from app.errors import EXCEPTION_HANDLERS
 from app.middleware import before_send, configure_logging, request_timer_middleware
+from app.ratelimit import RateLimiter
 from app.templating import template_config
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -60,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *campaigns.routes,
             *progress.routes,
             *public.routes,
+            *rating.routes,
+            *api.routes,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),
@@ -81,7 +86,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[before_send],
         on_startup=[start_pool],
         on_shutdown=[close_pool],
-        state=State({"settings": settings}),
+        state=State(
+            {"settings": settings, "resident_limiter": RateLimiter(settings.resident_rate_limit)}
+        ),
         request_max_body_size=8 * 1024 * 1024,
         debug=False,
     )

@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", "8000", "port `cadre360 serve` listens on"),
     Setting("WORKERS", "1", "uvicorn worker processes (use PostgreSQL for more than one)"),
     Setting("LOG_LEVEL", "info", "debug | info | warning | error"),
+    Setting(
+        "RESIDENT_RATE_LIMIT", "20", "resident submissions per minute per address (0 = no limit)"
+    ),
 )
 
 
@@ -56,6 +59,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: int = 8000
     workers: int = 1
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    resident_rate_limit: int = 20
 
     @property
     def is_sqlite(self) -> bool:
@@ -134,6 +138,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 "port": _int_setting("PORT", raw["PORT"], 1, 65535),
                 "workers": _int_setting("WORKERS", raw["WORKERS"], 1, 64),
                 "log_level": (raw["LOG_LEVEL"] or "info").lower(),
+                "resident_rate_limit": _int_setting(
+                    "RESIDENT_RATE_LIMIT", raw["RESIDENT_RATE_LIMIT"], 0, 100_000
+                ),
             },
             Settings,
         )

@@ -17,7 +17,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from evaluation.errors import Conflict
+from evaluation.errors import Conflict, Invalid
 
 BURST_WINDOW = timedelta(minutes=10)
 BURST_THRESHOLD = 8  # responses from one address within the window
@@ -84,7 +84,10 @@ def submission_steps(s: Submission) -> Steps:
             (datetime.now(UTC), s.verification_hash, s.cycle_id),
         )
         if not rows:
-            raise Conflict("核验码无效或已使用")
+            raise Invalid(
+                "核验码无效或已使用",
+                {"verify_code": "核验码无效或已使用，请核对；也可以留空直接提交"},
+            )
         verified = True
     if s.assignment_id is not None:
         rows = yield Step(

@@ -11,9 +11,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.forms import form_fields
+from app.resident import ResidentClient, remember_device, resident_client, within_rate_limit
 from app.signing import sign, unsign
 from app.templating import render
 from evaluation import campaign_service
+from evaluation.campaign_service import hash_code
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.organisation import LEADERSHIP_TEAM, position_class
 from evaluation.response_service import ratee_context, record_response
@@ -24,8 +26,13 @@ CODE_COOKIE = "c360_code"
 
 
 async def _resident_page(
-    request: Request[Any, Any, Any], token: str, errors: dict[str, str], values: dict[str, str]
-) -> Template:
+    request: Request[Any, Any, Any],
+    token: str,
+    errors: dict[str, str],
+    values: dict[str, str],
+    client: ResidentClient | None = None,
+) -> Response[Any]:
+    client = client or resident_client(request)
     try:
         link = await campaign_service.resolve_resident_link(token)
     except (NotFound, Conflict) as exc:
@@ -36,7 +43,7 @@ async def _resident_page(
             detail=exc.message,
         )
     context = await ratee_context(link["cycle"], link["ratee"], "resident")
-    return render(
+    response: Response[Any] = render(
         request,
         "public/resident_form.html",
         status_code=400 if errors else 200,
@@ -46,16 +53,23 @@ async def _resident_page(
         form_key=values.get("client_key") or secrets.token_urlsafe(12),
         **context,
     )
+    remember_device(request, response, client)
+    return response
 
 
 @get("/r/{token:str}", exclude_from_auth=True)
-async def resident_form(request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+async def resident_form(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
     return await _resident_page(request, token, {}, {})
 
 
 @post("/r/{token:str}", exclude_from_auth=True)
 async def resident_submit(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
     fields = await form_fields(request)
+    client = resident_client(request)
+    if not within_rate_limit(request, client):
+        return render(
+            request, "public/refused.html", status_code=429, detail="提交过于频繁，请稍后再试。"
+        )
     try:
         link = await campaign_service.resolve_resident_link(token)
         await record_response(
@@ -64,15 +78,27 @@ async def resident_submit(request: Request[Any, Any, Any], token: FromPath[str])
             group="resident",
             fields=fields,
             channel="qr",
-            client_key=f"qr:{fields.get('client_key', '')[:40]}"
-            if fields.get("client_key")
+            client_key=f"qr:{fields['client_key'][:40]}" if fields.get("client_key") else None,
+            device=client.device,
+            source_hash=client.source_hash,
+            link_id=link["id"],
+            verification_hash=hash_code(fields["verify_code"])
+            if fields.get("verify_code")
             else None,
         )
     except Invalid as exc:
-        return await _resident_page(request, token, exc.problems, fields)
-    except (NotFound, Conflict):
-        return await _resident_page(request, token, {}, {})
-    return render(request, "public/thanks.html")
+        return await _resident_page(request, token, exc.problems, fields, client)
+    except NotFound:
+        return await _resident_page(request, token, {}, {}, client)
+    except Conflict as exc:
+        response: Response[Any] = render(
+            request, "public/refused.html", status_code=409, detail=exc.message
+        )
+        remember_device(request, response, client)
+        return response
+    response = render(request, "public/thanks.html")
+    remember_device(request, response, client)
+    return response
 
 
 @get("/code", exclude_from_auth=True)

@@ -222,7 +222,11 @@ async def test_a_bad_response_writes_nothing_and_a_done_assignment_is_not_answer
     resident_items = (await ratee_context(cycle_id, ratee_id, "resident"))["items"]
     with pytest.raises(Conflict, match="不在评价期内"):
         await record_response(
-            cycle_id=cycle_id, ratee_id=ratee_id, group="resident", channel="qr",
-            fields=answers(resident_items), items=resident_items,
+            cycle_id=cycle_id,
+            ratee_id=ratee_id,
+            group="resident",
+            channel="qr",
+            fields=answers(resident_items),
+            items=resident_items,
         )
     assert await Response.count() == 1

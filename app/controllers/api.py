@@ -1,0 +1,251 @@
+"""JSON API for submissions (a future WeChat mini-program): resident QR forms and raters'
+assignments. Bodies are msgspec Structs (so the OpenAPI document describes them); errors are
+problem+json; writes accept `application/json` only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post, put
+from litestar.exceptions import TooManyRequestsException
+from litestar.params import FromPath, JSONBody
+
+from app.accounts.auth import CurrentUser, json_body_only, requires
+from app.accounts.roles import Role
+from app.resident import remember_device, resident_client, within_rate_limit
+from evaluation import campaign_service, rater_service
+from evaluation.campaign_service import hash_code
+from evaluation.errors import Conflict, NotFound
+from evaluation.response_service import ratee_context, record_response
+
+RATERS = requires(Role.leader, Role.cadre)
+Level = Annotated[int, msgspec.Meta(ge=1, le=5)]
+Text = Annotated[str, msgspec.Meta(max_length=1000)]
+Key = Annotated[str, msgspec.Meta(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+class Option(msgspec.Struct):
+    level: int
+    text: str
+
+
+class Item(msgspec.Struct):
+    id: str
+    name: str
+    question: str
+    options: list[Option]
+
+
+class Ratee(msgspec.Struct):
+    name: str
+    town: str
+    position: str
+
+
+class FormOut(msgspec.Struct):
+    ratee: Ratee
+    items: list[Item]
+    top_levels_left: int | None = None
+
+
+class Answers(msgspec.Struct, forbid_unknown_fields=True):
+    """`answers` maps each item id to a level 1–5, or null for "cannot observe"."""
+
+    answers: Annotated[
+        dict[Annotated[str, msgspec.Meta(max_length=32)], Level | None], msgspec.Meta(max_length=20)
+    ]
+    notes: Annotated[
+        dict[Annotated[str, msgspec.Meta(max_length=32)], Text], msgspec.Meta(max_length=20)
+    ] = {}
+    comment: Text = ""
+    client_key: Key | None = None
+    verification_code: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+
+
+class Submitted(msgspec.Struct):
+    id: int
+
+
+class AssignmentOut(msgspec.Struct):
+    id: int
+    cycle: str
+    ratee: str
+    position: str
+    rater_group: str
+    status: str
+    closes_on: str
+
+
+def as_fields(body: Answers) -> dict[str, str]:
+    fields = {f"level_{k}": ("na" if v is None else str(v)) for k, v in body.answers.items()}
+    fields.update({f"note_{k}": v for k, v in body.notes.items()})
+    fields["comment"] = body.comment
+    return fields
+
+
+def _form_out(context: dict[str, Any], resident: bool, left: int | None = None) -> FormOut:
+    cadre = context["cadre"]
+    items = []
+    for item in context["items"]:
+        if resident and item.resident:
+            options = [Option(level=i + 1, text=t) for i, t in enumerate(item.resident.options)]
+            question = item.resident.question
+        else:
+            options = [
+                Option(level=a.level, text=f"{a.label}：{a.behaviour}") for a in item.anchors
+            ]
+            question = item.definition
+        items.append(Item(id=item.id, name=item.name, question=question, options=options))
+    return FormOut(
+        ratee=Ratee(name=cadre["name"], town=cadre["town.name"], position=cadre["position"]),
+        items=items,
+        top_levels_left=left,
+    )
+
+
+@get("/api/r/{token:str}/form", exclude_from_auth=True, tags=["resident"])
+async def resident_form_api(token: FromPath[str]) -> FormOut:
+    """The plain-language form behind a QR code."""
+    link = await campaign_service.resolve_resident_link(token)
+    return _form_out(await ratee_context(link["cycle"], link["ratee"], "resident"), resident=True)
+
+
+@post(
+    "/api/r/{token:str}/responses",
+    exclude_from_auth=True,
+    guards=[json_body_only],
+    status_code=201,
+    tags=["resident"],
+)
+async def resident_response_api(
+    request: Request[Any, Any, Any], token: FromPath[str], data: JSONBody[Answers]
+) -> Response[Submitted]:
+    """Submit a resident's answers: one per device per cadre per cycle; rate limited per address."""
+    client = resident_client(request)
+    if not within_rate_limit(request, client):
+        raise TooManyRequestsException("提交过于频繁，请稍后再试")
+    link = await campaign_service.resolve_resident_link(token)
+    response_id = await record_response(
+        cycle_id=link["cycle"],
+        ratee_id=link["ratee"],
+        group="resident",
+        fields=as_fields(data),
+        channel="qr",
+        client_key=f"qr:{data.client_key}" if data.client_key else None,
+        device=client.device,
+        source_hash=client.source_hash,
+        link_id=link["id"],
+        verification_hash=hash_code(data.verification_code) if data.verification_code else None,
+    )
+    response = Response(Submitted(id=response_id), status_code=201)
+    remember_device(request, response, client)
+    return response
+
+
+@get("/api/assignments", guards=[RATERS], tags=["rater"])
+async def my_assignments_api(request: Request[CurrentUser, str, Any]) -> list[AssignmentOut]:
+    """The signed-in rater's assignments in open cycles."""
+    if request.user.cadre_id is None:
+        raise NotFound("此账号未关联干部")
+    return [
+        AssignmentOut(
+            id=a["id"],
+            cycle=c["name"],
+            ratee=a["ratee.name"],
+            position=a["ratee.position"],
+            rater_group=a["rater_group"],
+            status=a["status"],
+            closes_on=str(c["closes_on"]),
+        )
+        for c in await rater_service.open_cycles_for(request.user.cadre_id)
+        for a in c["assignments"]
+    ]
+
+
+async def _assignment(
+    request: Request[CurrentUser, str, Any], assignment_id: int
+) -> dict[str, Any]:
+    if request.user.cadre_id is None:
+        raise NotFound("此账号未关联干部")
+    return await rater_service.rater_assignment(assignment_id, request.user.cadre_id)
+
+
+@get("/api/assignments/{assignment_id:int}/form", guards=[RATERS], tags=["rater"])
+async def assignment_form_api(
+    request: Request[CurrentUser, str, Any], assignment_id: FromPath[int]
+) -> FormOut:
+    a = await _assignment(request, assignment_id)
+    context = await ratee_context(a["cycle"], a["ratee"], a["rater_group"])
+    quota = context["rubric"].quota
+    status = await rater_service.quota_status(
+        a["cycle"], a_rater(request), quota.top_level_share if quota else None
+    )
+    return _form_out(
+        context, resident=False, left=status.left if status and a["rater_group"] != "self" else None
+    )
+
+
+@put(
+    "/api/assignments/{assignment_id:int}/draft",
+    guards=[RATERS, json_body_only],
+    status_code=204,
+    tags=["rater"],
+)
+async def draft_api(
+    request: Request[CurrentUser, str, Any], assignment_id: FromPath[int], data: JSONBody[Answers]
+) -> None:
+    a = await _assignment(request, assignment_id)
+    if a["status"] != "open" or a["cycle.state"] != "open":
+        raise Conflict("这份评价已提交或周期已截止")
+    await rater_service.save_draft(assignment_id, as_fields(data))
+
+
+@post(
+    "/api/assignments/{assignment_id:int}/response",
+    guards=[RATERS, json_body_only],
+    status_code=201,
+    tags=["rater"],
+)
+async def assignment_response_api(
+    request: Request[CurrentUser, str, Any], assignment_id: FromPath[int], data: JSONBody[Answers]
+) -> Submitted:
+    """Submit once: a repeated `client_key` returns the first response's id."""
+    a = await _assignment(request, assignment_id)
+    context = await ratee_context(a["cycle"], a["ratee"], a["rater_group"])
+    fields = as_fields(data)
+    quota = context["rubric"].quota
+    rater_service.check_quota(
+        await rater_service.quota_status(
+            a["cycle"], a_rater(request), quota.top_level_share if quota else None
+        ),
+        fields,
+        a["rater_group"],
+    )
+    response_id = await record_response(
+        cycle_id=a["cycle"],
+        ratee_id=a["ratee"],
+        group=a["rater_group"],
+        fields=fields,
+        channel="online",
+        rater_id=a_rater(request),
+        assignment_id=assignment_id,
+        items=context["items"],
+        client_key=f"a{assignment_id}:{data.client_key}" if data.client_key else None,
+    )
+    return Submitted(id=response_id)
+
+
+def a_rater(request: Request[CurrentUser, str, Any]) -> int:
+    assert request.user.cadre_id is not None
+    return request.user.cadre_id
+
+
+routes = [
+    resident_form_api,
+    resident_response_api,
+    my_assignments_api,
+    assignment_form_api,
+    draft_api,
+    assignment_response_api,
+]

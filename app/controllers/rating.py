@@ -1,0 +1,156 @@
+"""Raters (leaders and cadres): open assignments, the BARS form, drafts, submit once,
+the top-rating quota, and the 述职报告 beside the form."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Template
+
+from app.accounts.auth import CurrentUser, requires
+from app.accounts.roles import Role
+from app.forms import form_fields, redirect_with_message
+from app.templating import render
+from evaluation import rater_service
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.response_service import ratee_context, record_response
+from evaluation.rubric_schema import GROUP_LABELS
+
+RATERS = requires(Role.leader, Role.cadre)
+
+
+def _cadre(request: Request[CurrentUser, str, Any]) -> int:
+    if request.user.cadre_id is None:
+        raise NotFound("此账号未关联干部")
+    return request.user.cadre_id
+
+
+@get("/rate", guards=[RATERS])
+async def rater_home(request: Request[CurrentUser, str, Any]) -> Template:
+    cadre_id = _cadre(request)
+    cycles = await rater_service.open_cycles_for(cadre_id)
+    for cycle in cycles:
+        cycle["report"] = await rater_service.work_report_meta(cycle["id"], cadre_id)
+    return render(request, "rating/home.html", cycles=cycles, GROUP_LABELS=GROUP_LABELS)
+
+
+async def _form(
+    request: Request[CurrentUser, str, Any],
+    assignment_id: int,
+    errors: dict[str, str],
+    values: dict[str, str] | None = None,
+) -> Template:
+    cadre_id = _cadre(request)
+    assignment = await rater_service.rater_assignment(assignment_id, cadre_id)
+    context = await ratee_context(
+        assignment["cycle"], assignment["ratee"], assignment["rater_group"]
+    )
+    quota = await rater_service.quota_status(
+        assignment["cycle"],
+        cadre_id,
+        context["rubric"].quota.top_level_share if context["rubric"].quota else None,
+    )
+    if values is None:
+        values = await rater_service.load_draft(assignment_id)
+    return render(
+        request,
+        "rating/form.html",
+        status_code=400 if errors else 200,
+        assignment=assignment,
+        errors=errors,
+        values=values,
+        quota=quota if assignment["rater_group"] != "self" else None,
+        client_key=values.get("client_key") or secrets.token_urlsafe(16),
+        GROUP_LABELS=GROUP_LABELS,
+        report=await rater_service.work_report_meta(assignment["cycle"], assignment["ratee"]),
+        **context,
+    )
+
+
+@get("/rate/{assignment_id:int}", guards=[RATERS])
+async def rating_form(
+    request: Request[CurrentUser, str, Any], assignment_id: FromPath[int]
+) -> Template:
+    return await _form(request, assignment_id, {})
+
+
+@post("/rate/{assignment_id:int}", guards=[RATERS])
+async def rating_submit(
+    request: Request[CurrentUser, str, Any], assignment_id: FromPath[int]
+) -> Response[Any]:
+    cadre_id = _cadre(request)
+    fields = await form_fields(request)
+    assignment = await rater_service.rater_assignment(assignment_id, cadre_id)
+    if assignment["status"] == "submitted":
+        return redirect_with_message("/rate", "这份评价已经提交过了")
+    if assignment["cycle.state"] != "open":
+        return redirect_with_message("/rate", "本周期已截止，不能再提交")
+    if fields.get("action") == "draft":
+        await rater_service.save_draft(assignment_id, fields)
+        return redirect_with_message(f"/rate/{assignment_id}", "草稿已保存，可随时回来继续填写")
+    context = await ratee_context(
+        assignment["cycle"], assignment["ratee"], assignment["rater_group"]
+    )
+    try:
+        quota_share = context["rubric"].quota.top_level_share if context["rubric"].quota else None
+        quota = await rater_service.quota_status(assignment["cycle"], cadre_id, quota_share)
+        rater_service.check_quota(quota, fields, assignment["rater_group"])
+        await record_response(
+            cycle_id=assignment["cycle"],
+            ratee_id=assignment["ratee"],
+            group=assignment["rater_group"],
+            fields=fields,
+            channel="online",
+            rater_id=cadre_id,
+            assignment_id=assignment_id,
+            client_key=f"a{assignment_id}:{fields.get('client_key', '')[:40]}"
+            if fields.get("client_key")
+            else None,
+            items=context["items"],
+        )
+    except Invalid as exc:
+        return await _form(request, assignment_id, exc.problems, fields)
+    except Conflict as exc:
+        return redirect_with_message("/rate", exc.message)
+    return redirect_with_message("/rate", f"已提交对{context['cadre']['name']}的评价")
+
+
+@post("/rate/report/{cycle_id:int}", guards=[RATERS])
+async def upload_report(
+    request: Request[CurrentUser, str, Any],
+    cycle_id: FromPath[int],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Response[Any]:
+    upload = data.get("report")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return redirect_with_message("/rate", "请选择述职报告文件")
+    try:
+        await rater_service.store_work_report(
+            cycle_id, _cadre(request), upload.filename, await upload.read()
+        )
+    except Invalid as exc:
+        return redirect_with_message("/rate", "；".join(exc.problems.values()))
+    return redirect_with_message("/rate", "述职报告已上传")
+
+
+@get("/rate/report/{cycle_id:int}/{cadre_id:int}", guards=[RATERS])
+async def read_report(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int], cadre_id: FromPath[int]
+) -> Response[bytes]:
+    report = await rater_service.work_report_for(cycle_id, cadre_id, _cadre(request))
+    return Response(
+        bytes(report["content"]),
+        media_type=report["media_type"],
+        headers={
+            "content-disposition": "inline; filename=work-report."
+            + report["filename"].rsplit(".", 1)[-1]
+        },
+    )
+
+
+routes = [rater_home, rating_form, rating_submit, upload_report, read_report]
