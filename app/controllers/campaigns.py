@@ -175,3 +175,31 @@ async def paper_submit(
 
 
 routes = [qr_sheet, revoke, codes_page, create_codes, paper_page, paper_submit]
+
+
+@get("/office/cycles/{cycle_id:int}/flags", guards=[OFFICE])
+async def flags_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]) -> Template:
+    from evaluation import review_service
+
+    return render(
+        request,
+        "campaigns/flags.html",
+        cycle=await cycle_service.get_cycle(cycle_id),
+        flags=await review_service.flags(cycle_id),
+        REASONS=review_service.REASONS,
+        DECISIONS=review_service.DECISIONS,
+    )
+
+
+@post("/office/flags/{flag_id:int}", guards=[OFFICE])
+async def decide_flag(
+    request: Request[CurrentUser, str, Any], flag_id: FromPath[int]
+) -> Response[Any]:
+    from evaluation import review_service
+
+    fields = await form_fields(request)
+    cycle_id = await review_service.decide(flag_id, fields.get("decision", ""))
+    return redirect_with_message(f"/office/cycles/{cycle_id}/flags", "已处理")
+
+
+routes += [flags_page, decide_flag]
