@@ -208,3 +208,18 @@ async def code_batches(cycle_id: int) -> list[dict[str, Any]]:
             (EvaluationCode.batch == batch["id"]) & EvaluationCode.used_at.is_not_null()
         )
     return batches
+
+
+async def issue_verification_codes(cycle_id: int, town_id: int, count: int) -> list[str]:
+    """核验码 for a town's service windows: one per resident served; only hashes are stored."""
+    from evaluation.tables import VerificationCode
+
+    if not 1 <= count <= MAX_BATCH:
+        raise Invalid("无法生成核验码", {"size": f"每批 1–{MAX_BATCH} 个"})
+    if await _cycle_state(cycle_id) not in ("draft", "open"):
+        raise Conflict("周期已截止，不能再生成核验码")
+    codes = [new_code() for _ in range(count)]
+    await VerificationCode.insert(
+        *[VerificationCode(cycle=cycle_id, town=town_id, code_hash=hash_code(c)) for c in codes]
+    )
+    return [format_code(c) for c in codes]
