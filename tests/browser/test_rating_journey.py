@@ -1,0 +1,105 @@
+"""A rater on a phone: validation error then success; a draft survives logout; a resident's
+second response from the same phone is refused politely."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.demo import DEMO_PASSWORD
+from tests.browser.conftest import PHONE, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def peer_tasks(page):  # type: ignore[no-untyped-def]
+    return page.locator("li.task:not(.task--done) a").filter(has_not_text="自评")
+
+
+def test_peer_fixes_a_validation_error_and_submits(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "cadre")
+    page.goto(f"{live_server}/rate")
+    done_before = int(page.locator(".done-count").first.inner_text())
+    task = peer_tasks(page).first
+    ratee = task.inner_text()
+    task.click()
+    items = page.locator("fieldset.bars")
+    assert items.count() >= 8
+    for index in range(1, items.count()):  # leave the first item unanswered
+        items.nth(index).locator("label.anchor").nth(2).click()  # 3 级
+    page.get_by_role("button", name="提交评价").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert page.title().startswith("错误：")
+    assert items.first.locator(".error-message").is_visible()  # inline, beside the item
+    screenshot(page, "rating-error")
+    summary.locator("a").first.click()  # the summary links to the item
+    items.first.locator("label.anchor").nth(1).click()  # 4 级
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_url("**/rate?**")
+    assert f"已提交对{ratee}的评价" in page.locator("#notice").inner_text()
+    assert int(page.locator(".done-count").first.inner_text()) == done_before + 1
+    screenshot(page, "rating-done")
+    context.close()
+
+
+def test_a_draft_survives_logout_and_login(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "cadre")
+    page.goto(f"{live_server}/rate")
+    task = peer_tasks(page).last
+    href = task.get_attribute("href")
+    task.click()
+    first = page.locator("fieldset.bars").first
+    first.locator("label.anchor").nth(1).click()  # 4 级
+    page.get_by_label("意见建议（选填，匿名汇总后反馈给本人）").fill("会上再补充")
+    page.get_by_role("button", name="保存草稿").click()
+    assert "草稿已保存" in page.locator("#notice").inner_text()
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/login")
+    context.close()
+
+    phone = browser.new_context(viewport=PHONE, locale="zh-CN")  # another phone, a new session
+    page = phone.new_page()
+    log_in(page, live_server, "cadre")
+    page.goto(f"{live_server}{href}")
+    first = page.locator("fieldset.bars").first
+    assert first.locator("input[value='4']").is_checked()
+    assert page.locator("#comment").input_value() == "会上再补充"
+    phone.close()
+
+
+def test_the_same_phone_cannot_rate_a_cadre_twice(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    office = browser.new_context(locale="zh-CN")
+    page = office.new_page()
+    log_in(page, live_server, "office")
+    page.goto(f"{live_server}/office/cycles")
+    page.locator("#cycles a").first.click()
+    page.locator("#qr-sheets a").nth(1).click()
+    href = page.locator("a.qr-link").first.get_attribute("href")
+    office.close()
+
+    phone = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = phone.new_page()
+    for attempt in range(2):
+        page.goto(f"{live_server}{href}")
+        questions = page.locator("fieldset.resident-item")
+        for index in range(questions.count()):
+            questions.nth(index).locator("label.anchor").nth(1).click()
+        page.get_by_role("button", name="提交评价").click()
+        if attempt == 0:
+            assert page.locator("h1").inner_text() == "感谢您的评价"
+    assert page.locator("h1").inner_text() == "感谢您的参与"
+    assert "每台设备每个周期只能评价一次" in page.locator(".error-detail").inner_text()
+    screenshot(page, "resident-second-time")
+    phone.close()
