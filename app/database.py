@@ -17,6 +17,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 from app.config import sqlite_path_from_url, validate_database_url
+from evaluation.sqlite_reader import use_reader
 from evaluation.submission_writer import use_writer
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
@@ -60,6 +61,7 @@ def use_engine(engine: Engine) -> Engine:
         table._meta._db = engine
     # Submissions on SQLite go through one group-commit writer per process and file.
     use_writer(engine.path if isinstance(engine, SQLiteEngine) else None)
+    use_reader(engine.path if isinstance(engine, SQLiteEngine) else None)
     return engine
 
 

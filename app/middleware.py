@@ -7,12 +7,12 @@ out — including those that exception handlers build from errors raised inside 
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import time
-import uuid
 
 import msgspec
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 request_log = logging.getLogger("cadre360.request")
@@ -30,13 +30,23 @@ SECURITY_HEADERS = {
 }
 
 
+ENCODED_SECURITY_HEADERS = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+_request_ids = itertools.count(1)
+_PROCESS = f"{os.getpid():x}-"
+
+
+def next_request_id() -> str:
+    """Unique per process and cheap (this runs on every request): pid, then a counter."""
+    return f"{_PROCESS}{next(_request_ids):x}"
+
+
 def request_timer_middleware(app: ASGIApp) -> ASGIApp:
     """Stamps each request with an id and a start time for the log line."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             scope.setdefault("state", {})[STATE_KEY] = {
-                "id": uuid.uuid4().hex[:16],
+                "id": next_request_id(),
                 "started": time.perf_counter(),
             }
         await app(scope, receive, send)
@@ -47,13 +57,12 @@ def request_timer_middleware(app: ASGIApp) -> ASGIApp:
 async def before_send(message: Message, scope: Scope) -> None:
     if scope["type"] != "http":
         return
-    record = scope.setdefault("state", {}).setdefault(STATE_KEY, {"id": uuid.uuid4().hex[:16]})
+    record = scope.setdefault("state", {}).setdefault(STATE_KEY, {"id": next_request_id()})
     if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            if name not in headers:
-                headers[name] = value
-        headers["x-request-id"] = record["id"]
+        headers: list[tuple[bytes, bytes]] = message.setdefault("headers", [])  # type: ignore[assignment]
+        present = {name.lower() for name, _ in headers}
+        headers.extend(h for h in ENCODED_SECURITY_HEADERS if h[0] not in present)
+        headers.append((b"x-request-id", record["id"].encode()))
         record["status"] = message["status"]
     elif message["type"] == "http.response.body" and not message.get("more_body", False):
         _log(scope, record)

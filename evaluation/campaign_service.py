@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.sqlite_reader import active_reader
 from evaluation.tables import Cadre, CodeBatch, Cycle, EvaluationCode, ResidentLink, Town
+from evaluation.ttl_cache import TTLCache
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
@@ -79,14 +81,49 @@ async def revoke_link(link_id: int) -> int:
     await ResidentLink.update({ResidentLink.revoked_at: datetime.now(UTC)}).where(
         ResidentLink.id == link_id
     )
+    LIVE_LINKS.clear()
     return int(row["cycle"])
+
+
+# Live links, for the hot resident path. A stale entry is harmless: the submission's own
+# transaction re-checks that the link is not revoked and the cycle is open.
+LIVE_LINKS: TTLCache[str, dict[str, Any]] = TTLCache(ttl_s=30)
 
 
 async def resolve_resident_link(token: str) -> dict[str, Any]:
     """The live link behind a QR token; dead links (revoked, cycle not open) say so."""
     if not token or len(token) > 64:
         raise NotFound("二维码无效")
-    row = (
+    cached = LIVE_LINKS.get(token)
+    if cached is not None:
+        return cached
+    row = await _link_row(token)
+    if row is None:
+        raise NotFound("二维码无效，请扫描服务窗口张贴的最新二维码")
+    if row["revoked_at"] is not None:
+        raise Conflict("此二维码已停用，请扫描服务窗口张贴的最新二维码")
+    if row["cycle.state"] != "open":
+        raise Conflict(
+            "本次评价"
+            + ("尚未开始" if row["cycle.state"] == "draft" else "已经结束")
+            + "，感谢您的关注"
+        )
+    return LIVE_LINKS.put(token, row)
+
+
+LINK_SQL = (
+    "SELECT rl.id, rl.cycle, rl.ratee, rl.revoked_at, c.state, c.name FROM resident_link rl"
+    " JOIN cycle c ON c.id = rl.cycle WHERE rl.token = ?"
+)
+LINK_KEYS = ("id", "cycle", "ratee", "revoked_at", "cycle.state", "cycle.name")
+
+
+async def _link_row(token: str) -> dict[str, Any] | None:
+    reader = active_reader()
+    if reader is not None:  # SQLite: a persistent connection, not a new one per query
+        rows = await reader.fetch(LINK_SQL, (token,))
+        return dict(zip(LINK_KEYS, rows[0], strict=True)) if rows else None
+    return (
         await ResidentLink.select(
             ResidentLink.id,
             ResidentLink.cycle,
@@ -98,17 +135,6 @@ async def resolve_resident_link(token: str) -> dict[str, Any]:
         .where(ResidentLink.token == token)
         .first()
     )
-    if row is None:
-        raise NotFound("二维码无效，请扫描服务窗口张贴的最新二维码")
-    if row["revoked_at"] is not None:
-        raise Conflict("此二维码已停用，请扫描服务窗口张贴的最新二维码")
-    if row["cycle.state"] != "open":
-        raise Conflict(
-            "本次评价"
-            + ("尚未开始" if row["cycle.state"] == "draft" else "已经结束")
-            + "，感谢您的关注"
-        )
-    return row
 
 
 async def create_code_batch(

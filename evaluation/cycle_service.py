@@ -18,7 +18,8 @@ from evaluation.tables import Assignment, Cadre, Cycle, Leadership, RubricVersio
 
 
 @lru_cache(maxsize=32)
-def _parsed(source: str) -> Rubric:
+def parsed_rubric(source: str) -> Rubric:
+    """Rubric versions never change once stored, so parsing is cached by their text."""
     return load_rubric_text(source)
 
 
@@ -64,7 +65,7 @@ async def rubric_for_cycle(cycle_id: int) -> Rubric:
     row = await Cycle.select(Cycle.rubric.source).where(Cycle.id == cycle_id).first()
     if row is None:
         raise NotFound("考核周期不存在")
-    return _parsed(row["rubric.source"])
+    return parsed_rubric(row["rubric.source"])
 
 
 async def create_cycle(
@@ -180,6 +181,9 @@ async def move_cycle(cycle_id: int, action: str) -> str:
     )
     if not updated:
         raise Conflict("周期状态已被他人修改，请刷新后重试")
+    from evaluation.campaign_service import LIVE_LINKS
+
+    LIVE_LINKS.clear()  # resident links served by this process follow the new state at once
     return target
 
 

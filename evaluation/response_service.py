@@ -5,17 +5,24 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from evaluation.cycle_service import rubric_for_cycle
+from evaluation.cycle_service import parsed_rubric, rubric_for_cycle
 from evaluation.errors import Invalid, NotFound
 from evaluation.organisation import position_class
 from evaluation.responses import CheckedForm, check_form, form_items
 from evaluation.rubric_schema import Competency
+from evaluation.sqlite_reader import active_reader
 from evaluation.submission_store import Submission, run_async, run_sync, submission_steps
 from evaluation.submission_writer import active_writer
 from evaluation.tables import Cadre, Response
 from evaluation.ttl_cache import TTLCache
 
 _contexts: TTLCache[tuple[int, int, str], dict[str, Any]] = TTLCache(ttl_s=60)
+CONTEXT_SQL = (
+    "SELECT cadre.id, cadre.name, cadre.position, cadre.active, town.name, town.town_type, rv.source"
+    " FROM cadre JOIN town ON town.id = cadre.town JOIN cycle ON cycle.id = ?2"
+    " JOIN rubric_version rv ON rv.id = cycle.rubric WHERE cadre.id = ?1"
+)
+CONTEXT_KEYS = ("id", "name", "position", "active", "town.name", "town.town_type")
 
 
 async def ratee_context(cycle_id: int, ratee_id: int, group: str) -> dict[str, Any]:
@@ -26,21 +33,31 @@ async def ratee_context(cycle_id: int, ratee_id: int, group: str) -> dict[str, A
     cached = _contexts.get(key)
     if cached is not None:
         return cached
-    cadre = (
-        await Cadre.select(
-            Cadre.id,
-            Cadre.name,
-            Cadre.position,
-            Cadre.active,
-            Cadre.town.name,
-            Cadre.town.town_type,
+    reader = active_reader()
+    if reader is not None:  # SQLite hot path: one query on a persistent connection
+        rows = await reader.fetch(CONTEXT_SQL, (ratee_id, cycle_id))
+        if not rows:
+            raise NotFound("被评价干部或考核周期不存在")
+        *values, source = rows[0]
+        cadre: dict[str, Any] | None = dict(zip(CONTEXT_KEYS, values, strict=True))
+        rubric = parsed_rubric(source)
+    else:
+        cadre = (
+            await Cadre.select(
+                Cadre.id,
+                Cadre.name,
+                Cadre.position,
+                Cadre.active,
+                Cadre.town.name,
+                Cadre.town.town_type,
+            )
+            .where(Cadre.id == ratee_id)
+            .first()
         )
-        .where(Cadre.id == ratee_id)
-        .first()
-    )
-    if cadre is None:
-        raise NotFound("被评价干部不存在")
-    rubric = await rubric_for_cycle(cycle_id)
+        if cadre is None:
+            raise NotFound("被评价干部不存在")
+        rubric = await rubric_for_cycle(cycle_id)
+    assert cadre is not None
     items = form_items(rubric, group, cadre["town.town_type"], position_class(cadre["position"]))
     return _contexts.put(key, {"cadre": cadre, "items": items, "rubric": rubric})
 

@@ -6,11 +6,19 @@ the connection) and await it; the writer thread runs every job queued since its 
 in one transaction — each job inside a SAVEPOINT, so one refused job does not sink its
 neighbours — commits once (one fsync for the batch, `synchronous=FULL` in WAL), and only
 then resolves the callers. "Acknowledged" therefore always means "on disk".
+
+Several server processes may each run a writer on the same file. SQLite admits one writer at
+a time, and its busy handler waits by sleeping in growing steps, which shows as long latency
+tails; so writers take turns through an advisory lock on a side file (`flock`), which hands
+the turn to the next process the moment the previous commit ends. While one commits, the
+other gathers a larger batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import queue
 import sqlite3
 import threading
@@ -29,6 +37,7 @@ class GroupCommitWriter:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=f"group-commit:{path}", daemon=True)
         self._ready = threading.Event()
+        self._lock_fd = -1
         self.batches = 0
         self.jobs = 0
 
@@ -60,6 +69,7 @@ class GroupCommitWriter:
 
     def _run(self) -> None:
         conn = self._connect()
+        self._lock_fd = os.open(f"{self.path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
         self._ready.set()
         stopping = False
         while not stopping:
@@ -78,8 +88,16 @@ class GroupCommitWriter:
                 batch.append(item)
             self._commit(conn, batch)
         conn.close()
+        os.close(self._lock_fd)
 
     def _commit(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            self._commit_locked(conn, batch)
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _commit_locked(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
         outcomes: list[tuple[Any, Any, Any, BaseException | None]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")

@@ -54,7 +54,7 @@ def requires(*roles: str) -> Guard:
     """A guard allowing only the given roles (admin is not implied: least privilege)."""
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
         if user is None:
             raise NotAuthorizedException("请先登录")
@@ -69,7 +69,7 @@ def user_or_none(connection: ASGIConnection) -> CurrentUser | None:
     return user if isinstance(user, CurrentUser) else None
 
 
-def json_body_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def json_body_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """API writes accept JSON only: a cross-site form cannot send it without a CORS preflight,
     which this app never grants — the API's CSRF protection for cookie sessions."""
     content_type = connection.headers.get("content-type", "")

@@ -114,7 +114,6 @@ async def resident_form_api(token: FromPath[str]) -> FormOut:
 @post(
     "/api/r/{token:str}/responses",
     exclude_from_auth=True,
-    guards=[json_body_only],
     status_code=201,
     tags=["resident"],
 )

@@ -117,4 +117,6 @@ async def test_resident_json_api(client: TestClient, people: People) -> None:
     assert second.headers["content-type"].startswith("application/problem+json")
     assert client.get("/api/r/nonsense/form").status_code == 404
     assert await Response.count() == 1
-    assert client.post(f"/api/r/{token}/responses", data={"answers": "x"}).status_code == 415
+    form_post = client.post(f"/api/r/{token}/responses", data={"answers": "x"})
+    assert form_post.status_code == 400
+    assert form_post.headers["content-type"].startswith("application/problem+json")
