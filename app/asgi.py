@@ -35,7 +35,7 @@ from app.ratelimit import RateLimiter
 from app.templating import template_config
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-PG_POOL_MAX = 10
+PG_POOL_MAX = 20
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -181,14 +181,20 @@ async def run_async(engine: Engine, steps: Steps) -> int:
         step = next(steps)
         while True:
             if step.many:
-                for params in step.many:
-                    await _raw(engine, step.sql, params)
                 rows: list[tuple[Any, ...]] = []
+                await _raw(engine, *multi_row(step))
             else:
                 rows = await _raw(engine, step.sql, step.params)
             step = steps.send(rows)
     except StopIteration as done:
         return int(done.value)
+
+
+def multi_row(step: Step) -> tuple[str, tuple[Any, ...]]:
+    """An `INSERT ... VALUES (?, ...)` step with many rows as one statement: one round trip."""
+    head, _, values = step.sql.partition(" VALUES ")
+    params = tuple(value for row in step.many for value in row)
+    return f"{head} VALUES {', '.join([values] * len(step.many))}", params
 
 
 async def _raw(engine: Engine, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
