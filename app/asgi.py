@@ -21,6 +21,7 @@ from app.controllers import (
     campaigns,
     cycles,
     health,
+    mystery,
     office,
     people,
     progress,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *public.routes,
             *rating.routes,
             *api.routes,
+            *mystery.routes,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -113,7 +113,9 @@ def import_roster(file: Path, county: str | None, dry_run: bool) -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["admin", "assessment_office", "training_office", "leader", "cadre"]),
+    type=click.Choice(
+        ["admin", "assessment_office", "training_office", "leader", "cadre", "mystery"]
+    ),
 )
 @click.option(
     "--cadre", "cadre_ref", default=None, help="External id of the cadre (leader/cadre roles)."

@@ -34,6 +34,7 @@ DEMO_USERS = (
     DemoUser("training", "training_office", "培训办", "吴涛"),
     DemoUser("leader", "leader", "领导干部（分管副镇长）"),
     DemoUser("cadre", "cadre", "干部（站所负责人）"),
+    DemoUser("visitor", "mystery", "暗访员", "暗访员一号"),
 )
 
 

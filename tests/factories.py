@@ -35,9 +35,18 @@ class People:
     leader: Person
     member: Person  # led by `leader`
     outsider: Person  # a cadre of another town
+    visitor: Person  # a mystery visitor (暗访), no cadre
 
     def all(self) -> list[Person]:
-        return [self.admin, self.office, self.training, self.leader, self.member, self.outsider]
+        return [
+            self.admin,
+            self.office,
+            self.training,
+            self.leader,
+            self.member,
+            self.outsider,
+            self.visitor,
+        ]
 
 
 def roster_frame(towns: int = 3, per_town: int = 15, seed: int = 7) -> pl.DataFrame:
@@ -75,6 +84,7 @@ async def standing_people() -> People:
         leader=Person("leader", "leader", leader),
         member=Person("member", "cadre", member),
         outsider=Person("outsider", "cadre", outsider),
+        visitor=Person("visitor", "mystery"),
     )
     for person in people.all():
         await services.create_user(

@@ -30,7 +30,7 @@ def test_migrate_demo_and_its_logins(tmp_path: Path) -> None:
     assert cadre360(db, "migrate").returncode == 0
     result = cadre360(db, "demo", "--towns", "3", "--cadres-per-town", "20", "--seed", "3")
     assert result.returncode == 0, result.stderr
-    for username in ("admin", "office", "training", "leader", "cadre"):
+    for username in ("admin", "office", "training", "leader", "cadre", "visitor"):
         assert f"  {username} " in result.stdout
     assert "lechuan-2026" in result.stdout
     assert re.search(r"━+ (\d+)/\1", result.stderr)  # a progress bar that reached its end
@@ -42,7 +42,7 @@ def test_migrate_demo_and_its_logins(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from cadre").fetchone() == (60,)
         assert conn.execute("select count(*) from town").fetchone() == (3,)
-        assert conn.execute("select count(*) from account_user").fetchone() == (5,)
+        assert conn.execute("select count(*) from account_user").fetchone() == (6,)
         assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
 
 

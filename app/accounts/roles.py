@@ -9,6 +9,7 @@ class Role(StrEnum):
     training_office = "training_office"
     leader = "leader"
     cadre = "cadre"
+    mystery = "mystery"
 
 
 ROLE_LABELS: dict[str, str] = {
@@ -17,6 +18,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.training_office: "培训办",
     Role.leader: "领导干部",
     Role.cadre: "干部",
+    Role.mystery: "暗访员",
 }
 
 # Roles whose account must point at a cadre of the roster.
@@ -28,4 +30,5 @@ HOME_PATHS: dict[str, str] = {
     Role.training_office: "/training",
     Role.leader: "/team",
     Role.cadre: "/me",
+    Role.mystery: "/visit",
 }

@@ -15,6 +15,7 @@ HOMES = [
     ("training", "/training", "培训办工作台", DESKTOP),
     ("leader", "/team", "我的团队", PHONE),
     ("cadre", "/me", None, PHONE),
+    ("visitor", "/visit", "暗访评价", PHONE),
 ]
 
 
@@ -56,6 +57,7 @@ def test_demo_role_logs_in_and_sees_its_home(
                 "training": "培训办",
                 "leader": "领导干部",
                 "cadre": "干部",
+                "visitor": "暗访员",
             }[username]
         )
     )

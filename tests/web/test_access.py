@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from tests.factories import People, login, roster_frame
 from tests.web.html import texts
 
-ROLES = ["anonymous", "admin", "office", "training", "leader", "member"]
+ROLES = ["anonymous", "admin", "office", "training", "leader", "member", "visitor"]
 # path -> roles allowed (everyone else: 403, anonymous: redirect to login)
 PAGES = {
     "/office": {"admin", "office"},
@@ -23,7 +23,9 @@ PAGES = {
     "/admin/users/new": {"admin"},
     "/team": {"leader"},
     "/me": {"leader", "member"},
-    "/account/password": {"admin", "office", "training", "leader", "member"},
+    "/account/password": {"admin", "office", "training", "leader", "member", "visitor"},
+    "/rate": {"leader", "member"},
+    "/visit": {"visitor"},
 }
 
 
