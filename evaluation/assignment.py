@@ -4,8 +4,12 @@ same town (peer), and the cadre (self).
 Peers come from a shuffled circulant per town: put the town's active cadres in a random
 order and let each be rated by the next k. Every rater then rates exactly k and every ratee
 is rated by exactly k — loads are equal by construction. A pair whose rater already leads
-the ratee (they rate as superior) is swapped with another pair, which keeps both loads;
-only when no swap exists (a tiny town) is the pair dropped.
+the ratee (they rate as superior) is swapped with another pair, which keeps both loads.
+When single swaps cannot clear every conflict, the town is solved exactly as a max-flow
+(raters with capacity k → allowed ratees → ratees needing k), on a shuffled order. Only
+when no balanced assignment exists at all (a leader who leads most of a small town cannot
+peer-rate k others) does a ratee get the least-loaded allowed rater instead: every ratee
+still gets its k peers, and only that leader's peer load ends lower.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
+import numpy as np
 import polars as pl
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import maximum_flow
 
 ASSIGNMENT_SCHEMA = {"rater_id": pl.Int64, "ratee_id": pl.Int64, "rater_group": pl.String}
 
@@ -64,19 +71,83 @@ def town_peers(
         return []
     edges = [(order[(i + offset) % n], order[i]) for i in range(n) for offset in range(1, k + 1)]
     present = set(edges)
+    stuck = []
     for index, (rater, ratee) in enumerate(edges):
         if (rater, ratee) not in forbidden:
             continue
         swap = _find_swap(edges, index, present, forbidden, rng)
         if swap is None:
-            present.discard((rater, ratee))
-            edges[index] = (0, 0)  # dropped: no load-preserving alternative in this town
+            stuck.append(index)
             continue
         other, (c, d) = swap
         present -= {(rater, ratee), (c, d)}
         edges[index], edges[other] = (rater, d), (c, ratee)
         present |= {(rater, d), (c, ratee)}
-    return [e for e in edges if e != (0, 0)]
+    if stuck:
+        balanced = balanced_by_flow(order, forbidden, k)
+        if balanced is not None:
+            return balanced
+        for index in stuck:
+            rater, ratee = edges[index]
+            present.discard((rater, ratee))
+            edges[index] = _substitute(order, edges, ratee, present, forbidden)
+            present.add(edges[index])
+    return [e for e in edges if e != NO_EDGE]
+
+
+def balanced_by_flow(
+    order: list[int], forbidden: set[tuple[int, int]], k: int
+) -> list[tuple[int, int]] | None:
+    """Every rater rates exactly k and every ratee is rated by exactly k, if possible."""
+    n = len(order)
+    source, sink = 2 * n, 2 * n + 1
+    rows, cols = [], []
+    for i in range(n):
+        rows.append(source)
+        cols.append(i)
+        rows.append(n + i)
+        cols.append(sink)
+        for j in range(n):
+            if i != j and (order[i], order[j]) not in forbidden:
+                rows.append(i)
+                cols.append(n + j)
+    capacity = [k if r == source or c == sink else 1 for r, c in zip(rows, cols, strict=True)]
+    graph = csr_array(
+        (np.array(capacity, dtype=np.int32), (rows, cols)), shape=(2 * n + 2, 2 * n + 2)
+    )
+    result = maximum_flow(graph, source, sink)
+    if result.flow_value < n * k:
+        return None
+    flow = result.flow.tocoo()
+    return [
+        (order[int(r)], order[int(c) - n])
+        for r, c, f in zip(flow.row, flow.col, flow.data, strict=True)
+        if f > 0 and int(r) < n and n <= int(c) < 2 * n
+    ]
+
+
+NO_EDGE = (0, 0)
+
+
+def _substitute(
+    order: list[int],
+    edges: list[tuple[int, int]],
+    ratee: int,
+    present: set[tuple[int, int]],
+    forbidden: set[tuple[int, int]],
+) -> tuple[int, int]:
+    """The least-loaded rater who may rate `ratee` and does not yet (first in the shuffled
+    order on ties); NO_EDGE when nobody is left."""
+    loads = {r: 0 for r in order}
+    for r, _ in edges:
+        if r in loads:
+            loads[r] += 1
+    allowed = [
+        r for r in order if r != ratee and (r, ratee) not in forbidden and (r, ratee) not in present
+    ]
+    if not allowed:
+        return NO_EDGE
+    return min(allowed, key=lambda r: loads[r]), ratee
 
 
 def _find_swap(
@@ -92,7 +163,7 @@ def _find_swap(
     rng.shuffle(candidates)
     for other in candidates:
         c, d = edges[other]
-        if other == index or (c, d) == (0, 0):
+        if other == index or (c, d) == NO_EDGE:
             continue
         first, second = (a, d), (c, b)
         if a == d or c == b or first in present or second in present:
