@@ -10,6 +10,7 @@ from typing import Any
 
 from evaluation.errors import Invalid, NotFound
 from evaluation.response_service import ratee_context
+from evaluation.rubric_schema import Rubric
 from evaluation.tables import Assignment, Cycle, Draft, ResponseItem, WorkReport
 
 TOP_LEVEL = 5
@@ -205,3 +206,12 @@ async def work_report_for(cycle_id: int, cadre_id: int, viewer_id: int) -> dict[
     if not allowed or row is None:
         raise NotFound("述职报告不存在")
     return row
+
+
+async def rubric_quota(
+    cycle_id: int, rater_id: int, rubric: Rubric, group: str
+) -> QuotaStatus | None:
+    """The quota status where the rubric sets one (self-assessment is never capped)."""
+    if rubric.quota is None or group == "self":
+        return None
+    return await quota_status(cycle_id, rater_id, rubric.quota.top_level_share)

@@ -176,13 +176,10 @@ async def assignment_form_api(
 ) -> FormOut:
     a = await _assignment(request, assignment_id)
     context = await ratee_context(a["cycle"], a["ratee"], a["rater_group"])
-    quota = context["rubric"].quota
-    status = await rater_service.quota_status(
-        a["cycle"], a_rater(request), quota.top_level_share if quota else None
+    status = await rater_service.rubric_quota(
+        a["cycle"], a_rater(request), context["rubric"], a["rater_group"]
     )
-    return _form_out(
-        context, resident=False, left=status.left if status and a["rater_group"] != "self" else None
-    )
+    return _form_out(context, resident=False, left=status.left if status else None)
 
 
 @put(
@@ -213,10 +210,9 @@ async def assignment_response_api(
     a = await _assignment(request, assignment_id)
     context = await ratee_context(a["cycle"], a["ratee"], a["rater_group"])
     fields = as_fields(data)
-    quota = context["rubric"].quota
     rater_service.check_quota(
-        await rater_service.quota_status(
-            a["cycle"], a_rater(request), quota.top_level_share if quota else None
+        await rater_service.rubric_quota(
+            a["cycle"], a_rater(request), context["rubric"], a["rater_group"]
         ),
         fields,
         a["rater_group"],

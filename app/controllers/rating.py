@@ -50,10 +50,8 @@ async def _form(
     context = await ratee_context(
         assignment["cycle"], assignment["ratee"], assignment["rater_group"]
     )
-    quota = await rater_service.quota_status(
-        assignment["cycle"],
-        cadre_id,
-        context["rubric"].quota.top_level_share if context["rubric"].quota else None,
+    quota = await rater_service.rubric_quota(
+        assignment["cycle"], cadre_id, context["rubric"], assignment["rater_group"]
     )
     if values is None:
         values = await rater_service.load_draft(assignment_id)
@@ -64,7 +62,7 @@ async def _form(
         assignment=assignment,
         errors=errors,
         values=values,
-        quota=quota if assignment["rater_group"] != "self" else None,
+        quota=quota,
         client_key=values.get("client_key") or secrets.token_urlsafe(16),
         GROUP_LABELS=GROUP_LABELS,
         report=await rater_service.work_report_meta(assignment["cycle"], assignment["ratee"]),
@@ -97,8 +95,9 @@ async def rating_submit(
         assignment["cycle"], assignment["ratee"], assignment["rater_group"]
     )
     try:
-        quota_share = context["rubric"].quota.top_level_share if context["rubric"].quota else None
-        quota = await rater_service.quota_status(assignment["cycle"], cadre_id, quota_share)
+        quota = await rater_service.rubric_quota(
+            assignment["cycle"], cadre_id, context["rubric"], assignment["rater_group"]
+        )
         rater_service.check_quota(quota, fields, assignment["rater_group"])
         await record_response(
             cycle_id=assignment["cycle"],
