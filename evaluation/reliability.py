@@ -1,0 +1,108 @@
+"""Inter-rater reliability: Shrout–Fleiss intraclass correlations and Krippendorff's alpha.
+
+`icc` needs a fully crossed design (every rater scores every target); targets with a missing
+score are dropped listwise. In cadre360's cycles each cadre has different raters (raters are
+nested in targets), where only the one-way forms ICC1 / ICC1k apply — ICC2/ICC3 assume the
+same raters across targets. `krippendorff_alpha` handles any pattern of missing values.
+
+References: Shrout & Fleiss (1979), Psychological Bulletin 86(2); Krippendorff (2011),
+"Computing Krippendorff's Alpha-Reliability".
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+
+
+def icc(frame: pl.DataFrame, *, target: str, rater: str, score: str) -> dict[str, float]:
+    """All six forms: ICC1 (one-way), ICC2 (two-way random, absolute agreement), ICC3
+    (two-way mixed, consistency) for a single rater, and ICC1k/ICC2k/ICC3k for the mean of k."""
+    wide = (
+        frame.select(target, rater, pl.col(score).cast(pl.Float64))
+        .drop_nulls()
+        .pivot(on=rater, index=target, values=score, aggregate_function="mean")
+    )
+    matrix = wide.drop(target).drop_nulls().to_numpy()
+    n, k = matrix.shape
+    if n < 2 or k < 2:
+        raise ValueError("ICC needs at least two targets and two raters in a crossed design")
+    grand = matrix.mean()
+    ss_total = ((matrix - grand) ** 2).sum()
+    ss_rows = k * ((matrix.mean(axis=1) - grand) ** 2).sum()
+    ss_cols = n * ((matrix.mean(axis=0) - grand) ** 2).sum()
+    ss_error = ss_total - ss_rows - ss_cols
+    bms = ss_rows / (n - 1)
+    wms = (ss_total - ss_rows) / (n * (k - 1))
+    jms = ss_cols / (k - 1)
+    ems = ss_error / ((n - 1) * (k - 1))
+    forms = {
+        "ICC1": (bms - wms) / (bms + (k - 1) * wms),
+        "ICC2": (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n),
+        "ICC3": (bms - ems) / (bms + (k - 1) * ems),
+        "ICC1k": (bms - wms) / bms,
+        "ICC2k": (bms - ems) / (bms + (jms - ems) / n),
+        "ICC3k": (bms - ems) / bms,
+    }
+    return {name: float(value) for name, value in forms.items()}
+
+
+def krippendorff_alpha(
+    frame: pl.DataFrame, *, unit: str, rater: str, value: str, level: Level = "interval"
+) -> float:
+    """Alpha from the coincidence matrix; values missing (null) are simply not pairable."""
+    data = frame.select(unit, rater, pl.col(value)).drop_nulls(value)
+    values = np.sort(data[value].unique().to_numpy().astype(float))
+    if values.size < 2:
+        raise ValueError("alpha needs at least two distinct values")
+    counts = (
+        data.with_columns(
+            pl.col(value)
+            .cast(pl.Float64)
+            .replace_strict(values.tolist(), list(range(values.size)))
+            .alias("v")
+        )
+        .group_by(unit, "v")
+        .len()
+        .pivot(on="v", index=unit, values="len")
+        .fill_null(0)
+    )
+    columns = [str(i) for i in range(values.size)]
+    n_uv = counts.select(
+        [pl.col(c) if c in counts.columns else pl.lit(0).alias(c) for c in columns]
+    ).to_numpy()
+    m_u = n_uv.sum(axis=1)
+    pairable = m_u >= 2
+    n_uv, m_u = n_uv[pairable].astype(float), m_u[pairable].astype(float)
+    if n_uv.shape[0] == 0:
+        raise ValueError("alpha needs units rated by at least two raters")
+    weighted = n_uv / (m_u - 1)[:, None]
+    coincidence = n_uv.T @ weighted - np.diag(weighted.sum(axis=0))
+    n_c = coincidence.sum(axis=1)
+    total = n_c.sum()
+    delta = _metric(values, n_c, level)
+    observed = (coincidence * delta).sum()
+    expected = (np.outer(n_c, n_c) * delta).sum() / (total - 1)
+    return float(1 - observed / expected) if expected > 0 else 1.0
+
+
+def _metric(values: np.ndarray, n_c: np.ndarray, level: Level) -> np.ndarray:
+    c, k = np.meshgrid(values, values, indexing="ij")
+    if level == "nominal":
+        return (c != k).astype(float)
+    if level == "interval":
+        return (c - k) ** 2
+    if level == "ratio":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.nan_to_num(((c - k) / (c + k)) ** 2)
+    if level == "ordinal":
+        cumulative = np.concatenate([[0.0], np.cumsum(n_c)])
+        i, j = np.meshgrid(np.arange(values.size), np.arange(values.size), indexing="ij")
+        low, high = np.minimum(i, j), np.maximum(i, j)
+        between = cumulative[high + 1] - cumulative[low]
+        return (between - (n_c[i] + n_c[j]) / 2) ** 2
+    raise ValueError(f"unknown level of measurement: {level}")
