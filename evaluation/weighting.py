@@ -34,20 +34,9 @@ def combine_groups(groups: pl.DataFrame, weights: dict[str, float]) -> pl.DataFr
         .with_columns(share=pl.col("rater_group").replace_strict(wanted, return_dtype=pl.Float64))
         .with_columns(share=pl.col("share") / pl.col("share").sum().over("ratee_id", "competency"))
     )
-    scores = (
-        present.group_by("ratee_id", "competency")
-        .agg(
-            weighted_score=(pl.col("share") * pl.col("corrected_mean")).sum().clip(1, 5),
-            weighted_raw=(pl.col("share") * pl.col("raw_mean")).sum(),
-            groups=pl.col("rater_group"),
-        )
-        .with_columns(
-            missing_groups=pl.lit(pl.Series([sorted(wanted)], dtype=pl.List(pl.String)))
-            .first()
-            .list.set_difference("groups")
-            .list.sort()
-        )
-        .drop("groups")
+    scores = present.group_by("ratee_id", "competency").agg(
+        weighted_score=(pl.col("share") * pl.col("corrected_mean")).sum().clip(1, 5),
+        weighted_raw=(pl.col("share") * pl.col("raw_mean")).sum(),
     )
     shares = present.pivot(on="rater_group", index=["ratee_id", "competency"], values="share")
     for group in wanted:
@@ -57,6 +46,9 @@ def combine_groups(groups: pl.DataFrame, weights: dict[str, float]) -> pl.DataFr
         "ratee_id",
         "competency",
         *[pl.col(g).fill_null(0.0).alias(f"w_{g}") for g in sorted(wanted)],
+        missing_groups=pl.concat_list(
+            [pl.when(pl.col(g).is_null()).then(pl.lit(g)) for g in sorted(wanted)]
+        ).list.drop_nulls(),
     )
     return (
         scores.join(shares, on=["ratee_id", "competency"])

@@ -1,0 +1,83 @@
+"""The analytics pipeline on a county and a province cycle, beside baselines measured in the
+same run: a bare polars group_by mean over the same frame (the floor) and a plain pandas
+implementation of raw means (the naive baseline). Peak memory is the process's peak RSS.
+
+    .venv/bin/python bench/aggregate_bench.py
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from evaluation.anonymity import suppress, suppress_combined
+from evaluation.calibration import calibrate
+from evaluation.simulation import simulate_cycle
+from evaluation.weighting import combine_groups, group_scores
+
+WEIGHTS = {"superior": 0.35, "peer": 0.35, "resident": 0.30}
+MINIMUM = {"superior": 1, "self": 1, "mystery": 1, "peer": 3, "resident": 3}
+
+
+def pipeline(responses: pl.DataFrame) -> pl.DataFrame:
+    calibration = calibrate(responses)
+    groups = group_scores(responses, calibration.raters)
+    shown = suppress(groups, MINIMUM)
+    combined = suppress_combined(combine_groups(groups, WEIGHTS), shown)
+    return calibration.scores.join(combined, on=["ratee_id", "competency"])
+
+
+def timed(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    county = simulate_cycle(towns=20, per_town=75, peers=3, residents=0, seed=1).responses
+    county_s = timed(lambda: pipeline(county), 3)
+    print(f"county:   {county.height:>9,} responses  pipeline {county_s:.3f} s")
+
+    province = simulate_cycle(towns=1500, per_town=67, peers=3, residents=0, seed=2).responses
+    province_s = timed(lambda: pipeline(province), 1)
+    floor_s = timed(
+        lambda: province.group_by("ratee_id", "competency").agg(pl.col("level").mean()), 2
+    )
+    import pandas as pd
+
+    frame = pd.DataFrame({c: province[c].to_numpy() for c in ("ratee_id", "competency", "level")})
+    pandas_s = timed(lambda: frame.groupby(["ratee_id", "competency"])["level"].mean(), 2)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"province: {province.height:>9,} responses  pipeline {province_s:.3f} s  "
+        f"floor (polars group_by mean) {floor_s:.3f} s  pandas raw means {pandas_s:.3f} s  "
+        f"pipeline/floor {province_s / floor_s:.1f}x  peak RSS {peak_mb:,.0f} MB"
+    )
+    print(
+        json.dumps(
+            {
+                "county_s": round(county_s, 4),
+                "county_rows": county.height,
+                "province_s": round(province_s, 3),
+                "province_rows": province.height,
+                "floor_s": round(floor_s, 3),
+                "pandas_s": round(pandas_s, 3),
+                "ratio_to_floor": round(province_s / floor_s, 1),
+                "peak_mb": round(peak_mb),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
