@@ -3,10 +3,11 @@
 Model, fitted on a whole cycle:  level = μ + a[ratee, competency] + r[rater] + ε,
 ε ~ N(0, σ²), levels 1–5 treated as interval data.
 
-* Fitting: alternating least squares over dense integer codes (numpy `bincount`), passes
-  until the largest change is below 1e-4 (scores are reported to 0.01). Rater effects carry a ridge of RIDGE
-  pseudo-ratings at 0, so a rater with few ratings is shrunk toward the average rater; they
-  are centred (rating-weighted) each pass, so a rater effect is relative to the others.
+* Fitting: least squares with a ridge of RIDGE pseudo-ratings at 0 on rater effects (a
+  rater with few ratings is shrunk toward the average rater), solved exactly by eliminating
+  the abilities and running conjugate gradients on the rater effects (see `_fit`); all
+  over dense integer codes with numpy `bincount`. Rater effects are reported relative to the
+  rating-weighted average rater.
 * Severity = −r: positive means the rater scores below what the model expects (strict).
 * One-off raters — residents, and any rating without a rater id — get no effect of their own
   (fixed at 0): one answer cannot separate a resident's leniency from the cadre's ability,
@@ -36,10 +37,11 @@ import numpy as np
 import polars as pl
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import LinearOperator, cg
 
 RIDGE = 3.0
-MAX_PASSES = 100
-TOLERANCE = 1e-4  # on the 1–5 scale; scores are reported to 0.01
+MAX_PASSES = 500
+CG_TOLERANCE = 1e-8
 Z90 = 1.6448536269514722
 FIXED_GROUPS = ("resident",)
 EXCLUDED_GROUPS = ("self",)
@@ -106,29 +108,47 @@ def _fit(
     cells: int,
     raters: int,
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Alternating least squares. One-off ratings point at a sentinel slot fixed at 0, so
-    every pass is a handful of whole-array operations."""
+    """Least squares with a ridge on rater effects, solved exactly.
+
+    For given rater effects r the abilities are cell means, so they can be eliminated: with
+    P removing cell means and S mapping ratings to raters (one-off ratings to nothing), the
+    rater effects solve (SᵀPS + λI) r = SᵀP(y − μ), a symmetric positive definite system.
+    Conjugate gradients needs a few dozen products with that matrix, each two `bincount`s
+    over the ratings. Effects are then expressed relative to the rating-weighted average
+    rater; the shift goes into the abilities, so fitted values do not change."""
     mu = float(y.mean())
-    slot = np.where(estimated, rater, raters)  # `raters` is the fixed-at-0 sentinel
-    n_cell = np.bincount(cell, minlength=cells)
-    n_slot = np.bincount(slot, minlength=raters + 1).astype(float)[:raters]
     centred = y - mu
-    effects = np.zeros(raters + 1)
-    a = np.zeros(cells)
-    for _ in range(MAX_PASSES):
-        a_new = np.bincount(cell, centred - effects[slot], minlength=cells) / n_cell
-        if raters:
-            sums = np.bincount(slot, centred - a_new[cell], minlength=raters + 1)[:raters]
-            r_new = sums / (n_slot + RIDGE)
-            r_new -= (r_new * n_slot).sum() / n_slot.sum()  # relative to the average rater
-            change = max(np.abs(a_new - a).max(), np.abs(r_new - effects[:raters]).max())
-            effects[:raters] = r_new
-        else:
-            change = np.abs(a_new - a).max()
-        a = a_new
-        if change < TOLERANCE:
-            break
-    return mu, a, effects[:raters]
+    slot = np.where(estimated, rater, raters)  # `raters`: a sentinel slot for one-off ratings
+    n_cell = np.bincount(cell, minlength=cells).astype(float)
+
+    def remove_cell_means(values: np.ndarray) -> np.ndarray:
+        return values - (np.bincount(cell, values, minlength=cells) / n_cell)[cell]
+
+    def to_raters(values: np.ndarray) -> np.ndarray:
+        return np.bincount(slot, values, minlength=raters + 1)[:raters]
+
+    if raters:
+        n_slot = to_raters(np.ones_like(y))
+
+        def product(r: np.ndarray) -> np.ndarray:
+            return to_raters(remove_cell_means(np.append(r, 0.0)[slot])) + RIDGE * r
+
+        system = LinearOperator((raters, raters), matvec=product, dtype=float)
+        preconditioner = LinearOperator(
+            (raters, raters), matvec=lambda v: v / (n_slot + RIDGE), dtype=float
+        )
+        r, _ = cg(
+            system,
+            to_raters(remove_cell_means(centred)),
+            rtol=CG_TOLERANCE,
+            maxiter=MAX_PASSES,
+            M=preconditioner,
+        )
+        r = r - (r * n_slot).sum() / n_slot.sum()
+    else:
+        r = np.zeros(0)
+    a = np.bincount(cell, centred - np.append(r, 0.0)[slot], minlength=cells) / n_cell
+    return mu, a, r
 
 
 def _shrink(
