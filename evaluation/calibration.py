@@ -62,7 +62,13 @@ def calibrate(responses: pl.DataFrame) -> Calibration:
     data = responses.filter(
         pl.col("level").is_not_null() & ~pl.col("rater_group").is_in(EXCLUDED_GROUPS)
     ).with_columns(
-        cell=pl.struct("ratee_id", "competency").rank("dense").cast(pl.Int64) - 1,
+        cell=(  # dense code of (ratee, competency) from integer ranks: much faster than a struct rank
+            pl.col("ratee_id").rank("dense").cast(pl.Int64) * 1024
+            + pl.col("competency").rank("dense").cast(pl.Int64)
+        )
+        .rank("dense")
+        .cast(pl.Int64)
+        - 1,
         fixed=pl.col("rater_group").is_in(FIXED_GROUPS) | pl.col("rater_id").is_null(),
     )
     if data.is_empty():

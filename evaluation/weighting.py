@@ -34,20 +34,20 @@ def combine_groups(groups: pl.DataFrame, weights: dict[str, float]) -> pl.DataFr
         .with_columns(share=pl.col("rater_group").replace_strict(wanted, return_dtype=pl.Float64))
         .with_columns(share=pl.col("share") / pl.col("share").sum().over("ratee_id", "competency"))
     )
+    groups_sorted = sorted(wanted)
     scores = present.group_by("ratee_id", "competency").agg(
+        *[
+            pl.col("share").filter(pl.col("rater_group") == g).sum().alias(f"w_{g}")
+            for g in groups_sorted
+        ],
         weighted_score=(pl.col("share") * pl.col("corrected_mean")).sum().clip(1, 5),
         weighted_raw=(pl.col("share") * pl.col("raw_mean")).sum(),
     )
-    shares = present.pivot(on="rater_group", index=["ratee_id", "competency"], values="share")
-    for group in wanted:
-        if group not in shares.columns:
-            shares = shares.with_columns(pl.lit(None, dtype=pl.Float64).alias(group))
-    shares = shares.select(
+    shares = scores.select(
         "ratee_id",
         "competency",
-        *[pl.col(g).fill_null(0.0).alias(f"w_{g}") for g in sorted(wanted)],
         missing_groups=pl.concat_list(
-            [pl.when(pl.col(g).is_null()).then(pl.lit(g)) for g in sorted(wanted)]
+            [pl.when(pl.col(f"w_{g}") == 0).then(pl.lit(g)) for g in groups_sorted]
         ).list.drop_nulls(),
     )
     return (
