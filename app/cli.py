@@ -108,6 +108,38 @@ def import_roster(file: Path, county: str | None, dry_run: bool) -> None:
     sys.exit(0 if ok else 1)
 
 
+@main.command(
+    help="Compute a cycle's results (calibration, weights, anonymity) and store a snapshot."
+)
+@click.option("--cycle", "cycle_id", required=True, type=int)
+def aggregate(cycle_id: int) -> None:
+    from app.progress import advance, steps
+    from evaluation import aggregation_service
+    from evaluation.errors import DomainError
+
+    settings = _settings()
+
+    async def work() -> tuple[int, object]:
+        with steps("读取评价数据", total=3) as progress:
+            results = await aggregation_service.compute(cycle_id)
+            advance(progress, "保存结果快照")
+            snapshot = await aggregation_service.store_snapshot(cycle_id, results)
+            advance(progress, "完成", 2)
+        return snapshot, results
+
+    try:
+        snapshot, results = _with_database(settings, work)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    profiles = results.profiles  # type: ignore[attr-defined]
+    findings = dict(profiles.group_by("finding").len().iter_rows())
+    click.echo(
+        f"cadre360: snapshot {snapshot} for cycle {cycle_id}: {profiles['ratee_id'].n_unique()} cadres, "
+        f"{profiles.height} scores, σ = {results.calibration.sigma:.3f}, "  # type: ignore[attr-defined]
+        f"rating graph in {results.calibration.components} piece(s); findings {findings}"  # type: ignore[attr-defined]
+    )
+
+
 @main.command("create-user", help="Create an account; the password is asked for unless given.")
 @click.argument("username")
 @click.option(

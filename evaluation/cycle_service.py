@@ -168,6 +168,8 @@ async def move_cycle(cycle_id: int, action: str) -> str:
     target = cycles.next_state(cycle["state"], action)
     if action == "open" and not await Assignment.exists().where(Assignment.cycle == cycle_id):
         raise Conflict("请先生成评价任务，再开始评价")
+    if action == "publish":
+        await _freeze_results(cycle_id)
     stamp = {
         "open": Cycle.opened_at,
         "reopen": Cycle.opened_at,
@@ -317,3 +319,16 @@ async def assignment_frame(cycle_id: int) -> pl.DataFrame:
 
 
 GROUP_CHOICES = {g: label for g, label in GROUP_LABELS.items() if g != "resident"}
+
+
+async def _freeze_results(cycle_id: int) -> None:
+    """Publishing computes the final results from the closed cycle and freezes them."""
+    from evaluation import aggregation_service
+    from evaluation.tables import Response
+
+    if not await Response.exists().where(Response.cycle == cycle_id):
+        return
+    snapshot = await aggregation_service.store_snapshot(
+        cycle_id, await aggregation_service.compute(cycle_id)
+    )
+    await aggregation_service.freeze(snapshot)

@@ -229,3 +229,36 @@ class VerificationCode(Table, tablename="verification_code"):
     town = ForeignKey(references=Town, on_delete=OnDelete.cascade, null=False)
     code_hash = Varchar(length=64, unique=True)
     used_at = Timestamptz(null=True, default=None)
+
+
+class ProfileSnapshot(Table, tablename="profile_snapshot"):
+    """One computation of a cycle's results. Publishing freezes the latest; recomputing a
+    published cycle adds a new snapshot and never touches the frozen one."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    frozen = Boolean(default=False)
+    sigma = Float(default=0.0)
+    components = Integer(default=1)
+
+
+class ScoreRow(Table, tablename="score_row"):
+    """A cadre's result on one competency in a snapshot (groups below threshold never stored)."""
+
+    id: Serial
+    snapshot = ForeignKey(
+        references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    competency = Varchar(length=32)
+    raw_mean = Float()
+    score = Float()
+    score_100 = Float()
+    lo = Float()
+    hi = Float()
+    n = Integer()
+    weighted_score = Float(null=True, default=None)
+    light = Varchar(length=8)
+    finding = Varchar(length=24)
+    percentile = Float()

@@ -34,6 +34,10 @@ def test_migrate_demo_and_its_logins(tmp_path: Path) -> None:
         assert f"  {username} " in result.stdout
     assert "lechuan-2026" in result.stdout
     assert re.search(r"━+ (\d+)/\1", result.stderr)  # a progress bar that reached its end
+    early = cadre360(db, "aggregate", "--cycle", "1")
+    assert early.returncode == 1
+    assert "本周期还没有评价数据" in early.stderr
+    assert "Traceback" not in early.stderr
     again = cadre360(db, "demo", "--if-empty")
     assert again.returncode == 0
     assert "already loaded" in again.stdout

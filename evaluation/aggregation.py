@@ -1,0 +1,57 @@
+"""The whole analytics pipeline of a cycle, as one pure function over the contract's frames:
+calibration → group scores → weighting → anonymity → profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from evaluation.anonymity import suppress, suppress_combined
+from evaluation.calibration import Calibration, calibrate
+from evaluation.profiles import profile_rows
+from evaluation.rater_flags import rater_flags
+from evaluation.rubric_schema import Rubric
+from evaluation.weighting import combine_groups, group_scores
+
+
+@dataclass(frozen=True)
+class CycleResults:
+    calibration: Calibration
+    profiles: pl.DataFrame  # one row per cadre and competency, groups below threshold absent
+    groups: pl.DataFrame  # group breakdown after suppression (hidden means are null)
+    raters: pl.DataFrame  # severity, fit and flags per rater
+
+
+def aggregate(
+    responses: pl.DataFrame, ratees: pl.DataFrame, rubric: Rubric, weights: dict[str, float]
+) -> CycleResults:
+    """responses: ratee_id, rater_id, rater_group, competency, level. ratees: ratee_id,
+    position_class. weights: the cycle's rater-group weights."""
+    calibration = calibrate(responses)
+    groups = group_scores(responses, calibration.raters)
+    minimum = {
+        group: rubric.min_responses(group)
+        for group in ("superior", "peer", "self", "resident", "mystery")
+    }
+    shown = suppress(groups, minimum)
+    combined = suppress_combined(combine_groups(groups, weights), shown)
+    profiles = profile_rows(
+        calibration.scores,
+        groups,
+        ratees,
+        green_from=rubric.lights.green_from,
+        red_below=rubric.lights.red_below,
+    ).join(
+        combined.select(
+            "ratee_id", "competency", "weighted_score", "redistributed", "missing_groups"
+        ),
+        on=["ratee_id", "competency"],
+        how="left",
+    )
+    return CycleResults(
+        calibration=calibration,
+        profiles=profiles,
+        groups=shown,
+        raters=rater_flags(responses, calibration.raters),
+    )

@@ -1,0 +1,116 @@
+"""Reading a cycle's analytics frames from the database and storing result snapshots."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+
+from evaluation import cycle_service
+from evaluation.aggregation import CycleResults, aggregate
+from evaluation.errors import Conflict
+from evaluation.organisation import POSITIONS, STAFF
+from evaluation.tables import Cadre, Cycle, ProfileSnapshot, ResponseFlag, ResponseItem, ScoreRow
+
+RESPONSE_SCHEMA = {
+    "response_id": pl.Int64,
+    "ratee_id": pl.Int64,
+    "rater_id": pl.Int64,
+    "rater_group": pl.String,
+    "competency": pl.String,
+    "level": pl.Int64,
+}
+
+
+async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The analytics contract's frames. Responses the office excluded in review are left out."""
+    rows = await ResponseItem.select(
+        ResponseItem.response.as_alias("response_id"),
+        ResponseItem.response.ratee.as_alias("ratee_id"),
+        ResponseItem.response.rater.as_alias("rater_id"),
+        ResponseItem.response.rater_group.as_alias("rater_group"),
+        ResponseItem.competency,
+        ResponseItem.level,
+    ).where(ResponseItem.response.cycle == cycle_id)
+    excluded = (
+        await ResponseFlag.select(ResponseFlag.response)
+        .where((ResponseFlag.decision == "excluded") & (ResponseFlag.response.cycle == cycle_id))
+        .output(as_list=True)
+    )
+    responses = pl.DataFrame(rows, schema=RESPONSE_SCHEMA).filter(
+        ~pl.col("response_id").is_in(excluded)
+    )
+    ratees = pl.DataFrame(
+        await Cadre.select(
+            Cadre.id.as_alias("ratee_id"), Cadre.town.as_alias("town_id"), Cadre.position
+        ),
+        schema={"ratee_id": pl.Int64, "town_id": pl.Int64, "position": pl.String},
+    ).with_columns(position_class=pl.col("position").replace_strict(POSITIONS, default=STAFF))
+    return responses.drop("response_id"), ratees
+
+
+async def compute(cycle_id: int) -> CycleResults:
+    cycle = await cycle_service.get_cycle(cycle_id)
+    responses, ratees = await cycle_frames(cycle_id)
+    if responses.is_empty():
+        raise Conflict("本周期还没有评价数据，无法计算结果")
+    return aggregate(
+        responses, ratees, await cycle_service.rubric_for_cycle(cycle_id), cycle["weights"]
+    )
+
+
+async def store_snapshot(cycle_id: int, results: CycleResults) -> int:
+    """A new snapshot; the frozen (published) one, if any, is never changed."""
+    rows = results.profiles
+    async with ProfileSnapshot._meta.db.transaction():
+        created = await ProfileSnapshot.insert(
+            ProfileSnapshot(
+                cycle=cycle_id,
+                sigma=results.calibration.sigma,
+                components=results.calibration.components,
+                created_at=datetime.now(UTC),
+            )
+        ).returning(ProfileSnapshot.id)
+        snapshot_id = int(created[0]["id"])
+        objects = [
+            ScoreRow(
+                snapshot=snapshot_id,
+                ratee=r["ratee_id"],
+                competency=r["competency"],
+                raw_mean=r["raw_mean"],
+                score=r["score"],
+                score_100=r["score_100"],
+                lo=r["lo"],
+                hi=r["hi"],
+                n=r["n"],
+                weighted_score=r["weighted_score"],
+                light=r["light"],
+                finding=r["finding"],
+                percentile=r["percentile"],
+            )
+            for r in rows.iter_rows(named=True)
+        ]
+        for start in range(0, len(objects), 500):
+            await ScoreRow.insert(*objects[start : start + 500])
+    return snapshot_id
+
+
+async def freeze(snapshot_id: int) -> None:
+    """The cycle's published result, for good: nothing ever writes to a frozen snapshot."""
+    await ProfileSnapshot.update({ProfileSnapshot.frozen: True}).where(
+        ProfileSnapshot.id == snapshot_id
+    )
+
+
+async def published_snapshot(cycle_id: int) -> int | None:
+    row = (
+        await ProfileSnapshot.select(ProfileSnapshot.id)
+        .where((ProfileSnapshot.cycle == cycle_id) & ProfileSnapshot.frozen.eq(True))
+        .first()
+    )
+    return int(row["id"]) if row else None
+
+
+async def cycle_state(cycle_id: int) -> str:
+    row = await Cycle.select(Cycle.state).where(Cycle.id == cycle_id).first()
+    return str(row["state"]) if row else ""

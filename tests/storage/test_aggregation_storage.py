@@ -1,0 +1,98 @@
+"""Results from stored responses, snapshots, and publication that freezes them."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from evaluation import aggregation_service, cycle_service
+from evaluation.errors import Conflict
+from evaluation.response_service import ratee_context, record_response
+from evaluation.roster_service import import_frame
+from evaluation.tables import ProfileSnapshot, Response, ResponseFlag, ScoreRow
+from tests.factories import answers, open_cycle, roster_frame
+
+
+async def answer_everything(cycle_id: int) -> None:
+    frame = (await cycle_service.assignment_frame(cycle_id)).sort("id")
+    for assignment_id, rater_id, ratee_id, group in frame.select(
+        "id", "rater_id", "ratee_id", "rater_group"
+    ).iter_rows():
+        items = (await ratee_context(cycle_id, ratee_id, group))["items"]
+        await record_response(
+            cycle_id=cycle_id,
+            ratee_id=ratee_id,
+            group=group,
+            channel="online",
+            fields=answers(items, str(2 + (rater_id + ratee_id) % 3)),
+            rater_id=rater_id,
+            assignment_id=assignment_id,
+            items=items,
+        )
+
+
+async def test_aggregate_store_publish_and_recompute(db: str) -> None:
+    await import_frame(roster_frame(2, 15), county_name="测试县")
+    cycle_id = await open_cycle(peers=3)
+    await answer_everything(cycle_id)
+    responses, _ = await aggregation_service.cycle_frames(cycle_id)
+    assert responses.height == await stored_levels()
+    results = await aggregation_service.compute(cycle_id)
+    assert results.profiles["score"].is_between(1, 5).all()
+    first = await aggregation_service.store_snapshot(cycle_id, results)
+    assert await ScoreRow.count().where(ScoreRow.snapshot == first) == results.profiles.height
+
+    await cycle_service.move_cycle(cycle_id, "close")
+    await cycle_service.move_cycle(cycle_id, "publish")
+    published = await aggregation_service.published_snapshot(cycle_id)
+    assert published is not None and published != first
+    frozen = await ScoreRow.select(ScoreRow.ratee, ScoreRow.competency, ScoreRow.score).where(
+        ScoreRow.snapshot == published
+    )
+
+    again = await aggregation_service.store_snapshot(
+        cycle_id, await aggregation_service.compute(cycle_id)
+    )
+    assert again != published
+    assert await aggregation_service.published_snapshot(cycle_id) == published
+    assert (
+        await ScoreRow.select(ScoreRow.ratee, ScoreRow.competency, ScoreRow.score).where(
+            ScoreRow.snapshot == published
+        )
+        == frozen
+    )
+    assert await ProfileSnapshot.count().where(ProfileSnapshot.frozen.eq(True)) == 1
+
+
+async def stored_levels() -> int:
+    from evaluation.tables import ResponseItem
+
+    return await ResponseItem.count().where(ResponseItem.level.is_not_null())
+
+
+async def test_excluded_responses_leave_the_frames(db: str) -> None:
+    from evaluation.tables import ResponseItem
+
+    await import_frame(roster_frame(1, 15), county_name="测试县")
+    cycle_id = await open_cycle(peers=3)
+    await answer_everything(cycle_id)
+    before, _ = await aggregation_service.cycle_frames(cycle_id)
+    response = await Response.select(Response.id, Response.ratee).first()
+    assert response is not None
+    items = await ResponseItem.count().where(ResponseItem.response == response["id"])
+    await ResponseFlag.insert(
+        ResponseFlag(response=response["id"], reason="burst", decision="excluded")
+    )
+    await ResponseFlag.insert(
+        ResponseFlag(response=response["id"], reason="identical", decision="kept")
+    )
+    after, _ = await aggregation_service.cycle_frames(cycle_id)
+    assert before.height - after.height == items > 0
+    assert pl.DataFrame(await Response.select(Response.id)).height > 1  # nothing deleted
+
+
+async def test_a_cycle_without_responses_cannot_be_computed(db: str) -> None:
+    await import_frame(roster_frame(1, 15), county_name="测试县")
+    cycle_id = await open_cycle(peers=3)
+    with pytest.raises(Conflict, match="还没有评价数据"):
+        await aggregation_service.compute(cycle_id)
