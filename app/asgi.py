@@ -48,6 +48,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if isinstance(engine, PostgresEngine):
             await engine.start_connection_pool(min_size=1, max_size=PG_POOL_MAX)
 
+    async def warm_caches() -> None:
+        from evaluation.warmup import warm_resident_path
+
+        await warm_resident_path()
+
     async def close_pool() -> None:
         if isinstance(engine, PostgresEngine):
             await engine.close_connection_pool()
@@ -86,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="cadre360", version="0.1.0", path="/schema"),
         before_send=[before_send],
-        on_startup=[start_pool],
+        on_startup=[start_pool, warm_caches],
         on_shutdown=[close_pool],
         state=State(
             {"settings": settings, "resident_limiter": RateLimiter(settings.resident_rate_limit)}

@@ -7,7 +7,8 @@ in the same run. Checks that every acknowledged response is stored, exactly once
 Resident submissions are the high-volume path (every service window's QR code). The
 per-address rate limit is switched off for the run (all load comes from 127.0.0.1); device
 checks, duplicate keys and the review-queue flags all run, as in production. The server runs
-as `cadre360 serve` in production mode with one worker per core (2 here); caches start cold.
+as `cadre360 serve` in production mode with one worker per core (2 here); as in production,
+each worker warms its QR-link cache at startup (bounded; see evaluation/warmup.py).
 The burst is bounded by count: each wrk thread sends its share and then idles, so every
 request sent is read back; the rate is stored responses over the span of their commit
 timestamps. Last line: JSON.

@@ -1,0 +1,32 @@
+"""Warm the resident path's caches when a server process starts: live QR links of open cycles
+and their forms, so the first residents after a restart do not all pay for cold lookups.
+Bounded, so a province-size deployment still starts quickly; the rest fill on demand."""
+
+from __future__ import annotations
+
+from evaluation.campaign_service import LIVE_LINKS
+from evaluation.response_service import ratee_context
+from evaluation.tables import ResidentLink
+
+WARM_LIMIT = 20_000
+
+
+async def warm_resident_path(limit: int = WARM_LIMIT) -> int:
+    rows = (
+        await ResidentLink.select(
+            ResidentLink.token,
+            ResidentLink.id,
+            ResidentLink.cycle,
+            ResidentLink.ratee,
+            ResidentLink.revoked_at,
+            ResidentLink.cycle.state,
+            ResidentLink.cycle.name,
+        )
+        .where(ResidentLink.revoked_at.is_null() & (ResidentLink.cycle.state == "open"))
+        .limit(limit)
+    )
+    for row in rows:
+        token = row.pop("token")
+        LIVE_LINKS.put(token, row)
+        await ratee_context(row["cycle"], row["ratee"], "resident")
+    return len(rows)
