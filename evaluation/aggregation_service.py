@@ -10,7 +10,8 @@ from evaluation import cycle_service
 from evaluation.aggregation import CycleResults, aggregate
 from evaluation.errors import Conflict
 from evaluation.organisation import POSITIONS, STAFF
-from evaluation.tables import Cadre, Cycle, ProfileSnapshot, ResponseFlag, ResponseItem, ScoreRow
+from evaluation.storage import insert_chunked
+from evaluation.tables import Cadre, ProfileSnapshot, ResponseFlag, ResponseItem, ScoreRow
 
 RESPONSE_SCHEMA = {
     "response_id": pl.Int64,
@@ -90,8 +91,7 @@ async def store_snapshot(cycle_id: int, results: CycleResults) -> int:
             )
             for r in rows.iter_rows(named=True)
         ]
-        for start in range(0, len(objects), 500):
-            await ScoreRow.insert(*objects[start : start + 500])
+        await insert_chunked(ScoreRow, objects)
     return snapshot_id
 
 
@@ -109,8 +109,3 @@ async def published_snapshot(cycle_id: int) -> int | None:
         .first()
     )
     return int(row["id"]) if row else None
-
-
-async def cycle_state(cycle_id: int) -> str:
-    row = await Cycle.select(Cycle.state).where(Cycle.id == cycle_id).first()
-    return str(row["state"]) if row else ""

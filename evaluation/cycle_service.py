@@ -13,7 +13,8 @@ from evaluation import cycles
 from evaluation.assignment import generate_assignments
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.rubric_loader import DEFAULT_RUBRIC, load_rubric_text
-from evaluation.rubric_schema import GROUP_LABELS, Rubric
+from evaluation.rubric_schema import Rubric
+from evaluation.storage import insert_chunked
 from evaluation.tables import Assignment, Cadre, Cycle, Leadership, RubricVersion
 
 
@@ -221,8 +222,7 @@ async def generate_cycle_assignments(cycle_id: int) -> dict[str, int]:
             Assignment(cycle=cycle_id, rater=r, ratee=e, rater_group=g, source="rule")
             for r, e, g in frame.iter_rows()
         ]
-        for start in range(0, len(rows), 500):
-            await Assignment.insert(*rows[start : start + 500])
+        await insert_chunked(Assignment, rows)
     counts = frame.group_by("rater_group").len()
     return dict(counts.iter_rows())
 
@@ -316,9 +316,6 @@ async def assignment_frame(cycle_id: int) -> pl.DataFrame:
             "reason": pl.String,
         },
     )
-
-
-GROUP_CHOICES = {g: label for g, label in GROUP_LABELS.items() if g != "resident"}
 
 
 async def _freeze_results(cycle_id: int) -> None:

@@ -11,6 +11,7 @@ from piccolo.query.functions.aggregate import Count
 from evaluation.cycle_service import rubric_for_cycle
 from evaluation.errors import Invalid
 from evaluation.evidence import EVIDENCE_COLUMNS, map_evidence
+from evaluation.storage import insert_chunked
 from evaluation.tables import Cadre, Evidence
 
 MAX_ROWS = 100_000
@@ -92,8 +93,7 @@ async def import_evidence(cycle_id: int, frame: pl.DataFrame, source: str) -> pl
             )
             for r in mapped.iter_rows(named=True)
         ]
-        for start in range(0, len(rows), 500):
-            await Evidence.insert(*rows[start : start + 500])
+        await insert_chunked(Evidence, rows)
     return mapped
 
 

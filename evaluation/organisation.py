@@ -89,7 +89,3 @@ def _town_type_spellings() -> dict[str, str]:
 
 
 TOWN_TYPE_SPELLINGS: dict[str, str] = _town_type_spellings()
-
-
-def town_type_from_text(text: str) -> str | None:
-    return TOWN_TYPE_SPELLINGS.get(text.strip())

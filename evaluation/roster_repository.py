@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 from piccolo.engine.base import Engine
-from piccolo.table import Table
 
 from evaluation.errors import Invalid
 from evaluation.roster_plan import CADRE_SCHEMA, LINK_SCHEMA, TOWN_SCHEMA, RosterPlan
+from evaluation.storage import insert_chunked
 from evaluation.tables import Cadre, County, Leadership, Town
 
 
@@ -62,7 +62,7 @@ async def apply_plan(plan: RosterPlan, county_name: str | None) -> None:
     async with engine.transaction():
         county_id = await ensure_county(county_name)
         if not plan.towns_new.is_empty():
-            await _insert_chunked(
+            await insert_chunked(
                 Town,
                 [
                     Town(
@@ -87,7 +87,7 @@ async def apply_plan(plan: RosterPlan, county_name: str | None) -> None:
             ).where(Town.external_id == t["town_id"])
         town_ids = await _id_map(Town)
         if not plan.cadres_new.is_empty():
-            await _insert_chunked(
+            await insert_chunked(
                 Cadre,
                 [
                     Cadre(
@@ -118,7 +118,7 @@ async def apply_plan(plan: RosterPlan, county_name: str | None) -> None:
                 & (Leadership.member == cadre_ids[link["member_id"]])
             )
         if not plan.links_add.is_empty():
-            await _insert_chunked(
+            await insert_chunked(
                 Leadership,
                 [
                     Leadership(
@@ -132,11 +132,3 @@ async def apply_plan(plan: RosterPlan, county_name: str | None) -> None:
 async def _id_map(table: type[Town] | type[Cadre]) -> dict[str, int]:
     rows = await table.select(table.id, table.external_id)
     return {r["external_id"]: int(r["id"]) for r in rows}
-
-
-INSERT_CHUNK = 500  # keeps bound parameters under SQLite's and asyncpg's limits
-
-
-async def _insert_chunked(table: type[Table], rows: list[Table]) -> None:
-    for start in range(0, len(rows), INSERT_CHUNK):
-        await table.insert(*rows[start : start + INSERT_CHUNK])
