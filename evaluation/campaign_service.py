@@ -116,6 +116,14 @@ LINK_SQL = (
     " JOIN cycle c ON c.id = rl.cycle WHERE rl.token = ?"
 )
 LINK_KEYS = ("id", "cycle", "ratee", "revoked_at", "cycle.state", "cycle.name")
+LINK_COLUMNS = (
+    ResidentLink.id,
+    ResidentLink.cycle,
+    ResidentLink.ratee,
+    ResidentLink.revoked_at,
+    ResidentLink.cycle.state,
+    ResidentLink.cycle.name,
+)
 
 
 async def _link_row(token: str) -> dict[str, Any] | None:
@@ -123,17 +131,15 @@ async def _link_row(token: str) -> dict[str, Any] | None:
     if reader is not None:  # SQLite: a persistent connection, not a new one per query
         rows = await reader.fetch(LINK_SQL, (token,))
         return dict(zip(LINK_KEYS, rows[0], strict=True)) if rows else None
-    return (
-        await ResidentLink.select(
-            ResidentLink.id,
-            ResidentLink.cycle,
-            ResidentLink.ratee,
-            ResidentLink.revoked_at,
-            ResidentLink.cycle.state,
-            ResidentLink.cycle.name,
-        )
-        .where(ResidentLink.token == token)
-        .first()
+    return await ResidentLink.select(*LINK_COLUMNS).where(ResidentLink.token == token).first()
+
+
+async def live_links(limit: int) -> list[dict[str, Any]]:
+    """Live links of open cycles, with their tokens (to warm the cache at startup)."""
+    return await (
+        ResidentLink.select(ResidentLink.token, *LINK_COLUMNS)
+        .where(ResidentLink.revoked_at.is_null() & (ResidentLink.cycle.state == "open"))
+        .limit(limit)
     )
 
 

@@ -144,8 +144,9 @@ async def quota_status(cycle_id: int, rater_id: int, share: float | None) -> Quo
     return QuotaStatus(share=share, allowed=math.floor(share * total), used=used)
 
 
-def check_quota(quota: QuotaStatus | None, fields: dict[str, str], group: str) -> None:
-    if quota is None or group == "self":
+def check_quota(quota: QuotaStatus | None, fields: dict[str, str]) -> None:
+    """Refuse a form that would exceed the quota (None: no quota applies, e.g. self)."""
+    if quota is None:
         return
     chosen = sum(1 for k, v in fields.items() if k.startswith("level_") and v == str(TOP_LEVEL))
     if chosen > quota.left:

@@ -4,27 +4,14 @@ Bounded, so a province-size deployment still starts quickly; the rest fill on de
 
 from __future__ import annotations
 
-from evaluation.campaign_service import LIVE_LINKS
+from evaluation.campaign_service import LIVE_LINKS, live_links
 from evaluation.response_service import ratee_context
-from evaluation.tables import ResidentLink
 
 WARM_LIMIT = 20_000
 
 
 async def warm_resident_path(limit: int = WARM_LIMIT) -> int:
-    rows = (
-        await ResidentLink.select(
-            ResidentLink.token,
-            ResidentLink.id,
-            ResidentLink.cycle,
-            ResidentLink.ratee,
-            ResidentLink.revoked_at,
-            ResidentLink.cycle.state,
-            ResidentLink.cycle.name,
-        )
-        .where(ResidentLink.revoked_at.is_null() & (ResidentLink.cycle.state == "open"))
-        .limit(limit)
-    )
+    rows = await live_links(limit)
     for row in rows:
         token = row.pop("token")
         LIVE_LINKS.put(token, row)

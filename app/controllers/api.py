@@ -215,7 +215,6 @@ async def assignment_response_api(
             a["cycle"], a_rater(request), context["rubric"], a["rater_group"]
         ),
         fields,
-        a["rater_group"],
     )
     response_id = await record_response(
         cycle_id=a["cycle"],

@@ -98,7 +98,7 @@ async def rating_submit(
         quota = await rater_service.rubric_quota(
             assignment["cycle"], cadre_id, context["rubric"], assignment["rater_group"]
         )
-        rater_service.check_quota(quota, fields, assignment["rater_group"])
+        rater_service.check_quota(quota, fields)
         await record_response(
             cycle_id=assignment["cycle"],
             ratee_id=assignment["ratee"],

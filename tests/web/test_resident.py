@@ -120,3 +120,16 @@ async def test_resident_json_api(client: TestClient, people: People) -> None:
     form_post = client.post(f"/api/r/{token}/responses", data={"answers": "x"})
     assert form_post.status_code == 400
     assert form_post.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_startup_warms_live_links_and_skips_revoked_ones(people: People) -> None:
+    from evaluation.campaign_service import LIVE_LINKS, revoke_link
+    from evaluation.warmup import warm_resident_path
+
+    cycle_id = await open_cycle()
+    cards = await campaign_service.town_resident_cards(cycle_id, 1)
+    await revoke_link(cards[0]["link_id"])
+    LIVE_LINKS.clear()
+    assert await warm_resident_path() == len(cards) - 1
+    assert LIVE_LINKS.get(cards[0]["token"]) is None
+    assert LIVE_LINKS.get(cards[1]["token"])["ratee"] == cards[1]["id"]  # type: ignore[index]
