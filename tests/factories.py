@@ -159,3 +159,28 @@ def answers(items, level: str = "3") -> dict[str, str]:  # type: ignore[no-untyp
     if level in ("1", "5"):
         fields.update({f"note_{item.id}": "有具体事例" for item in items})
     return fields
+
+
+async def answer_assignments(cycle_id: int, every: int = 1, varied: bool = False):  # type: ignore[no-untyped-def]
+    """Answer every `every`-th assignment (in id order) online, as its rater would; returns
+    the answered assignments. `varied` spreads levels over 2–4 by rater and ratee."""
+    from evaluation import cycle_service
+    from evaluation.response_service import ratee_context, record_response
+
+    chosen = (await cycle_service.assignment_frame(cycle_id)).sort("id").gather_every(every)
+    for assignment_id, rater_id, ratee_id, group in chosen.select(
+        "id", "rater_id", "ratee_id", "rater_group"
+    ).iter_rows():
+        items = (await ratee_context(cycle_id, ratee_id, group))["items"]
+        level = str(2 + (rater_id + ratee_id) % 3) if varied else "3"
+        await record_response(
+            cycle_id=cycle_id,
+            ratee_id=ratee_id,
+            group=group,
+            fields=answers(items, level),
+            channel="online",
+            rater_id=rater_id,
+            assignment_id=assignment_id,
+            items=items,
+        )
+    return chosen

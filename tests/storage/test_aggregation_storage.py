@@ -7,34 +7,15 @@ import pytest
 
 from evaluation import aggregation_service, cycle_service
 from evaluation.errors import Conflict
-from evaluation.response_service import ratee_context, record_response
 from evaluation.roster_service import import_frame
 from evaluation.tables import ProfileSnapshot, Response, ResponseFlag, ScoreRow
-from tests.factories import answers, open_cycle, roster_frame
-
-
-async def answer_everything(cycle_id: int) -> None:
-    frame = (await cycle_service.assignment_frame(cycle_id)).sort("id")
-    for assignment_id, rater_id, ratee_id, group in frame.select(
-        "id", "rater_id", "ratee_id", "rater_group"
-    ).iter_rows():
-        items = (await ratee_context(cycle_id, ratee_id, group))["items"]
-        await record_response(
-            cycle_id=cycle_id,
-            ratee_id=ratee_id,
-            group=group,
-            channel="online",
-            fields=answers(items, str(2 + (rater_id + ratee_id) % 3)),
-            rater_id=rater_id,
-            assignment_id=assignment_id,
-            items=items,
-        )
+from tests.factories import answer_assignments, open_cycle, roster_frame
 
 
 async def test_aggregate_store_publish_and_recompute(db: str) -> None:
     await import_frame(roster_frame(2, 15), county_name="测试县")
     cycle_id = await open_cycle(peers=3)
-    await answer_everything(cycle_id)
+    await answer_assignments(cycle_id, varied=True)
     responses, _ = await aggregation_service.cycle_frames(cycle_id)
     assert responses.height == await stored_levels()
     results = await aggregation_service.compute(cycle_id)
@@ -75,7 +56,7 @@ async def test_excluded_responses_leave_the_frames(db: str) -> None:
 
     await import_frame(roster_frame(1, 15), county_name="测试县")
     cycle_id = await open_cycle(peers=3)
-    await answer_everything(cycle_id)
+    await answer_assignments(cycle_id, varied=True)
     before, _ = await aggregation_service.cycle_frames(cycle_id)
     response = await Response.select(Response.id, Response.ratee).first()
     assert response is not None

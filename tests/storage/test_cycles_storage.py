@@ -11,7 +11,7 @@ from evaluation.progress_repository import cycle_progress
 from evaluation.response_service import ratee_context, record_response
 from evaluation.roster_service import import_frame
 from evaluation.tables import Assignment, Cycle, Response, ResponseItem
-from tests.factories import answers, draft_cycle, open_cycle, roster_frame
+from tests.factories import answer_assignments, answers, draft_cycle, open_cycle, roster_frame
 
 ACTIONS = ("open", "close", "reopen", "publish")
 
@@ -98,21 +98,7 @@ async def test_progress_numbers_equal_direct_counts(db: str) -> None:
     cycle_id = await open_cycle(peers=3)
     assignments = (await cycle_service.assignment_frame(cycle_id)).sort("id")
     # a known set: every 3rd assignment answered online, two residents for one cadre, one paper form
-    answered = assignments.gather_every(3)
-    for assignment_id, rater_id, ratee_id, group in answered.select(
-        "id", "rater_id", "ratee_id", "rater_group"
-    ).iter_rows():
-        items = (await ratee_context(cycle_id, ratee_id, group))["items"]
-        await record_response(
-            cycle_id=cycle_id,
-            ratee_id=ratee_id,
-            group=group,
-            fields=answers(items),
-            channel="online",
-            rater_id=rater_id,
-            assignment_id=assignment_id,
-            items=items,
-        )
+    answered = await answer_assignments(cycle_id, every=3)
     resident_ratee = int(assignments["ratee_id"][0])
     resident_items = (await ratee_context(cycle_id, resident_ratee, "resident"))["items"]
     for _ in range(2):
