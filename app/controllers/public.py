@@ -174,12 +174,17 @@ async def code_ratees(request: Request[Any, Any, Any]) -> Template:
     )
 
 
+async def _require_in_scope(session: dict[str, Any], ratee_id: int) -> None:
+    """A code rates only its town's leadership team."""
+    if ratee_id not in {r["id"] for r in await _code_ratees(session)}:
+        raise NotFound("不在本次测评范围内")
+
+
 async def _code_form(
     request: Request[Any, Any, Any], ratee_id: int, errors: dict[str, str], values: dict[str, str]
 ) -> Template:
     session = await _code_session(request)
-    if ratee_id not in {r["id"] for r in await _code_ratees(session)}:
-        raise NotFound("不在本次测评范围内")
+    await _require_in_scope(session, ratee_id)
     context = await ratee_context(session["batch.cycle"], ratee_id, session["batch.rater_group"])
     return render(
         request,
@@ -200,13 +205,13 @@ async def code_form(request: Request[Any, Any, Any], ratee_id: FromPath[int]) ->
 @post("/code/rate/{ratee_id:int}", exclude_from_auth=True)
 async def code_submit(request: Request[Any, Any, Any], ratee_id: FromPath[int]) -> Response[Any]:
     session = await _code_session(request)
+    await _require_in_scope(session, ratee_id)
     fields = await form_fields(request)
     if await ResponseRow.exists().where(
         (ResponseRow.code == session["id"]) & (ResponseRow.ratee == ratee_id)
     ):
         return Redirect(path="/code/rate")
     try:
-        await _code_form(request, ratee_id, {}, {})  # scope check
         await record_response(
             cycle_id=session["batch.cycle"],
             ratee_id=ratee_id,
