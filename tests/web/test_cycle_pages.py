@@ -179,6 +179,10 @@ async def test_meeting_codes_open_one_anonymous_session_each(
     chosen = {i.attrs["name"]: "3" for i in select(form.text, "input", type="radio")}
     client.post(links[0], data={"_csrf_token": csrf_token(client, "/code"), **chosen})
     assert "已评价" in client.get("/code/rate").text
+    outside = client.post(
+        "/code/rate/999999", data={"_csrf_token": csrf_token(client, "/code"), **chosen}
+    )
+    assert outside.status_code == 404  # a code rates only its town's leadership team
     stored = await Response.select(Response.channel, Response.rater).first()
     assert stored == {"channel": "code", "rater": None}
     client.post("/code/finish", data={"_csrf_token": csrf_token(client, "/code")})
