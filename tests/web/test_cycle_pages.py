@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 
 from evaluation import cycle_service
 from evaluation.tables import Cycle, EvaluationCode, Evidence, ResidentLink, Response
-from tests.factories import People, csrf_token, draft_cycle, login, open_cycle, post_form
+from tests.factories import People, cadre_id, csrf_token, draft_cycle, login, open_cycle, post_form
 from tests.web.html import select, text_of, texts
 
 CYCLE_FORM = {
@@ -179,10 +179,13 @@ async def test_meeting_codes_open_one_anonymous_session_each(
     chosen = {i.attrs["name"]: "3" for i in select(form.text, "input", type="radio")}
     client.post(links[0], data={"_csrf_token": csrf_token(client, "/code"), **chosen})
     assert "已评价" in client.get("/code/rate").text
+    other_town_secretary = await cadre_id("T002-001")  # real, leadership, but another town
     outside = client.post(
-        "/code/rate/999999", data={"_csrf_token": csrf_token(client, "/code"), **chosen}
+        f"/code/rate/{other_town_secretary}",
+        data={"_csrf_token": csrf_token(client, "/code"), **chosen},
     )
-    assert outside.status_code == 404  # a code rates only its town's leadership team
+    assert outside.status_code == 404  # a code rates only its own town's leadership team
+    assert await Response.count() == 1
     stored = await Response.select(Response.channel, Response.rater).first()
     assert stored == {"channel": "code", "rater": None}
     client.post("/code/finish", data={"_csrf_token": csrf_token(client, "/code")})
