@@ -22,6 +22,10 @@ from evaluation.errors import Conflict, Invalid
 BURST_WINDOW = timedelta(minutes=10)
 BURST_THRESHOLD = 8  # responses from one address within the window
 IDENTICAL_THRESHOLD = 3  # identical answer sets from one address for one cadre
+ALREADY_RATED = {  # one response per device (residents) or per visitor (mystery) and cycle
+    "qr": "您已经评价过这位干部，感谢参与！每台设备每个周期只能评价一次。",
+    "mystery": "您已提交过对这位干部的暗访评价：每位暗访员每个周期对同一干部只评价一次。",
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def submission_steps(s: Submission) -> Steps:
             (s.cycle_id, s.ratee_id, s.device),
         )
         if rows:
-            raise Conflict("您已经评价过这位干部，感谢参与！每台设备每个周期只能评价一次。")
+            raise Conflict(ALREADY_RATED.get(s.channel, ALREADY_RATED["qr"]))
     verified = s.verified
     if s.verification_hash:
         rows = yield Step(

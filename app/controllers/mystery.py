@@ -106,7 +106,7 @@ async def visit_submit(
     except Invalid as exc:
         return await _form(request, ratee_id, exc.problems, fields)
     except Conflict as exc:
-        return redirect_with_message("/visit", exc.message.replace("每台设备", "每位暗访员"))
+        return redirect_with_message("/visit", exc.message)
     return redirect_with_message("/visit", "暗访评价已提交")
 
 
