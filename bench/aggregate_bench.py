@@ -17,21 +17,28 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evaluation.anonymity import suppress, suppress_combined
-from evaluation.calibration import calibrate
+from evaluation.aggregation import aggregate
+from evaluation.rubric_loader import load_default_rubric
 from evaluation.simulation import simulate_cycle
-from evaluation.weighting import combine_groups, group_scores
 
 WEIGHTS = {"superior": 0.35, "peer": 0.35, "resident": 0.30}
-MINIMUM = {"superior": 1, "self": 1, "mystery": 1, "peer": 3, "resident": 3}
+RUBRIC = load_default_rubric()
 
 
-def pipeline(responses: pl.DataFrame) -> pl.DataFrame:
-    calibration = calibrate(responses)
-    groups = group_scores(responses, calibration.raters)
-    shown = suppress(groups, MINIMUM)
-    combined = suppress_combined(combine_groups(groups, WEIGHTS), shown)
-    return calibration.scores.join(combined, on=["ratee_id", "competency"])
+def ratees(responses: pl.DataFrame) -> pl.DataFrame:
+    """Every cadre's position class: each simulated town's first cadre leads it."""
+    leader = pl.col("ratee_id").is_in(
+        responses.filter(pl.col("rater_group") == "superior")["rater_id"].unique().implode()
+    )
+    return responses.select(pl.col("ratee_id").unique()).with_columns(
+        position_class=pl.when(leader).then(pl.lit("leader")).otherwise(pl.lit("staff"))
+    )
+
+
+def pipeline(responses: pl.DataFrame, people: pl.DataFrame) -> None:
+    """The whole analytics pipeline, as `cadre360 aggregate` runs it: calibration, group
+    scores, weighting, anonymity, profiles and rater flags."""
+    aggregate(responses, people, RUBRIC, WEIGHTS)
 
 
 def timed(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
@@ -45,11 +52,13 @@ def timed(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     county = simulate_cycle(towns=20, per_town=75, peers=3, residents=0, seed=1).responses
-    county_s = timed(lambda: pipeline(county), 3)
+    county_people = ratees(county)
+    county_s = timed(lambda: pipeline(county, county_people), 3)
     print(f"county:   {county.height:>9,} responses  pipeline {county_s:.3f} s")
 
     province = simulate_cycle(towns=1500, per_town=67, peers=3, residents=0, seed=2).responses
-    province_s = timed(lambda: pipeline(province), 1)
+    province_people = ratees(province)
+    province_s = timed(lambda: pipeline(province, province_people), 2)
     floor_s = timed(
         lambda: province.group_by("ratee_id", "competency").agg(pl.col("level").mean()), 2
     )

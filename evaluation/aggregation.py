@@ -3,12 +3,14 @@ calibration → group scores → weighting → anonymity → profiles."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
 
 from evaluation.anonymity import suppress, suppress_combined
 from evaluation.calibration import Calibration, calibrate
+from evaluation.coding import encode
 from evaluation.profiles import profile_rows
 from evaluation.rater_flags import rater_flags
 from evaluation.rubric_schema import Rubric
@@ -28,30 +30,31 @@ def aggregate(
 ) -> CycleResults:
     """responses: ratee_id, rater_id, rater_group, competency, level. ratees: ratee_id,
     position_class. weights: the cycle's rater-group weights."""
-    calibration = calibrate(responses)
-    groups = group_scores(responses, calibration.raters)
-    minimum = {
-        group: rubric.min_responses(group)
-        for group in ("superior", "peer", "self", "resident", "mystery")
-    }
-    shown = suppress(groups, minimum)
-    combined = suppress_combined(combine_groups(groups, weights), shown)
-    profiles = profile_rows(
-        calibration.scores,
-        groups,
-        ratees,
-        green_from=rubric.lights.green_from,
-        red_below=rubric.lights.red_below,
-    ).join(
-        combined.select(
-            "ratee_id", "competency", "weighted_score", "redistributed", "missing_groups"
-        ),
-        on=["ratee_id", "competency"],
-        how="left",
-    )
-    return CycleResults(
-        calibration=calibration,
-        profiles=profiles,
-        groups=shown,
-        raters=rater_flags(responses, calibration.raters),
-    )
+    coded = encode(responses)
+    calibration = calibrate(coded)
+    # Rater flags need only the codes and the calibration: computed on a second thread while
+    # this one builds the profiles (numpy and polars release the GIL in their kernels).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        flags = pool.submit(rater_flags, coded, calibration.raters)
+        groups = group_scores(coded, calibration)
+        minimum = {
+            group: rubric.min_responses(group)
+            for group in ("superior", "peer", "self", "resident", "mystery")
+        }
+        shown = suppress(groups, minimum)
+        combined = suppress_combined(combine_groups(groups, weights), shown)
+        profiles = profile_rows(
+            calibration.scores,
+            groups,
+            ratees,
+            green_from=rubric.lights.green_from,
+            red_below=rubric.lights.red_below,
+        ).join(
+            combined.select("cell", "weighted_score", "redistributed", "missing_groups"),
+            on="cell",
+            how="left",
+            maintain_order="left",
+        )
+        return CycleResults(
+            calibration=calibration, profiles=profiles, groups=shown, raters=flags.result()
+        )

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import polars as pl
+
+from evaluation.coding import GROUPS, widen
 
 MIN_COMMENT_GROUP = 5
 BELOW_THRESHOLD = "人数不足，为保护匿名不单独显示"
@@ -23,32 +26,30 @@ COMPLEMENT = "为防止推算出其他分组，一并隐藏"
 
 def suppress(groups: pl.DataFrame, min_responses: dict[str, int]) -> pl.DataFrame:
     """`groups` from weighting.group_scores; adds `shown` and `reason`, nulls hidden means."""
-    minimum = pl.col("rater_group").replace_strict(min_responses, default=3, return_dtype=pl.Int64)
-    marked = groups.with_columns(below=pl.col("n") < minimum)
-    pooled = marked.filter(pl.col("rater_group") != "self")
-    hidden_count = pooled.group_by("ratee_id", "competency").agg(hidden=pl.col("below").sum())
-    complement = (
-        pooled.join(hidden_count, on=["ratee_id", "competency"])
-        .filter((pl.col("hidden") == 1) & ~pl.col("below"))
-        .sort("n", "rater_group")
-        .group_by("ratee_id", "competency", maintain_order=True)
-        .first()
-        .select("ratee_id", "competency", "rater_group", complement=pl.lit(True))
-    )
-    hide = pl.col("below") | pl.col("complement")
-    return (
-        marked.join(complement, on=["ratee_id", "competency", "rater_group"], how="left")
-        .with_columns(pl.col("complement").fill_null(False))
-        .with_columns(
-            shown=~hide,
-            reason=pl.when(pl.col("below"))
-            .then(pl.lit(BELOW_THRESHOLD))
-            .when(pl.col("complement"))
-            .then(pl.lit(COMPLEMENT)),
-            raw_mean=pl.when(hide).then(None).otherwise(pl.col("raw_mean")),
-            corrected_mean=pl.when(hide).then(None).otherwise(pl.col("corrected_mean")),
-        )
-        .drop("below", "complement")
+    groups = groups.sort("cell")
+    wide = widen(groups)
+    present = wide.matrix(np.ones(groups.height, dtype=bool), False)
+    n = wide.matrix(groups["n"].to_numpy(), 0)
+    minimum = np.array([min_responses.get(g, 3) for g in GROUPS])
+    counted = present & (np.array(GROUPS) != "self")
+    below = present & (n < minimum)
+    # exactly one counted group hidden: the smallest shown sibling (ties: GROUPS order) goes too
+    candidate = counted & ~below & ((below & counted).sum(axis=1) == 1)[:, None]
+    key = np.where(candidate, n * len(GROUPS) + np.arange(len(GROUPS)), np.iinfo(np.int64).max)
+    complement = np.zeros_like(candidate)
+    rows = np.flatnonzero(candidate.any(axis=1))
+    complement[rows, key[rows].argmin(axis=1)] = True
+    below_row = pl.Series(wide.long(below))
+    complement_row = pl.Series(wide.long(complement))
+    hide = below_row | complement_row
+    return groups.with_columns(
+        shown=~hide,
+        reason=pl.when(below_row)
+        .then(pl.lit(BELOW_THRESHOLD))
+        .when(complement_row)
+        .then(pl.lit(COMPLEMENT)),
+        raw_mean=pl.when(hide).then(None).otherwise(pl.col("raw_mean")),
+        corrected_mean=pl.when(hide).then(None).otherwise(pl.col("corrected_mean")),
     )
 
 
@@ -66,17 +67,14 @@ def pooled_comments(comments: pl.DataFrame, group_sizes: pl.DataFrame, seed: int
 def suppress_combined(combined: pl.DataFrame, suppressed_groups: pl.DataFrame) -> pl.DataFrame:
     """Null the combined score where it would equal a hidden group's mean: every group that
     counts toward it is below its threshold (e.g. a cadre rated by two residents only)."""
-    counted = suppressed_groups.filter(pl.col("rater_group") != "self")
-    exposure = counted.group_by("ratee_id", "competency").agg(
-        all_below=(pl.col("reason") == BELOW_THRESHOLD).all()
-    )
-    hide = pl.col("all_below").fill_null(False)
-    return (
-        combined.join(exposure, on=["ratee_id", "competency"], how="left")
-        .with_columns(
-            weighted_score=pl.when(hide).then(None).otherwise(pl.col("weighted_score")),
-            weighted_raw=pl.when(hide).then(None).otherwise(pl.col("weighted_raw")),
-            suppressed_reason=pl.when(hide).then(pl.lit(BELOW_THRESHOLD)),
-        )
-        .drop("all_below")
+    groups = suppressed_groups.sort("cell")
+    wide = widen(groups)
+    counted = wide.matrix(np.ones(groups.height, dtype=bool), False) & (np.array(GROUPS) != "self")
+    below = wide.matrix((groups["reason"] == BELOW_THRESHOLD).fill_null(False).to_numpy(), False)
+    exposed = wide.cells[counted.any(axis=1) & ~(counted & ~below).any(axis=1)]
+    hide = pl.col("cell").is_in(pl.Series(exposed).implode())
+    return combined.with_columns(
+        weighted_score=pl.when(hide).then(None).otherwise(pl.col("weighted_score")),
+        weighted_raw=pl.when(hide).then(None).otherwise(pl.col("weighted_raw")),
+        suppressed_reason=pl.when(hide).then(pl.lit(BELOW_THRESHOLD)),
     )

@@ -31,17 +31,20 @@ Model, fitted on a whole cycle:  level = μ + a[ratee, competency] + r[rater] + 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_array
+from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
 
+from evaluation.coding import GROUPS, Coded, encode
+
 RIDGE = 3.0
 MAX_PASSES = 500
-CG_TOLERANCE = 1e-8
+CG_TOLERANCE = 1e-7
 Z90 = 1.6448536269514722
 FIXED_GROUPS = ("resident",)
 EXCLUDED_GROUPS = ("self",)
@@ -50,59 +53,56 @@ FIT_RANGE = (0.5, 1.5)
 
 @dataclass(frozen=True)
 class Calibration:
-    scores: pl.DataFrame  # ratee_id, competency, raw_mean, score, score_100, lo, hi, n
+    scores: pl.DataFrame  # cell, ratee_id, competency, raw_mean, score, score_100, lo, hi, n
     raters: pl.DataFrame  # rater_id, severity, n, infit, outfit, misfit
     mu: float
     sigma: float
     components: int
+    severity_by_code: np.ndarray  # severity by the coding's rater code (0 when not estimated)
 
 
-def calibrate(responses: pl.DataFrame) -> Calibration:
-    """`responses`: ratee_id, rater_id, rater_group, competency, level (null: cannot observe)."""
-    data = responses.filter(
-        pl.col("level").is_not_null() & ~pl.col("rater_group").is_in(EXCLUDED_GROUPS)
-    ).with_columns(
-        cell=(  # dense code of (ratee, competency) from integer ranks: much faster than a struct rank
-            pl.col("ratee_id").rank("dense").cast(pl.Int64) * 1024
-            + pl.col("competency").rank("dense").cast(pl.Int64)
-        )
-        .rank("dense")
-        .cast(pl.Int64)
-        - 1,
-        fixed=pl.col("rater_group").is_in(FIXED_GROUPS) | pl.col("rater_id").is_null(),
-    )
-    if data.is_empty():
+def calibrate(responses: pl.DataFrame | Coded) -> Calibration:
+    """`responses`: ratee_id, rater_id, rater_group, competency, level (null: cannot observe),
+    or the same already encoded by `evaluation.coding.encode`."""
+    coded = responses if isinstance(responses, Coded) else encode(responses)
+    used = ~np.isin(coded.group, [GROUPS.index(g) for g in EXCLUDED_GROUPS])
+    if not used.any():
         raise ValueError("no ratings to calibrate")
-    data = data.with_columns(  # dense codes over the estimated raters only
-        rater_code=pl.when(~pl.col("fixed"))
-        .then(pl.col("rater_id"))
-        .otherwise(None)
-        .rank("dense")
-        .cast(pl.Int64)
-        - 1
+    y = coded.level[used]
+    cell = coded.cell[used]
+    rater_code = coded.rater[used]
+    estimated = (rater_code >= 0) & ~np.isin(
+        coded.group[used], [GROUPS.index(g) for g in FIXED_GROUPS]
     )
-    y = data["level"].to_numpy().astype(float)
-    cell = data["cell"].to_numpy()
-    estimated = ~data["fixed"].to_numpy()
-    rater = np.where(estimated, data["rater_code"].fill_null(0).to_numpy(), 0)
-    cells = int(cell.max()) + 1
-    raters = int(rater[estimated].max()) + 1 if estimated.any() else 0
+    # compact codes over the estimated raters only
+    has_effect = np.bincount(rater_code[estimated], minlength=len(coded.rater_ids)) > 0
+    compact = np.cumsum(has_effect) - 1
+    rater = np.where(estimated, compact[np.clip(rater_code, 0, None)], 0)
+    raters = int(has_effect.sum())
+    cells = coded.cells
 
-    mu, a, r = _fit(y, cell, rater, estimated, cells, raters)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the graph check beside the fit
+        components = pool.submit(_components, cell // coded.k, rater, estimated, raters)
+        mu, a, r = _fit(y, cell, rater, estimated, cells, raters)
     effect = np.where(estimated, r[rater] if raters else 0.0, 0.0)
     fitted = mu + a[cell] + effect
     residual = y - fitted
-    dof = max(len(y) - cells - raters, 1)
+    n_cell = np.bincount(cell, minlength=cells)
+    present = np.flatnonzero(n_cell)
+    dof = max(len(y) - len(present) - raters, 1)
     sigma2 = max(float((residual**2).sum() / dof), 1e-6)
 
-    scores = _shrink(data, mu + a, cells, cell, y, sigma2)
-    rater_table = _rater_fit(data, estimated, rater, raters, r, residual, fitted, sigma2)
+    severity_by_code = np.zeros(len(coded.rater_ids))
+    severity_by_code[has_effect] = -r
     return Calibration(
-        scores=scores,
-        raters=rater_table,
+        scores=_shrink(coded, present, mu + a[present], n_cell[present], cell, y, sigma2),
+        raters=_rater_fit(
+            coded.rater_ids[has_effect], estimated, rater, raters, r, residual, fitted, sigma2
+        ),
         mu=float(mu),
         sigma=float(np.sqrt(sigma2)),
-        components=_components(data),
+        components=components.result(),
+        severity_by_code=severity_by_code,
     )
 
 
@@ -117,81 +117,84 @@ def _fit(
     """Least squares with a ridge on rater effects, solved exactly.
 
     For given rater effects r the abilities are cell means, so they can be eliminated: with
-    P removing cell means and S mapping ratings to raters (one-off ratings to nothing), the
-    rater effects solve (SᵀPS + λI) r = SᵀP(y − μ), a symmetric positive definite system.
-    Conjugate gradients needs a few dozen products with that matrix, each two `bincount`s
-    over the ratings. Effects are then expressed relative to the rating-weighted average
+    D the cell counts, S mapping ratings to raters (one-off ratings to nothing) and
+    B = SᵀC the rater × cell count matrix, the rater effects solve
+    (diag(n_r) − B D⁻¹ Bᵀ + λI) r = Sᵀy − B D⁻¹ Cᵀy, a symmetric positive definite system.
+    Conjugate gradients needs a few dozen products with that matrix, each two sparse
+    products with B. Effects are then expressed relative to the rating-weighted average
     rater; the shift goes into the abilities, so fitted values do not change."""
     mu = float(y.mean())
     centred = y - mu
-    slot = np.where(estimated, rater, raters)  # `raters`: a sentinel slot for one-off ratings
     n_cell = np.bincount(cell, minlength=cells).astype(float)
-
-    def remove_cell_means(values: np.ndarray) -> np.ndarray:
-        return values - (np.bincount(cell, values, minlength=cells) / n_cell)[cell]
-
-    def to_raters(values: np.ndarray) -> np.ndarray:
-        return np.bincount(slot, values, minlength=raters + 1)[:raters]
-
+    per_cell = 1 / np.maximum(n_cell, 1)
+    cell_sums = np.bincount(cell, centred, minlength=cells)
     if raters:
-        n_slot = to_raters(np.ones_like(y))
+        by, at = rater[estimated], cell[estimated]
+        b = csr_array((np.ones(len(by)), (by, at)), shape=(raters, cells))
+        b_t = b.T.tocsr()
+        n_rater = np.bincount(by, minlength=raters).astype(float)
 
         def product(r: np.ndarray) -> np.ndarray:
-            return to_raters(remove_cell_means(np.append(r, 0.0)[slot])) + RIDGE * r
+            return (n_rater + RIDGE) * r - b @ ((b_t @ r) * per_cell)
 
         system = LinearOperator((raters, raters), matvec=product, dtype=float)
         preconditioner = LinearOperator(
-            (raters, raters), matvec=lambda v: v / (n_slot + RIDGE), dtype=float
+            (raters, raters), matvec=lambda v: v / (n_rater + RIDGE), dtype=float
         )
-        r, _ = cg(
-            system,
-            to_raters(remove_cell_means(centred)),
-            rtol=CG_TOLERANCE,
-            maxiter=MAX_PASSES,
-            M=preconditioner,
-        )
-        r = r - (r * n_slot).sum() / n_slot.sum()
+        rhs = np.bincount(by, centred[estimated], minlength=raters) - b @ (cell_sums * per_cell)
+        r, _ = cg(system, rhs, rtol=CG_TOLERANCE, maxiter=MAX_PASSES, M=preconditioner)
+        r = r - (r * n_rater).sum() / n_rater.sum()
+        a = (cell_sums - b_t @ r) * per_cell
     else:
         r = np.zeros(0)
-    a = np.bincount(cell, centred - np.append(r, 0.0)[slot], minlength=cells) / n_cell
+        a = cell_sums * per_cell
     return mu, a, r
 
 
 def _shrink(
-    data: pl.DataFrame,
+    coded: Coded,
+    present: np.ndarray,
     a_hat: np.ndarray,
-    cells: int,
+    n: np.ndarray,
     cell: np.ndarray,
     y: np.ndarray,
     sigma2: float,
 ) -> pl.DataFrame:
-    n = np.bincount(cell, minlength=cells).astype(float)
-    raw = np.bincount(cell, y, minlength=cells) / n
-    keys = data.select("cell", "ratee_id", "competency").unique("cell").sort("cell")
-    table = keys.with_columns(
-        a_hat=pl.Series(a_hat),
-        n=pl.Series(n),
-        raw_mean=pl.Series(raw),
-        sampling_var=pl.Series(sigma2 / n),
+    """One row per rated cell, in (ratee_id, competency) order (the order of the codes)."""
+    raw = np.bincount(cell, y, minlength=coded.cells)[present] / n
+    sampling_var = sigma2 / n
+    # per-competency norm (rating-weighted) and between-cadre variance, by bincount
+    competency = present % coded.k
+    cadres = np.bincount(competency, minlength=coded.k).astype(float)
+    norm = np.bincount(competency, a_hat * n, minlength=coded.k) / np.maximum(
+        np.bincount(competency, n, minlength=coded.k), 1
     )
-    norms = table.group_by("competency").agg(
-        norm=(pl.col("a_hat") * pl.col("n")).sum() / pl.col("n").sum(),
-        tau2=(pl.col("a_hat").var(ddof=1).fill_null(0.0) - pl.col("sampling_var").mean()).clip(
-            lower_bound=1e-4
-        ),
+    mean = np.bincount(competency, a_hat, minlength=coded.k) / np.maximum(cadres, 1)
+    spread = np.bincount(competency, (a_hat - mean[competency]) ** 2, minlength=coded.k)
+    variance = np.where(cadres > 1, spread / np.maximum(cadres - 1, 1), 0.0)
+    noise = np.bincount(competency, sampling_var, minlength=coded.k) / np.maximum(cadres, 1)
+    tau2 = np.clip(variance - noise, 1e-4, None)
+    table = coded.cell_keys(present).with_columns(
+        pl.col("cell").set_sorted(),
+        a_hat=pl.Series(a_hat),
+        n=pl.Series(n.astype(float)),
+        raw_mean=pl.Series(raw),
+        sampling_var=pl.Series(sampling_var),
+        norm=pl.Series(norm[competency]),
+        tau2=pl.Series(tau2[competency]),
     )
     shrink = pl.col("tau2") / (pl.col("tau2") + pl.col("sampling_var"))
     posterior = pl.col("norm") + shrink * (pl.col("a_hat") - pl.col("norm"))
     sd = (shrink * pl.col("sampling_var")).sqrt()
     return (
-        table.join(norms, on="competency")
-        .with_columns(
+        table.with_columns(
             score=posterior.clip(1, 5),
             lo=(posterior - Z90 * sd).clip(1, 5),
             hi=(posterior + Z90 * sd).clip(1, 5),
         )
         .with_columns(score_100=((pl.col("score") - 1) * 25).round(1))
         .select(
+            "cell",
             "ratee_id",
             "competency",
             "raw_mean",
@@ -201,12 +204,11 @@ def _shrink(
             "hi",
             pl.col("n").cast(pl.Int64),
         )
-        .sort("ratee_id", "competency")
     )
 
 
 def _rater_fit(
-    data: pl.DataFrame,
+    rater_ids: np.ndarray,
     estimated: np.ndarray,
     rater: np.ndarray,
     raters: int,
@@ -226,45 +228,38 @@ def _rater_fit(
     if not raters:
         return pl.DataFrame(schema=schema)
     room = np.clip((fitted - 1) * (5 - fitted), 0.25, None)
-    variance = sigma2 * room / room.mean()  # less room to err near the ends of the scale
-    codes = rater[estimated]
-    n = np.bincount(codes, minlength=raters)
-    outfit = np.bincount(codes, (residual**2 / variance)[estimated], minlength=raters) / n
-    infit = np.bincount(codes, (residual**2)[estimated], minlength=raters) / np.bincount(
-        codes, variance[estimated], minlength=raters
-    )
-    ids = (
-        data.filter(~pl.col("fixed"))
-        .select("rater_code", "rater_id")
-        .unique("rater_code")
-        .sort("rater_code")
-    )
-    return ids.select(
-        pl.col("rater_id").cast(pl.Int64),
-        severity=pl.Series(-r),
-        n=pl.Series(n.astype(np.int64)),
-        infit=pl.Series(infit),
-        outfit=pl.Series(outfit),
+    variance = room * (sigma2 / room.mean())  # less room to err near the ends of the scale
+    slot = np.where(estimated, rater, raters)  # one-off ratings fall into a dropped last slot
+
+    def per_rater(values: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(slot, values, minlength=raters + 1)[:raters]
+
+    squared = residual * residual
+    n = per_rater()
+    outfit = per_rater(squared / variance) / n
+    infit = per_rater(squared) / per_rater(variance)
+    return pl.DataFrame(
+        {
+            "rater_id": rater_ids.astype(np.int64),
+            "severity": -r,
+            "n": n.astype(np.int64),
+            "infit": infit,
+            "outfit": outfit,
+        }
     ).with_columns(
         misfit=~pl.col("infit").is_between(*FIT_RANGE) | ~pl.col("outfit").is_between(*FIT_RANGE)
     )
 
 
-def _components(data: pl.DataFrame) -> int:
+def _components(ratee: np.ndarray, rater: np.ndarray, estimated: np.ndarray, raters: int) -> int:
     """Pieces of the graph linking raters and the cadres they rated. All one-off raters share
     one anchor node: their effect is fixed at 0 everywhere, which ties the scales together."""
-    ratees = data["ratee_id"].unique().sort()
-    links = data.select(
-        pl.when(pl.col("fixed")).then(-1).otherwise(pl.col("rater_code")).alias("rater_code"),
-        "ratee_id",
-    ).unique()
-    ratee_code = (
-        links["ratee_id"].replace_strict(ratees.to_list(), list(range(ratees.len()))).to_numpy()
-    )
-    rater_code = links["rater_code"].to_numpy() + 1  # 0 is the shared anchor of one-off raters
-    offset = int(rater_code.max()) + 1
-    size = offset + ratees.len()
-    graph = coo_array((np.ones(len(links)), (rater_code, offset + ratee_code)), shape=(size, size))
+    rater_node = np.where(estimated, rater + 1, 0)  # 0 is the shared anchor of one-off raters
+    ratees = int(ratee.max()) + 1
+    size = raters + 1 + ratees
+    graph = coo_array((np.ones(len(ratee)), (rater_node, raters + 1 + ratee)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
-    used = np.concatenate([np.unique(rater_code), offset + np.arange(ratees.len())])
+    used = np.zeros(size, dtype=bool)
+    used[rater_node] = True
+    used[raters + 1 + ratee] = True
     return int(np.unique(labels[used]).size)

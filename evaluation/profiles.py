@@ -17,7 +17,10 @@ self-vs-others gaps, lights, and rank within comparable cadres. Pure over polars
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+
+from evaluation.coding import GROUPS, widen
 
 SINGLE_RATER_RELIABILITY = {"superior": 0.50, "peer": 0.37, "resident": 0.30, "mystery": 0.30}
 RELIABLE = 0.70
@@ -28,19 +31,20 @@ def spearman_brown(single: float, raters: int) -> float:
     return raters * single / (1 + (raters - 1) * single) if raters > 0 else 0.0
 
 
-def evidence(groups: pl.DataFrame) -> pl.DataFrame:
-    """Per cadre and competency: the best group reliability reached and whether it is enough.
-    `groups`: ratee_id, competency, rater_group, n (self is ignored)."""
-    rho = pl.col("rater_group").replace_strict(
-        SINGLE_RATER_RELIABILITY, default=None, return_dtype=pl.Float64
-    )
-    spearman = pl.col("n") * rho / (1 + (pl.col("n") - 1) * rho)
+def group_evidence(groups: pl.DataFrame, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the given cells: the best group reliability reached (self ignored) and the self
+    mean (NaN without a self-assessment). `groups`: weighting.group_scores output."""
+    groups = groups.sort("cell")  # free when already sorted, as group_scores returns it
+    wide = widen(groups)
+    single = np.array([SINGLE_RATER_RELIABILITY.get(g, 0.0) for g in GROUPS])
+    n = wide.matrix(groups["n"].to_numpy().astype(float), 0.0)
+    reliability = (n * single / (1 + (n - 1) * single)).max(axis=1, initial=0.0)
+    self_mean = wide.matrix(groups["raw_mean"].to_numpy(), np.nan)[:, GROUPS.index("self")]
+    at = wide.find(cells)
+    found = at >= 0
     return (
-        groups.filter(pl.col("rater_group") != "self")
-        .with_columns(reliability=spearman)
-        .group_by("ratee_id", "competency")
-        .agg(reliability=pl.col("reliability").max().fill_null(0.0))
-        .with_columns(enough_evidence=pl.col("reliability") >= RELIABLE)
+        np.where(found, reliability[at], 0.0),
+        np.where(found, self_mean[at], np.nan),
     )
 
 
@@ -51,25 +55,25 @@ def profile_rows(
     green_from: float,
     red_below: float,
 ) -> pl.DataFrame:
-    """scores: calibration scores (ratee_id, competency, score, lo, hi, n, raw_mean).
-    groups: weighting.group_scores output (before suppression; only self means are used).
+    """scores: calibration scores (cell, ratee_id, competency, score, lo, hi, n, raw_mean).
+    groups: weighting.group_scores output (before suppression: group sizes and self means).
     ratees: ratee_id, position_class. Returns one row per cadre and competency."""
-    self_means = groups.filter(pl.col("rater_group") == "self").select(
-        "ratee_id", "competency", self_mean=pl.col("raw_mean")
-    )
+    reliability, self_mean = group_evidence(groups, scores["cell"].to_numpy())
     norm_keys = ["competency", "position_class"]
-    rows = (
-        scores.join(ratees.select("ratee_id", "position_class"), on="ratee_id", how="left")
-        .join(evidence(groups), on=["ratee_id", "competency"], how="left")
-        .join(self_means, on=["ratee_id", "competency"], how="left")
-        .with_columns(
-            norm=pl.col("score").mean().over(norm_keys),
-            percentile=(pl.col("score").rank("average").over(norm_keys) - 0.5)
-            / pl.len().over(norm_keys)
-            * 100,
-            rank=pl.col("score").rank("min", descending=True).over(norm_keys).cast(pl.Int64),
-            enough_evidence=pl.col("enough_evidence").fill_null(False),
-        )
+    rows = scores.join(
+        ratees.select("ratee_id", "position_class"),
+        on="ratee_id",
+        how="left",
+        maintain_order="left",  # the evidence arrays below follow the scores' order
+    ).with_columns(
+        reliability=pl.Series(reliability),
+        enough_evidence=pl.Series(reliability >= RELIABLE),
+        self_mean=pl.Series(self_mean, nan_to_null=True),
+        norm=pl.col("score").mean().over(norm_keys),
+        percentile=(pl.col("score").rank("average").over(norm_keys) - 0.5)
+        / pl.len().over(norm_keys)
+        * 100,
+        rank=pl.col("score").rank("min", descending=True).over(norm_keys).cast(pl.Int64),
     )
     below = (pl.col("hi") < pl.col("norm")) | (pl.col("score") < red_below)
     above = pl.col("lo") > pl.col("norm")
@@ -93,7 +97,7 @@ def profile_rows(
         .when(pl.col("score") < red_below)
         .then(pl.lit("red"))
         .otherwise(pl.lit("yellow")),
-    ).sort("ratee_id", "competency")
+    ).sort("cell")
 
 
 def overall(rows: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:

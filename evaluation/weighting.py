@@ -7,51 +7,74 @@ has its weight redistributed over the others in proportion, and the output says 
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+
+from evaluation.calibration import Calibration
+from evaluation.coding import GROUPS, Coded, encode, widen
 
 COMBINED_GROUPS = ("superior", "peer", "resident", "mystery")
 
 
-def group_scores(responses: pl.DataFrame, raters: pl.DataFrame) -> pl.DataFrame:
-    """ratee_id, competency, rater_group, n, raw_mean, corrected_mean (self included, uncorrected)."""
-    severity = raters.select("rater_id", "severity")
-    return (
-        responses.filter(pl.col("level").is_not_null())
-        .join(severity, on="rater_id", how="left")
-        .with_columns(corrected=pl.col("level") + pl.col("severity").fill_null(0.0))
-        .group_by("ratee_id", "competency", "rater_group")
-        .agg(n=pl.len(), raw_mean=pl.col("level").mean(), corrected_mean=pl.col("corrected").mean())
-        .sort("ratee_id", "competency", "rater_group")
+def group_scores(responses: pl.DataFrame | Coded, calibration: Calibration) -> pl.DataFrame:
+    """cell, ratee_id, competency, rater_group, n, raw_mean, corrected_mean — one row per
+    rater group present, ordered by cadre, competency and `coding.GROUPS`. Self-assessments
+    are included uncorrected; one-off raters have no severity to correct for."""
+    coded = responses if isinstance(responses, Coded) else encode(responses)
+    slots = len(GROUPS)
+    severity = np.where(
+        (coded.rater >= 0) & (coded.group != GROUPS.index("self")),
+        calibration.severity_by_code[np.clip(coded.rater, 0, None)],
+        0.0,
+    )
+    slot = coded.cell * slots + coded.group
+    size = coded.cells * slots
+    n = np.bincount(slot, minlength=size)
+    present = np.flatnonzero(n)
+    count = n[present]
+    return coded.cell_keys(present // slots).with_columns(
+        pl.col("cell").set_sorted(),
+        rater_group=pl.Series(GROUPS, dtype=pl.Enum(GROUPS)).gather(present % slots),
+        n=pl.Series(count.astype(np.int64)),
+        raw_mean=pl.Series(np.bincount(slot, coded.level, minlength=size)[present] / count),
+        corrected_mean=pl.Series(
+            np.bincount(slot, coded.level + severity, minlength=size)[present] / count
+        ),
     )
 
 
 def combine_groups(groups: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
-    """ratee_id, competency, weighted_score, weighted_raw, one `w_<group>` column per weighted
-    group (effective weights, summing to 1), redistributed, missing_groups."""
+    """cell, ratee_id, competency, weighted_score, weighted_raw, one `w_<group>` column per
+    weighted group (effective weights, summing to 1), redistributed, missing_groups."""
     wanted = {g: w for g, w in weights.items() if g in COMBINED_GROUPS and w > 0}
-    present = (
-        groups.filter(pl.col("rater_group").is_in(list(wanted)))
-        .with_columns(share=pl.col("rater_group").replace_strict(wanted, return_dtype=pl.Float64))
-        .with_columns(share=pl.col("share") / pl.col("share").sum().over("ratee_id", "competency"))
-    )
     groups_sorted = sorted(wanted)
-    scores = present.group_by("ratee_id", "competency").agg(
-        *[
-            pl.col("share").filter(pl.col("rater_group") == g).sum().alias(f"w_{g}")
-            for g in groups_sorted
-        ],
-        weighted_score=(pl.col("share") * pl.col("corrected_mean")).sum().clip(1, 5),
-        weighted_raw=(pl.col("share") * pl.col("raw_mean")).sum(),
+    groups = groups.sort("cell")  # free when already sorted, as group_scores returns it
+    wide = widen(groups)
+    present = wide.matrix(np.ones(groups.height, dtype=bool), False)
+    weight = present * np.array([wanted.get(g, 0.0) for g in GROUPS])
+    total = weight.sum(axis=1)
+    kept = np.flatnonzero(total > 0)  # cells with at least one weighted group
+    share = weight[kept] / total[kept, None]
+
+    def combined(column: str) -> np.ndarray:
+        return (share * wide.matrix(groups[column].fill_null(0.0).to_numpy(), 0.0)[kept]).sum(
+            axis=1
+        )
+
+    scores = groups[wide.first[kept]].select("cell", "ratee_id", "competency")
+    scores = scores.with_columns(
+        *[pl.Series(f"w_{g}", share[:, GROUPS.index(g)]) for g in groups_sorted],
+        weighted_score=pl.Series(combined("corrected_mean")).clip(1, 5),
+        weighted_raw=pl.Series(combined("raw_mean")),
     )
-    shares = scores.select(
-        "ratee_id",
-        "competency",
-        missing_groups=pl.concat_list(
-            [pl.when(pl.col(f"w_{g}") == 0).then(pl.lit(g)) for g in groups_sorted]
-        ).list.drop_nulls(),
-    )
-    return (
-        scores.join(shares, on=["ratee_id", "competency"])
-        .with_columns(redistributed=pl.col("missing_groups").list.len() > 0)
-        .sort("ratee_id", "competency")
-    )
+    # which weighted groups are missing, as a bit pattern per cell, looked up in the table
+    # of all 2^g patterns: a gather instead of building a list per row
+    bits = (
+        (share[:, [GROUPS.index(g) for g in groups_sorted]] == 0) << np.arange(len(groups_sorted))
+    ).sum(axis=1)
+    patterns = [
+        [g for i, g in enumerate(groups_sorted) if pattern >> i & 1]
+        for pattern in range(2 ** len(groups_sorted))
+    ]
+    missing = pl.Series("missing_groups", patterns, dtype=pl.List(pl.String)).gather(bits)
+    return scores.with_columns(missing, redistributed=pl.Series(bits > 0))

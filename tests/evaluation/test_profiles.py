@@ -29,6 +29,7 @@ def frames(peers: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     # five staff cadres on one competency; cadre 1 clearly low, cadre 5 clearly high
     scores = pl.DataFrame(
         {
+            "cell": [1, 2, 3, 4, 5],  # one competency: the cell code is the cadre's
             "ratee_id": [1, 2, 3, 4, 5],
             "competency": ["service"] * 5,
             "score": [2.0, 3.4, 3.5, 3.6, 4.6],
@@ -40,6 +41,7 @@ def frames(peers: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     )
     groups = pl.DataFrame(
         {
+            "cell": [1, 2, 3, 4, 5, 1, 2, 3],
             "ratee_id": [1, 2, 3, 4, 5, 1, 2, 3],
             "competency": ["service"] * 8,
             "rater_group": ["peer"] * 5 + ["self"] * 3,

@@ -4,6 +4,7 @@ copied-form cluster."""
 from __future__ import annotations
 
 import polars as pl
+import polars.testing
 
 from evaluation.calibration import calibrate
 from evaluation.rater_flags import rater_flags
@@ -47,3 +48,23 @@ def test_planted_problems_are_flagged_and_ordinary_raters_are_not() -> None:
     ordinary = flags.filter(~pl.col("rater_id").is_in([straight, strict, *copiers]))
     assert not ordinary["straight_lining"].any()
     assert ordinary["extreme"].is_null().mean() > 0.9
+
+
+def test_flags_do_not_depend_on_row_order() -> None:
+    """Forms whose items arrive together take a run-length path; shuffled rows are grouped by
+    hashing. Both must give the same flags."""
+    responses = simulate_cycle(towns=2, per_town=12, peers=4, residents=2, seed=5).responses
+    copied = (pl.col("ratee_id") == 5) & (pl.col("rater_group") == "peer")
+    responses = responses.with_columns(  # a straight-liner and a copied pattern to find
+        level=pl.when(pl.col("rater_id") == 4)
+        .then(3)
+        .when(copied)
+        .then(pl.col("competency").str.len_chars() % 5 + 1)
+        .otherwise(pl.col("level"))
+    )
+    raters = calibrate(responses).raters
+    grouped = rater_flags(responses.sort("rater_id", "ratee_id", "rater_group"), raters)
+    shuffled = rater_flags(responses.sample(fraction=1.0, shuffle=True, seed=3), raters)
+    pl.testing.assert_frame_equal(grouped, shuffled)
+    assert grouped.filter(pl.col("rater_id") == 4)["straight_lining"].item()
+    assert grouped["identical_cluster"].sum() >= 3

@@ -34,7 +34,7 @@ def test_effective_weights_sum_to_one_and_redistribution_is_recorded(
 ) -> None:
     responses = sparse_cycle(seed, drop)
     cycle_weights = dict(zip(("superior", "peer", "resident"), weights, strict=True))
-    combined = combine_groups(group_scores(responses, calibrate(responses).raters), cycle_weights)
+    combined = combine_groups(group_scores(responses, calibrate(responses)), cycle_weights)
     shares = combined.select(pl.sum_horizontal("w_superior", "w_peer", "w_resident")).to_series()
     assert ((shares - 1).abs() < 1e-9).all()
     for row in combined.iter_rows(named=True):
@@ -52,7 +52,7 @@ def test_effective_weights_sum_to_one_and_redistribution_is_recorded(
 def test_groups_below_threshold_are_null_everywhere(seed: int, drop: float) -> None:
     responses = sparse_cycle(seed, drop)
     calibration = calibrate(responses)
-    groups = suppress(group_scores(responses, calibration.raters), MINIMUM)
+    groups = suppress(group_scores(responses, calibration), MINIMUM)
     for row in groups.iter_rows(named=True):
         if row["n"] < MINIMUM[row["rater_group"]]:
             assert not row["shown"]
@@ -67,20 +67,20 @@ def test_groups_below_threshold_are_null_everywhere(seed: int, drop: float) -> N
     assert per_cell.filter((pl.col("hidden") == 1) & (pl.col("groups") > 1)).is_empty()
     combined = suppress_combined(
         combine_groups(
-            group_scores(responses, calibration.raters),
+            group_scores(responses, calibration),
             {"superior": 0.35, "peer": 0.35, "resident": 0.3},
         ),
         groups,
     )
-    only_hidden = (
-        counted.group_by("ratee_id", "competency")
-        .agg(all_below=(pl.col("reason") == BELOW_THRESHOLD).all())
-        .filter("all_below")
+    exposure = counted.group_by("ratee_id", "competency").agg(
+        all_below=(pl.col("reason") == BELOW_THRESHOLD).fill_null(False).all()
     )
-    leaked = combined.join(only_hidden, on=["ratee_id", "competency"]).filter(
-        pl.col("weighted_score").is_not_null()
-    )
+    judged = combined.join(exposure, on=["ratee_id", "competency"])
+    leaked = judged.filter(pl.col("all_below") & pl.col("weighted_score").is_not_null())
     assert leaked.is_empty()
+    # and nothing more is hidden than needs to be
+    over_hidden = judged.filter(~pl.col("all_below") & pl.col("weighted_score").is_null())
+    assert over_hidden.is_empty()
 
 
 def test_comments_are_pooled_shuffled_and_only_from_groups_of_five() -> None:
