@@ -11,7 +11,15 @@ from evaluation.aggregation import CycleResults, aggregate
 from evaluation.errors import Conflict
 from evaluation.organisation import POSITIONS, STAFF
 from evaluation.storage import insert_chunked
-from evaluation.tables import Cadre, ProfileSnapshot, ResponseFlag, ResponseItem, ScoreRow
+from evaluation.tables import (
+    Cadre,
+    GroupScore,
+    ProfileSnapshot,
+    RaterResult,
+    ResponseFlag,
+    ResponseItem,
+    ScoreRow,
+)
 
 RESPONSE_SCHEMA = {
     "response_id": pl.Int64,
@@ -62,7 +70,6 @@ async def compute(cycle_id: int) -> CycleResults:
 
 async def store_snapshot(cycle_id: int, results: CycleResults) -> int:
     """A new snapshot; the frozen (published) one, if any, is never changed."""
-    rows = results.profiles
     async with ProfileSnapshot._meta.db.transaction():
         created = await ProfileSnapshot.insert(
             ProfileSnapshot(
@@ -73,25 +80,9 @@ async def store_snapshot(cycle_id: int, results: CycleResults) -> int:
             )
         ).returning(ProfileSnapshot.id)
         snapshot_id = int(created[0]["id"])
-        objects = [
-            ScoreRow(
-                snapshot=snapshot_id,
-                ratee=r["ratee_id"],
-                competency=r["competency"],
-                raw_mean=r["raw_mean"],
-                score=r["score"],
-                score_100=r["score_100"],
-                lo=r["lo"],
-                hi=r["hi"],
-                n=r["n"],
-                weighted_score=r["weighted_score"],
-                light=r["light"],
-                finding=r["finding"],
-                percentile=r["percentile"],
-            )
-            for r in rows.iter_rows(named=True)
-        ]
-        await insert_chunked(ScoreRow, objects)
+        await insert_chunked(ScoreRow, score_rows(snapshot_id, results.profiles))
+        await insert_chunked(GroupScore, group_rows(snapshot_id, results.groups))
+        await insert_chunked(RaterResult, rater_rows(snapshot_id, results.raters))
     return snapshot_id
 
 
@@ -109,3 +100,42 @@ async def published_snapshot(cycle_id: int) -> int | None:
         .first()
     )
     return int(row["id"]) if row else None
+
+
+def score_rows(snapshot_id: int, profiles: pl.DataFrame) -> list[ScoreRow]:
+    columns = [
+        c._meta.name
+        for c in ScoreRow._meta.columns
+        if c._meta.name not in ("id", "snapshot", "ratee")
+    ]
+    frame = profiles.select(
+        pl.col("ratee_id").alias("ratee"),
+        *[pl.col(c) for c in columns],
+    ).with_columns(pl.col("redistributed").fill_null(False))
+    return [ScoreRow(snapshot=snapshot_id, **row) for row in frame.iter_rows(named=True)]
+
+
+def group_rows(snapshot_id: int, groups: pl.DataFrame) -> list[GroupScore]:
+    frame = groups.select(
+        ratee="ratee_id",
+        competency="competency",
+        rater_group=pl.col("rater_group").cast(pl.String),
+        n="n",
+        raw_mean="raw_mean",
+        corrected_mean="corrected_mean",
+        reason="reason",
+    )
+    return [GroupScore(snapshot=snapshot_id, **row) for row in frame.iter_rows(named=True)]
+
+
+def rater_rows(snapshot_id: int, raters: pl.DataFrame) -> list[RaterResult]:
+    """Raters who are cadres (one-off raters such as residents have no row)."""
+    frame = raters.filter(pl.col("rater_id") > 0).select(
+        rater="rater_id",
+        severity="severity",
+        misfit="misfit",
+        extreme="extreme",
+        straight_lining="straight_lining",
+        identical_cluster="identical_cluster",
+    )
+    return [RaterResult(snapshot=snapshot_id, **row) for row in frame.iter_rows(named=True)]

@@ -42,7 +42,10 @@ def simulate_cycle(
     ability_sd: float = 0.45,
     severity_sd: float = 0.35,
     noise_sd: float = 0.55,
+    noise_seed: int | None = None,
 ) -> SimulatedCycle:
+    """`noise_seed`, when given, draws the rating noise apart from the truth: the same cadres
+    and raters rated again, as in a later cycle."""
     rng = np.random.default_rng(seed)
     n = towns * per_town
     k = len(competencies)
@@ -73,7 +76,12 @@ def simulate_cycle(
     pairs = len(who)
     rater_effect = np.where(by > 0, -severity[np.clip(by, 0, None)], 0.0)
     latent = (
-        mu + ability[who - 1][:, :] + rater_effect[:, None] + rng.normal(0, noise_sd, (pairs, k))
+        mu
+        + ability[who - 1][:, :]
+        + rater_effect[:, None]
+        + (rng if noise_seed is None else np.random.default_rng(noise_seed)).normal(
+            0, noise_sd, (pairs, k)
+        )
     )
     levels = np.clip(np.rint(latent), 1, 5).astype(np.int64)
     responses = pl.DataFrame(

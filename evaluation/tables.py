@@ -262,3 +262,42 @@ class ScoreRow(Table, tablename="score_row"):
     light = Varchar(length=8)
     finding = Varchar(length=24)
     percentile = Float()
+    rank = Integer(default=0)  # among comparable cadres (same position class), 1 = best
+    norm = Float(default=0.0)  # the comparable cadres' mean
+    reliability = Float(default=0.0)  # Spearman–Brown reliability of the best rater group
+    self_mean = Float(null=True, default=None)
+    gap_kind = Varchar(length=16, null=True, default=None)  # blind_spot | hidden_strength
+    redistributed = Boolean(default=False)
+
+
+class GroupScore(Table, tablename="group_score"):
+    """A rater group's mean for one cadre and competency in a snapshot. Hidden groups keep
+    their size and the reason, never their means (the analytics nulled them)."""
+
+    id: Serial
+    snapshot = ForeignKey(
+        references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    competency = Varchar(length=32)
+    rater_group = Varchar(length=16)
+    n = Integer()
+    raw_mean = Float(null=True, default=None)
+    corrected_mean = Float(null=True, default=None)
+    reason = Varchar(length=64, null=True, default=None)
+
+
+class RaterResult(Table, tablename="rater_result"):
+    """A rater's severity, fit and flags in a snapshot: for the assessment office's review
+    queue only, never shown to cadres."""
+
+    id: Serial
+    snapshot = ForeignKey(
+        references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    rater = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    severity = Float()
+    misfit = Boolean(default=False)
+    extreme = Varchar(length=8, null=True, default=None)  # strict | lenient
+    straight_lining = Boolean(default=False)
+    identical_cluster = Boolean(default=False)

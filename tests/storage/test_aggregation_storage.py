@@ -8,7 +8,14 @@ import pytest
 from evaluation import aggregation_service, cycle_service
 from evaluation.errors import Conflict
 from evaluation.roster_service import import_frame
-from evaluation.tables import ProfileSnapshot, Response, ResponseFlag, ScoreRow
+from evaluation.tables import (
+    GroupScore,
+    ProfileSnapshot,
+    RaterResult,
+    Response,
+    ResponseFlag,
+    ScoreRow,
+)
 from tests.factories import answer_assignments, open_cycle, roster_frame
 
 
@@ -16,12 +23,30 @@ async def test_aggregate_store_publish_and_recompute(db: str) -> None:
     await import_frame(roster_frame(2, 15), county_name="测试县")
     cycle_id = await open_cycle(peers=3)
     await answer_assignments(cycle_id, varied=True)
+    peer = await Response.select(Response.id).where(Response.rater_group == "peer").first()
+    assert peer is not None
+    await Response.delete().where(Response.id == peer["id"])  # one cadre: only two peers
     responses, _ = await aggregation_service.cycle_frames(cycle_id)
     assert responses.height == await stored_levels()
     results = await aggregation_service.compute(cycle_id)
     assert results.profiles["score"].is_between(1, 5).all()
     first = await aggregation_service.store_snapshot(cycle_id, results)
     assert await ScoreRow.count().where(ScoreRow.snapshot == first) == results.profiles.height
+    groups = pl.DataFrame(
+        await GroupScore.select(
+            GroupScore.rater_group, GroupScore.n, GroupScore.raw_mean, GroupScore.reason
+        ).where(GroupScore.snapshot == first)
+    )
+    assert groups.height == results.groups.height
+    hidden = groups.filter(pl.col("reason").is_not_null())
+    assert hidden.height > 0
+    assert hidden["raw_mean"].is_null().all()
+    assert (
+        groups.filter((pl.col("rater_group") == "peer") & (pl.col("n") < 3))["raw_mean"]
+        .is_null()
+        .all()
+    )
+    assert await RaterResult.count().where(RaterResult.snapshot == first) > 0
 
     await cycle_service.move_cycle(cycle_id, "close")
     await cycle_service.move_cycle(cycle_id, "publish")

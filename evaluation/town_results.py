@@ -1,0 +1,103 @@
+"""Town and county views of a cycle's profiles, and change since the previous cycle.
+
+* Town × competency: the mean calibrated score of the town's cadres with a 90% interval
+  (mean ± t·s/√n over cadres; a town with one cadre gets the cadre's own interval), the
+  rubric's light on the mean, and whether the town lags: its interval lies wholly below the
+  county norm of that competency (the mean over all cadres), or its mean is below the
+  rubric's red line.
+* Systemic bottlenecks: competencies that lag in many towns (at least `min_towns`, or a
+  fifth of the towns that have the competency), counted, for the county view. A weakness of
+  one town is a matter for that town; the same weakness in many towns is a matter for the
+  county's training plan.
+* Trend: change of each calibrated score since the previous cycle, with a 90% interval from
+  the two scores' intervals (independent cycles: standard errors add in quadrature). Both
+  cycles are on the 1–5 anchor scale after correcting for rater severity, so the difference
+  is read on that common scale; a change is "clear" when its interval excludes 0.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from scipy.stats import t as student_t
+
+Z90 = 1.6448536269514722
+BOTTLENECK_SHARE = 0.2
+
+
+def town_competency(
+    profiles: pl.DataFrame, ratees: pl.DataFrame, green_from: float, red_below: float
+) -> pl.DataFrame:
+    """profiles: ratee_id, competency, score, lo, hi. ratees: ratee_id, town_id.
+    Returns town_id, competency, cadres, mean, lo, hi, norm, light, lagging."""
+    rows = profiles.join(ratees.select("ratee_id", "town_id"), on="ratee_id")
+    towns = rows.group_by("town_id", "competency").agg(
+        cadres=pl.len(),
+        mean=pl.col("score").mean(),
+        sd=pl.col("score").std(),
+        own_lo=pl.col("lo").first(),
+        own_hi=pl.col("hi").first(),
+    )
+    degrees = towns["cadres"].clip(lower_bound=2).to_numpy() - 1
+    half = pl.Series(student_t.ppf(0.95, degrees)) * pl.col("sd") / pl.col("cadres").sqrt()
+    norms = rows.group_by("competency").agg(norm=pl.col("score").mean())
+    return (
+        towns.with_columns(half=half)
+        .with_columns(
+            lo=pl.when(pl.col("cadres") > 1)
+            .then((pl.col("mean") - pl.col("half")).clip(1, 5))
+            .otherwise(pl.col("own_lo")),
+            hi=pl.when(pl.col("cadres") > 1)
+            .then((pl.col("mean") + pl.col("half")).clip(1, 5))
+            .otherwise(pl.col("own_hi")),
+        )
+        .join(norms, on="competency")
+        .with_columns(
+            light=pl.when(pl.col("mean") >= green_from)
+            .then(pl.lit("green"))
+            .when(pl.col("mean") < red_below)
+            .then(pl.lit("red"))
+            .otherwise(pl.lit("yellow")),
+            lagging=(pl.col("hi") < pl.col("norm")) | (pl.col("mean") < red_below),
+        )
+        .select("town_id", "competency", "cadres", "mean", "lo", "hi", "norm", "light", "lagging")
+        .sort("town_id", "competency")
+    )
+
+
+def bottlenecks(towns: pl.DataFrame, min_towns: int = 3) -> pl.DataFrame:
+    """From `town_competency`: competency, towns (that have it), lagging_towns, county_mean,
+    systemic — most widespread first."""
+    return (
+        towns.group_by("competency")
+        .agg(
+            towns=pl.len(),
+            lagging_towns=pl.col("lagging").sum().cast(pl.Int64),
+            county_mean=(pl.col("mean") * pl.col("cadres")).sum() / pl.col("cadres").sum(),
+        )
+        .with_columns(
+            systemic=(pl.col("lagging_towns") >= min_towns)
+            | (
+                (pl.col("lagging_towns") >= 1)
+                & (pl.col("lagging_towns") >= BOTTLENECK_SHARE * pl.col("towns"))
+            )
+        )
+        .sort(["lagging_towns", "county_mean", "competency"], descending=[True, False, False])
+    )
+
+
+def trend(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """current, previous: ratee_id, competency, score, lo, hi (one cycle each). Returns
+    ratee_id, competency, previous, change, change_lo, change_hi, clear — for the scores
+    present in both cycles."""
+    se = ((pl.col("hi") - pl.col("lo")) / (2 * Z90)).alias("se")
+    now = current.select("ratee_id", "competency", "score", se)
+    before = previous.select("ratee_id", "competency", previous="score", se_before=se)
+    half = Z90 * (pl.col("se") ** 2 + pl.col("se_before") ** 2).sqrt()
+    change = pl.col("score") - pl.col("previous")
+    return (
+        now.join(before, on=["ratee_id", "competency"])
+        .with_columns(change=change, change_lo=change - half, change_hi=change + half)
+        .with_columns(clear=(pl.col("change_lo") > 0) | (pl.col("change_hi") < 0))
+        .select("ratee_id", "competency", "previous", "change", "change_lo", "change_hi", "clear")
+        .sort("ratee_id", "competency")
+    )

@@ -1,0 +1,92 @@
+"""Town × competency results, systemic bottlenecks and trends on simulated cycles with
+planted weaknesses and planted improvement."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evaluation.calibration import calibrate
+from evaluation.simulation import simulate_cycle
+from evaluation.town_results import bottlenecks, town_competency, trend
+
+PER_TOWN = 15
+
+
+def planted(seed: int) -> pl.DataFrame:
+    """Eight towns; `digital` is weak in towns 0–3, `conflict` only in town 5."""
+    responses = simulate_cycle(
+        towns=8, per_town=PER_TOWN, peers=4, residents=3, seed=seed
+    ).responses
+    town = (pl.col("ratee_id") - 1) // PER_TOWN
+    drop = (
+        pl.when((pl.col("competency") == "digital") & (town <= 3))
+        .then(1.4)
+        .when((pl.col("competency") == "conflict") & (town == 5))
+        .then(1.4)
+        .otherwise(0.0)
+    )
+    return responses.with_columns(level=(pl.col("level") - drop).round().clip(1, 5).cast(pl.Int64))
+
+
+def ratees(responses: pl.DataFrame) -> pl.DataFrame:
+    return responses.select(pl.col("ratee_id").unique()).with_columns(
+        town_id=(pl.col("ratee_id") - 1) // PER_TOWN
+    )
+
+
+def test_planted_weak_towns_lag_and_a_county_wide_weakness_is_systemic() -> None:
+    responses = planted(seed=3)
+    towns = town_competency(calibrate(responses).scores, ratees(responses), 3.6, 2.6)
+    lagging = towns.filter("lagging")
+    assert set(lagging.filter(pl.col("competency") == "digital")["town_id"]) == {0, 1, 2, 3}
+    assert set(lagging.filter(pl.col("competency") == "conflict")["town_id"]) == {5}
+    found = bottlenecks(towns).filter("systemic")
+    assert found["competency"].to_list() == ["digital"]
+    assert found["lagging_towns"].item() == 4
+    assert (
+        not towns.filter(
+            ~pl.col("competency").is_in(["digital", "conflict"]) & pl.col("lagging")
+        ).height
+        > 1
+    )  # at most one chance finding among the 48 ordinary cells
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 300))
+def test_town_intervals_hold_the_mean_and_stay_on_the_scale(seed: int) -> None:
+    responses = simulate_cycle(towns=4, per_town=6, peers=3, residents=0, seed=seed).responses
+    towns = town_competency(calibrate(responses).scores, ratees_of(responses, 6), 3.6, 2.6)
+    assert (towns["lo"] <= towns["mean"]).all()
+    assert (towns["mean"] <= towns["hi"]).all()
+    assert towns["lo"].min() >= 1
+    assert towns["hi"].max() <= 5
+    assert (towns["cadres"] == 6).all()
+
+
+def ratees_of(responses: pl.DataFrame, per_town: int) -> pl.DataFrame:
+    return responses.select(pl.col("ratee_id").unique()).with_columns(
+        town_id=(pl.col("ratee_id") - 1) // per_town
+    )
+
+
+def test_trend_finds_planted_improvement_and_little_else() -> None:
+    before = simulate_cycle(towns=6, per_town=20, peers=5, residents=0, seed=8).responses
+    improved = pl.col("ratee_id") <= 20  # the first town's cadres were trained on service
+    after = simulate_cycle(
+        towns=6, per_town=20, peers=5, residents=0, seed=8, noise_seed=99
+    ).responses.with_columns(
+        level=pl.when(improved & (pl.col("competency") == "service"))
+        .then((pl.col("level") + 2).clip(1, 5))
+        .otherwise(pl.col("level"))
+    )
+    change = trend(calibrate(after).scores, calibrate(before).scores)
+    trained = change.filter(improved & (pl.col("competency") == "service"))
+    others = change.filter(~(improved & (pl.col("competency") == "service")))
+    print(f"trained: {trained['clear'].mean():.0%} clear; others: {others['clear'].mean():.1%}")
+    assert trained["clear"].mean() >= 0.8
+    assert (trained["change"] > 0).all()
+    assert others["clear"].mean() <= 0.15  # a 90% interval misses 0 about 10% of the time
+    assert (change["change_lo"] <= change["change"]).all()
+    assert (change["change"] <= change["change_hi"]).all()
