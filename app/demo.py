@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -13,11 +14,13 @@ from app.accounts.tables import User
 from app.progress import advance, steps
 from evaluation import cycle_service
 from evaluation.demo_county import demo_roster
+from evaluation.demo_history_service import answer_cycle, people_with_story
 from evaluation.roster_service import import_frame
 from evaluation.tables import Cadre
 
 DEMO_COUNTY = "乐川县"
 DEMO_PASSWORD = "lechuan-2026"
+PAST_CYCLES = (2, 1)  # years ago
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ async def load_demo(
 
 
 async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, str]]:
-    with steps("生成演示县花名册", total=3 + len(DEMO_USERS)) as progress:
+    with steps("生成演示县花名册", total=3 + len(PAST_CYCLES) + len(DEMO_USERS)) as progress:
         roster = demo_roster(towns, cadres_per_town, seed)
         advance(progress, f"导入 {towns} 个乡镇、{roster.height} 名干部")
         await import_frame(roster, county_name=DEMO_COUNTY)
@@ -89,9 +92,45 @@ async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, 
                 )
             logins.append((user.username, label))
             advance(progress, f"演示账号 {user.username}")
-        await open_demo_cycle()
-        advance(progress, "开放本年度考核周期")
+        demo_cadres = tuple(
+            int(row["id"])
+            for row in await Cadre.select(Cadre.id).where(
+                Cadre.external_id.is_in(list(people.values()))
+            )
+        )
+        await demo_cycles(seed, progress, keep_open=demo_cadres)
     return logins
+
+
+async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> None:
+    """Two past cycles answered, closed and published; the current one open, partly answered
+    (the demo's own leader and cadre keep their forms to fill in)."""
+    people = await people_with_story(seed)
+    rubric_id = await cycle_service.register_default_rubric()
+    today = date.today()
+    for index, years_ago in enumerate(PAST_CYCLES):
+        year = today.year - years_ago
+        cycle_id = await cycle_service.create_cycle(
+            name=f"{year}年度干部综合评价",
+            period="annual",
+            year=year,
+            quarter=None,
+            rubric_id=rubric_id,
+            opens_on=date(year, 11, 2),
+            closes_on=date(year, 11, 23),
+            remind_on=date(year, 11, 16),
+        )
+        await cycle_service.generate_cycle_assignments(cycle_id)
+        await cycle_service.move_cycle(cycle_id, "open")
+        written = await answer_cycle(cycle_id, people, seed, index, answered=0.96)
+        await cycle_service.move_cycle(cycle_id, "close")
+        await cycle_service.move_cycle(cycle_id, "publish")
+        advance(progress, f"{year} 年度周期：{written} 份评价，已公布结果")
+    current = await open_demo_cycle()
+    written = await answer_cycle(
+        current, people, seed, len(PAST_CYCLES), answered=0.45, keep_open=keep_open
+    )
+    advance(progress, f"本年度周期已开放，已收到 {written} 份评价")
 
 
 async def open_demo_cycle() -> int:

@@ -10,7 +10,7 @@ from evaluation import cycle_service
 from evaluation.aggregation import CycleResults, aggregate
 from evaluation.errors import Conflict
 from evaluation.organisation import POSITIONS, STAFF
-from evaluation.storage import insert_chunked
+from evaluation.storage import insert_values
 from evaluation.tables import (
     Cadre,
     GroupScore,
@@ -80,9 +80,13 @@ async def store_snapshot(cycle_id: int, results: CycleResults) -> int:
             )
         ).returning(ProfileSnapshot.id)
         snapshot_id = int(created[0]["id"])
-        await insert_chunked(ScoreRow, score_rows(snapshot_id, results.profiles))
-        await insert_chunked(GroupScore, group_rows(snapshot_id, results.groups))
-        await insert_chunked(RaterResult, rater_rows(snapshot_id, results.raters))
+        for table, frame in (
+            (ScoreRow, score_rows(results.profiles)),
+            (GroupScore, group_rows(results.groups)),
+            (RaterResult, rater_rows(results.raters)),
+        ):
+            frame = frame.with_columns(snapshot=pl.lit(snapshot_id))
+            await insert_values(table, frame.columns, frame.rows())
     return snapshot_id
 
 
@@ -102,21 +106,20 @@ async def published_snapshot(cycle_id: int) -> int | None:
     return int(row["id"]) if row else None
 
 
-def score_rows(snapshot_id: int, profiles: pl.DataFrame) -> list[ScoreRow]:
+def score_rows(profiles: pl.DataFrame) -> pl.DataFrame:
+    """ScoreRow's columns (all but id and snapshot) from the profiles frame."""
     columns = [
         c._meta.name
         for c in ScoreRow._meta.columns
         if c._meta.name not in ("id", "snapshot", "ratee")
     ]
-    frame = profiles.select(
-        pl.col("ratee_id").alias("ratee"),
-        *[pl.col(c) for c in columns],
-    ).with_columns(pl.col("redistributed").fill_null(False))
-    return [ScoreRow(snapshot=snapshot_id, **row) for row in frame.iter_rows(named=True)]
+    return profiles.select(pl.col("ratee_id").alias("ratee"), *columns).with_columns(
+        pl.col("redistributed").fill_null(False)
+    )
 
 
-def group_rows(snapshot_id: int, groups: pl.DataFrame) -> list[GroupScore]:
-    frame = groups.select(
+def group_rows(groups: pl.DataFrame) -> pl.DataFrame:
+    return groups.select(
         ratee="ratee_id",
         competency="competency",
         rater_group=pl.col("rater_group").cast(pl.String),
@@ -125,12 +128,11 @@ def group_rows(snapshot_id: int, groups: pl.DataFrame) -> list[GroupScore]:
         corrected_mean="corrected_mean",
         reason="reason",
     )
-    return [GroupScore(snapshot=snapshot_id, **row) for row in frame.iter_rows(named=True)]
 
 
-def rater_rows(snapshot_id: int, raters: pl.DataFrame) -> list[RaterResult]:
+def rater_rows(raters: pl.DataFrame) -> pl.DataFrame:
     """Raters who are cadres (one-off raters such as residents have no row)."""
-    frame = raters.filter(pl.col("rater_id") > 0).select(
+    return raters.filter(pl.col("rater_id") > 0).select(
         rater="rater_id",
         severity="severity",
         misfit="misfit",
@@ -138,4 +140,3 @@ def rater_rows(snapshot_id: int, raters: pl.DataFrame) -> list[RaterResult]:
         straight_lining="straight_lining",
         identical_cluster="identical_cluster",
     )
-    return [RaterResult(snapshot=snapshot_id, **row) for row in frame.iter_rows(named=True)]

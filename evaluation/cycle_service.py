@@ -14,7 +14,7 @@ from evaluation.assignment import generate_assignments
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.rubric_loader import DEFAULT_RUBRIC, load_rubric_text
 from evaluation.rubric_schema import Rubric
-from evaluation.storage import insert_chunked
+from evaluation.storage import insert_values
 from evaluation.tables import Assignment, Cadre, Cycle, Leadership, RubricVersion
 
 
@@ -218,11 +218,17 @@ async def generate_cycle_assignments(cycle_id: int) -> dict[str, int]:
         await Assignment.delete().where(
             (Assignment.cycle == cycle_id) & (Assignment.source == "rule")
         )
-        rows = [
-            Assignment(cycle=cycle_id, rater=r, ratee=e, rater_group=g, source="rule")
-            for r, e, g in frame.iter_rows()
-        ]
-        await insert_chunked(Assignment, rows)
+        rows = frame.select(
+            cycle=pl.lit(cycle_id),
+            rater="rater_id",
+            ratee="ratee_id",
+            rater_group="rater_group",
+            source=pl.lit("rule"),
+            status=pl.lit("open"),
+            reason=pl.lit(""),
+            created_at=pl.lit(datetime.now(UTC)),
+        )
+        await insert_values(Assignment, rows.columns, rows.rows())
     counts = frame.group_by("rater_group").len()
     return dict(counts.iter_rows())
 

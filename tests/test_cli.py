@@ -34,10 +34,6 @@ def test_migrate_demo_and_its_logins(tmp_path: Path) -> None:
         assert f"  {username} " in result.stdout
     assert "lechuan-2026" in result.stdout
     assert re.search(r"━+ (\d+)/\1", result.stderr)  # a progress bar that reached its end
-    early = cadre360(db, "aggregate", "--cycle", "1")
-    assert early.returncode == 1
-    assert "本周期还没有评价数据" in early.stderr
-    assert "Traceback" not in early.stderr
     again = cadre360(db, "demo", "--if-empty")
     assert again.returncode == 0
     assert "already loaded" in again.stdout
@@ -48,6 +44,33 @@ def test_migrate_demo_and_its_logins(tmp_path: Path) -> None:
         assert conn.execute("select count(*) from town").fetchone() == (3,)
         assert conn.execute("select count(*) from account_user").fetchone() == (6,)
         assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
+        # two past cycles published with frozen results, the current one open and partly answered
+        cycles = conn.execute("select id, state from cycle order by year").fetchall()
+        assert [state for _, state in cycles] == ["published", "published", "open"]
+        for cycle_id, _ in cycles[:2]:
+            assert conn.execute(
+                "select count(*) from profile_snapshot where cycle = ? and frozen", (cycle_id,)
+            ).fetchone() == (1,)
+        current = cycles[2][0]
+        answered, still_open = conn.execute(
+            "select sum(status = 'submitted'), sum(status = 'open') from assignment"
+            " where cycle = ?",
+            (current,),
+        ).fetchone()
+        assert answered > 0 and still_open > answered  # partly answered
+        demo_raters_open = conn.execute(
+            "select count(*) from assignment join account_user u on u.cadre = assignment.rater"
+            " where assignment.cycle = ? and assignment.status = 'open'",
+            (current,),
+        ).fetchone()[0]
+        assert demo_raters_open > 0  # the demo's own leader and cadre have forms to fill in
+    recomputed = cadre360(db, "aggregate", "--cycle", str(current))
+    assert recomputed.returncode == 0, recomputed.stderr
+    assert f"for cycle {current}" in recomputed.stdout
+    missing = cadre360(db, "aggregate", "--cycle", "999")
+    assert missing.returncode == 1
+    assert "考核周期不存在" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def test_import_roster_valid_bad_and_again(tmp_path: Path) -> None:

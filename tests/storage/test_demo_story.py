@@ -1,0 +1,60 @@
+"""The demo county tells its story from the stored, published results — on both engines."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from app.demo import load_demo
+from evaluation.tables import Cadre, Cycle, ProfileSnapshot, RaterResult, ScoreRow
+from evaluation.town_results import bottlenecks, town_competency, trend
+
+
+async def published_scores(cycle_id: int) -> pl.DataFrame:
+    snapshot = (
+        await ProfileSnapshot.select(ProfileSnapshot.id)
+        .where((ProfileSnapshot.cycle == cycle_id) & ProfileSnapshot.frozen.eq(True))
+        .first()
+    )
+    assert snapshot is not None
+    return pl.DataFrame(
+        await ScoreRow.select(
+            ScoreRow.ratee.as_alias("ratee_id"),
+            ScoreRow.competency,
+            ScoreRow.score,
+            ScoreRow.lo,
+            ScoreRow.hi,
+            ScoreRow.snapshot,
+        ).where(ScoreRow.snapshot == snapshot["id"])
+    )
+
+
+async def test_demo_publishes_two_cycles_with_a_story(db: str) -> None:
+    assert await load_demo(towns=9, cadres_per_town=24, seed=1, if_empty=False)
+    cycles = await Cycle.select(Cycle.id, Cycle.state).order_by(Cycle.year)
+    assert [c["state"] for c in cycles] == ["published", "published", "open"]
+    cadres = pl.DataFrame(
+        await Cadre.select(
+            Cadre.id.as_alias("ratee_id"), Cadre.town.as_alias("town_id"), Cadre.position
+        )
+    )
+    first, second = [await published_scores(c["id"]) for c in cycles[:2]]
+
+    towns = town_competency(second, cadres, green_from=3.6, red_below=2.6)
+    widest = bottlenecks(towns).row(0, named=True)
+    assert widest["competency"] == "digital" and widest["systemic"]
+
+    # the two trained towns improve on conflict resolution more than the county does
+    town_rank = cadres.select(
+        "ratee_id", town_index=pl.col("town_id").rank("dense").cast(pl.Int64) - 1
+    )
+    change = trend(second, first).join(town_rank, on="ratee_id")
+    conflict = change.filter(pl.col("competency") == "conflict")
+    trained = conflict.filter(pl.col("town_index").is_in([2, 7]))["change"].mean()
+    others = conflict.filter(~pl.col("town_index").is_in([2, 7]))["change"].mean()
+    assert trained > others + 0.2  # type: ignore[operator]
+
+    # the strict party secretary is flagged for the office's review
+    strict = await RaterResult.select(RaterResult.rater.position, RaterResult.extreme).where(
+        (RaterResult.snapshot == first["snapshot"][0]) & (RaterResult.extreme == "strict")
+    )
+    assert "党委书记" in {row["rater.position"] for row in strict}
