@@ -77,7 +77,7 @@ def abilities(
     personal_weak = rng.random(people.height) < 0.03
     weak_item = rng.integers(0, k, people.height)
     specific[personal_weak, weak_item[personal_weak]] -= 1.2
-    towns = int(people["town_index"].max()) + 1
+    towns = int(people["town_index"].max() or 0) + 1  # type: ignore[arg-type]
     systemic_towns = np.arange(towns) % 3 == 0
     weak_towns = {2 % towns, 7 % towns}
     frame = pl.DataFrame(
