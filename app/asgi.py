@@ -20,6 +20,7 @@ from app.controllers import (
     auth,
     campaigns,
     cycles,
+    feedback,
     health,
     mystery,
     office,
@@ -27,6 +28,7 @@ from app.controllers import (
     progress,
     public,
     rating,
+    results,
     roster,
 )
 from app.database import engine_from_url, use_engine
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *campaigns.routes,
             *progress.routes,
             *public.routes,
+            *feedback.routes,
+            *results.routes,
             *rating.routes,
             *api.routes,
             *mystery.routes,

@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from evaluation.tables import (
     Assignment,
     Cadre,
+    CaseNote,
     CodeBatch,
     County,
     Cycle,
@@ -53,6 +54,7 @@ APP_CONFIG = AppConfig(
         ScoreRow,
         GroupScore,
         RaterResult,
+        CaseNote,
     ],
     migration_dependencies=[],
     commands=[],

@@ -301,3 +301,15 @@ class RaterResult(Table, tablename="rater_result"):
     extreme = Varchar(length=8, null=True, default=None)  # strict | lenient
     straight_lining = Boolean(default=False)
     identical_cluster = Boolean(default=False)
+
+
+class CaseNote(Table, tablename="case_note"):
+    """A concrete case the assessment office publishes with a cycle's results (the article:
+    results are published together with cases), about a town or the county as a whole."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    town = ForeignKey(references=Town, on_delete=OnDelete.set_null, null=True, default=None)
+    title = Varchar(length=64)
+    body = Text()
+    created_at = Timestamptz(default=TimestamptzNow())

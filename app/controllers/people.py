@@ -10,7 +10,7 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.templating import render
-from evaluation import directory
+from evaluation import directory, results_service
 from evaluation.errors import NotFound
 
 
@@ -26,8 +26,21 @@ async def team_page(request: Request[CurrentUser, str, Any]) -> Template:
     if request.user.cadre_id is None:
         raise NotFound("此账号未关联干部")
     me = await directory.cadre(request.user.cadre_id)
+    cycles = await results_service.published_cycles()
+    results = {}
+    if cycles:
+        snapshot = await results_service.snapshot_for(int(cycles[0]["id"]))
+        results = {
+            row["id"]: row
+            for row in await results_service.team_results(request.user.cadre_id, snapshot.id)
+        }
     return render(
-        request, "people/team.html", me=me, team=await directory.team(request.user.cadre_id)
+        request,
+        "people/team.html",
+        me=me,
+        team=await directory.team(request.user.cadre_id),
+        results=results,
+        latest=cycles[0] if cycles else None,
     )
 
 

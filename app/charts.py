@@ -1,0 +1,271 @@
+"""Server-rendered SVG charts: no JavaScript, no web fonts, print-friendly. Every chart has a
+<title> and <desc> (read by screen readers) and the page beside it holds the same numbers
+as a table, so nothing is only in the picture.
+
+Scores are on the 1–5 anchor scale throughout."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+LIGHT_COLOURS = {"green": "#2e7d4f", "yellow": "#c99a06", "red": "#b3261e"}
+INK = "#1f2933"
+MUTED = "#7b8794"
+GRID = "#d9e2ec"
+ACCENT = "#1f5f99"
+SOFT = "#9fb3c8"
+
+
+@dataclass(frozen=True)
+class Interval:
+    label: str
+    score: float
+    lo: float
+    hi: float
+    raw: float | None = None
+    light: str = ""
+    norm: float | None = None
+
+
+def _svg(width: int, height: int, title: str, desc: str, body: str) -> Markup:
+    key = hashlib.blake2s(f"{title}|{desc}".encode(), digest_size=4).hexdigest()  # unique ids
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-labelledby="t{key} d{key}" class="chart" font-family="sans-serif">'
+        f'<title id="t{key}">{escape(title)}</title><desc id="d{key}">{escape(desc)}</desc>'
+        f"{body}</svg>"
+    )
+
+
+def radar(points: Sequence[Interval], title: str, size: int = 320) -> Markup:
+    """Calibrated scores on axes from 1 (centre) to 5 (rim), with the interval as a band and
+    the comparable norm as a dashed outline where given."""
+    if len(points) < 3:
+        return bars(points, title)
+    centre = size / 2
+    radius = size / 2 - 58
+    count = len(points)
+
+    def at(index: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * index / count
+        r = radius * (min(max(value, 1), 5) - 1) / 4
+        return centre + r * math.cos(angle), centre + r * math.sin(angle)
+
+    def polygon(values: Sequence[float]) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in (at(i, v) for i, v in enumerate(values)))
+
+    parts = []
+    for ring in (2, 3, 4, 5):
+        parts.append(f'<polygon points="{polygon([ring] * count)}" fill="none" stroke="{GRID}"/>')
+    for index, point in enumerate(points):
+        x, y = at(index, 5)
+        lx, ly = at(index, 5.55)
+        anchor = "middle" if abs(lx - centre) < 10 else ("start" if lx > centre else "end")
+        parts.append(
+            f'<line x1="{centre}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        parts.append(
+            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="12" fill="{INK}" text-anchor="{anchor}" '
+            f'dominant-baseline="middle">{escape(point.label)}</text>'
+        )
+    parts.append(
+        f'<polygon points="{polygon([p.hi for p in points])}" fill="{SOFT}" fill-opacity="0.35" stroke="none"/>'
+    )
+    norms = [p.norm for p in points]
+    if all(n is not None for n in norms):
+        parts.append(
+            f'<polygon points="{polygon([n or 0 for n in norms])}" fill="none" stroke="{MUTED}" '
+            f'stroke-dasharray="4 3"/>'
+        )
+    parts.append(
+        f'<polygon points="{polygon([p.score for p in points])}" fill="{ACCENT}" fill-opacity="0.25" '
+        f'stroke="{ACCENT}" stroke-width="2"/>'
+    )
+    for index, point in enumerate(points):
+        x, y = at(index, point.score)
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LIGHT_COLOURS.get(point.light, ACCENT)}"/>'
+        )
+    desc = "；".join(f"{p.label} {p.score:.2f}（{p.lo:.2f}–{p.hi:.2f}）" for p in points)
+    return _svg(size, size, title, desc, "".join(parts))
+
+
+def bars(points: Sequence[Interval], title: str, width: int = 560) -> Markup:
+    """One row per item: the calibrated score as a dot on its 90% interval, the raw mean as
+    a hollow mark, the norm as a tick; the 1–5 scale underneath."""
+    row = 30
+    left = 128
+    right = 44
+    top = 8
+    height = top + row * len(points) + 26
+    span = width - left - right
+
+    def x(value: float) -> float:
+        return left + span * (min(max(value, 1), 5) - 1) / 4
+
+    parts = []
+    for level in (1, 2, 3, 4, 5):
+        parts.append(
+            f'<line x1="{x(level):.1f}" y1="{top}" x2="{x(level):.1f}" y2="{height - 22}" stroke="{GRID}"/>'
+            f'<text x="{x(level):.1f}" y="{height - 8}" font-size="11" fill="{MUTED}" '
+            f'text-anchor="middle">{level}</text>'
+        )
+    for index, point in enumerate(points):
+        y = top + row * index + row / 2
+        colour = LIGHT_COLOURS.get(point.light, ACCENT)
+        parts.append(
+            f'<text x="{left - 8}" y="{y:.1f}" font-size="12" fill="{INK}" text-anchor="end" '
+            f'dominant-baseline="middle">{escape(point.label)}</text>'
+            f'<line x1="{x(point.lo):.1f}" y1="{y:.1f}" x2="{x(point.hi):.1f}" y2="{y:.1f}" '
+            f'stroke="{colour}" stroke-width="6" stroke-opacity="0.35" stroke-linecap="round"/>'
+        )
+        if point.norm is not None:
+            parts.append(
+                f'<line x1="{x(point.norm):.1f}" y1="{y - 9:.1f}" x2="{x(point.norm):.1f}" '
+                f'y2="{y + 9:.1f}" stroke="{MUTED}" stroke-dasharray="2 2"/>'
+            )
+        if point.raw is not None:
+            parts.append(
+                f'<circle cx="{x(point.raw):.1f}" cy="{y:.1f}" r="4" fill="white" stroke="{MUTED}" '
+                f'stroke-width="1.5"/>'
+            )
+        parts.append(
+            f'<circle cx="{x(point.score):.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>'
+            f'<text x="{width - right + 6}" y="{y:.1f}" font-size="12" fill="{INK}" '
+            f'dominant-baseline="middle">{point.score:.2f}</text>'
+        )
+    desc = "；".join(
+        f"{p.label} 校准分 {p.score:.2f}，90%区间 {p.lo:.2f}–{p.hi:.2f}"
+        + (f"，原始均分 {p.raw:.2f}" if p.raw is not None else "")
+        for p in points
+    )
+    return _svg(width, height, title, desc, "".join(parts))
+
+
+def heatmap(
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: dict[tuple[str, str], tuple[float, str, bool]],
+    title: str,
+) -> Markup:
+    """Rows × columns of scores coloured by light; a lagging cell is outlined. `cells`:
+    (row, column) → (mean, light, lagging); missing cells are left blank."""
+    cell_w, cell_h, left, top = 62, 30, 96, 64
+    width = left + cell_w * len(columns) + 8
+    height = top + cell_h * len(rows) + 8
+    parts = []
+    for j, column in enumerate(columns):
+        cx = left + cell_w * j + cell_w / 2
+        parts.append(
+            f'<text x="{cx:.1f}" y="{top - 8}" font-size="11" fill="{INK}" text-anchor="start" '
+            f'transform="rotate(-35 {cx:.1f} {top - 8})">{escape(column)}</text>'
+        )
+    for i, row in enumerate(rows):
+        y = top + cell_h * i
+        parts.append(
+            f'<text x="{left - 6}" y="{y + cell_h / 2:.1f}" font-size="12" fill="{INK}" '
+            f'text-anchor="end" dominant-baseline="middle">{escape(row)}</text>'
+        )
+        for j, column in enumerate(columns):
+            if (row, column) not in cells:
+                continue
+            mean, light, lagging = cells[(row, column)]
+            x = left + cell_w * j
+            colour = LIGHT_COLOURS.get(light, SOFT)
+            opacity = 0.25 + 0.6 * min(max((mean - 1) / 4, 0), 1)
+            stroke = f' stroke="{INK}" stroke-width="2"' if lagging else ""
+            parts.append(
+                f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" rx="3" '
+                f'fill="{colour}" fill-opacity="{opacity:.2f}"{stroke}>'
+                f"<title>{escape(row)} · {escape(column)}：{mean:.2f}</title></rect>"
+                f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h / 2:.1f}" font-size="12" fill="{INK}" '
+                f'text-anchor="middle" dominant-baseline="middle">{mean:.2f}</text>'
+            )
+    lagging_count = sum(1 for _, _, lag in cells.values() if lag)
+    desc = f"{len(rows)} 行 × {len(columns)} 列的校准均分热力图，{lagging_count} 格低于全县常模（加粗边框）"
+    return _svg(width, height, title, desc, "".join(parts))
+
+
+def distribution(
+    groups: Sequence[tuple[str, Sequence[float]]], title: str, width: int = 560
+) -> Markup:
+    """One row per group: each value as a faint dot, the middle half as a box, the median
+    as a bar — to see leniency and spread side by side."""
+    row = 28
+    left = 110
+    right = 20
+    top = 8
+    height = top + row * len(groups) + 26
+    span = width - left - right
+
+    def x(value: float) -> float:
+        return left + span * (min(max(value, 1), 5) - 1) / 4
+
+    parts = []
+    for level in (1, 2, 3, 4, 5):
+        parts.append(
+            f'<line x1="{x(level):.1f}" y1="{top}" x2="{x(level):.1f}" y2="{height - 22}" stroke="{GRID}"/>'
+            f'<text x="{x(level):.1f}" y="{height - 8}" font-size="11" fill="{MUTED}" '
+            f'text-anchor="middle">{level}</text>'
+        )
+    described = []
+    for index, (label, values) in enumerate(groups):
+        y = top + row * index + row / 2
+        ordered = sorted(values)
+        parts.append(
+            f'<text x="{left - 8}" y="{y:.1f}" font-size="12" fill="{INK}" text-anchor="end" '
+            f'dominant-baseline="middle">{escape(label)}</text>'
+        )
+        if not ordered:
+            continue
+        q1, median, q3 = (_quantile(ordered, q) for q in (0.25, 0.5, 0.75))
+        step = max(1, len(ordered) // 200)  # at most ~200 dots a row
+        for value in ordered[::step]:
+            parts.append(
+                f'<circle cx="{x(value):.1f}" cy="{y:.1f}" r="1.8" fill="{ACCENT}" fill-opacity="0.25"/>'
+            )
+        parts.append(
+            f'<rect x="{x(q1):.1f}" y="{y - 7:.1f}" width="{max(x(q3) - x(q1), 1):.1f}" height="14" '
+            f'fill="none" stroke="{ACCENT}"/>'
+            f'<line x1="{x(median):.1f}" y1="{y - 9:.1f}" x2="{x(median):.1f}" y2="{y + 9:.1f}" '
+            f'stroke="{ACCENT}" stroke-width="3"/>'
+        )
+        described.append(
+            f"{label} 中位数 {median:.2f}（四分位 {q1:.2f}–{q3:.2f}，{len(ordered)} 人）"
+        )
+    return _svg(width, height, title, "；".join(described), "".join(parts))
+
+
+def sparkline(values: Sequence[tuple[str, float]], title: str, width: int = 160) -> Markup:
+    """A score over cycles: labelled points joined by a line, on the 1–5 scale."""
+    height = 48
+    if not values:
+        return Markup("")
+    step = (width - 40) / max(len(values) - 1, 1)
+
+    def y(value: float) -> float:
+        return 6 + (height - 20) * (5 - min(max(value, 1), 5)) / 4
+
+    coords = [(20 + step * i, y(v)) for i, (_, v) in enumerate(values)]
+    path = " ".join(f"{a:.1f},{b:.1f}" for a, b in coords)
+    parts = [f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>']
+    for (label, _), (a, b) in zip(values, coords, strict=True):
+        parts.append(
+            f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{ACCENT}"/>'
+            f'<text x="{a:.1f}" y="{height - 2}" font-size="10" fill="{MUTED}" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    desc = "；".join(f"{label}：{value:.2f}" for label, value in values)
+    return _svg(width, height, title, desc, "".join(parts))
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

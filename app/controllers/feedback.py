@@ -1,0 +1,85 @@
+"""Personal feedback: a cadre's own profile (page and PDF), and a leader's view of the people
+they lead. Nobody else's profile is reachable here: the cadre id comes from the session, and
+a leader's request for anyone outside their team is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.params import FromPath
+from litestar.response import Template
+
+from app.accounts.auth import CurrentUser, requires
+from app.accounts.roles import Role
+from app.charts import Interval, bars, radar, sparkline
+from app.pdf_report import feedback_pdf
+from app.templating import render
+from evaluation import results_service
+from evaluation.errors import NotFound
+
+PDF = "application/pdf"
+
+
+def charts(profile: dict[str, Any]) -> dict[str, Any]:
+    points = [
+        Interval(
+            label=c["name"],
+            score=c["score"],
+            lo=c["lo"],
+            hi=c["hi"],
+            raw=c["raw_mean"],
+            light=c["light"],
+            norm=c["norm"],
+        )
+        for c in profile["competencies"]
+    ]
+    return {
+        "radar": radar(points, "各项能力校准得分（虚线为同类干部常模）"),
+        "bars": bars(points, "校准得分与90%区间（空心点为原始均分）"),
+        "trend": sparkline(
+            [(h["label"], h["overall"]) for h in profile["history"]], "历年综合得分"
+        ),
+    }
+
+
+def _own_cadre(request: Request[CurrentUser, str, Any]) -> int:
+    if request.user.cadre_id is None:
+        raise NotFound("此账号未关联干部")
+    return request.user.cadre_id
+
+
+@get("/me/feedback", guards=[requires(Role.cadre, Role.leader)])
+async def my_feedback(
+    request: Request[CurrentUser, str, Any], cycle: int | None = None
+) -> Template:
+    profile = await results_service.cadre_feedback(_own_cadre(request), cycle)
+    return render(request, "feedback/profile.html", p=profile, own=True, **charts(profile))
+
+
+@get("/me/feedback.pdf", guards=[requires(Role.cadre, Role.leader)])
+async def my_feedback_pdf(
+    request: Request[CurrentUser, str, Any], cycle: int | None = None
+) -> Response[bytes]:
+    profile = await results_service.cadre_feedback(_own_cadre(request), cycle)
+    return Response(
+        feedback_pdf(profile),
+        media_type=PDF,
+        headers={
+            "content-disposition": f"attachment; filename=feedback-{profile['cycle']['year']}.pdf"
+        },
+    )
+
+
+@get("/team/{member_id:int}/feedback", guards=[requires(Role.leader)])
+async def member_feedback(
+    request: Request[CurrentUser, str, Any], member_id: FromPath[int], cycle: int | None = None
+) -> Template:
+    leader = _own_cadre(request)
+    if not await results_service.leads(leader, member_id):
+        raise NotFound("找不到该干部")  # the same answer whether or not the cadre exists
+    profile = await results_service.cadre_feedback(member_id, cycle)
+    return render(request, "feedback/profile.html", p=profile, own=False, **charts(profile))
+
+
+routes = [my_feedback, my_feedback_pdf, member_feedback]
