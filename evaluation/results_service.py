@@ -383,7 +383,7 @@ async def county_frames(snapshot: Snapshot) -> dict[str, pl.DataFrame]:
             RaterResult.rater.as_alias("rater_id"),
             RaterResult.rater.name.as_alias("name"),
             RaterResult.rater.position.as_alias("position"),
-            RaterResult.rater.town.name.as_alias("town"),
+            RaterResult.rater.town.name.as_alias("town"),  # type: ignore[union-attr]
             RaterResult.severity,
             RaterResult.misfit,
             RaterResult.extreme,

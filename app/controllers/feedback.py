@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from app.accounts.auth import CurrentUser, requires
@@ -51,7 +51,7 @@ def _own_cadre(request: Request[CurrentUser, str, Any]) -> int:
 
 @get("/me/feedback", guards=[requires(Role.cadre, Role.leader)])
 async def my_feedback(
-    request: Request[CurrentUser, str, Any], cycle: int | None = None
+    request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
 ) -> Template:
     profile = await results_service.cadre_feedback(_own_cadre(request), cycle)
     return render(request, "feedback/profile.html", p=profile, own=True, **charts(profile))
@@ -59,7 +59,7 @@ async def my_feedback(
 
 @get("/me/feedback.pdf", guards=[requires(Role.cadre, Role.leader)])
 async def my_feedback_pdf(
-    request: Request[CurrentUser, str, Any], cycle: int | None = None
+    request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
 ) -> Response[bytes]:
     profile = await results_service.cadre_feedback(_own_cadre(request), cycle)
     return Response(
@@ -73,7 +73,9 @@ async def my_feedback_pdf(
 
 @get("/team/{member_id:int}/feedback", guards=[requires(Role.leader)])
 async def member_feedback(
-    request: Request[CurrentUser, str, Any], member_id: FromPath[int], cycle: int | None = None
+    request: Request[CurrentUser, str, Any],
+    member_id: FromPath[int],
+    cycle: FromQuery[int | None] = None,
 ) -> Template:
     leader = _own_cadre(request)
     if not await results_service.leads(leader, member_id):

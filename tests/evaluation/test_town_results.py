@@ -90,3 +90,24 @@ def test_trend_finds_planted_improvement_and_little_else() -> None:
     assert others["clear"].mean() <= 0.15  # a 90% interval misses 0 about 10% of the time
     assert (change["change_lo"] <= change["change"]).all()
     assert (change["change"] <= change["change_hi"]).all()
+
+
+def test_public_town_cells_never_average_fewer_than_three_cadres() -> None:
+    from evaluation.results_service import public_towns
+
+    towns = pl.DataFrame(
+        {
+            "town_id": [1, 1, 2],
+            "town": ["甲镇", "甲镇", "乙镇"],
+            "competency": ["service", "digital", "service"],
+            "competency_name": ["为民服务", "数字化", "为民服务"],
+            "cadres": [12, 2, 3],
+            "mean": [3.5, 4.1, 3.2],
+            "lo": [3.2, 3.0, 2.8],
+            "hi": [3.8, 4.9, 3.6],
+            "light": ["yellow", "green", "yellow"],
+            "lagging": [False, False, False],
+        }
+    )
+    shown = public_towns(towns)
+    assert shown.select("town_id", "competency").rows() == [(1, "service"), (2, "service")]
