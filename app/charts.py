@@ -47,14 +47,16 @@ def radar(points: Sequence[Interval], title: str, size: int = 320) -> Markup:
     the comparable norm as a dashed outline where given."""
     if len(points) < 3:
         return bars(points, title)
+    margin = 70  # room for labels left and right of the rim
     centre = size / 2
-    radius = size / 2 - 58
+    middle = margin + centre
+    radius = size / 2 - 40
     count = len(points)
 
     def at(index: int, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * index / count
         r = radius * (min(max(value, 1), 5) - 1) / 4
-        return centre + r * math.cos(angle), centre + r * math.sin(angle)
+        return middle + r * math.cos(angle), centre + r * math.sin(angle)
 
     def polygon(values: Sequence[float]) -> str:
         return " ".join(f"{x:.1f},{y:.1f}" for x, y in (at(i, v) for i, v in enumerate(values)))
@@ -65,9 +67,9 @@ def radar(points: Sequence[Interval], title: str, size: int = 320) -> Markup:
     for index, point in enumerate(points):
         x, y = at(index, 5)
         lx, ly = at(index, 5.55)
-        anchor = "middle" if abs(lx - centre) < 10 else ("start" if lx > centre else "end")
+        anchor = "middle" if abs(lx - middle) < 10 else ("start" if lx > middle else "end")
         parts.append(
-            f'<line x1="{centre}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
+            f'<line x1="{middle}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
         )
         parts.append(
             f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="12" fill="{INK}" text-anchor="{anchor}" '
@@ -92,7 +94,7 @@ def radar(points: Sequence[Interval], title: str, size: int = 320) -> Markup:
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LIGHT_COLOURS.get(point.light, ACCENT)}"/>'
         )
     desc = "；".join(f"{p.label} {p.score:.2f}（{p.lo:.2f}–{p.hi:.2f}）" for p in points)
-    return _svg(size, size, title, desc, "".join(parts))
+    return _svg(size + 2 * margin, size, title, desc, "".join(parts))
 
 
 def bars(points: Sequence[Interval], title: str, width: int = 560) -> Markup:
@@ -150,11 +152,13 @@ def bars(points: Sequence[Interval], title: str, width: int = 560) -> Markup:
 def heatmap(
     rows: Sequence[str],
     columns: Sequence[str],
-    cells: dict[tuple[str, str], tuple[float, str, bool]],
+    cells: dict[tuple[str, str], tuple[float, float, str, bool]],
     title: str,
 ) -> Markup:
-    """Rows × columns of scores coloured by light; a lagging cell is outlined. `cells`:
-    (row, column) → (mean, light, lagging); missing cells are left blank."""
+    """Rows × columns of calibrated means. `cells`: (row, column) → (mean, norm, light,
+    lagging). Fill shows the distance from the county norm of that column (blue above, red
+    below, ±0.4 at full strength); the corner dot is the rubric's light; a lagging cell (its
+    interval wholly below the norm) is outlined. Missing cells stay blank."""
     cell_w, cell_h, left, top = 62, 30, 96, 64
     width = left + cell_w * len(columns) + 8
     height = top + cell_h * len(rows) + 8
@@ -174,20 +178,25 @@ def heatmap(
         for j, column in enumerate(columns):
             if (row, column) not in cells:
                 continue
-            mean, light, lagging = cells[(row, column)]
+            mean, norm, light, lagging = cells[(row, column)]
             x = left + cell_w * j
-            colour = LIGHT_COLOURS.get(light, SOFT)
-            opacity = 0.25 + 0.6 * min(max((mean - 1) / 4, 0), 1)
+            gap = min(max((mean - norm) / 0.4, -1.0), 1.0)
+            colour = "#2f6fb0" if gap >= 0 else "#c0392b"
             stroke = f' stroke="{INK}" stroke-width="2"' if lagging else ""
             parts.append(
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" rx="3" '
-                f'fill="{colour}" fill-opacity="{opacity:.2f}"{stroke}>'
-                f"<title>{escape(row)} · {escape(column)}：{mean:.2f}</title></rect>"
+                f'fill="{colour}" fill-opacity="{0.08 + 0.62 * abs(gap):.2f}"{stroke}>'
+                f"<title>{escape(row)} · {escape(column)}：{mean:.2f}（全县 {norm:.2f}）</title></rect>"
+                f'<circle cx="{x + cell_w - 8}" cy="{y + 8}" r="3.5" '
+                f'fill="{LIGHT_COLOURS.get(light, SOFT)}"/>'
                 f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h / 2:.1f}" font-size="12" fill="{INK}" '
                 f'text-anchor="middle" dominant-baseline="middle">{mean:.2f}</text>'
             )
-    lagging_count = sum(1 for _, _, lag in cells.values() if lag)
-    desc = f"{len(rows)} 行 × {len(columns)} 列的校准均分热力图，{lagging_count} 格低于全县常模（加粗边框）"
+    lagging_count = sum(1 for *_, lag in cells.values() if lag)
+    desc = (
+        f"{len(rows)} 行 × {len(columns)} 列的校准均分热力图：蓝色高于全县常模、红色低于常模，"
+        f"角上圆点为亮灯，{lagging_count} 格整体低于常模（加粗边框）"
+    )
     return _svg(width, height, title, desc, "".join(parts))
 
 

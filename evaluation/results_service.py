@@ -97,6 +97,8 @@ async def snapshot_for(cycle_id: int, *, preview: bool = False) -> Snapshot:
         .order_by(ProfileSnapshot.id, ascending=False)
         .first()
     )
+    if row is None and preview:
+        raise NotFound("该周期还没有计算结果：请在周期页面点“重新计算预览”")
     if row is None or (not preview and cycle["state"] != "published"):
         raise NotFound("该周期的结果尚未发布")
     return Snapshot(

@@ -18,24 +18,27 @@ from app.accounts.roles import Role
 from app.charts import distribution, heatmap
 from app.forms import FormReader, redirect_with_message
 from app.templating import render
-from evaluation import case_notes, results_service
-from evaluation.errors import Invalid
+from evaluation import aggregation_service, case_notes, cycle_service, results_service
+from evaluation.errors import Conflict, Invalid
 from evaluation.rubric_schema import GROUP_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def town_heatmap(towns: pl.DataFrame, title: str) -> Any:
-    names = towns.select("competency", "competency_name").unique("competency")
-    order = {n: i for i, n in enumerate(towns["competency"].unique(maintain_order=True))}
-    columns = [
-        r["competency_name"] or r["competency"]
-        for r in sorted(names.iter_rows(named=True), key=lambda r: order[r["competency"]])
-    ]
+def town_heatmap(towns: pl.DataFrame, order: list[str], title: str) -> Any:
+    """`order`: competency ids in the rubric's order (columns follow it)."""
+    names = dict(towns.select("competency", "competency_name").unique("competency").iter_rows())
+    present = [c for c in order if c in names]
+    columns = [names[c] or c for c in present]
     rows = towns.select("town_id", "town").unique("town_id").sort("town_id")["town"].to_list()
     cells = {
-        (r["town"], r["competency_name"] or r["competency"]): (r["mean"], r["light"], r["lagging"])
+        (r["town"], names[r["competency"]] or r["competency"]): (
+            r["mean"],
+            r["norm"],
+            r["light"],
+            r["lagging"],
+        )
         for r in towns.iter_rows(named=True)
     }
     return heatmap(rows, columns, cells, title)
@@ -68,7 +71,7 @@ async def county_results(
         cycle=snapshot.cycle,
         published=snapshot.published,
         heatmap=town_heatmap(
-            frames["towns"], "乡镇 × 能力 校准均分（灯色；加粗边框为低于全县常模）"
+            frames["towns"], [c.id for c in snapshot.rubric.competencies], "乡镇 × 能力 校准均分"
         ),
         towns=frames["towns"].to_dicts(),
         bottlenecks=frames["bottlenecks"].to_dicts(),
@@ -203,6 +206,22 @@ async def results_export(cycle_id: FromPath[int]) -> Response[bytes]:
     )
 
 
+@post("/office/cycles/{cycle_id:int}/results/compute", guards=[OFFICE])
+async def compute_preview(cycle_id: FromPath[int]) -> Redirect:
+    """A preview snapshot of a cycle still collecting or closed (publishing freezes its own)."""
+    cycle = await cycle_service.get_cycle(cycle_id)
+    if cycle["state"] == "published":
+        return redirect_with_message(
+            f"/office/cycles/{cycle_id}/results", "结果已公布并冻结，不再重新计算"
+        )
+    try:
+        results = await aggregation_service.compute(cycle_id)
+    except Conflict as exc:
+        return redirect_with_message(f"/office/cycles/{cycle_id}", exc.message)
+    await aggregation_service.store_snapshot(cycle_id, results)
+    return redirect_with_message(f"/office/cycles/{cycle_id}/results", "已按目前收到的评价计算预览")
+
+
 @post("/office/cycles/{cycle_id:int}/cases", guards=[OFFICE])
 async def add_case(
     cycle_id: FromPath[int],
@@ -236,11 +255,25 @@ async def public_results(request: Request[Any, Any, Any], cycle_id: FromPath[int
         request,
         "results/public.html",
         cycle=snapshot.cycle,
-        heatmap=town_heatmap(towns, "各乡镇分项能力均分"),
+        heatmap=town_heatmap(
+            towns.join(
+                frames["towns"].select("town_id", "competency", "norm"),
+                on=["town_id", "competency"],
+            ),
+            [c.id for c in snapshot.rubric.competencies],
+            "各乡镇分项能力均分",
+        ),
         towns=towns.to_dicts(),
         bottlenecks=frames["bottlenecks"].to_dicts(),
         notes=await case_notes.notes(cycle_id),
     )
 
 
-routes = [county_results, results_export, add_case, public_index, public_results]
+routes = [
+    county_results,
+    results_export,
+    compute_preview,
+    add_case,
+    public_index,
+    public_results,
+]

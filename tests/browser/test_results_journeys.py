@@ -1,0 +1,88 @@
+"""Results journeys in headless Chromium on the demo county (two published cycles): a cadre
+reads their feedback and downloads the PDF; a leader opens a team member's profile; the
+office opens the heatmap and downloads the Excel export; anyone reads the public page."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+import pytest
+
+from app.demo import DEMO_PASSWORD
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def signed_in(browser, live_server: str, username: str, viewport: dict[str, int]):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    return context, page
+
+
+def test_cadre_reads_feedback_and_downloads_the_pdf(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    context, page = signed_in(browser, live_server, "cadre", PHONE)
+    page.locator("#feedback-link").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/me/feedback")
+    assert page.locator("svg.chart").count() >= 2
+    assert page.locator("#scores tbody tr").count() >= 8
+    assert "下一个水平" in page.locator("main").inner_text()
+    screenshot(page, "results-cadre-feedback")
+    with page.expect_download() as download:
+        page.locator("#pdf").click()
+    pdf = download.value
+    assert pdf.suggested_filename.endswith(".pdf")
+    with open(pdf.path(), "rb") as file:
+        assert file.read(4) == b"%PDF"
+    context.close()
+
+
+def test_leader_opens_a_team_members_profile(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    context, page = signed_in(browser, live_server, "leader", PHONE)
+    page.goto(f"{live_server}/team")
+    link = page.locator("#team a[href^='/team/']").first
+    name = link.inner_text()
+    link.click()
+    page.wait_for_load_state()
+    assert name in page.locator("h1").inner_text()
+    assert "您直接领导的干部" in page.locator(".lead").inner_text()
+    screenshot(page, "results-leader-member")
+    context.close()
+
+
+def test_office_opens_the_heatmap_and_downloads_excel(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    context, page = signed_in(browser, live_server, "office", DESKTOP)
+    page.goto(f"{live_server}/office/cycles")
+    page.get_by_role("link", name="年度干部综合评价").nth(1).click()  # the newest published year
+    page.wait_for_load_state()
+    page.get_by_role("link", name="查看结果").click()
+    page.wait_for_load_state()
+    assert page.locator("#heatmap svg rect").count() >= 4 * 8
+    assert page.locator("#bottlenecks tbody tr").count() >= 1
+    screenshot(page, "results-office-heatmap")
+    with page.expect_download() as download:
+        page.locator("#export").click()
+    with open(download.value.path(), "rb") as file:
+        towns = pl.read_excel(io.BytesIO(file.read()), sheet_name="乡镇×能力")
+    assert towns.height >= 4 * 8
+    context.close()
+
+
+def test_public_results_page_needs_no_login(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server}/results")
+    page.locator("main a").first.click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url
+    assert page.locator("#heatmap svg").count() == 1
+    assert page.locator("#town-table tbody tr").count() >= 4
+    screenshot(page, "results-public")
+    context.close()
