@@ -20,7 +20,9 @@ Model, fitted on a whole cycle:  level = μ + a[ratee, competency] + r[rater] + 
   which ignores the uncertainty in μ, the norms and the rater effects — slightly narrow
   when raters are few.
 * Reporting: 1–5 anchor scale and 0–100 (`score_100 = 25·(score − 1)`), clipped to the
-  scale; raw means stay beside calibrated ones. "Normal distribution" reporting means
+  scale; raw means stay beside calibrated ones. `corrected` is the severity-corrected mean
+  before shrinkage (μ + â): the right input for comparing groups (training effects), since
+  shrinkage toward the norm would attenuate any difference. "Normal distribution" reporting means
   percentiles on this calibrated scale, never forcing raw scores into a curve.
 * The rating graph (raters ↔ cadres) must be connected for one common scale; `components`
   reports its pieces (1 when connected).
@@ -53,7 +55,7 @@ FIT_RANGE = (0.5, 1.5)
 
 @dataclass(frozen=True)
 class Calibration:
-    scores: pl.DataFrame  # cell, ratee_id, competency, raw_mean, score, score_100, lo, hi, n
+    scores: pl.DataFrame  # cell, ratee_id, competency, raw_mean, corrected, score, score_100, lo, hi, n
     raters: pl.DataFrame  # rater_id, severity, n, infit, outfit, misfit
     mu: float
     sigma: float
@@ -192,12 +194,16 @@ def _shrink(
             lo=(posterior - Z90 * sd).clip(1, 5),
             hi=(posterior + Z90 * sd).clip(1, 5),
         )
-        .with_columns(score_100=((pl.col("score") - 1) * 25).round(1))
+        .with_columns(
+            score_100=((pl.col("score") - 1) * 25).round(1),
+            corrected=pl.col("a_hat").clip(1, 5),
+        )
         .select(
             "cell",
             "ratee_id",
             "competency",
             "raw_mean",
+            "corrected",
             "score",
             "score_100",
             "lo",
