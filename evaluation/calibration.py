@@ -55,7 +55,9 @@ FIT_RANGE = (0.5, 1.5)
 
 @dataclass(frozen=True)
 class Calibration:
-    scores: pl.DataFrame  # cell, ratee_id, competency, raw_mean, corrected, score, score_100, lo, hi, n
+    scores: (
+        pl.DataFrame
+    )  # cell, ratee_id, competency, raw_mean, corrected, score, score_100, lo, hi, n
     raters: pl.DataFrame  # rater_id, severity, n, infit, outfit, misfit
     mu: float
     sigma: float
