@@ -30,6 +30,7 @@ from app.controllers import (
     rating,
     results,
     roster,
+    training,
 )
 from app.database import engine_from_url, use_engine
 from app.errors import EXCEPTION_HANDLERS
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *public.routes,
             *feedback.routes,
             *results.routes,
+            *training.routes,
             *rating.routes,
             *api.routes,
             *mystery.routes,

@@ -17,6 +17,7 @@ from evaluation.demo_county import demo_roster
 from evaluation.demo_history_service import answer_cycle, people_with_story
 from evaluation.roster_service import import_frame
 from evaluation.tables import Cadre
+from training.plan_service import load_demo_catalogue
 
 DEMO_COUNTY = "乐川县"
 DEMO_PASSWORD = "lechuan-2026"
@@ -63,7 +64,7 @@ async def load_demo(
 
 
 async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, str]]:
-    with steps("生成演示县花名册", total=3 + len(PAST_CYCLES) + len(DEMO_USERS)) as progress:
+    with steps("生成演示县花名册", total=4 + len(PAST_CYCLES) + len(DEMO_USERS)) as progress:
         roster = demo_roster(towns, cadres_per_town, seed)
         advance(progress, f"导入 {towns} 个乡镇、{roster.height} 名干部")
         await import_frame(roster, county_name=DEMO_COUNTY)
@@ -105,7 +106,7 @@ async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, 
 async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> None:
     """Two past cycles answered, closed and published; the current one open, partly answered
     (the demo's own leader and cadre keep their forms to fill in)."""
-    people = await people_with_story(seed)
+    people = await people_with_story(seed, weak_in_service=keep_open)
     rubric_id = await cycle_service.register_default_rubric()
     today = date.today()
     for index, years_ago in enumerate(PAST_CYCLES):
@@ -126,6 +127,8 @@ async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> N
         await cycle_service.move_cycle(cycle_id, "close")
         await cycle_service.move_cycle(cycle_id, "publish")
         advance(progress, f"{year} 年度周期：{written} 份评价，已公布结果")
+    offerings = await load_demo_catalogue(start=today + timedelta(days=14))
+    advance(progress, f"培训目录：{offerings} 个专题培训和交流场次")
     current = await open_demo_cycle()
     written = await answer_cycle(
         current, people, seed, len(PAST_CYCLES), answered=0.45, keep_open=keep_open

@@ -51,9 +51,11 @@ class SimulatedAnswers:
     items: pl.DataFrame  # key, competency, level (null: cannot observe)
 
 
-def story(cadres: pl.DataFrame, seed: int) -> pl.DataFrame:
+def story(cadres: pl.DataFrame, seed: int, weak_in_service: tuple[int, ...] = ()) -> pl.DataFrame:
     """Per cadre: town index and the cadres' lasting traits (drawn once, shared by cycles).
-    cadres: cadre_id, town_id, position. Returns cadre_id, town_index, general, severity."""
+    cadres: cadre_id, town_id, position. Returns cadre_id, town_index, general, severity,
+    planted (a clear weakness in 为民服务: the demo's own cadre, so their feedback and
+    training have something to show)."""
     rng = np.random.default_rng(seed)
     ordered = cadres.sort("cadre_id").with_columns(
         town_index=pl.col("town_id").rank("dense").cast(pl.Int64) - 1
@@ -63,7 +65,8 @@ def story(cadres: pl.DataFrame, seed: int) -> pl.DataFrame:
         general=pl.Series(rng.normal(0, ABILITY_SD * 0.7, ordered.height)),
         severity=pl.Series(rng.normal(0, SEVERITY_SD, ordered.height)),
     ).with_columns(
-        severity=pl.when(strict).then(STRICT_LEADER_SEVERITY).otherwise(pl.col("severity"))
+        severity=pl.when(strict).then(STRICT_LEADER_SEVERITY).otherwise(pl.col("severity")),
+        planted=pl.col("cadre_id").is_in(list(weak_in_service)),
     )
 
 
@@ -77,6 +80,8 @@ def abilities(
     personal_weak = rng.random(people.height) < 0.03
     weak_item = rng.integers(0, k, people.height)
     specific[personal_weak, weak_item[personal_weak]] -= 1.2
+    if "service" in competencies and "planted" in people.columns:
+        specific[people["planted"].to_numpy(), competencies.index("service")] -= 1.3
     towns = int(people["town_index"].max() or 0) + 1  # type: ignore[arg-type]
     systemic_towns = np.arange(towns) % 3 == 0
     weak_towns = {2 % towns, 7 % towns}

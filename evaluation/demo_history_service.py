@@ -17,7 +17,7 @@ from evaluation.tables import Assignment, Cadre, Response, ResponseItem
 FORM_GROUPS = ("superior", "peer", "self", "resident")
 
 
-async def people_with_story(seed: int) -> pl.DataFrame:
+async def people_with_story(seed: int, weak_in_service: tuple[int, ...] = ()) -> pl.DataFrame:
     """cadre_id, town_id, position, town_type, position_class and the story's traits."""
     cadres = pl.DataFrame(
         await Cadre.select(
@@ -33,7 +33,7 @@ async def people_with_story(seed: int) -> pl.DataFrame:
             "town_type": pl.String,
         },
     ).with_columns(position_class=pl.col("position").replace_strict(POSITIONS, default=STAFF))
-    return story(cadres, seed).join(
+    return story(cadres, seed, weak_in_service).join(
         cadres.select("cadre_id", "town_type", "position_class"), on="cadre_id"
     )
 

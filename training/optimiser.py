@@ -22,8 +22,7 @@ infeasible programme is diagnosed constraint by constraint and reported in words
 prices come from the LP relaxation with the MILP's pins: the objective gained per extra seat,
 i.e. which session most needs another run. The greedy baseline takes pairs by value and keeps
 what fits. Capacity-only problems (seats and load alone) are a transportation problem — a
-min-cost flow whose constraint matrix is totally unimodular — solved at scale as an LP by
-HiGHS' dual simplex, which returns an integral vertex.
+min-cost flow, solved at scale with OR-Tools' network simplex (`capacity_only`).
 """
 
 from __future__ import annotations
@@ -280,29 +279,58 @@ def greedy(problem: Problem) -> Plan:
 
 
 def capacity_only(pairs: pl.DataFrame, capacity: pl.DataFrame, per_cadre: int) -> Plan:
-    """Seats and load only: a transportation (min-cost flow) problem. Its constraint matrix
-    is totally unimodular, so the dual simplex returns an integral optimum directly."""
-    pairs = pairs.filter(pl.col("value") > 0).sort("cadre_id", "session_id").with_row_index("var")
-    n = pairs.height
-    var = pairs["var"].to_numpy()
-    seats, seat_keys = _rows(pairs["session_id"].to_numpy(), var, n)
-    load, cadre_keys = _rows(pairs["cadre_id"].to_numpy(), var, n)
-    seat_limit = dict(capacity.select("session_id", "capacity").iter_rows())
-    upper = np.concatenate(
-        [[seat_limit[k] for k in seat_keys], np.full(len(cadre_keys), per_cadre)]
+    """Seats and load only, at any scale: a min-cost flow (OR-Tools' network simplex).
+
+    source → cadre (capacity k) → session (capacity 1, cost −value) → sink (capacity =
+    seats), plus a free source → sink bypass so nobody is forced into a session. Values are
+    scaled to integers (1e-4 resolution); the optimum of the flow is the optimum of the
+    0/1 programme because the network matrix is totally unimodular."""
+    from ortools.graph.python import min_cost_flow
+
+    pairs = pairs.filter(pl.col("value") > 0).sort("cadre_id", "session_id")
+    cadre_ids = pairs["cadre_id"].unique().sort()
+    session_ids = capacity["session_id"].sort()
+    cadre_code = cadre_ids.search_sorted(pairs["cadre_id"]).to_numpy()
+    session_code = session_ids.search_sorted(pairs["session_id"]).to_numpy()
+    cadres, sessions = len(cadre_ids), len(session_ids)
+    source, sink = 0, 1 + cadres + sessions
+    seats = capacity.sort("session_id")["capacity"].to_numpy().astype(np.int64)
+    supply = cadres * per_cadre
+    tails = np.concatenate(
+        [
+            np.zeros(cadres, dtype=np.int64),
+            1 + cadre_code,
+            1 + cadres + np.arange(sessions),
+            [source],
+        ]
     )
-    result = linprog(
-        -pairs["value"].to_numpy(),
-        A_ub=vstack([seats, load]).tocsr(),
-        b_ub=upper,
-        bounds=(0, 1),
-        method="highs-ds",
+    heads = np.concatenate(
+        [
+            1 + np.arange(cadres),
+            1 + cadres + session_code,
+            np.full(sessions, sink),
+            [sink],
+        ]
     )
-    chosen = np.rint(result.x).astype(bool)
-    plan = pairs.filter(pl.Series(chosen)).select("cadre_id", "session_id", "value", "cost")
-    return Plan(
-        plan,
-        float(plan["value"].sum()),
-        float(plan["cost"].sum()),
-        "optimal" if result.status == 0 else "failed",
+    capacities = np.concatenate(
+        [np.full(cadres, per_cadre), np.ones(len(pairs), dtype=np.int64), seats, [supply]]
     )
+    costs = np.concatenate(
+        [
+            np.zeros(cadres, dtype=np.int64),
+            -np.rint(pairs["value"].to_numpy() * 10_000).astype(np.int64),
+            np.zeros(sessions, dtype=np.int64),
+            [0],
+        ]
+    )
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+    flow.set_nodes_supplies(np.array([source, sink]), np.array([supply, -supply]))
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        return Plan(
+            pairs.head(0).select("cadre_id", "session_id", "value", "cost"), 0.0, 0.0, "failed"
+        )
+    used = flow.flows(arcs[cadres : cadres + len(pairs)]) > 0
+    plan = pairs.filter(pl.Series(used)).select("cadre_id", "session_id", "value", "cost")
+    return Plan(plan, float(plan["value"].sum()), float(plan["cost"].sum()), "optimal")

@@ -17,6 +17,7 @@ from app.pdf_report import feedback_pdf
 from app.templating import render
 from evaluation import results_service
 from evaluation.errors import NotFound
+from training import plan_service
 
 PDF = "application/pdf"
 
@@ -53,7 +54,9 @@ def _own_cadre(request: Request[CurrentUser, str, Any]) -> int:
 async def my_feedback(
     request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
 ) -> Template:
-    profile = await results_service.cadre_feedback(_own_cadre(request), cycle)
+    cadre = _own_cadre(request)
+    profile = await results_service.cadre_feedback(cadre, cycle)
+    profile["training"] = await plan_service.recommendations(cadre)
     return render(request, "feedback/profile.html", p=profile, own=True, **charts(profile))
 
 
@@ -81,6 +84,7 @@ async def member_feedback(
     if not await results_service.leads(leader, member_id):
         raise NotFound("找不到该干部")  # the same answer whether or not the cadre exists
     profile = await results_service.cadre_feedback(member_id, cycle)
+    profile["training"] = await plan_service.recommendations(member_id)
     return render(request, "feedback/profile.html", p=profile, own=False, **charts(profile))
 
 

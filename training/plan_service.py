@@ -1,0 +1,429 @@
+"""The training office's plans, through the tables: weaknesses of a published cycle →
+recommendations → the optimiser → enrolments (assigned, or waiting at a recorded random
+position) → publication → attendance and feedback."""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from evaluation import results_service
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.tables import Cadre, ProfileSnapshot, ScoreRow, Town
+from training.catalogue import demo_workshops, exchange_sessions
+from training.optimiser import Infeasible, Problem, greedy, solve
+from training.recommend import weakness_fit
+from training.tables import Enrolment, Offering, SessionFeedback, TrainingPlan
+
+TRAVEL_OTHER_TOWN = 60.0  # 元: a day's travel to another town when no coordinates are known
+TRAVEL_PER_KM = 1.2
+
+
+async def offerings() -> pl.DataFrame:
+    rows = await Offering.select(
+        Offering.id,
+        Offering.kind,
+        Offering.title,
+        Offering.competencies,
+        Offering.format,
+        Offering.trainer,
+        Offering.venue_town,
+        Offering.venue_town.name.as_alias("venue"),
+        Offering.host_cadres,
+        Offering.day,
+        Offering.start_minute,
+        Offering.end_minute,
+        Offering.capacity,
+        Offering.fee,
+    ).order_by(Offering.day)
+    for row in rows:  # kept as JSON text: each offering targets different competencies
+        if not isinstance(row["competencies"], str):
+            row["competencies"] = json.dumps(row["competencies"], ensure_ascii=False)
+        row["targets"] = "、".join(json.loads(row["competencies"]))
+    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+
+
+def targets(catalogue: pl.DataFrame) -> pl.DataFrame:
+    """offering_id, competency, relevance."""
+    return pl.DataFrame(
+        [
+            {"offering_id": row["id"], "competency": competency, "relevance": float(relevance)}
+            for row in catalogue.select("id", "competencies").iter_rows(named=True)
+            for competency, relevance in json.loads(row["competencies"]).items()
+        ],
+        schema={"offering_id": pl.Int64, "competency": pl.String, "relevance": pl.Float64},
+    )
+
+
+async def weaknesses(cycle_id: int) -> pl.DataFrame:
+    """ratee_id, competency, competency_name, severity — the published weaknesses."""
+    snapshot = await results_service.snapshot_for(cycle_id)
+    names = {c.id: c.name for c in snapshot.rubric.competencies}
+    rows = await ScoreRow.select(
+        ScoreRow.ratee.as_alias("ratee_id"), ScoreRow.competency, ScoreRow.norm, ScoreRow.score
+    ).where((ScoreRow.snapshot == snapshot.id) & (ScoreRow.finding == "weakness"))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "ratee_id": pl.Int64,
+            "competency": pl.String,
+            "norm": pl.Float64,
+            "score": pl.Float64,
+        },
+    ).select(
+        "ratee_id",
+        "competency",
+        competency_name=pl.col("competency").replace_strict(names, default=None),
+        severity=pl.col("norm") - pl.col("score"),
+    )
+
+
+async def recommendations(cadre_id: int) -> list[dict[str, Any]]:
+    """For a cadre's feedback page: offerings that fit their weaknesses in the latest
+    published cycle, best first, with the reason."""
+    cycles = await results_service.published_cycles()
+    catalogue = await offerings()
+    if not cycles or catalogue.is_empty():
+        return []
+    weak = (await weaknesses(int(cycles[0]["id"]))).filter(pl.col("ratee_id") == cadre_id)
+    fit = weakness_fit(weak, targets(catalogue)).head(5)
+    return fit.join(catalogue.rename({"id": "offering_id"}), on="offering_id").to_dicts()
+
+
+async def problem(
+    cycle_id: int,
+    per_cadre: int,
+    budget: float,
+    town_share: float,
+    pinned: frozenset[tuple[int, int]] = frozenset(),
+    excluded: frozenset[tuple[int, int]] = frozenset(),
+) -> tuple[Problem, pl.DataFrame]:
+    catalogue = await offerings()
+    if catalogue.is_empty():
+        raise Conflict("培训目录为空：请先添加专题培训或交流场次")
+    fit = weakness_fit(await weaknesses(cycle_id), targets(catalogue))
+    cadres = pl.DataFrame(
+        await Cadre.select(Cadre.id.as_alias("cadre_id"), Cadre.town.as_alias("town_id")).where(
+            Cadre.active.eq(True)
+        ),
+        schema={"cadre_id": pl.Int64, "town_id": pl.Int64},
+    )
+    towns = pl.DataFrame(
+        await Town.select(Town.id, Town.latitude, Town.longitude),
+        schema={"id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
+    )
+    venues = catalogue.select(offering_id="id", venue_town="venue_town", fee="fee")
+    pairs = (
+        fit.rename({"ratee_id": "cadre_id", "offering_id": "session_id"})
+        .join(cadres, on="cadre_id")
+        .join(venues.rename({"offering_id": "session_id"}), on="session_id")
+        .join(towns.rename({"id": "town_id"}), on="town_id", how="left")
+        .join(
+            towns.rename({"id": "venue_town", "latitude": "vlat", "longitude": "vlon"}),
+            on="venue_town",
+            how="left",
+        )
+        .with_columns(
+            km=111.0
+            * (
+                (pl.col("latitude") - pl.col("vlat")) ** 2
+                + (pl.col("longitude") - pl.col("vlon")) ** 2
+            ).sqrt()
+        )
+        .with_columns(
+            cost=pl.col("fee")
+            + pl.when(pl.col("town_id") == pl.col("venue_town"))
+            .then(0.0)
+            .when(pl.col("km").is_not_null())
+            .then(pl.col("km") * TRAVEL_PER_KM)
+            .otherwise(TRAVEL_OTHER_TOWN)
+        )
+    )
+    first_day = catalogue["day"].min()
+    sessions = catalogue.select(
+        session_id="id",
+        capacity="capacity",
+        day=(pl.col("day") - pl.lit(first_day)).dt.total_days(),
+        start="start_minute",
+        end="end_minute",
+    )
+    built = Problem(
+        pairs=pairs.select("cadre_id", "session_id", "value", "cost"),
+        sessions=sessions,
+        cadres=cadres,
+        per_cadre=per_cadre,
+        budget=budget,
+        town_share=town_share,
+        pinned=pinned,
+        excluded=excluded,
+    )
+    return built, pairs.select("cadre_id", "session_id", "value", "reason")
+
+
+def check_parameters(per_cadre: int | None, budget: float | None, town_share: float | None) -> None:
+    problems = {}
+    if per_cadre is None or not 1 <= per_cadre <= 6:
+        problems["per_cadre"] = "每人场次上限应为 1–6"
+    if budget is not None and budget < 0:
+        problems["budget"] = "预算不能为负数"
+    if town_share is None or not 0 < town_share <= 1:
+        problems["town_share"] = "同一天外出比例应在 1%–100% 之间"
+    if problems:
+        raise Invalid("参数有误", problems)
+
+
+async def run_plan(
+    cycle_id: int,
+    per_cadre: int,
+    budget: float | None,
+    town_share: float,
+    pinned: frozenset[tuple[int, int]] = frozenset(),
+    excluded: frozenset[tuple[int, int]] = frozenset(),
+) -> int:
+    """Solve and store a plan (not yet published). Raises Invalid naming the binding
+    constraints when the pins cannot all be honoured."""
+    check_parameters(per_cadre, budget, town_share)
+    built, reasons = await problem(
+        cycle_id, per_cadre, math.inf if budget is None else budget, town_share, pinned, excluded
+    )
+    try:
+        plan = solve(built)
+    except Infeasible as exc:
+        raise Invalid(
+            "无法满足全部约束：" + "；".join(exc.reasons), {"plan": "；".join(exc.reasons)}
+        ) from None
+    baseline = greedy(built)
+    async with TrainingPlan._meta.db.transaction():
+        created = await TrainingPlan.insert(
+            TrainingPlan(
+                cycle=cycle_id,
+                parameters={
+                    "per_cadre": per_cadre,
+                    "budget": budget,
+                    "town_share": town_share,
+                    "pinned": sorted(pinned),
+                    "excluded": sorted(excluded),
+                },
+                objective=plan.objective,
+                greedy_objective=baseline.objective,
+                cost=plan.cost,
+                status=plan.status,
+                seat_prices={str(k): round(v, 4) for k, v in plan.seat_prices.iter_rows()},
+            )
+        ).returning(TrainingPlan.id)
+        plan_id = int(created[0]["id"])
+        assigned = plan.assignments.join(reasons, on=["cadre_id", "session_id"], how="left")
+        rows = [
+            Enrolment(
+                plan=plan_id,
+                offering=row["session_id"],
+                cadre=row["cadre_id"],
+                status="assigned",
+                value=row["value"],
+                reason=("（指定）" if row["pinned"] else "") + (row["reason"] or ""),
+            )
+            for row in assigned.iter_rows(named=True)
+        ]
+        rows.extend(waiting_list(plan_id, built, plan.assignments, reasons))
+        for start in range(0, len(rows), 500):
+            await Enrolment.insert(*rows[start : start + 500])
+    return plan_id
+
+
+def waiting_list(
+    plan_id: int, built: Problem, assigned: pl.DataFrame, reasons: pl.DataFrame
+) -> list[Enrolment]:
+    """Cadres who fit a full session but were not placed in it wait in a random order,
+    drawn from the plan's id and recorded, so anyone can check it was not hand-picked."""
+    taken = assigned.group_by("session_id").len()
+    full = built.sessions.join(taken, on="session_id").filter(pl.col("len") >= pl.col("capacity"))
+    waiting = (
+        reasons.join(full.select("session_id"), on="session_id")
+        .join(assigned.select("cadre_id", "session_id"), on=["cadre_id", "session_id"], how="anti")
+        .sort("session_id", "cadre_id")
+    )
+    rng = np.random.default_rng(plan_id)
+    waiting = waiting.with_columns(draw=pl.Series(rng.random(waiting.height))).with_columns(
+        rank=pl.col("draw").rank("ordinal").over("session_id").cast(pl.Int64)
+    )
+    return [
+        Enrolment(
+            plan=plan_id,
+            offering=row["session_id"],
+            cadre=row["cadre_id"],
+            status="waitlist",
+            waitlist_rank=row["rank"],
+            value=row["value"],
+            reason=row["reason"] or "",
+        )
+        for row in waiting.iter_rows(named=True)
+    ]
+
+
+async def publish(plan_id: int) -> None:
+    plan = (
+        await TrainingPlan.select(TrainingPlan.id, TrainingPlan.published_at)
+        .where(TrainingPlan.id == plan_id)
+        .first()
+    )
+    if plan is None:
+        raise NotFound("培训方案不存在")
+    if plan["published_at"] is not None:
+        raise Conflict("该方案已经发布")
+    await TrainingPlan.update({TrainingPlan.published_at: datetime.now(UTC)}).where(
+        TrainingPlan.id == plan_id
+    )
+
+
+async def my_training(cadre_id: int) -> list[dict[str, Any]]:
+    """The cadre's enrolments in published plans, with attendance and feedback state."""
+    rows = (
+        await Enrolment.select(
+            Enrolment.id,
+            Enrolment.status,
+            Enrolment.waitlist_rank,
+            Enrolment.reason,
+            Enrolment.attended_at,
+            Enrolment.offering.title.as_alias("title"),
+            Enrolment.offering.kind.as_alias("kind"),
+            Enrolment.offering.day.as_alias("day"),
+            Enrolment.offering.format.as_alias("format"),
+            Enrolment.offering.venue_town.name.as_alias("venue"),  # type: ignore[union-attr]
+        )
+        .where((Enrolment.cadre == cadre_id) & Enrolment.plan.published_at.is_not_null())
+        .order_by(Enrolment.offering.day)
+    )
+    given = {
+        r["enrolment"]
+        for r in await SessionFeedback.select(SessionFeedback.enrolment).where(
+            SessionFeedback.enrolment.is_in([r["id"] for r in rows] or [0])
+        )
+    }
+    for row in rows:
+        row["feedback_given"] = row["id"] in given
+    return rows
+
+
+async def record_feedback(
+    enrolment_id: int, cadre_id: int, reaction: int | None, usefulness: int | None, comment: str
+) -> None:
+    enrolment = (
+        await Enrolment.select(Enrolment.id, Enrolment.status)
+        .where(
+            (Enrolment.id == enrolment_id)
+            & (Enrolment.cadre == cadre_id)
+            & Enrolment.plan.published_at.is_not_null()
+        )
+        .first()
+    )
+    if enrolment is None or enrolment["status"] != "assigned":
+        raise NotFound("找不到这条培训安排")
+    problems = {}
+    if reaction is None or not 1 <= reaction <= 5:
+        problems["reaction"] = "请为培训的总体感受打分（1–5）"
+    if usefulness is None or not 1 <= usefulness <= 5:
+        problems["usefulness"] = "请为对工作的帮助打分（1–5）"
+    if len(comment) > 500:
+        problems["comment"] = "意见不超过 500 字"
+    if problems:
+        raise Invalid("反馈未提交", problems)
+    if await SessionFeedback.exists().where(SessionFeedback.enrolment == enrolment_id):
+        raise Conflict("这次培训的反馈已经提交过了")
+    await SessionFeedback.insert(
+        SessionFeedback(
+            enrolment=enrolment_id,
+            reaction=reaction,
+            usefulness=usefulness,
+            comment=comment.strip(),
+        )
+    )
+
+
+async def check_in(token: str, cadre_id: int) -> dict[str, Any]:
+    """The QR code at the venue: a logged-in cadre scanning it is marked present."""
+    offering = (
+        await Offering.select(Offering.id, Offering.title)
+        .where((Offering.checkin_token == token) & (Offering.checkin_token != ""))
+        .first()
+    )
+    if offering is None:
+        raise NotFound("签到码无效")
+    updated = (
+        await Enrolment.update({Enrolment.attended_at: datetime.now(UTC)})
+        .where(
+            (Enrolment.offering == offering["id"])
+            & (Enrolment.cadre == cadre_id)
+            & (Enrolment.status == "assigned")
+            & Enrolment.plan.published_at.is_not_null()
+        )
+        .returning(Enrolment.id)
+    )
+    if not updated:
+        raise NotFound("您不在这次培训的名单上")
+    return offering
+
+
+async def load_demo_catalogue(start: date) -> int:
+    """The demo's catalogue: the workshops, and exchanges hosted by clearly strong towns in
+    the latest published cycle."""
+    town_ids = [r["id"] for r in await Town.select(Town.id).order_by(Town.id)]
+    rows = demo_workshops(start, town_ids)
+    cycles = await results_service.published_cycles()
+    if cycles:
+        snapshot = await results_service.snapshot_for(int(cycles[0]["id"]))
+        towns = (await results_service.county_frames(snapshot))["towns"]
+        strong = towns.filter(pl.col("lo") > pl.col("norm"))
+        rows += exchange_sessions(
+            strong, {c.id: c.name for c in snapshot.rubric.competencies}, start
+        )
+    for row in rows:
+        await Offering.insert(Offering(**row, checkin_token=secrets.token_urlsafe(12)))
+    return len(rows)
+
+
+async def latest_plan() -> dict[str, Any] | None:
+    return await TrainingPlan.select().order_by(TrainingPlan.id, ascending=False).first()
+
+
+async def plan_detail(plan_id: int) -> dict[str, Any]:
+    plan = await TrainingPlan.select().where(TrainingPlan.id == plan_id).first()
+    if plan is None:
+        raise NotFound("培训方案不存在")
+    for key in ("parameters", "seat_prices"):
+        if isinstance(plan[key], str):
+            plan[key] = json.loads(plan[key])
+    enrolments = (
+        await Enrolment.select(
+            Enrolment.id,
+            Enrolment.status,
+            Enrolment.waitlist_rank,
+            Enrolment.reason,
+            Enrolment.value,
+            Enrolment.cadre.name.as_alias("name"),
+            Enrolment.cadre.town.name.as_alias("town"),  # type: ignore[union-attr]
+            Enrolment.offering.as_alias("offering_id"),
+            Enrolment.offering.title.as_alias("title"),
+        )
+        .where(Enrolment.plan == plan_id)
+        .order_by(Enrolment.offering)
+        .order_by(Enrolment.status)
+    )
+    plan["enrolments"] = enrolments
+    plan["assigned"] = sum(1 for e in enrolments if e["status"] == "assigned")
+    plan["waiting"] = sum(1 for e in enrolments if e["status"] == "waitlist")
+    return plan
+
+
+async def published_cycle_ids() -> list[int]:
+    return [
+        int(r["cycle"])
+        for r in await ProfileSnapshot.select(ProfileSnapshot.cycle).where(
+            ProfileSnapshot.frozen.eq(True)
+        )
+    ]
