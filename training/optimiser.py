@@ -62,6 +62,7 @@ class Plan:
     cost: float
     status: str  # optimal | time_limit | infeasible
     message: str = ""
+    gap: float = 0.0  # relative MIP gap at stop (≤ 1e-4 when optimal: HiGHS' default)
     seat_prices: pl.DataFrame = field(default_factory=pl.DataFrame)  # session_id, price
 
 
@@ -160,7 +161,7 @@ def constraints(
     return families
 
 
-def solve(problem: Problem) -> Plan:
+def solve(problem: Problem, time_limit: float = MILP_TIME_LIMIT_S) -> Plan:
     pairs = candidate_pairs(problem)
     if pairs.is_empty():
         return Plan(
@@ -179,7 +180,7 @@ def solve(problem: Problem) -> Plan:
         constraints=LinearConstraint(matrix, -np.inf, upper),
         integrality=np.ones(len(value)),
         bounds=Bounds(lower, np.ones(len(value))),
-        options={"time_limit": MILP_TIME_LIMIT_S, "disp": False},
+        options={"time_limit": time_limit, "disp": False},
     )
     if result.x is None:
         raise Infeasible(["求解器未找到可行方案：" + str(result.message)])
@@ -193,6 +194,7 @@ def solve(problem: Problem) -> Plan:
         cost=float(plan["cost"].sum()),
         status="optimal" if result.status == 0 else "time_limit",
         message=str(result.message),
+        gap=float(getattr(result, "mip_gap", 0.0) or 0.0),
         seat_prices=seat_prices(pairs, families, lower),
     )
 
