@@ -1,0 +1,101 @@
+"""Training plans through the tables on both engines: optimise, wait-list, publish, my
+training, feedback, check-in — and the clear message when pins cannot all be honoured."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from app.demo import load_demo
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.tables import Cycle
+from training import plan_service
+from training.tables import Enrolment, Offering
+
+
+async def published_cycle() -> int:
+    assert await load_demo(towns=4, cadres_per_town=20, seed=1, if_empty=False)
+    row = (
+        await Cycle.select(Cycle.id)
+        .where(Cycle.state == "published")
+        .order_by(Cycle.year, ascending=False)
+        .first()
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+async def enrolments(plan_id: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        await Enrolment.select(
+            Enrolment.id,
+            Enrolment.cadre,
+            Enrolment.offering,
+            Enrolment.status,
+            Enrolment.waitlist_rank,
+            Enrolment.reason,
+        ).where(Enrolment.plan == plan_id),
+        infer_schema_length=None,
+    )
+
+
+async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
+    cycle_id = await published_cycle()
+    await Offering.update({Offering.capacity: 2}, force=True)  # scarce seats: a waiting list
+    plan_id = await plan_service.run_plan(cycle_id, per_cadre=2, budget=None, town_share=0.5)
+    rows = await enrolments(plan_id)
+    assigned = rows.filter(pl.col("status") == "assigned")
+    waiting = rows.filter(pl.col("status") == "waitlist")
+    assert assigned.height > 0 and waiting.height > 0
+    assert assigned["reason"].str.starts_with("针对短板").all()
+    assert assigned.group_by("cadre").len()["len"].max() <= 2
+    assert assigned.group_by("offering").len()["len"].max() <= 2
+    for _, group in waiting.group_by("offering"):  # a full, recorded order per session
+        assert sorted(group["waitlist_rank"].to_list()) == list(range(1, group.height + 1))
+
+    cadre = int(assigned["cadre"][0])
+    assert await plan_service.my_training(cadre) == []  # nothing before publication
+    await plan_service.publish(plan_id)
+    with pytest.raises(Conflict):
+        await plan_service.publish(plan_id)
+    mine = await plan_service.my_training(cadre)
+    enrolment = next(e for e in mine if e["status"] == "assigned")
+
+    with pytest.raises(Invalid) as invalid:
+        await plan_service.record_feedback(enrolment["id"], cadre, None, 9, "")
+    assert set(invalid.value.problems) == {"reaction", "usefulness"}
+    other = int(rows.filter(pl.col("cadre") != cadre)["cadre"][0])
+    with pytest.raises(NotFound):
+        await plan_service.record_feedback(enrolment["id"], other, 4, 4, "")
+    await plan_service.record_feedback(enrolment["id"], cadre, 4, 5, "案例实用")
+    with pytest.raises(Conflict):
+        await plan_service.record_feedback(enrolment["id"], cadre, 4, 5, "")
+
+    offering = (
+        await Offering.select(Offering.checkin_token)
+        .where(Offering.id == int(assigned.filter(pl.col("id") == enrolment["id"])["offering"][0]))
+        .first()
+    )
+    assert offering is not None
+    await plan_service.check_in(offering["checkin_token"], cadre)
+    assert any(e["attended_at"] for e in await plan_service.my_training(cadre))
+    with pytest.raises(NotFound):
+        await plan_service.check_in("not-a-token", cadre)
+
+
+async def test_impossible_pins_are_refused_with_the_binding_constraints(db: str) -> None:
+    cycle_id = await published_cycle()
+    offering = await Offering.select(Offering.id).first()
+    assert offering is not None
+    await Offering.update({Offering.capacity: 1}).where(Offering.id == offering["id"])
+    built, _ = await plan_service.problem(cycle_id, 2, float("inf"), 1.0)
+    cadres = built.cadres["cadre_id"].head(2).to_list()
+    with pytest.raises(Invalid) as refused:
+        await plan_service.run_plan(
+            cycle_id,
+            per_cadre=2,
+            budget=None,
+            town_share=1.0,
+            pinned=frozenset((c, offering["id"]) for c in cadres),
+        )
+    assert f"场次 {offering['id']} 的指定人数 2 超过座位数 1" in refused.value.message
