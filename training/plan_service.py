@@ -61,13 +61,17 @@ def targets(catalogue: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-async def weaknesses(cycle_id: int) -> pl.DataFrame:
-    """ratee_id, competency, competency_name, severity — the published weaknesses."""
+async def weaknesses(cycle_id: int, cadre_id: int | None = None) -> pl.DataFrame:
+    """ratee_id, competency, competency_name, severity — the published weaknesses (of one
+    cadre when given)."""
     snapshot = await results_service.snapshot_for(cycle_id)
     names = {c.id: c.name for c in snapshot.rubric.competencies}
-    rows = await ScoreRow.select(
+    query = ScoreRow.select(
         ScoreRow.ratee.as_alias("ratee_id"), ScoreRow.competency, ScoreRow.norm, ScoreRow.score
     ).where((ScoreRow.snapshot == snapshot.id) & (ScoreRow.finding == "weakness"))
+    if cadre_id is not None:
+        query = query.where(ScoreRow.ratee == cadre_id)
+    rows = await query
     return pl.DataFrame(
         rows,
         schema={
@@ -91,7 +95,7 @@ async def recommendations(cadre_id: int) -> list[dict[str, Any]]:
     catalogue = await offerings()
     if not cycles or catalogue.is_empty():
         return []
-    weak = (await weaknesses(int(cycles[0]["id"]))).filter(pl.col("ratee_id") == cadre_id)
+    weak = await weaknesses(int(cycles[0]["id"]), cadre_id)
     fit = weakness_fit(weak, targets(catalogue)).head(5)
     return fit.join(catalogue.rename({"id": "offering_id"}), on="offering_id").to_dicts()
 
