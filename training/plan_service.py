@@ -431,3 +431,94 @@ async def published_cycle_ids() -> list[int]:
             ProfileSnapshot.frozen.eq(True)
         )
     ]
+
+
+async def demand_report(cycle_id: int) -> pl.DataFrame:
+    from training.demand import demand
+
+    catalogue = await offerings()
+    cadres = pl.DataFrame(
+        await Cadre.select(Cadre.id.as_alias("cadre_id"), Cadre.town.as_alias("town_id")),
+        schema={"cadre_id": pl.Int64, "town_id": pl.Int64},
+    )
+    seats = (
+        catalogue.select(offering_id="id", capacity="capacity")
+        if catalogue.height
+        else pl.DataFrame(schema={"offering_id": pl.Int64, "capacity": pl.Int64})
+    )
+    fit = (
+        targets(catalogue)
+        if catalogue.height
+        else pl.DataFrame(
+            schema={"offering_id": pl.Int64, "competency": pl.String, "relevance": pl.Float64}
+        )
+    )
+    return demand(await weaknesses(cycle_id), cadres, fit, seats)
+
+
+async def town_distances() -> pl.DataFrame:
+    """from_town, to_town, km — where both towns have coordinates."""
+    towns = pl.DataFrame(
+        await Town.select(Town.id, Town.latitude, Town.longitude),
+        schema={"id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
+    ).drop_nulls()
+    pairs = towns.join(towns, how="cross", suffix="_to")
+    return pairs.select(
+        from_town="id",
+        to_town="id_to",
+        km=111.0
+        * (
+            (pl.col("latitude") - pl.col("latitude_to")) ** 2
+            + (pl.col("longitude") - pl.col("longitude_to")) ** 2
+        ).sqrt(),
+    )
+
+
+async def exchange_plan(cycle_id: int, host_cap: int = 2) -> pl.DataFrame:
+    from training.exchange import pair_towns
+
+    snapshot = await results_service.snapshot_for(cycle_id)
+    towns = (await results_service.county_frames(snapshot))["towns"]
+    names = dict(towns.select("town_id", "town").unique("town_id").iter_rows())
+    competency_names = {c.id: c.name for c in snapshot.rubric.competencies}
+    return pair_towns(towns, await town_distances(), host_cap=host_cap).with_columns(
+        host_name=pl.col("host").replace_strict(names, default=None),
+        visitor_name=pl.col("visitor").replace_strict(names, default=None),
+        competency_name=pl.col("competency").replace_strict(competency_names, default=None),
+    )
+
+
+async def parse_pairs(text: str, label: str) -> frozenset[tuple[int, int]]:
+    """Lines of "干部编号 场次编号" (the roster's cadre id, the catalogue's session number)."""
+    wanted: list[tuple[int, str, int]] = []
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.replace("，", " ").replace(",", " ").split()
+        if not parts:
+            continue
+        if len(parts) != 2 or not parts[1].isdigit():
+            problems.append(f"{label}第 {number} 行应为“干部编号 场次编号”")
+            continue
+        wanted.append((number, parts[0], int(parts[1])))
+    known = {
+        r["external_id"]: int(r["id"])
+        for r in await Cadre.select(Cadre.id, Cadre.external_id).where(
+            Cadre.external_id.is_in([w[1] for w in wanted] or [""])
+        )
+    }
+    sessions = {int(r["id"]) for r in await Offering.select(Offering.id)}
+    pairs = set()
+    for number, external, session in wanted:
+        if external not in known:
+            problems.append(f"{label}第 {number} 行：没有编号为 {external} 的干部")
+        elif session not in sessions:
+            problems.append(f"{label}第 {number} 行：没有第 {session} 号场次")
+        else:
+            pairs.add((known[external], session))
+    if problems:
+        raise Invalid("；".join(problems), {label_key(label): "；".join(problems)})
+    return frozenset(pairs)
+
+
+def label_key(label: str) -> str:
+    return "pinned" if label == "指定" else "excluded"

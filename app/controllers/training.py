@@ -27,12 +27,25 @@ async def _plan_page(
     request: Request[CurrentUser, str, Any], errors: dict[str, str], values: dict[str, str]
 ) -> Template:
     latest = await plan_service.latest_plan()
+    cycles = await results_service.published_cycles()
+    catalogue = await plan_service.offerings()
+    titles = dict(catalogue.select("id", "title").iter_rows()) if catalogue.height else {}
+    detail = await plan_service.plan_detail(int(latest["id"])) if latest else None
+    if detail:
+        detail["prices"] = [
+            (titles.get(int(key), key), price)
+            for key, price in sorted(detail["seat_prices"].items(), key=lambda kv: -kv[1])
+            if price > 1e-6
+        ][:5]
+    basis = int(cycles[0]["id"]) if cycles else None
     return render(
         request,
         "training/plan.html",
-        cycles=await results_service.published_cycles(),
-        catalogue=(await plan_service.offerings()).height,
-        latest=await plan_service.plan_detail(int(latest["id"])) if latest else None,
+        cycles=cycles,
+        catalogue=catalogue.height,
+        latest=detail,
+        demand=(await plan_service.demand_report(basis)).to_dicts() if basis else [],
+        exchanges=(await plan_service.exchange_plan(basis)).to_dicts() if basis else [],
         errors=errors,
         values=values,
     )
@@ -58,7 +71,11 @@ async def run_plan(
     if form.problems or cycle is None:
         return await _plan_page(request, form.problems, dict(data))
     try:
-        plan_id = await plan_service.run_plan(cycle, per_cadre or 0, budget, share)
+        pinned = await plan_service.parse_pairs(form.text("pinned"), "指定")
+        excluded = await plan_service.parse_pairs(form.text("excluded"), "排除")
+        plan_id = await plan_service.run_plan(
+            cycle, per_cadre or 0, budget, share, pinned=pinned, excluded=excluded
+        )
     except Invalid as exc:
         return await _plan_page(request, exc.problems, dict(data))
     return redirect_with_message("/training/plan", f"方案 {plan_id} 已生成：请核对后发布")

@@ -1,0 +1,87 @@
+"""The training office's pages over HTTP: pins and exclusions with Chinese errors, the
+demand report and exchange pairing on the plan page."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import TestClient
+
+from app.demo import DEMO_PASSWORD, load_demo
+from evaluation.tables import Cadre, Cycle
+from tests.factories import login, post_form
+from training.tables import Enrolment, TrainingPlan
+
+
+@pytest.fixture
+async def published_cycle(sqlite_url: str) -> int:
+    """The small demo county: two published cycles with planted weaknesses, a catalogue."""
+    assert await load_demo(towns=4, cadres_per_town=20, seed=1, if_empty=False)
+    row = (
+        await Cycle.select(Cycle.id)
+        .where(Cycle.state == "published")
+        .order_by(Cycle.year, ascending=False)
+        .first()
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+def run(client: TestClient, cycle_id: int, **fields: str):  # type: ignore[no-untyped-def]
+    form = {"cycle": str(cycle_id), "per_cadre": "2", "budget": "", "town_share": "50", **fields}
+    return post_form(client, "/training/plan/run", form, page="/training/plan")
+
+
+async def test_bad_pins_are_named_and_nothing_is_planned(
+    client: TestClient, published_cycle: int
+) -> None:
+    login(client, "training", DEMO_PASSWORD)
+    page = run(client, published_cycle, pinned="T001-001\nNOBODY 1")
+    assert page.status_code == 200
+    assert "指定第 1 行应为“干部编号 场次编号”" in page.text
+    assert "没有编号为 NOBODY 的干部" in page.text
+    assert await TrainingPlan.count() == 0
+
+
+async def test_exclusions_and_pins_shape_the_rerun(
+    client: TestClient, published_cycle: int
+) -> None:
+    login(client, "training", DEMO_PASSWORD)
+    assert run(client, published_cycle).status_code == 302
+    first = (
+        await Enrolment.select(Enrolment.cadre, Enrolment.cadre.external_id, Enrolment.offering)
+        .where(Enrolment.status == "assigned")
+        .first()
+    )
+    assert first is not None
+    taking = [
+        r["cadre"]
+        for r in await Enrolment.select(Enrolment.cadre).where(
+            Enrolment.offering == first["offering"]
+        )
+    ]
+    other = await Cadre.select(Cadre.external_id).where(Cadre.id.not_in(taking)).first()
+    assert other is not None
+    assert (
+        run(
+            client,
+            published_cycle,
+            excluded=f"{first['cadre.external_id']} {first['offering']}",
+            pinned=f"{other['external_id']} {first['offering']}",
+        ).status_code
+        == 302
+    )
+    latest = (
+        await TrainingPlan.select(TrainingPlan.id)
+        .order_by(TrainingPlan.id, ascending=False)
+        .first()
+    )
+    assert latest is not None
+    rows = await Enrolment.select(
+        Enrolment.cadre.external_id, Enrolment.offering, Enrolment.reason
+    ).where((Enrolment.plan == latest["id"]) & (Enrolment.status == "assigned"))
+    placed = {(r["cadre.external_id"], r["offering"]) for r in rows}
+    assert (first["cadre.external_id"], first["offering"]) not in placed
+    assert (other["external_id"], first["offering"]) in placed
+    assert any(r["reason"].startswith("（指定）") for r in rows)
+    page = client.get("/training/plan").text
+    assert 'id="demand"' in page and 'id="exchanges"' in page
