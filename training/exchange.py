@@ -58,7 +58,8 @@ def pair_towns(
 
     def rows(keys: pl.DataFrame) -> csr_array:
         codes = keys.select(pl.struct(keys.columns).rank("dense").cast(pl.Int64) - 1).to_series()
-        return csr_array((np.ones(n), (codes.to_numpy(), var)), shape=(int(codes.max() or 0) + 1  # type: ignore[arg-type], n))
+        size = int(codes.max() or 0) + 1  # type: ignore[arg-type]
+        return csr_array((np.ones(n), (codes.to_numpy(), var)), shape=(size, n))
 
     one_host = rows(options.select("competency", "visitor"))
     hosting = rows(options.select("host"))
