@@ -522,3 +522,39 @@ async def parse_pairs(text: str, label: str) -> frozenset[tuple[int, int]]:
 
 def label_key(label: str) -> str:
     return "pinned" if label == "指定" else "excluded"
+
+
+async def catalogue_lookups() -> tuple[dict[str, str], dict[str, int]]:
+    """Competency names and ids (of the newest rubric) → id; town names → id."""
+    from evaluation.rubric_loader import load_default_rubric
+
+    rubric = load_default_rubric()
+    competencies = {c.name: c.id for c in rubric.competencies} | {
+        c.id: c.id for c in rubric.competencies
+    }
+    towns = {r["name"]: int(r["id"]) for r in await Town.select(Town.id, Town.name)}
+    return competencies, towns
+
+
+async def add_offerings(rows: list[dict[str, Any]]) -> int:
+    async with Offering._meta.db.transaction():  # all rows or none
+        for row in rows:
+            await Offering.insert(Offering(**row, checkin_token=secrets.token_urlsafe(12)))
+    return len(rows)
+
+
+async def offering(offering_id: int) -> dict[str, Any]:
+    row = (
+        await Offering.select(
+            Offering.id,
+            Offering.title,
+            Offering.day,
+            Offering.checkin_token,
+            Offering.venue_town.name,
+        )
+        .where(Offering.id == offering_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("场次不存在")
+    return row

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
@@ -17,6 +18,7 @@ from app.templating import render
 from evaluation import results_service
 from evaluation.errors import NotFound
 from training import plan_service
+from training.catalogue_import import check_offering, check_sheet, read_sheet
 
 TRAINING = requires(Role.training_office, Role.admin)
 CADRES = requires(Role.cadre, Role.leader)
@@ -89,12 +91,64 @@ async def publish_plan(plan_id: FromPath[int]) -> Redirect:
 
 @get("/training/catalogue", guards=[TRAINING])
 async def catalogue_page(request: Request[CurrentUser, str, Any]) -> Template:
+    return await _catalogue_page(request, {}, {})
+
+
+async def _catalogue_page(
+    request: Request[CurrentUser, str, Any], errors: dict[str, str], values: dict[str, Any]
+) -> Template:
     catalogue = await plan_service.offerings()
     return render(
         request,
         "training/catalogue.html",
         offerings=catalogue.to_dicts() if catalogue.height else [],
+        towns=(await plan_service.catalogue_lookups())[1],
+        errors=errors,
+        values=values,
     )
+
+
+@post("/training/offerings", guards=[TRAINING])
+async def add_offering(
+    request: Request[CurrentUser, str, Any], data: Annotated[dict[str, Any], FORM]
+) -> Template | Redirect:
+    competencies, towns = await plan_service.catalogue_lookups()
+    fields, problems = check_offering(dict(data), competencies, towns)
+    if problems or fields is None:
+        return await _catalogue_page(request, problems, dict(data))
+    await plan_service.add_offerings([fields])
+    return redirect_with_message("/training/catalogue", f"已添加：{fields['title']}")
+
+
+@post("/training/catalogue/import", guards=[TRAINING])
+async def import_catalogue(
+    request: Request[CurrentUser, str, Any],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Template | Redirect:
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return await _catalogue_page(request, {"file": "请选择要导入的 Excel 或 CSV 文件"}, {})
+    frame = read_sheet(await upload.read(), upload.filename)
+    if frame is None:
+        return await _catalogue_page(
+            request, {"file": "文件无法读取：请上传 .xlsx 或 UTF-8 编码的 .csv"}, {}
+        )
+    rows, problems = check_sheet(frame, *await plan_service.catalogue_lookups())
+    if problems:
+        return await _catalogue_page(request, problems, {})
+    count = await plan_service.add_offerings(rows)
+    return redirect_with_message("/training/catalogue", f"已导入 {count} 个场次")
+
+
+@get("/training/offerings/{offering_id:int}/checkin-sheet", guards=[TRAINING])
+async def checkin_sheet(
+    request: Request[CurrentUser, str, Any], offering_id: FromPath[int]
+) -> Template:
+    from app.controllers.campaigns import qr_svg
+
+    row = await plan_service.offering(offering_id)
+    url = str(request.base_url).rstrip("/") + f"/training/checkin/{row['checkin_token']}"
+    return render(request, "training/checkin_sheet.html", offering=row, qr=qr_svg(url), url=url)
 
 
 def _cadre(request: Request[CurrentUser, str, Any]) -> int:
@@ -148,4 +202,15 @@ async def check_in(request: Request[CurrentUser, str, Any], token: FromPath[str]
     return redirect_with_message("/me/training", f"已签到：{offering['title']}")
 
 
-routes = [plan_page, run_plan, publish_plan, catalogue_page, my_training, give_feedback, check_in]
+routes = [
+    plan_page,
+    run_plan,
+    publish_plan,
+    catalogue_page,
+    add_offering,
+    import_catalogue,
+    checkin_sheet,
+    my_training,
+    give_feedback,
+    check_in,
+]

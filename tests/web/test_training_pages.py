@@ -85,3 +85,60 @@ async def test_exclusions_and_pins_shape_the_rerun(
     assert any(r["reason"].startswith("（指定）") for r in rows)
     page = client.get("/training/plan").text
     assert 'id="demand"' in page and 'id="exchanges"' in page
+
+
+async def test_catalogue_form_import_and_checkin_sheet(
+    client: TestClient, published_cycle: int
+) -> None:
+    import io
+
+    import polars as pl
+
+    from tests.factories import csrf_token
+    from training.tables import Offering
+
+    login(client, "training", DEMO_PASSWORD)
+    before = await Offering.count()
+    bad = post_form(
+        client,
+        "/training/offerings",
+        {"title": "", "competencies": "飞行", "day": "下周", "capacity": "0"},
+        page="/training/catalogue",
+    )
+    assert "请填写名称" in bad.text and "未知能力：飞行" in bad.text and "座位应为" in bad.text
+    sheet = io.BytesIO()
+    pl.DataFrame(
+        {
+            "名称": ["数字乡村夜校", "坏行"],
+            "针对能力": ["数字化治理能力", "飞行"],
+            "日期": ["2027-04-01", "2027-04-02"],
+            "座位": ["30", "5"],
+        }
+    ).write_excel(sheet)
+    token = csrf_token(client, "/training/catalogue")
+    refused = client.post(
+        "/training/catalogue/import",
+        data={"_csrf_token": token},
+        files={"file": ("目录.xlsx", sheet.getvalue(), "application/octet-stream")},
+    )
+    assert "第 3 行" in refused.text and "未知能力：飞行" in refused.text
+    assert await Offering.count() == before  # nothing from a sheet with a bad row
+    good = io.BytesIO()
+    pl.DataFrame(
+        {
+            "名称": ["数字乡村夜校"],
+            "针对能力": ["数字化治理能力"],
+            "日期": ["2027-04-01"],
+            "座位": ["30"],
+        }
+    ).write_excel(good)
+    added = client.post(
+        "/training/catalogue/import",
+        data={"_csrf_token": token},
+        files={"file": ("目录.xlsx", good.getvalue(), "application/octet-stream")},
+        follow_redirects=False,
+    )
+    assert added.status_code == 302 and await Offering.count() == before + 1
+    sheet_page = client.get("/training/offerings/1/checkin-sheet")
+    assert sheet_page.status_code == 200 and "<svg" in sheet_page.text
+    assert "/training/checkin/" in sheet_page.text
