@@ -17,11 +17,13 @@ from evaluation.demo_county import demo_roster
 from evaluation.demo_history_service import answer_cycle, people_with_story
 from evaluation.roster_service import import_frame
 from evaluation.tables import Cadre
+from training import plan_service
 from training.plan_service import load_demo_catalogue
 
 DEMO_COUNTY = "乐川县"
 DEMO_PASSWORD = "lechuan-2026"
 PAST_CYCLES = (2, 1)  # years ago
+TRAINING_EFFECT = 0.5  # on the 1–5 scale, for each competency an attended session targets
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> N
     people = await people_with_story(seed, weak_in_service=keep_open)
     rubric_id = await cycle_service.register_default_rubric()
     today = date.today()
+    boost = None
     for index, years_ago in enumerate(PAST_CYCLES):
         year = today.year - years_ago
         cycle_id = await cycle_service.create_cycle(
@@ -123,10 +126,12 @@ async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> N
         )
         await cycle_service.generate_cycle_assignments(cycle_id)
         await cycle_service.move_cycle(cycle_id, "open")
-        written = await answer_cycle(cycle_id, people, seed, index, answered=0.96)
+        written = await answer_cycle(cycle_id, people, seed, index, answered=0.96, boost=boost)
         await cycle_service.move_cycle(cycle_id, "close")
         await cycle_service.move_cycle(cycle_id, "publish")
         advance(progress, f"{year} 年度周期：{written} 份评价，已公布结果")
+        if index == 0:  # the spring after: a training plan, attended, that works next cycle
+            boost = await demo_training_round(cycle_id, date(year + 1, 3, 2), seed)
     offerings = await load_demo_catalogue(start=today + timedelta(days=14))
     advance(progress, f"培训目录：{offerings} 个专题培训和交流场次")
     current = await open_demo_cycle()
@@ -134,6 +139,18 @@ async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> N
         current, people, seed, len(PAST_CYCLES), answered=0.45, keep_open=keep_open
     )
     advance(progress, f"本年度周期已开放，已收到 {written} 份评价")
+
+
+async def demo_training_round(cycle_id: int, start: date, seed: int) -> pl.DataFrame:
+    """Catalogue, optimised plan, publication and attendance after the first cycle; returns
+    the effect the training will have on the next cycle's true levels (about half a level
+    on each competency an attended session targets)."""
+    await load_demo_catalogue(start=start)
+    plan_id = await plan_service.run_plan(
+        cycle_id, per_cadre=2, budget=None, town_share=0.3, as_of=start
+    )
+    await plan_service.publish(plan_id)
+    return await plan_service.simulate_attendance(plan_id, seed, effect=TRAINING_EFFECT)
 
 
 async def open_demo_cycle() -> int:

@@ -122,14 +122,22 @@ def simulate_answers(
     seed: int,
     cycle_index: int,
     answered: float = 1.0,
+    boost: pl.DataFrame | None = None,
 ) -> SimulatedAnswers:
     """assignments: assignment_id, rater_id, ratee_id, rater_group. people: `story` output
     plus town_type, position_class. form_items: rater_group, town_type, position_class,
     competency (what each form asks). residents: ratee_id, count (resident forms per cadre).
-    `answered`: the share of assignments answered (the rest stay open)."""
+    `answered`: the share of assignments answered (the rest stay open). `boost`: the
+    effect of training attended since the last cycle (cadre_id, competency, effect)."""
     rng = np.random.default_rng(seed * 100 + cycle_index)
     competencies = form_items["competency"].unique().sort().to_list()
     truth = abilities(people, competencies, seed, cycle_index)
+    if boost is not None:  # training that worked: cadre_id, competency, effect
+        truth = (
+            truth.join(boost, on=["cadre_id", "competency"], how="left")
+            .with_columns(true_level=pl.col("true_level") + pl.col("effect").fill_null(0.0))
+            .drop("effect")
+        )
     chosen = assignments.filter(pl.Series(rng.random(assignments.height) < answered))
     resident_forms = residents.select(
         pl.col("ratee_id").repeat_by("count").explode(),

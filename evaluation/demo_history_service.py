@@ -63,6 +63,7 @@ async def answer_cycle(
     cycle_index: int,
     answered: float,
     keep_open: tuple[int, ...] = (),
+    boost: pl.DataFrame | None = None,
 ) -> int:
     """Simulate and store answers to the cycle's open assignments (and resident forms);
     raters in `keep_open` keep theirs for a person to fill in. Returns the responses written."""
@@ -84,6 +85,7 @@ async def answer_cycle(
         seed=seed,
         cycle_index=cycle_index,
         answered=answered,
+        boost=boost,
     )
     cycle = await cycle_service.get_cycle(cycle_id)
     await store_answers(cycle_id, answers, cycle["opens_on"])

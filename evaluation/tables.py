@@ -268,6 +268,9 @@ class ScoreRow(Table, tablename="score_row"):
     self_mean = Float(null=True, default=None)
     gap_kind = Varchar(length=16, null=True, default=None)  # blind_spot | hidden_strength
     redistributed = Boolean(default=False)
+    corrected = Float(
+        default=0.0
+    )  # severity-corrected mean before shrinkage (for group comparisons)
 
 
 class GroupScore(Table, tablename="group_score"):

@@ -49,6 +49,13 @@ async def offerings() -> pl.DataFrame:
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
 
 
+def upcoming(catalogue: pl.DataFrame, today: date | None = None) -> pl.DataFrame:
+    """Sessions not yet held: only these can be recommended or planned."""
+    if catalogue.is_empty():
+        return catalogue
+    return catalogue.filter(pl.col("day") >= (today or date.today()))
+
+
 def targets(catalogue: pl.DataFrame) -> pl.DataFrame:
     """offering_id, competency, relevance."""
     return pl.DataFrame(
@@ -92,7 +99,7 @@ async def recommendations(cadre_id: int) -> list[dict[str, Any]]:
     """For a cadre's feedback page: offerings that fit their weaknesses in the latest
     published cycle, best first, with the reason."""
     cycles = await results_service.published_cycles()
-    catalogue = await offerings()
+    catalogue = upcoming(await offerings())
     if not cycles or catalogue.is_empty():
         return []
     weak = await weaknesses(int(cycles[0]["id"]), cadre_id)
@@ -107,10 +114,11 @@ async def problem(
     town_share: float,
     pinned: frozenset[tuple[int, int]] = frozenset(),
     excluded: frozenset[tuple[int, int]] = frozenset(),
+    as_of: date | None = None,
 ) -> tuple[Problem, pl.DataFrame]:
-    catalogue = await offerings()
+    catalogue = upcoming(await offerings(), as_of)
     if catalogue.is_empty():
-        raise Conflict("培训目录为空：请先添加专题培训或交流场次")
+        raise Conflict("培训目录中没有尚未举办的场次：请先添加专题培训或交流场次")
     fit = weakness_fit(await weaknesses(cycle_id), targets(catalogue))
     cadres = pl.DataFrame(
         await Cadre.select(Cadre.id.as_alias("cadre_id"), Cadre.town.as_alias("town_id")).where(
@@ -189,12 +197,20 @@ async def run_plan(
     town_share: float,
     pinned: frozenset[tuple[int, int]] = frozenset(),
     excluded: frozenset[tuple[int, int]] = frozenset(),
+    as_of: date | None = None,
 ) -> int:
-    """Solve and store a plan (not yet published). Raises Invalid naming the binding
+    """Solve and store a plan (not yet published) over the sessions held on or after
+    `as_of` (today). Raises Invalid naming the binding
     constraints when the pins cannot all be honoured."""
     check_parameters(per_cadre, budget, town_share)
     built, reasons = await problem(
-        cycle_id, per_cadre, math.inf if budget is None else budget, town_share, pinned, excluded
+        cycle_id,
+        per_cadre,
+        math.inf if budget is None else budget,
+        town_share,
+        pinned,
+        excluded,
+        as_of,
     )
     try:
         plan = solve(built)
@@ -558,3 +574,47 @@ async def offering(offering_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound("场次不存在")
     return row
+
+
+async def simulate_attendance(plan_id: int, seed: int, effect: float) -> pl.DataFrame:
+    """The demo's past plan: most assigned cadres attend (recorded as checked in); returns
+    cadre_id, competency, effect for the competencies their sessions targeted."""
+    rows = pl.DataFrame(
+        await Enrolment.select(
+            Enrolment.id, Enrolment.cadre, Enrolment.offering, Enrolment.offering.competencies
+        ).where((Enrolment.plan == plan_id) & (Enrolment.status == "assigned")),
+        schema={
+            "id": pl.Int64,
+            "cadre": pl.Int64,
+            "offering": pl.Int64,
+            "offering.competencies": pl.Object,
+        },
+    )
+    rng = np.random.default_rng(seed + plan_id)
+    attended = rows.filter(pl.Series(rng.random(rows.height) < 0.9))
+    ids = attended["id"].to_list()
+    for start in range(0, len(ids), 500):
+        await Enrolment.update({Enrolment.attended_at: datetime.now(UTC)}).where(
+            Enrolment.id.is_in(ids[start : start + 500])
+        )
+    boosts = [
+        {"cadre_id": cadre, "competency": competency, "effect": effect * float(relevance)}
+        for cadre, targets_json in attended.select("cadre", "offering.competencies").iter_rows()
+        for competency, relevance in (
+            json.loads(targets_json) if isinstance(targets_json, str) else targets_json
+        ).items()
+    ]
+    frame = pl.DataFrame(
+        boosts, schema={"cadre_id": pl.Int64, "competency": pl.String, "effect": pl.Float64}
+    )
+    return frame.group_by("cadre_id", "competency").agg(pl.col("effect").max())
+
+
+async def published_plans() -> list[dict[str, Any]]:
+    return (
+        await TrainingPlan.select(
+            TrainingPlan.id, TrainingPlan.cycle, TrainingPlan.cycle.name, TrainingPlan.published_at
+        )
+        .where(TrainingPlan.published_at.is_not_null())
+        .order_by(TrainingPlan.id, ascending=False)
+    )

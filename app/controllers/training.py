@@ -151,6 +151,28 @@ async def checkin_sheet(
     return render(request, "training/checkin_sheet.html", offering=row, qr=qr_svg(url), url=url)
 
 
+@get("/training/effects", guards=[TRAINING])
+async def effects_page(request: Request[CurrentUser, str, Any]) -> Template:
+    from training.effect_service import describe, plan_effects
+
+    plans = [
+        p
+        for p in await plan_service.published_plans()
+        if (await plan_effects(int(p["id"])))["after"] is not None
+    ]
+    chosen = plans[0] if plans else None
+    result = await plan_effects(int(chosen["id"])) if chosen else {"after": None, "rows": []}
+    rows = [
+        {
+            **row,
+            "verdict": describe(row["estimate"]),
+            "placebo_verdict": describe(row["placebo"]) if row["estimate"] else "",
+        }
+        for row in result["rows"]
+    ]
+    return render(request, "training/effects.html", plan=chosen, after=result["after"], rows=rows)
+
+
 def _cadre(request: Request[CurrentUser, str, Any]) -> int:
     if request.user.cadre_id is None:
         raise NotFound("此账号未关联干部")
@@ -203,6 +225,7 @@ async def check_in(request: Request[CurrentUser, str, Any], token: FromPath[str]
 
 
 routes = [
+    effects_page,
     plan_page,
     run_plan,
     publish_plan,

@@ -58,3 +58,27 @@ async def test_demo_publishes_two_cycles_with_a_story(db: str) -> None:
         (RaterResult.snapshot == first["snapshot"][0]) & (RaterResult.extreme == "strict")
     )
     assert "党委书记" in {row["rater.position"] for row in strict}
+
+
+async def test_the_demo_training_shows_its_planted_effect(db: str) -> None:
+    """The demo trains cadres after the first cycle (an effect of +0.5 × relevance on what
+    each attended session targets); the next cycle's comparison with the waiting list finds
+    it, and the placebo competency does not."""
+    from app.demo import TRAINING_EFFECT
+    from training.effect_service import plan_effects
+    from training.tables import TrainingPlan
+
+    assert await load_demo(towns=9, cadres_per_town=24, seed=1, if_empty=False)
+    plan = await TrainingPlan.select(TrainingPlan.id).order_by(TrainingPlan.id).first()
+    assert plan is not None
+    result = await plan_effects(int(plan["id"]))
+    assert result["after"] is not None
+    estimated = [r for r in result["rows"] if r["estimate"] is not None]
+    assert len(estimated) >= 3
+    covered = [r for r in estimated if r["estimate"].lo <= TRAINING_EFFECT <= r["estimate"].hi]
+    assert len(covered) >= len(estimated) // 2  # main targets carry relevance 1: effect 0.5
+    effects = [r["estimate"].effect for r in estimated]
+    assert sum(e > 0 for e in effects) >= 0.75 * len(effects)  # small groups: noisy one by one
+    assert sum(effects) / len(effects) > 0.2
+    placebos = [r["placebo"] for r in estimated if r["placebo"] is not None]
+    assert placebos and sum(not p.clear for p in placebos) >= 0.8 * len(placebos)
