@@ -17,6 +17,7 @@ from app.config import Settings, load_settings
 from app.controllers import (
     admin,
     api,
+    audit_log,
     auth,
     campaigns,
     cycles,
@@ -39,6 +40,7 @@ from app.ratelimit import RateLimiter
 from app.templating import template_config
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+LOGIN_ATTEMPTS_PER_MINUTE = 30  # per client address, on top of the per-account lockout
 PG_POOL_MAX = 20
 
 
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *feedback.routes,
             *results.routes,
             *training.routes,
+            *audit_log.routes,
             *rating.routes,
             *api.routes,
             *mystery.routes,
@@ -100,7 +103,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[start_pool, warm_caches],
         on_shutdown=[close_pool],
         state=State(
-            {"settings": settings, "resident_limiter": RateLimiter(settings.resident_rate_limit)}
+            {
+                "settings": settings,
+                "resident_limiter": RateLimiter(settings.resident_rate_limit),
+                "login_limiter": RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE),
+            }
         ),
         request_max_body_size=8 * 1024 * 1024,
         debug=False,

@@ -15,6 +15,8 @@ import time
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import audit
+
 request_log = logging.getLogger("cadre360.request")
 STATE_KEY = "cadre360_request"
 
@@ -66,6 +68,9 @@ async def before_send(message: Message, scope: Scope) -> None:
         record["status"] = message["status"]
     elif message["type"] == "http.response.body" and not message.get("more_body", False):
         _log(scope, record)
+        status = record.get("status")
+        if isinstance(status, int):
+            await audit.record(scope, status)
 
 
 def _log(scope: Scope, record: dict[str, object]) -> None:

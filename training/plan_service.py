@@ -203,6 +203,11 @@ async def run_plan(
     `as_of` (today). Raises Invalid naming the binding
     constraints when the pins cannot all be honoured."""
     check_parameters(per_cadre, budget, town_share)
+    held = {session for _, session in pinned | excluded}
+    open_sessions = set(upcoming(await offerings(), as_of)["id"].to_list() or [])
+    if stale := sorted(held - open_sessions):
+        message = "、".join(f"第 {s} 号" for s in stale) + "场次已经举办或不存在"
+        raise Invalid(message, {"pinned": message})
     built, reasons = await problem(
         cycle_id,
         per_cadre,

@@ -20,6 +20,8 @@ from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.tables import Cadre
 
 SESSION_LIFETIME = timedelta(hours=12)
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
 USER_COLUMNS = (
     User.id,
     User.username,
@@ -73,19 +75,46 @@ async def create_user(
     return int(row[0]["id"])
 
 
+class LockedOut(Exception):
+    """Too many wrong passwords: the account refuses logins until `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until
+
+
 async def authenticate(username: str, password: str) -> dict[str, Any] | None:
-    """The user row when the credentials are right and the account active, else None."""
+    """The user row when the credentials are right and the account active, else None.
+    MAX_FAILED_LOGINS wrong passwords in a row lock the account for LOCKOUT (LockedOut);
+    a locked account refuses even the right password until then."""
     row = (
-        await User.select(*USER_COLUMNS, User.password_hash)
+        await User.select(*USER_COLUMNS, User.password_hash, User.failed_logins, User.locked_until)
         .where(User.username == username.strip())
         .first()
     )
     if row is None:
         verify_password(DUMMY_HASH, password)
         return None
+    now = datetime.now(UTC)
+    locked_until = row.pop("locked_until")
+    if locked_until is not None and _aware(locked_until) > now:
+        raise LockedOut(_aware(locked_until))
     if not verify_password(row["password_hash"], password) or not row["active"]:
+        failed = int(row["failed_logins"] or 0) + 1
+        if failed >= MAX_FAILED_LOGINS:
+            until = now + LOCKOUT
+            await User.update({User.failed_logins: 0, User.locked_until: until}).where(
+                User.id == row["id"]
+            )
+            raise LockedOut(until)
+        await User.update({User.failed_logins: failed}).where(User.id == row["id"])
         return None
-    updates: dict[Any, Any] = {User.last_login_at: datetime.now(UTC)}
+    row.pop("failed_logins")
+    updates: dict[Any, Any] = {
+        User.last_login_at: now,
+        User.failed_logins: 0,
+        User.locked_until: None,
+    }
     if needs_rehash(row["password_hash"]):
         updates[User.password_hash] = hash_password(password)
     await User.update(updates).where(User.id == row["id"])

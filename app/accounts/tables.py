@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -18,6 +27,8 @@ class User(Table, tablename="account_user"):
     must_change_password = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    failed_logins = Integer(default=0)  # wrong passwords since the last success or lockout
+    locked_until = Timestamptz(null=True, default=None)
 
 
 class Session(Table, tablename="account_session"):
@@ -28,3 +39,18 @@ class Session(Table, tablename="account_session"):
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
+
+
+class AuditEntry(Table, tablename="audit_entry"):
+    """Who changed what, and who exported what: one row per change or export, written by the
+    app itself and never updated or deleted by any route."""
+
+    id: Serial
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
+    username = Varchar(length=64, default="")
+    role = Varchar(length=32, default="")
+    action = Varchar(length=16)  # change | export | login | lockout
+    method = Varchar(length=8, default="")
+    path = Text(default="")
+    status = Integer(default=0)

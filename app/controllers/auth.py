@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from app import audit
 from app.accounts import services
 from app.accounts.auth import SESSION_COOKIE, CurrentUser
 from app.accounts.roles import HOME_PATHS
 from app.forms import form_fields, redirect_with_message, safe_next
 from app.templating import render
 from evaluation.errors import Invalid
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 def session_cookie(request: Request[Any, Any, Any], token: str, max_age: int | None) -> Cookie:
@@ -46,7 +50,29 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
         errors["username"] = "请输入用户名"
     if not password:
         errors["password"] = "请输入密码"
-    user = await services.authenticate(username, password) if not errors else None
+    client = request.client.host if request.client else "unknown"
+    if not request.app.state.login_limiter.allow(client):
+        return render(
+            request,
+            "accounts/login.html",
+            status_code=429,
+            errors={"username": "登录尝试过于频繁，请一分钟后再试"},
+            username=username,
+            next=target,
+        )
+    try:
+        user = await services.authenticate(username, password) if not errors else None
+    except services.LockedOut as locked:
+        await audit.record_event(None, username, "lockout", "POST", "/login", 429)
+        until = locked.until.astimezone(LOCAL_TIME).strftime("%H:%M")
+        return render(
+            request,
+            "accounts/login.html",
+            status_code=429,
+            errors={"password": f"密码连续输错次数过多，账号已临时锁定，请在 {until} 后再试"},
+            username=username,
+            next=target,
+        )
     if user is None:
         errors = errors or {"password": "用户名或密码不正确"}
         return render(

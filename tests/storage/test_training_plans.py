@@ -3,6 +3,8 @@ training, feedback, check-in — and the clear message when pins cannot all be h
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import pytest
 
@@ -54,11 +56,16 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
         assert sorted(group["waitlist_rank"].to_list()) == list(range(1, group.height + 1))
 
     cadre = int(assigned["cadre"][0])
-    assert await plan_service.my_training(cadre) == []  # nothing before publication
+    ours = set(rows["id"].to_list())
+
+    async def in_this_plan() -> list[dict[str, object]]:  # the demo has an older plan too
+        return [e for e in await plan_service.my_training(cadre) if e["id"] in ours]
+
+    assert await in_this_plan() == []  # nothing before publication
     await plan_service.publish(plan_id)
     with pytest.raises(Conflict):
         await plan_service.publish(plan_id)
-    mine = await plan_service.my_training(cadre)
+    mine = await in_this_plan()
     enrolment = next(e for e in mine if e["status"] == "assigned")
 
     with pytest.raises(Invalid) as invalid:
@@ -85,7 +92,7 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
 
 async def test_impossible_pins_are_refused_with_the_binding_constraints(db: str) -> None:
     cycle_id = await published_cycle()
-    offering = await Offering.select(Offering.id).first()
+    offering = await Offering.select(Offering.id).where(Offering.day >= date.today()).first()
     assert offering is not None
     await Offering.update({Offering.capacity: 1}).where(Offering.id == offering["id"])
     built, _ = await plan_service.problem(cycle_id, 2, float("inf"), 1.0)
@@ -99,3 +106,13 @@ async def test_impossible_pins_are_refused_with_the_binding_constraints(db: str)
             pinned=frozenset((c, offering["id"]) for c in cadres),
         )
     assert f"场次 {offering['id']} 的指定人数 2 超过座位数 1" in refused.value.message
+
+
+async def test_pins_on_sessions_already_held_are_refused(db: str) -> None:
+    cycle_id = await published_cycle()
+    past = await Offering.select(Offering.id).where(Offering.day < date.today()).first()
+    assert past is not None
+    with pytest.raises(Invalid, match="已经举办或不存在"):
+        await plan_service.run_plan(
+            cycle_id, per_cadre=2, budget=None, town_share=1.0, pinned=frozenset({(1, past["id"])})
+        )

@@ -1,0 +1,64 @@
+"""Account protections and the audit log over HTTP."""
+
+from __future__ import annotations
+
+from litestar.testing import TestClient
+
+from app.accounts.tables import AuditEntry
+from tests.factories import PASSWORD, People, csrf_token, draft_cycle, login, post_form
+
+
+def attempt(client: TestClient, username: str, password: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "_csrf_token": csrf_token(client)},
+        follow_redirects=False,
+    )
+
+
+async def test_wrong_passwords_lock_the_account_for_a_while(
+    client: TestClient, people: People
+) -> None:
+    for _ in range(4):
+        assert attempt(client, "member", "wrong-password-1").status_code == 400
+    locked = attempt(client, "member", "wrong-password-1")
+    assert locked.status_code == 429
+    assert "账号已临时锁定" in locked.text
+    right = attempt(client, "member", PASSWORD)  # even the right password waits
+    assert right.status_code == 429 and "session" not in right.headers.get("set-cookie", "")
+    assert await AuditEntry.count().where(AuditEntry.action == "lockout") >= 1
+    assert attempt(client, "leader", PASSWORD).status_code == 302  # others are unaffected
+
+
+async def test_one_address_cannot_hammer_the_login(client: TestClient, people: People) -> None:
+    statuses = [attempt(client, f"nobody{i}", "x-wrong-password").status_code for i in range(31)]
+    assert statuses[:30] == [400] * 30
+    assert statuses[30] == 429
+
+
+async def test_changes_and_exports_are_audited_and_only_readable(
+    client: TestClient, people: People
+) -> None:
+    login(client, "office")
+    cycle_id = await draft_cycle()
+    generated = post_form(
+        client,
+        f"/office/cycles/{cycle_id}/assignments/generate",
+        {},
+        page=f"/office/cycles/{cycle_id}",
+    )
+    assert generated.status_code in (302, 303)
+    assert client.get("/office/roster/template.xlsx").status_code == 200
+    entries = await AuditEntry.select(AuditEntry.action, AuditEntry.path, AuditEntry.username)
+    assert ("export", "/office/roster/template.xlsx", "office") in {
+        (e["action"], e["path"], e["username"]) for e in entries
+    }
+    changed = f"/office/cycles/{cycle_id}/assignments/generate"
+    assert any(e["action"] == "change" and e["path"] == changed for e in entries)
+    page = client.get("/office/audit")
+    assert page.status_code == 200 and "/office/roster/template.xlsx" in page.text
+    assert client.post(
+        "/office/audit", data={"_csrf_token": csrf_token(client, "/office/audit")}
+    ).status_code in (404, 405)
+    login(client, "member")
+    assert client.get("/office/audit").status_code == 403
