@@ -61,6 +61,7 @@ def requires(*roles: str) -> Guard:
         if user.role not in allowed:
             raise PermissionDeniedException("您没有访问此页面的权限")
 
+    guard.roles = allowed  # type: ignore[attr-defined]  # read by the permission-matrix test
     return guard
 
 

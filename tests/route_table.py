@@ -1,0 +1,29 @@
+"""The app's route table as (method, path) → who may call it, read from the handlers'
+guards: "public" (no login), "any" (any logged-in role), or the sorted roles of `requires`."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+IGNORED_METHODS = {"OPTIONS", "HEAD"}
+
+
+def declared_access(app: Litestar) -> dict[tuple[str, str], str]:
+    table = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            methods = set(getattr(handler, "http_methods", set())) - IGNORED_METHODS
+            if not methods or route.path.startswith(("/static", "/schema")):
+                continue
+            roles: set[str] = set()
+            for guard in handler.guards or []:
+                roles |= set(getattr(guard, "roles", ()))
+            if (handler.opt or {}).get("exclude_from_auth"):
+                access = "public"
+            elif roles:
+                access = ", ".join(sorted(roles))
+            else:
+                access = "any"
+            for method in methods:
+                table[(method, route.path)] = access
+    return table
