@@ -63,6 +63,35 @@ def serve() -> None:
     )
 
 
+@main.command(help="Back up the database to FILE (SQLite online backup, or pg_dump).")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    from app import backup as backups
+
+    settings = _settings()
+    try:
+        backups.backup(settings, file)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"cadre360: backed up {redact(settings.database_url)} to {file}")
+
+
+@main.command(help="Restore the database from FILE made by `backup` (stop the server first).")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: the current data is replaced.")
+def restore(file: Path, yes: bool) -> None:
+    from app import backup as backups
+
+    settings = _settings()
+    if not yes:
+        click.confirm(f"Replace all data in {redact(settings.database_url)}?", abort=True)
+    try:
+        backups.restore(settings, file)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"cadre360: restored {redact(settings.database_url)} from {file}")
+
+
 @main.command(help="Create or update the database schema (all piccolo apps).")
 def migrate() -> None:
     from app.database import run_migrations

@@ -113,3 +113,47 @@ def test_create_user_and_reset_password(tmp_path: Path) -> None:
     reset = cadre360(db, "reset-password", "zhang")
     assert reset.returncode == 0
     assert reset.stdout.startswith("one-time password for zhang: ")
+
+
+def table_digest(db: Path) -> dict[str, tuple[int, int]]:
+    """Per table: row count and a hash of every row, to compare two databases."""
+    import hashlib
+    import sqlite3
+
+    digest = {}
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table'")]
+        for table in tables:
+            rows = conn.execute(f'select * from "{table}" order by 1').fetchall()
+            digest[table] = (
+                len(rows),
+                int(hashlib.sha256(repr(rows).encode()).hexdigest()[:12], 16),
+            )
+    return digest
+
+
+def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "live.sqlite"
+    assert cadre360(db, "migrate").returncode == 0
+    assert (
+        cadre360(db, "demo", "--towns", "3", "--cadres-per-town", "20", "--seed", "5").returncode
+        == 0
+    )
+    before = table_digest(db)
+    saved = tmp_path / "backups" / "cadre360-2026-11-26.sqlite"
+    made = cadre360(db, "backup", str(saved))
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(db) as conn:  # damage: what a bad import or a mistake would do
+        conn.execute("delete from response_item")
+        conn.execute("update cadre set name = 'x'")
+    assert table_digest(db) != before
+    refused = cadre360(db, "restore", str(saved), input="n\n")
+    assert refused.returncode != 0 and table_digest(db) != before  # asked, and told no
+    restored = cadre360(db, "restore", str(saved), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert table_digest(db) == before
+    missing = cadre360(db, "restore", str(tmp_path / "nope.sqlite"), "--yes")
+    assert missing.returncode == 1 and "backup file not found" in missing.stderr
+    assert "Traceback" not in missing.stderr
