@@ -40,7 +40,7 @@ from app.ratelimit import RateLimiter
 from app.templating import template_config
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-LOGIN_ATTEMPTS_PER_MINUTE = 30  # per client address, on top of the per-account lockout
+LOGIN_ATTEMPTS_PER_MINUTE = 30  # failed logins per client address, beside the account lockout
 PG_POOL_MAX = 20
 
 

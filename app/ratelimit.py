@@ -11,6 +11,13 @@ class RateLimiter:
         self.limit = limit_per_minute
         self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
 
+    def exhausted(self, key: str) -> bool:
+        """True when the key already used its limit in the last 60 s (records nothing)."""
+        if self.limit <= 0:
+            return False
+        now = time.monotonic()
+        return sum(1 for hit in self._hits.get(key, ()) if hit > now - 60) >= self.limit
+
     def allow(self, key: str) -> bool:
         """Record a hit; False when the key exceeded its limit in the last 60 s (0 = no limit)."""
         if self.limit <= 0:

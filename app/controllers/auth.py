@@ -51,7 +51,8 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
     if not password:
         errors["password"] = "请输入密码"
     client = request.client.host if request.client else "unknown"
-    if not request.app.state.login_limiter.allow(client):
+    limiter = request.app.state.login_limiter
+    if limiter.exhausted(client):  # failed attempts only: an office behind one address logs in
         return render(
             request,
             "accounts/login.html",
@@ -74,6 +75,7 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
             next=target,
         )
     if user is None:
+        limiter.allow(client)  # count the failure
         errors = errors or {"password": "用户名或密码不正确"}
         return render(
             request,

@@ -35,11 +35,12 @@ async def test_bad_pins_are_named_and_nothing_is_planned(
     client: TestClient, published_cycle: int
 ) -> None:
     login(client, "training", DEMO_PASSWORD)
+    plans = await TrainingPlan.count()  # the demo's past plan
     page = run(client, published_cycle, pinned="T001-001\nNOBODY 1")
     assert page.status_code == 200
     assert "指定第 1 行应为“干部编号 场次编号”" in page.text
     assert "没有编号为 NOBODY 的干部" in page.text
-    assert await TrainingPlan.count() == 0
+    assert await TrainingPlan.count() == plans
 
 
 async def test_exclusions_and_pins_shape_the_rerun(
@@ -47,16 +48,22 @@ async def test_exclusions_and_pins_shape_the_rerun(
 ) -> None:
     login(client, "training", DEMO_PASSWORD)
     assert run(client, published_cycle).status_code == 302
+    plan = (
+        await TrainingPlan.select(TrainingPlan.id)
+        .order_by(TrainingPlan.id, ascending=False)
+        .first()
+    )
+    assert plan is not None
     first = (
         await Enrolment.select(Enrolment.cadre, Enrolment.cadre.external_id, Enrolment.offering)
-        .where(Enrolment.status == "assigned")
+        .where((Enrolment.status == "assigned") & (Enrolment.plan == plan["id"]))
         .first()
     )
     assert first is not None
     taking = [
         r["cadre"]
         for r in await Enrolment.select(Enrolment.cadre).where(
-            Enrolment.offering == first["offering"]
+            (Enrolment.offering == first["offering"]) & (Enrolment.plan == plan["id"])
         )
     ]
     other = await Cadre.select(Cadre.external_id).where(Cadre.id.not_in(taking)).first()
