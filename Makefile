@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench chromium clean
+.PHONY: fuzz run test lint format bench chromium clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON) not found)"; exit 1; }
@@ -32,6 +32,10 @@ chromium:
 	  echo "installing Debian chromium and fonts-wqy-microhei for browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    chromium fonts-wqy-microhei >/dev/null; }
+
+## fuzz: a longer schemathesis run against the JSON API (make test runs a bounded one)
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -q tests/web/test_api_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,12 +6,14 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
     ValidationException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
@@ -133,4 +135,23 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: http_exception_handler,
     DomainError: domain_error_handler,
     Exception: server_error_handler,
+}
+
+
+class Problem(msgspec.Struct):
+    """RFC 9457 problem details, as every API error is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: dict[str, str] | list[Any] | None = None
+
+
+API_PROBLEMS = {
+    status: ResponseSpec(
+        data_container=Problem, description=TITLES[status], media_type=PROBLEM_JSON
+    )
+    for status in (400, 401, 403, 404, 405, 409, 413, 422, 429)
 }

@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 
 from app.accounts.auth import CurrentUser, json_body_only, requires
 from app.accounts.roles import Role
+from app.errors import API_PROBLEMS
 from app.resident import remember_device, resident_client, within_rate_limit
 from evaluation import campaign_service, rater_service
 from evaluation.campaign_service import hash_code
@@ -104,7 +105,7 @@ def _form_out(context: dict[str, Any], resident: bool, left: int | None = None) 
     )
 
 
-@get("/api/r/{token:str}/form", exclude_from_auth=True, tags=["resident"])
+@get("/api/r/{token:str}/form", exclude_from_auth=True, tags=["resident"], responses=API_PROBLEMS)
 async def resident_form_api(token: FromPath[str]) -> FormOut:
     """The plain-language form behind a QR code."""
     link = await campaign_service.resolve_resident_link(token)
@@ -116,6 +117,7 @@ async def resident_form_api(token: FromPath[str]) -> FormOut:
     exclude_from_auth=True,
     status_code=201,
     tags=["resident"],
+    responses=API_PROBLEMS,
 )
 async def resident_response_api(
     request: Request[Any, Any, Any], token: FromPath[str], data: JSONBody[Answers]
@@ -142,7 +144,7 @@ async def resident_response_api(
     return response
 
 
-@get("/api/assignments", guards=[RATERS], tags=["rater"])
+@get("/api/assignments", guards=[RATERS], tags=["rater"], responses=API_PROBLEMS)
 async def my_assignments_api(request: Request[CurrentUser, str, Any]) -> list[AssignmentOut]:
     """The signed-in rater's assignments in open cycles."""
     if request.user.cadre_id is None:
@@ -170,7 +172,12 @@ async def _assignment(
     return await rater_service.rater_assignment(assignment_id, request.user.cadre_id)
 
 
-@get("/api/assignments/{assignment_id:int}/form", guards=[RATERS], tags=["rater"])
+@get(
+    "/api/assignments/{assignment_id:int}/form",
+    guards=[RATERS],
+    tags=["rater"],
+    responses=API_PROBLEMS,
+)
 async def assignment_form_api(
     request: Request[CurrentUser, str, Any], assignment_id: FromPath[int]
 ) -> FormOut:
@@ -187,6 +194,7 @@ async def assignment_form_api(
     guards=[RATERS, json_body_only],
     status_code=204,
     tags=["rater"],
+    responses=API_PROBLEMS,
 )
 async def draft_api(
     request: Request[CurrentUser, str, Any], assignment_id: FromPath[int], data: JSONBody[Answers]
@@ -202,6 +210,7 @@ async def draft_api(
     guards=[RATERS, json_body_only],
     status_code=201,
     tags=["rater"],
+    responses=API_PROBLEMS,
 )
 async def assignment_response_api(
     request: Request[CurrentUser, str, Any], assignment_id: FromPath[int], data: JSONBody[Answers]

@@ -16,6 +16,7 @@ from litestar.response import Template
 
 from app.accounts.auth import CurrentUser, json_body_only, requires
 from app.accounts.roles import Role
+from app.errors import API_PROBLEMS
 from app.forms import redirect_with_message
 from app.templating import render
 from evaluation import cycle_service
@@ -138,7 +139,12 @@ class EvidenceResult(msgspec.Struct):
     imported: int
 
 
-@post("/api/cycles/{cycle_id:int}/evidence", guards=[OFFICE, json_body_only], status_code=201)
+@post(
+    "/api/cycles/{cycle_id:int}/evidence",
+    guards=[OFFICE, json_body_only],
+    status_code=201,
+    responses=API_PROBLEMS,
+)
 async def evidence_api(cycle_id: FromPath[int], data: JSONBody[EvidenceBatch]) -> EvidenceResult:
     """Import objective evidence rows from another system (all or none; problem+json on error)."""
     frame = pl.DataFrame(
