@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -100,23 +100,9 @@ def radar(points: Sequence[Interval], title: str, size: int = 320) -> Markup:
 def bars(points: Sequence[Interval], title: str, width: int = 560) -> Markup:
     """One row per item: the calibrated score as a dot on its 90% interval, the raw mean as
     a hollow mark, the norm as a tick; the 1–5 scale underneath."""
-    row = 30
-    left = 128
-    right = 44
-    top = 8
+    row, top, left, right = 30, 8, 128, 44
     height = top + row * len(points) + 26
-    span = width - left - right
-
-    def x(value: float) -> float:
-        return left + span * (min(max(value, 1), 5) - 1) / 4
-
-    parts = []
-    for level in (1, 2, 3, 4, 5):
-        parts.append(
-            f'<line x1="{x(level):.1f}" y1="{top}" x2="{x(level):.1f}" y2="{height - 22}" stroke="{GRID}"/>'
-            f'<text x="{x(level):.1f}" y="{height - 8}" font-size="11" fill="{MUTED}" '
-            f'text-anchor="middle">{level}</text>'
-        )
+    x, parts = _scale(left=left, right=right, top=top, width=width, height=height)
     for index, point in enumerate(points):
         y = top + row * index + row / 2
         colour = LIGHT_COLOURS.get(point.light, ACCENT)
@@ -205,23 +191,9 @@ def distribution(
 ) -> Markup:
     """One row per group: each value as a faint dot, the middle half as a box, the median
     as a bar — to see leniency and spread side by side."""
-    row = 28
-    left = 110
-    right = 20
-    top = 8
+    row, top, left = 28, 8, 110
     height = top + row * len(groups) + 26
-    span = width - left - right
-
-    def x(value: float) -> float:
-        return left + span * (min(max(value, 1), 5) - 1) / 4
-
-    parts = []
-    for level in (1, 2, 3, 4, 5):
-        parts.append(
-            f'<line x1="{x(level):.1f}" y1="{top}" x2="{x(level):.1f}" y2="{height - 22}" stroke="{GRID}"/>'
-            f'<text x="{x(level):.1f}" y="{height - 8}" font-size="11" fill="{MUTED}" '
-            f'text-anchor="middle">{level}</text>'
-        )
+    x, parts = _scale(left=left, right=20, top=top, width=width, height=height)
     described = []
     for index, (label, values) in enumerate(groups):
         y = top + row * index + row / 2
@@ -271,6 +243,24 @@ def sparkline(values: Sequence[tuple[str, float]], title: str, width: int = 160)
         )
     desc = "；".join(f"{label}：{value:.2f}" for label, value in values)
     return _svg(width, height, title, desc, "".join(parts))
+
+
+def _scale(
+    left: int, right: int, top: int, width: int, height: int
+) -> tuple[Callable[[float], float], list[str]]:
+    """The horizontal 1–5 anchor scale: a position function and its grid lines and labels."""
+    span = width - left - right
+
+    def x(value: float) -> float:
+        return left + span * (min(max(value, 1), 5) - 1) / 4
+
+    parts = [
+        f'<line x1="{x(level):.1f}" y1="{top}" x2="{x(level):.1f}" y2="{height - 22}" stroke="{GRID}"/>'
+        f'<text x="{x(level):.1f}" y="{height - 8}" font-size="11" fill="{MUTED}" '
+        f'text-anchor="middle">{level}</text>'
+        for level in (1, 2, 3, 4, 5)
+    ]
+    return x, parts
 
 
 def _quantile(ordered: Sequence[float], q: float) -> float:

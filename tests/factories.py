@@ -184,3 +184,20 @@ async def answer_assignments(cycle_id: int, every: int = 1, varied: bool = False
             items=items,
         )
     return chosen
+
+
+async def small_demo_latest_published() -> int:
+    """The small demo county (two published cycles with planted weaknesses, a catalogue, a
+    past training plan); returns the newest published cycle."""
+    from app.demo import load_demo
+    from evaluation.tables import Cycle
+
+    assert await load_demo(towns=4, cadres_per_town=20, seed=1, if_empty=False)
+    row = (
+        await Cycle.select(Cycle.id)
+        .where(Cycle.state == "published")
+        .order_by(Cycle.year, ascending=False)
+        .first()
+    )
+    assert row is not None
+    return int(row["id"])

@@ -8,23 +8,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from app.demo import load_demo
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.tables import Cycle
+from tests.factories import small_demo_latest_published
 from training import plan_service
 from training.tables import Enrolment, Offering
-
-
-async def published_cycle() -> int:
-    assert await load_demo(towns=4, cadres_per_town=20, seed=1, if_empty=False)
-    row = (
-        await Cycle.select(Cycle.id)
-        .where(Cycle.state == "published")
-        .order_by(Cycle.year, ascending=False)
-        .first()
-    )
-    assert row is not None
-    return int(row["id"])
 
 
 async def enrolments(plan_id: int) -> pl.DataFrame:
@@ -42,7 +29,7 @@ async def enrolments(plan_id: int) -> pl.DataFrame:
 
 
 async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
-    cycle_id = await published_cycle()
+    cycle_id = await small_demo_latest_published()
     await Offering.update({Offering.capacity: 2}, force=True)  # scarce seats: a waiting list
     plan_id = await plan_service.run_plan(cycle_id, per_cadre=2, budget=None, town_share=0.5)
     rows = await enrolments(plan_id)
@@ -91,7 +78,7 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
 
 
 async def test_impossible_pins_are_refused_with_the_binding_constraints(db: str) -> None:
-    cycle_id = await published_cycle()
+    cycle_id = await small_demo_latest_published()
     offering = await Offering.select(Offering.id).where(Offering.day >= date.today()).first()
     assert offering is not None
     await Offering.update({Offering.capacity: 1}).where(Offering.id == offering["id"])
@@ -109,7 +96,7 @@ async def test_impossible_pins_are_refused_with_the_binding_constraints(db: str)
 
 
 async def test_pins_on_sessions_already_held_are_refused(db: str) -> None:
-    cycle_id = await published_cycle()
+    cycle_id = await small_demo_latest_published()
     past = await Offering.select(Offering.id).where(Offering.day < date.today()).first()
     assert past is not None
     with pytest.raises(Invalid, match="已经举办或不存在"):

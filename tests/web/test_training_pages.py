@@ -6,24 +6,15 @@ from __future__ import annotations
 import pytest
 from litestar.testing import TestClient
 
-from app.demo import DEMO_PASSWORD, load_demo
-from evaluation.tables import Cadre, Cycle
-from tests.factories import login, post_form
+from app.demo import DEMO_PASSWORD
+from evaluation.tables import Cadre
+from tests.factories import login, post_form, small_demo_latest_published
 from training.tables import Enrolment, TrainingPlan
 
 
 @pytest.fixture
 async def published_cycle(sqlite_url: str) -> int:
-    """The small demo county: two published cycles with planted weaknesses, a catalogue."""
-    assert await load_demo(towns=4, cadres_per_town=20, seed=1, if_empty=False)
-    row = (
-        await Cycle.select(Cycle.id)
-        .where(Cycle.state == "published")
-        .order_by(Cycle.year, ascending=False)
-        .first()
-    )
-    assert row is not None
-    return int(row["id"])
+    return await small_demo_latest_published()
 
 
 def run(client: TestClient, cycle_id: int, **fields: str):  # type: ignore[no-untyped-def]
