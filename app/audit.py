@@ -1,7 +1,8 @@
-"""The audit log: every change made through the office, training-office and admin pages,
-every export, and account lockouts — who, when, what. Recorded from the app-level
-`before_send` hook, so a new route is audited without anyone remembering to; raters' and
-residents' own submissions are the responses themselves and are not duplicated here."""
+"""The audit log: every change made by a signed-in user (office, training office and admin
+pages; raters' submissions and password changes — the path, never the answers), every
+export, and account lockouts — who, when, what. Recorded from the app-level `before_send`
+hook, so a new route is audited without anyone remembering to. Draft saves are not changes;
+residents are anonymous by design and their submissions are not logged here."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from app.accounts.tables import AuditEntry
 
 log = logging.getLogger("cadre360.audit")
 CHANGE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-STAFF_ROLES = frozenset({"admin", "assessment_office", "training_office"})
 EXPORT_SUFFIXES = (".xlsx", ".pdf", ".csv")
 NOT_CHANGES = frozenset({"/login", "/logout"})
 
@@ -27,8 +27,13 @@ def auditable(scope: Scope, status: int) -> str | None:
     role = getattr(user, "role", None)
     if path.endswith(EXPORT_SUFFIXES) and method == "GET" and role:
         return "export"
-    if method in CHANGE_METHODS and role in STAFF_ROLES and path not in NOT_CHANGES:
-        return "change"
+    if (
+        method in CHANGE_METHODS
+        and role
+        and path not in NOT_CHANGES
+        and not path.endswith("/draft")
+    ):
+        return "change"  # staff changes, and every signed-in submission or password change
     return None
 
 

@@ -65,3 +65,21 @@ async def test_changes_and_exports_are_audited_and_only_readable(
     ).status_code in (404, 405)
     login(client, "member")
     assert client.get("/office/audit").status_code == 403
+
+
+async def test_a_password_change_is_audited_without_the_password(
+    client: TestClient, people: People
+) -> None:
+    login(client, "member")
+    changed = post_form(
+        client,
+        "/account/password",
+        {"current": PASSWORD, "new": "Another-pass-2027", "confirm": "Another-pass-2027"},
+        page="/account/password",
+    )
+    assert changed.status_code in (302, 303)
+    entries = await AuditEntry.select(AuditEntry.username, AuditEntry.path).where(
+        AuditEntry.action == "change"
+    )
+    assert {"username": "member", "path": "/account/password"} in entries
+    assert not any("Another-pass" in e["path"] for e in entries)
