@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if isinstance(engine, PostgresEngine):
             await engine.close_connection_pool()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *auth.routes,
             *people.routes,
@@ -112,3 +112,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=8 * 1024 * 1024,
         debug=False,
     )
+    strict_request_schemas(app)
+    return app
+
+
+def strict_request_schemas(app: Litestar) -> None:
+    """Request bodies are msgspec Structs that refuse unknown fields; say so in the OpenAPI
+    document (`additionalProperties: false`) so clients and fuzzers know it."""
+    import msgspec
+
+    from app.controllers import api, progress
+
+    structs = {
+        name: value
+        for module in (api, progress)
+        for name, value in vars(module).items()
+        if isinstance(value, type) and issubclass(value, msgspec.Struct)
+    }
+    schemas = app.openapi_schema.components.schemas or {}
+    for name, schema in schemas.items():
+        struct = structs.get(name)
+        if struct is not None and struct.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False

@@ -26,6 +26,8 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+# Not in the list: positive_data_acceptance. Litestar's generated schema drops the constraints
+# on dict values (answers are levels 1–5), so some schema-valid bodies are rightly refused.
 
 
 async def test_the_json_api_survives_generated_requests(client: TestClient, people: People) -> None:
