@@ -31,6 +31,17 @@ def _with_database(settings: Settings, work: Callable[[], Coroutine[Any, Any, T]
     return asyncio.run(work())
 
 
+async def _audit(command: str, what: str) -> None:
+    """Changes made from the command line go into the audit log too (as the OS user)."""
+    import getpass
+
+    from app.audit import record_event
+
+    await record_event(
+        None, f"cli:{getpass.getuser()}"[:64], "change", "CLI", f"{command} {what}", 0
+    )
+
+
 @click.group(
     help="cadre360 — 干部360度评价与培训平台\n\nSettings (environment):\n" + settings_help()
 )
@@ -199,13 +210,15 @@ def create_user(
             if row is None:
                 raise click.ClickException(f"no cadre with external id {cadre_ref!r}")
             cadre_id = row["id"]
-        return await services.create_user(
+        created = await services.create_user(
             username=username,
             password=password,
             role=role,
             display_name=display_name,
             cadre_id=cadre_id,
         )
+        await _audit("create-user", f"{username} ({role})")
+        return created
 
     try:
         _with_database(settings, work)
@@ -231,6 +244,8 @@ def reset_password(username: str) -> None:
         row = await User.select(User.id).where(User.username == username).first()
         if row is None:
             raise click.ClickException(f"no account {username!r}")
-        return await services.reset_password(row["id"])
+        issued = await services.reset_password(row["id"])
+        await _audit("reset-password", username)
+        return issued
 
     click.echo(f"one-time password for {username}: {_with_database(settings, work)}")

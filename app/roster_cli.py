@@ -33,6 +33,9 @@ async def run_import(content: bytes, filename: str, county: str | None, dry_run:
             advance(progress, "预览完成（未写入）", 2)
         else:
             await roster_service.import_file(content, filename, county)
+            from app.cli import _audit
+
+            await _audit("import-roster", filename)
             advance(progress, "已写入", 2)
     if result.plan is None:
         problems = result.check.problems

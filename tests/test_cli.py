@@ -157,3 +157,28 @@ def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
     missing = cadre360(db, "restore", str(tmp_path / "nope.sqlite"), "--yes")
     assert missing.returncode == 1 and "backup file not found" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_command_line_changes_are_audited(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "audit.sqlite"
+    assert cadre360(db, "migrate").returncode == 0
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes(to_csv(roster_frame(1, 15)))
+    assert cadre360(db, "import-roster", str(roster), "--county", "测试县").returncode == 0
+    made = cadre360(
+        db,
+        "create-user",
+        "auditor1",
+        "--role",
+        "assessment_office",
+        input="Audit-pass-2027\nAudit-pass-2027\n",
+    )
+    assert made.returncode == 0, made.stderr
+    assert cadre360(db, "reset-password", "auditor1").returncode == 0
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select username, method, path from audit_entry order by id").fetchall()
+    assert [row[2].split()[0] for row in rows] == ["import-roster", "create-user", "reset-password"]
+    assert all(row[0].startswith("cli:") and row[1] == "CLI" for row in rows)
+    assert not any("Audit-pass" in row[2] for row in rows)
