@@ -17,8 +17,8 @@ from evaluation.demo_county import demo_roster
 from evaluation.demo_history_service import answer_cycle, people_with_story
 from evaluation.roster_service import import_frame
 from evaluation.tables import Cadre
-from training import plan_service
-from training.plan_service import load_demo_catalogue
+from training import enrolment_service, plan_service
+from training.catalogue_service import load_demo_catalogue
 
 DEMO_COUNTY = "乐川县"
 DEMO_PASSWORD = "lechuan-2026"
@@ -150,7 +150,7 @@ async def demo_training_round(cycle_id: int, start: date, seed: int) -> pl.DataF
         cycle_id, per_cadre=2, budget=None, town_share=0.3, as_of=start
     )
     await plan_service.publish(plan_id)
-    return await plan_service.simulate_attendance(plan_id, seed, effect=TRAINING_EFFECT)
+    return await enrolment_service.simulate_attendance(plan_id, seed, effect=TRAINING_EFFECT)
 
 
 async def open_demo_cycle() -> int:

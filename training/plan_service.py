@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,84 +14,15 @@ import polars as pl
 
 from evaluation import results_service
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.tables import Cadre, ProfileSnapshot, ScoreRow, Town
-from training.catalogue import demo_workshops, exchange_sessions
+from evaluation.tables import Cadre
+from training.catalogue_service import offerings, targets, upcoming
+from training.insight_service import town_distances, weaknesses
 from training.optimiser import Infeasible, Problem, greedy, solve
 from training.recommend import weakness_fit
-from training.tables import Enrolment, Offering, SessionFeedback, TrainingPlan
+from training.tables import Enrolment, Offering, TrainingPlan
 
 TRAVEL_OTHER_TOWN = 60.0  # 元: a day's travel to another town when no coordinates are known
 TRAVEL_PER_KM = 1.2
-
-
-async def offerings() -> pl.DataFrame:
-    rows = await Offering.select(
-        Offering.id,
-        Offering.kind,
-        Offering.title,
-        Offering.competencies,
-        Offering.format,
-        Offering.trainer,
-        Offering.venue_town,
-        Offering.venue_town.name.as_alias("venue"),
-        Offering.host_cadres,
-        Offering.day,
-        Offering.start_minute,
-        Offering.end_minute,
-        Offering.capacity,
-        Offering.fee,
-    ).order_by(Offering.day)
-    for row in rows:  # kept as JSON text: each offering targets different competencies
-        if not isinstance(row["competencies"], str):
-            row["competencies"] = json.dumps(row["competencies"], ensure_ascii=False)
-        row["targets"] = "、".join(json.loads(row["competencies"]))
-    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
-
-
-def upcoming(catalogue: pl.DataFrame, today: date | None = None) -> pl.DataFrame:
-    """Sessions not yet held: only these can be recommended or planned."""
-    if catalogue.is_empty():
-        return catalogue
-    return catalogue.filter(pl.col("day") >= (today or date.today()))
-
-
-def targets(catalogue: pl.DataFrame) -> pl.DataFrame:
-    """offering_id, competency, relevance."""
-    return pl.DataFrame(
-        [
-            {"offering_id": row["id"], "competency": competency, "relevance": float(relevance)}
-            for row in catalogue.select("id", "competencies").iter_rows(named=True)
-            for competency, relevance in json.loads(row["competencies"]).items()
-        ],
-        schema={"offering_id": pl.Int64, "competency": pl.String, "relevance": pl.Float64},
-    )
-
-
-async def weaknesses(cycle_id: int, cadre_id: int | None = None) -> pl.DataFrame:
-    """ratee_id, competency, competency_name, severity — the published weaknesses (of one
-    cadre when given)."""
-    snapshot = await results_service.snapshot_for(cycle_id)
-    names = {c.id: c.name for c in snapshot.rubric.competencies}
-    query = ScoreRow.select(
-        ScoreRow.ratee.as_alias("ratee_id"), ScoreRow.competency, ScoreRow.norm, ScoreRow.score
-    ).where((ScoreRow.snapshot == snapshot.id) & (ScoreRow.finding == "weakness"))
-    if cadre_id is not None:
-        query = query.where(ScoreRow.ratee == cadre_id)
-    rows = await query
-    return pl.DataFrame(
-        rows,
-        schema={
-            "ratee_id": pl.Int64,
-            "competency": pl.String,
-            "norm": pl.Float64,
-            "score": pl.Float64,
-        },
-    ).select(
-        "ratee_id",
-        "competency",
-        competency_name=pl.col("competency").replace_strict(names, default=None),
-        severity=pl.col("norm") - pl.col("score"),
-    )
 
 
 async def recommendations(cadre_id: int) -> list[dict[str, Any]]:
@@ -126,27 +56,15 @@ async def problem(
         ),
         schema={"cadre_id": pl.Int64, "town_id": pl.Int64},
     )
-    towns = pl.DataFrame(
-        await Town.select(Town.id, Town.latitude, Town.longitude),
-        schema={"id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
-    )
-    venues = catalogue.select(offering_id="id", venue_town="venue_town", fee="fee")
+    venues = catalogue.select(session_id="id", venue_town="venue_town", fee="fee")
     pairs = (
         fit.rename({"ratee_id": "cadre_id", "offering_id": "session_id"})
         .join(cadres, on="cadre_id")
-        .join(venues.rename({"offering_id": "session_id"}), on="session_id")
-        .join(towns.rename({"id": "town_id"}), on="town_id", how="left")
+        .join(venues, on="session_id")
         .join(
-            towns.rename({"id": "venue_town", "latitude": "vlat", "longitude": "vlon"}),
-            on="venue_town",
+            (await town_distances()).rename({"from_town": "town_id", "to_town": "venue_town"}),
+            on=["town_id", "venue_town"],
             how="left",
-        )
-        .with_columns(
-            km=111.0
-            * (
-                (pl.col("latitude") - pl.col("vlat")) ** 2
-                + (pl.col("longitude") - pl.col("vlon")) ** 2
-            ).sqrt()
         )
         .with_columns(
             cost=pl.col("fee")
@@ -306,112 +224,6 @@ async def publish(plan_id: int) -> None:
     )
 
 
-async def my_training(cadre_id: int) -> list[dict[str, Any]]:
-    """The cadre's enrolments in published plans, with attendance and feedback state."""
-    rows = (
-        await Enrolment.select(
-            Enrolment.id,
-            Enrolment.status,
-            Enrolment.waitlist_rank,
-            Enrolment.reason,
-            Enrolment.attended_at,
-            Enrolment.offering.title.as_alias("title"),
-            Enrolment.offering.kind.as_alias("kind"),
-            Enrolment.offering.day.as_alias("day"),
-            Enrolment.offering.format.as_alias("format"),
-            Enrolment.offering.venue_town.name.as_alias("venue"),  # type: ignore[union-attr]
-        )
-        .where((Enrolment.cadre == cadre_id) & Enrolment.plan.published_at.is_not_null())
-        .order_by(Enrolment.offering.day)
-    )
-    given = {
-        r["enrolment"]
-        for r in await SessionFeedback.select(SessionFeedback.enrolment).where(
-            SessionFeedback.enrolment.is_in([r["id"] for r in rows] or [0])
-        )
-    }
-    for row in rows:
-        row["feedback_given"] = row["id"] in given
-    return rows
-
-
-async def record_feedback(
-    enrolment_id: int, cadre_id: int, reaction: int | None, usefulness: int | None, comment: str
-) -> None:
-    enrolment = (
-        await Enrolment.select(Enrolment.id, Enrolment.status)
-        .where(
-            (Enrolment.id == enrolment_id)
-            & (Enrolment.cadre == cadre_id)
-            & Enrolment.plan.published_at.is_not_null()
-        )
-        .first()
-    )
-    if enrolment is None or enrolment["status"] != "assigned":
-        raise NotFound("找不到这条培训安排")
-    problems = {}
-    if reaction is None or not 1 <= reaction <= 5:
-        problems["reaction"] = "请为培训的总体感受打分（1–5）"
-    if usefulness is None or not 1 <= usefulness <= 5:
-        problems["usefulness"] = "请为对工作的帮助打分（1–5）"
-    if len(comment) > 500:
-        problems["comment"] = "意见不超过 500 字"
-    if problems:
-        raise Invalid("反馈未提交", problems)
-    if await SessionFeedback.exists().where(SessionFeedback.enrolment == enrolment_id):
-        raise Conflict("这次培训的反馈已经提交过了")
-    await SessionFeedback.insert(
-        SessionFeedback(
-            enrolment=enrolment_id,
-            reaction=reaction,
-            usefulness=usefulness,
-            comment=comment.strip(),
-        )
-    )
-
-
-async def check_in(token: str, cadre_id: int) -> dict[str, Any]:
-    """The QR code at the venue: a logged-in cadre scanning it is marked present."""
-    offering = (
-        await Offering.select(Offering.id, Offering.title)
-        .where((Offering.checkin_token == token) & (Offering.checkin_token != ""))
-        .first()
-    )
-    if offering is None:
-        raise NotFound("签到码无效")
-    updated = (
-        await Enrolment.update({Enrolment.attended_at: datetime.now(UTC)})
-        .where(
-            (Enrolment.offering == offering["id"])
-            & (Enrolment.cadre == cadre_id)
-            & (Enrolment.status == "assigned")
-            & Enrolment.plan.published_at.is_not_null()
-        )
-        .returning(Enrolment.id)
-    )
-    if not updated:
-        raise NotFound("您不在这次培训的名单上")
-    return offering
-
-
-async def load_demo_catalogue(start: date) -> int:
-    """The demo's catalogue: the workshops, and exchanges hosted by clearly strong towns in
-    the latest published cycle."""
-    town_ids = [r["id"] for r in await Town.select(Town.id).order_by(Town.id)]
-    rows = demo_workshops(start, town_ids)
-    cycles = await results_service.published_cycles()
-    if cycles:
-        snapshot = await results_service.snapshot_for(int(cycles[0]["id"]))
-        towns = (await results_service.county_frames(snapshot))["towns"]
-        strong = towns.filter(pl.col("lo") > pl.col("norm"))
-        rows += exchange_sessions(
-            strong, {c.id: c.name for c in snapshot.rubric.competencies}, start
-        )
-    for row in rows:
-        await Offering.insert(Offering(**row, checkin_token=secrets.token_urlsafe(12)))
-    return len(rows)
-
-
 async def latest_plan() -> dict[str, Any] | None:
     return await TrainingPlan.select().order_by(TrainingPlan.id, ascending=False).first()
 
@@ -445,67 +257,13 @@ async def plan_detail(plan_id: int) -> dict[str, Any]:
     return plan
 
 
-async def published_cycle_ids() -> list[int]:
-    return [
-        int(r["cycle"])
-        for r in await ProfileSnapshot.select(ProfileSnapshot.cycle).where(
-            ProfileSnapshot.frozen.eq(True)
+async def published_plans() -> list[dict[str, Any]]:
+    return (
+        await TrainingPlan.select(
+            TrainingPlan.id, TrainingPlan.cycle, TrainingPlan.cycle.name, TrainingPlan.published_at
         )
-    ]
-
-
-async def demand_report(cycle_id: int) -> pl.DataFrame:
-    from training.demand import demand
-
-    catalogue = await offerings()
-    cadres = pl.DataFrame(
-        await Cadre.select(Cadre.id.as_alias("cadre_id"), Cadre.town.as_alias("town_id")),
-        schema={"cadre_id": pl.Int64, "town_id": pl.Int64},
-    )
-    seats = (
-        catalogue.select(offering_id="id", capacity="capacity")
-        if catalogue.height
-        else pl.DataFrame(schema={"offering_id": pl.Int64, "capacity": pl.Int64})
-    )
-    fit = (
-        targets(catalogue)
-        if catalogue.height
-        else pl.DataFrame(
-            schema={"offering_id": pl.Int64, "competency": pl.String, "relevance": pl.Float64}
-        )
-    )
-    return demand(await weaknesses(cycle_id), cadres, fit, seats)
-
-
-async def town_distances() -> pl.DataFrame:
-    """from_town, to_town, km — where both towns have coordinates."""
-    towns = pl.DataFrame(
-        await Town.select(Town.id, Town.latitude, Town.longitude),
-        schema={"id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
-    ).drop_nulls()
-    pairs = towns.join(towns, how="cross", suffix="_to")
-    return pairs.select(
-        from_town="id",
-        to_town="id_to",
-        km=111.0
-        * (
-            (pl.col("latitude") - pl.col("latitude_to")) ** 2
-            + (pl.col("longitude") - pl.col("longitude_to")) ** 2
-        ).sqrt(),
-    )
-
-
-async def exchange_plan(cycle_id: int, host_cap: int = 2) -> pl.DataFrame:
-    from training.exchange import pair_towns
-
-    snapshot = await results_service.snapshot_for(cycle_id)
-    towns = (await results_service.county_frames(snapshot))["towns"]
-    names = dict(towns.select("town_id", "town").unique("town_id").iter_rows())
-    competency_names = {c.id: c.name for c in snapshot.rubric.competencies}
-    return pair_towns(towns, await town_distances(), host_cap=host_cap).with_columns(
-        host_name=pl.col("host").replace_strict(names, default=None),
-        visitor_name=pl.col("visitor").replace_strict(names, default=None),
-        competency_name=pl.col("competency").replace_strict(competency_names, default=None),
+        .where(TrainingPlan.published_at.is_not_null())
+        .order_by(TrainingPlan.id, ascending=False)
     )
 
 
@@ -543,83 +301,3 @@ async def parse_pairs(text: str, label: str) -> frozenset[tuple[int, int]]:
 
 def label_key(label: str) -> str:
     return "pinned" if label == "指定" else "excluded"
-
-
-async def catalogue_lookups() -> tuple[dict[str, str], dict[str, int]]:
-    """Competency names and ids (of the newest rubric) → id; town names → id."""
-    from evaluation.rubric_loader import load_default_rubric
-
-    rubric = load_default_rubric()
-    competencies = {c.name: c.id for c in rubric.competencies} | {
-        c.id: c.id for c in rubric.competencies
-    }
-    towns = {r["name"]: int(r["id"]) for r in await Town.select(Town.id, Town.name)}
-    return competencies, towns
-
-
-async def add_offerings(rows: list[dict[str, Any]]) -> int:
-    async with Offering._meta.db.transaction():  # all rows or none
-        for row in rows:
-            await Offering.insert(Offering(**row, checkin_token=secrets.token_urlsafe(12)))
-    return len(rows)
-
-
-async def offering(offering_id: int) -> dict[str, Any]:
-    row = (
-        await Offering.select(
-            Offering.id,
-            Offering.title,
-            Offering.day,
-            Offering.checkin_token,
-            Offering.venue_town.name,
-        )
-        .where(Offering.id == offering_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("场次不存在")
-    return row
-
-
-async def simulate_attendance(plan_id: int, seed: int, effect: float) -> pl.DataFrame:
-    """The demo's past plan: most assigned cadres attend (recorded as checked in); returns
-    cadre_id, competency, effect for the competencies their sessions targeted."""
-    rows = pl.DataFrame(
-        await Enrolment.select(
-            Enrolment.id, Enrolment.cadre, Enrolment.offering, Enrolment.offering.competencies
-        ).where((Enrolment.plan == plan_id) & (Enrolment.status == "assigned")),
-        schema={
-            "id": pl.Int64,
-            "cadre": pl.Int64,
-            "offering": pl.Int64,
-            "offering.competencies": pl.Object,
-        },
-    )
-    rng = np.random.default_rng(seed + plan_id)
-    attended = rows.filter(pl.Series(rng.random(rows.height) < 0.9))
-    ids = attended["id"].to_list()
-    for start in range(0, len(ids), 500):
-        await Enrolment.update({Enrolment.attended_at: datetime.now(UTC)}).where(
-            Enrolment.id.is_in(ids[start : start + 500])
-        )
-    boosts = [
-        {"cadre_id": cadre, "competency": competency, "effect": effect * float(relevance)}
-        for cadre, targets_json in attended.select("cadre", "offering.competencies").iter_rows()
-        for competency, relevance in (
-            json.loads(targets_json) if isinstance(targets_json, str) else targets_json
-        ).items()
-    ]
-    frame = pl.DataFrame(
-        boosts, schema={"cadre_id": pl.Int64, "competency": pl.String, "effect": pl.Float64}
-    )
-    return frame.group_by("cadre_id", "competency").agg(pl.col("effect").max())
-
-
-async def published_plans() -> list[dict[str, Any]]:
-    return (
-        await TrainingPlan.select(
-            TrainingPlan.id, TrainingPlan.cycle, TrainingPlan.cycle.name, TrainingPlan.published_at
-        )
-        .where(TrainingPlan.published_at.is_not_null())
-        .order_by(TrainingPlan.id, ascending=False)
-    )

@@ -17,7 +17,7 @@ from app.forms import FormReader, redirect_with_message
 from app.templating import render
 from evaluation import results_service
 from evaluation.errors import NotFound
-from training import plan_service
+from training import catalogue_service, enrolment_service, insight_service, plan_service
 from training.catalogue_import import check_offering, check_sheet, read_sheet
 
 TRAINING = requires(Role.training_office, Role.admin)
@@ -30,7 +30,7 @@ async def _plan_page(
 ) -> Template:
     latest = await plan_service.latest_plan()
     cycles = await results_service.published_cycles()
-    catalogue = await plan_service.offerings()
+    catalogue = await catalogue_service.offerings()
     titles = dict(catalogue.select("id", "title").iter_rows()) if catalogue.height else {}
     detail = await plan_service.plan_detail(int(latest["id"])) if latest else None
     if detail:
@@ -46,8 +46,8 @@ async def _plan_page(
         cycles=cycles,
         catalogue=catalogue.height,
         latest=detail,
-        demand=(await plan_service.demand_report(basis)).to_dicts() if basis else [],
-        exchanges=(await plan_service.exchange_plan(basis)).to_dicts() if basis else [],
+        demand=(await insight_service.demand_report(basis)).to_dicts() if basis else [],
+        exchanges=(await insight_service.exchange_plan(basis)).to_dicts() if basis else [],
         errors=errors,
         values=values,
     )
@@ -97,12 +97,12 @@ async def catalogue_page(request: Request[CurrentUser, str, Any]) -> Template:
 async def _catalogue_page(
     request: Request[CurrentUser, str, Any], errors: dict[str, str], values: dict[str, Any]
 ) -> Template:
-    catalogue = await plan_service.offerings()
+    catalogue = await catalogue_service.offerings()
     return render(
         request,
         "training/catalogue.html",
         offerings=catalogue.to_dicts() if catalogue.height else [],
-        towns=(await plan_service.catalogue_lookups())[1],
+        towns=(await catalogue_service.catalogue_lookups())[1],
         errors=errors,
         values=values,
     )
@@ -112,11 +112,11 @@ async def _catalogue_page(
 async def add_offering(
     request: Request[CurrentUser, str, Any], data: Annotated[dict[str, Any], FORM]
 ) -> Template | Redirect:
-    competencies, towns = await plan_service.catalogue_lookups()
+    competencies, towns = await catalogue_service.catalogue_lookups()
     fields, problems = check_offering(dict(data), competencies, towns)
     if problems or fields is None:
         return await _catalogue_page(request, problems, dict(data))
-    await plan_service.add_offerings([fields])
+    await catalogue_service.add_offerings([fields])
     return redirect_with_message("/training/catalogue", f"已添加：{fields['title']}")
 
 
@@ -133,10 +133,10 @@ async def import_catalogue(
         return await _catalogue_page(
             request, {"file": "文件无法读取：请上传 .xlsx 或 UTF-8 编码的 .csv"}, {}
         )
-    rows, problems = check_sheet(frame, *await plan_service.catalogue_lookups())
+    rows, problems = check_sheet(frame, *await catalogue_service.catalogue_lookups())
     if problems:
         return await _catalogue_page(request, problems, {})
-    count = await plan_service.add_offerings(rows)
+    count = await catalogue_service.add_offerings(rows)
     return redirect_with_message("/training/catalogue", f"已导入 {count} 个场次")
 
 
@@ -146,7 +146,7 @@ async def checkin_sheet(
 ) -> Template:
     from app.controllers.campaigns import qr_svg
 
-    row = await plan_service.offering(offering_id)
+    row = await catalogue_service.offering(offering_id)
     url = str(request.base_url).rstrip("/") + f"/training/checkin/{row['checkin_token']}"
     return render(request, "training/checkin_sheet.html", offering=row, qr=qr_svg(url), url=url)
 
@@ -184,7 +184,7 @@ async def my_training(request: Request[CurrentUser, str, Any]) -> Template:
     return render(
         request,
         "training/mine.html",
-        enrolments=await plan_service.my_training(_cadre(request)),
+        enrolments=await enrolment_service.my_training(_cadre(request)),
         errors={},
     )
 
@@ -200,7 +200,7 @@ async def give_feedback(
     form = FormReader(data)
     cadre = _cadre(request)
     try:
-        await plan_service.record_feedback(
+        await enrolment_service.record_feedback(
             enrolment_id,
             cadre,
             form.integer("reaction", "总体感受", required=False),
@@ -211,7 +211,7 @@ async def give_feedback(
         return render(
             request,
             "training/mine.html",
-            enrolments=await plan_service.my_training(cadre),
+            enrolments=await enrolment_service.my_training(cadre),
             errors=exc.problems,
             failed=enrolment_id,
         )
@@ -220,7 +220,7 @@ async def give_feedback(
 
 @get("/training/checkin/{token:str}", guards=[CADRES])
 async def check_in(request: Request[CurrentUser, str, Any], token: FromPath[str]) -> Redirect:
-    offering = await plan_service.check_in(token, _cadre(request))
+    offering = await enrolment_service.check_in(token, _cadre(request))
     return redirect_with_message("/me/training", f"已签到：{offering['title']}")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from evaluation.errors import Conflict, Invalid, NotFound
 from tests.factories import small_demo_latest_published
-from training import plan_service
+from training import enrolment_service, plan_service
 from training.tables import Enrolment, Offering
 
 
@@ -46,7 +46,7 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
     ours = set(rows["id"].to_list())
 
     async def in_this_plan() -> list[dict[str, object]]:  # the demo has an older plan too
-        return [e for e in await plan_service.my_training(cadre) if e["id"] in ours]
+        return [e for e in await enrolment_service.my_training(cadre) if e["id"] in ours]
 
     assert await in_this_plan() == []  # nothing before publication
     await plan_service.publish(plan_id)
@@ -56,14 +56,14 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
     enrolment = next(e for e in mine if e["status"] == "assigned")
 
     with pytest.raises(Invalid) as invalid:
-        await plan_service.record_feedback(enrolment["id"], cadre, None, 9, "")
+        await enrolment_service.record_feedback(enrolment["id"], cadre, None, 9, "")
     assert set(invalid.value.problems) == {"reaction", "usefulness"}
     other = int(rows.filter(pl.col("cadre") != cadre)["cadre"][0])
     with pytest.raises(NotFound):
-        await plan_service.record_feedback(enrolment["id"], other, 4, 4, "")
-    await plan_service.record_feedback(enrolment["id"], cadre, 4, 5, "案例实用")
+        await enrolment_service.record_feedback(enrolment["id"], other, 4, 4, "")
+    await enrolment_service.record_feedback(enrolment["id"], cadre, 4, 5, "案例实用")
     with pytest.raises(Conflict):
-        await plan_service.record_feedback(enrolment["id"], cadre, 4, 5, "")
+        await enrolment_service.record_feedback(enrolment["id"], cadre, 4, 5, "")
 
     offering = (
         await Offering.select(Offering.checkin_token)
@@ -71,10 +71,10 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
         .first()
     )
     assert offering is not None
-    await plan_service.check_in(offering["checkin_token"], cadre)
-    assert any(e["attended_at"] for e in await plan_service.my_training(cadre))
+    await enrolment_service.check_in(offering["checkin_token"], cadre)
+    assert any(e["attended_at"] for e in await enrolment_service.my_training(cadre))
     with pytest.raises(NotFound):
-        await plan_service.check_in("not-a-token", cadre)
+        await enrolment_service.check_in("not-a-token", cadre)
 
 
 async def test_impossible_pins_are_refused_with_the_binding_constraints(db: str) -> None:

@@ -1,0 +1,136 @@
+"""A cadre's side of a published plan: my training, venue check-in and post-session
+feedback (and the demo's simulated attendance)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from evaluation.errors import Conflict, Invalid, NotFound
+from training.tables import Enrolment, Offering, SessionFeedback
+
+
+async def my_training(cadre_id: int) -> list[dict[str, Any]]:
+    """The cadre's enrolments in published plans, with attendance and feedback state."""
+    rows = (
+        await Enrolment.select(
+            Enrolment.id,
+            Enrolment.status,
+            Enrolment.waitlist_rank,
+            Enrolment.reason,
+            Enrolment.attended_at,
+            Enrolment.offering.title.as_alias("title"),
+            Enrolment.offering.kind.as_alias("kind"),
+            Enrolment.offering.day.as_alias("day"),
+            Enrolment.offering.format.as_alias("format"),
+            Enrolment.offering.venue_town.name.as_alias("venue"),  # type: ignore[union-attr]
+        )
+        .where((Enrolment.cadre == cadre_id) & Enrolment.plan.published_at.is_not_null())
+        .order_by(Enrolment.offering.day)
+    )
+    given = {
+        r["enrolment"]
+        for r in await SessionFeedback.select(SessionFeedback.enrolment).where(
+            SessionFeedback.enrolment.is_in([r["id"] for r in rows] or [0])
+        )
+    }
+    for row in rows:
+        row["feedback_given"] = row["id"] in given
+    return rows
+
+
+async def record_feedback(
+    enrolment_id: int, cadre_id: int, reaction: int | None, usefulness: int | None, comment: str
+) -> None:
+    enrolment = (
+        await Enrolment.select(Enrolment.id, Enrolment.status)
+        .where(
+            (Enrolment.id == enrolment_id)
+            & (Enrolment.cadre == cadre_id)
+            & Enrolment.plan.published_at.is_not_null()
+        )
+        .first()
+    )
+    if enrolment is None or enrolment["status"] != "assigned":
+        raise NotFound("找不到这条培训安排")
+    problems = {}
+    if reaction is None or not 1 <= reaction <= 5:
+        problems["reaction"] = "请为培训的总体感受打分（1–5）"
+    if usefulness is None or not 1 <= usefulness <= 5:
+        problems["usefulness"] = "请为对工作的帮助打分（1–5）"
+    if len(comment) > 500:
+        problems["comment"] = "意见不超过 500 字"
+    if problems:
+        raise Invalid("反馈未提交", problems)
+    if await SessionFeedback.exists().where(SessionFeedback.enrolment == enrolment_id):
+        raise Conflict("这次培训的反馈已经提交过了")
+    await SessionFeedback.insert(
+        SessionFeedback(
+            enrolment=enrolment_id,
+            reaction=reaction,
+            usefulness=usefulness,
+            comment=comment.strip(),
+        )
+    )
+
+
+async def check_in(token: str, cadre_id: int) -> dict[str, Any]:
+    """The QR code at the venue: a logged-in cadre scanning it is marked present."""
+    offering = (
+        await Offering.select(Offering.id, Offering.title)
+        .where((Offering.checkin_token == token) & (Offering.checkin_token != ""))
+        .first()
+    )
+    if offering is None:
+        raise NotFound("签到码无效")
+    updated = (
+        await Enrolment.update({Enrolment.attended_at: datetime.now(UTC)})
+        .where(
+            (Enrolment.offering == offering["id"])
+            & (Enrolment.cadre == cadre_id)
+            & (Enrolment.status == "assigned")
+            & Enrolment.plan.published_at.is_not_null()
+        )
+        .returning(Enrolment.id)
+    )
+    if not updated:
+        raise NotFound("您不在这次培训的名单上")
+    return offering
+
+
+async def simulate_attendance(plan_id: int, seed: int, effect: float) -> pl.DataFrame:
+    """The demo's past plan: most assigned cadres attend (recorded as checked in); returns
+    cadre_id, competency, effect for the competencies their sessions targeted."""
+    rows = pl.DataFrame(
+        await Enrolment.select(
+            Enrolment.id, Enrolment.cadre, Enrolment.offering, Enrolment.offering.competencies
+        ).where((Enrolment.plan == plan_id) & (Enrolment.status == "assigned")),
+        schema={
+            "id": pl.Int64,
+            "cadre": pl.Int64,
+            "offering": pl.Int64,
+            "offering.competencies": pl.Object,
+        },
+    )
+    rng = np.random.default_rng(seed + plan_id)
+    attended = rows.filter(pl.Series(rng.random(rows.height) < 0.9))
+    ids = attended["id"].to_list()
+    for start in range(0, len(ids), 500):
+        await Enrolment.update({Enrolment.attended_at: datetime.now(UTC)}).where(
+            Enrolment.id.is_in(ids[start : start + 500])
+        )
+    boosts = [
+        {"cadre_id": cadre, "competency": competency, "effect": effect * float(relevance)}
+        for cadre, targets_json in attended.select("cadre", "offering.competencies").iter_rows()
+        for competency, relevance in (
+            json.loads(targets_json) if isinstance(targets_json, str) else targets_json
+        ).items()
+    ]
+    frame = pl.DataFrame(
+        boosts, schema={"cadre_id": pl.Int64, "competency": pl.String, "effect": pl.Float64}
+    )
+    return frame.group_by("cadre_id", "competency").agg(pl.col("effect").max())
