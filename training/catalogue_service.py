@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from evaluation import results_service
+from evaluation import county_results, results_service
 from evaluation.errors import NotFound
 from evaluation.tables import Town
 from training.catalogue import demo_workshops, exchange_sessions
@@ -104,7 +104,7 @@ async def load_demo_catalogue(start: date) -> int:
     cycles = await results_service.published_cycles()
     if cycles:
         snapshot = await results_service.snapshot_for(int(cycles[0]["id"]))
-        towns = (await results_service.county_frames(snapshot))["towns"]
+        towns = (await county_results.county_frames(snapshot))["towns"]
         strong = towns.filter(pl.col("lo") > pl.col("norm"))
         rows += exchange_sessions(
             strong, {c.id: c.name for c in snapshot.rubric.competencies}, start

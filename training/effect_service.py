@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from evaluation import results_service
-from evaluation.tables import Cycle, ScoreRow
+from evaluation.tables import Cycle
 from training.effectiveness import Estimate, did, placebo
 from training.tables import Enrolment, Offering, TrainingPlan
 
@@ -20,20 +20,8 @@ MAIN_TARGET = 0.5
 async def cycle_scores(cycle_id: int) -> pl.DataFrame:
     """ratee_id, competency, score (severity-corrected, before shrinkage), finding."""
     snapshot = await results_service.snapshot_for(cycle_id)
-    return pl.DataFrame(
-        await ScoreRow.select(
-            ScoreRow.ratee.as_alias("ratee_id"),
-            ScoreRow.competency,
-            ScoreRow.corrected.as_alias("score"),
-            ScoreRow.finding,
-        ).where(ScoreRow.snapshot == snapshot.id),
-        schema={
-            "ratee_id": pl.Int64,
-            "competency": pl.String,
-            "score": pl.Float64,
-            "finding": pl.String,
-        },
-    )
+    rows = await results_service.scores(snapshot.id)
+    return rows.select("ratee_id", "competency", score="corrected", finding="finding")
 
 
 async def next_published(cycle_id: int) -> dict[str, Any] | None:

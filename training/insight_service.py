@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from evaluation import results_service
+from evaluation import county_results, results_service
 from evaluation.tables import Cadre, ScoreRow, Town
 from training.catalogue_service import offerings, targets
 
@@ -82,7 +82,7 @@ async def exchange_plan(cycle_id: int, host_cap: int = 2) -> pl.DataFrame:
     from training.exchange import pair_towns
 
     snapshot = await results_service.snapshot_for(cycle_id)
-    towns = (await results_service.county_frames(snapshot))["towns"]
+    towns = (await county_results.county_frames(snapshot))["towns"]
     names = dict(towns.select("town_id", "town").unique("town_id").iter_rows())
     competency_names = {c.id: c.name for c in snapshot.rubric.competencies}
     return pair_towns(towns, await town_distances(), host_cap=host_cap).with_columns(

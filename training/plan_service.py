@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from evaluation import results_service
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.tables import Cadre
 from training.catalogue_service import offerings, targets, upcoming
@@ -25,14 +24,29 @@ TRAVEL_OTHER_TOWN = 60.0  # 元: a day's travel to another town when no coordina
 TRAVEL_PER_KM = 1.2
 
 
-async def recommendations(cadre_id: int) -> list[dict[str, Any]]:
-    """For a cadre's feedback page: offerings that fit their weaknesses in the latest
-    published cycle, best first, with the reason."""
-    cycles = await results_service.published_cycles()
+async def recommendations(profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """For a feedback page: upcoming offerings that fit the weaknesses the profile already
+    holds (feedback_service.cadre_feedback), best first, with the reason."""
+    weak = pl.DataFrame(
+        [
+            {
+                "ratee_id": profile["person"]["id"],
+                "competency": c["competency"],
+                "competency_name": c["name"],
+                "severity": c["norm"] - c["score"],
+            }
+            for c in profile["weaknesses"]
+        ],
+        schema={
+            "ratee_id": pl.Int64,
+            "competency": pl.String,
+            "competency_name": pl.String,
+            "severity": pl.Float64,
+        },
+    )
     catalogue = upcoming(await offerings())
-    if not cycles or catalogue.is_empty():
+    if weak.is_empty() or catalogue.is_empty():
         return []
-    weak = await weaknesses(int(cycles[0]["id"]), cadre_id)
     fit = weakness_fit(weak, targets(catalogue)).head(5)
     return fit.join(catalogue.rename({"id": "offering_id"}), on="offering_id").to_dicts()
 

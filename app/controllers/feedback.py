@@ -15,7 +15,7 @@ from app.accounts.roles import Role
 from app.charts import Interval, bars, radar, sparkline
 from app.pdf_report import feedback_pdf
 from app.templating import render
-from evaluation import results_service
+from evaluation import feedback_service, results_service
 from evaluation.errors import NotFound
 from training import plan_service
 
@@ -55,8 +55,8 @@ async def my_feedback(
     request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
 ) -> Template:
     cadre = _own_cadre(request)
-    profile = await results_service.cadre_feedback(cadre, cycle)
-    profile["training"] = await plan_service.recommendations(cadre)
+    profile = await feedback_service.cadre_feedback(cadre, cycle)
+    profile["training"] = await plan_service.recommendations(profile)
     return render(request, "feedback/profile.html", p=profile, own=True, **charts(profile))
 
 
@@ -64,7 +64,7 @@ async def my_feedback(
 async def my_feedback_pdf(
     request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
 ) -> Response[bytes]:
-    profile = await results_service.cadre_feedback(_own_cadre(request), cycle)
+    profile = await feedback_service.cadre_feedback(_own_cadre(request), cycle)
     return Response(
         feedback_pdf(profile),
         media_type=PDF,
@@ -83,8 +83,8 @@ async def member_feedback(
     leader = _own_cadre(request)
     if not await results_service.leads(leader, member_id):
         raise NotFound("找不到该干部")  # the same answer whether or not the cadre exists
-    profile = await results_service.cadre_feedback(member_id, cycle)
-    profile["training"] = await plan_service.recommendations(member_id)
+    profile = await feedback_service.cadre_feedback(member_id, cycle)
+    profile["training"] = await plan_service.recommendations(profile)
     return render(request, "feedback/profile.html", p=profile, own=False, **charts(profile))
 
 

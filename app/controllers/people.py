@@ -10,7 +10,7 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.templating import render
-from evaluation import directory, results_service
+from evaluation import directory, feedback_service, results_service
 from evaluation.errors import NotFound
 
 
@@ -32,7 +32,7 @@ async def team_page(request: Request[CurrentUser, str, Any]) -> Template:
         snapshot = await results_service.snapshot_for(int(cycles[0]["id"]))
         results = {
             row["id"]: row
-            for row in await results_service.team_results(request.user.cadre_id, snapshot.id)
+            for row in await feedback_service.team_results(request.user.cadre_id, snapshot.id)
         }
     return render(
         request,

@@ -18,7 +18,13 @@ from app.accounts.roles import Role
 from app.charts import distribution, heatmap
 from app.forms import FormReader, redirect_with_message
 from app.templating import render
-from evaluation import aggregation_service, case_notes, cycle_service, results_service
+from evaluation import (
+    aggregation_service,
+    case_notes,
+    county_results,
+    cycle_service,
+    results_service,
+)
 from evaluation.errors import Conflict, Invalid
 from evaluation.rubric_schema import GROUP_LABELS
 
@@ -45,13 +51,11 @@ def town_heatmap(towns: pl.DataFrame, order: list[str], title: str) -> Any:
 
 
 @get("/office/cycles/{cycle_id:int}/results", guards=[OFFICE])
-async def county_results(
-    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
-) -> Template:
+async def county_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]) -> Template:
     snapshot = await results_service.snapshot_for(cycle_id, preview=True)
-    frames = await results_service.county_frames(snapshot)
+    frames = await county_results.county_frames(snapshot)
     lights = snapshot.rubric.lights
-    lists = results_service.results_use(frames, lights.green_from, lights.red_below)
+    lists = county_results.results_use(frames, lights.green_from, lights.red_below)
     cadres = frames["cadres"]
     by_town = [
         (town, cadres.filter(pl.col("town") == town)["overall"].to_list())
@@ -177,9 +181,9 @@ async def results_export(cycle_id: FromPath[int]) -> Response[bytes]:
     """Every table of the county view, one sheet each, with the analytics' suppression: a
     hidden group's means are empty cells, never numbers."""
     snapshot = await results_service.snapshot_for(cycle_id, preview=True)
-    frames = await results_service.county_frames(snapshot)
+    frames = await county_results.county_frames(snapshot)
     lights = snapshot.rubric.lights
-    lists = results_service.results_use(frames, lights.green_from, lights.red_below)
+    lists = county_results.results_use(frames, lights.green_from, lights.red_below)
     buffer = io.BytesIO()
     with xlsxwriter.Workbook(buffer) as workbook:
         for key, (sheet, columns) in EXPORT_SHEETS.items():
@@ -249,8 +253,8 @@ async def public_index(request: Request[Any, Any, Any]) -> Template:
 @get("/results/{cycle_id:int}", exclude_from_auth=True)
 async def public_results(request: Request[Any, Any, Any], cycle_id: FromPath[int]) -> Template:
     snapshot = await results_service.snapshot_for(cycle_id)  # published only
-    frames = await results_service.county_frames(snapshot)
-    towns = results_service.public_towns(frames["towns"])
+    frames = await county_results.county_frames(snapshot)
+    towns = county_results.public_towns(frames["towns"])
     return render(
         request,
         "results/public.html",
@@ -270,7 +274,7 @@ async def public_results(request: Request[Any, Any, Any], cycle_id: FromPath[int
 
 
 routes = [
-    county_results,
+    county_page,
     results_export,
     compute_preview,
     add_case,

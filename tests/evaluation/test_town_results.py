@@ -93,7 +93,7 @@ def test_trend_finds_planted_improvement_and_little_else() -> None:
 
 
 def test_public_town_cells_never_average_fewer_than_three_cadres() -> None:
-    from evaluation.results_service import public_towns
+    from evaluation.county_results import public_towns
 
     towns = pl.DataFrame(
         {
