@@ -61,38 +61,23 @@ Steps = Generator[Step, list[tuple[Any, ...]], int]
 
 
 def submission_steps(s: Submission) -> Steps:
-    if s.client_key:
-        rows = yield Step("SELECT id FROM response WHERE client_key = ?", (s.client_key,))
-        if rows:
-            return int(rows[0][0])  # a retry or replay: the response it first created
-    rows = yield Step("SELECT state FROM cycle WHERE id = ?", (s.cycle_id,))
-    if not rows or rows[0][0] != "open":
+    """Few statements, because on SQLite they run inside the one write turn all server
+    processes share: one look-up for replay, cycle and link; the insert, which the
+    database refuses for a device that already rated this cadre (`response_device_once`);
+    the items; one count for both review flags."""
+    rows = yield Step(
+        "SELECT (SELECT id FROM response WHERE client_key = ?),"
+        " (SELECT state FROM cycle WHERE id = ?),"
+        " (SELECT count(*) FROM resident_link WHERE id = ? AND revoked_at IS NULL)",
+        (s.client_key, s.cycle_id, s.link_id),
+    )
+    replayed, state, live_links = rows[0]
+    if replayed is not None:
+        return int(replayed)  # a retry or replay: the response it first created
+    if state != "open":
         raise Conflict("本周期不在评价期内，不接受评价")
-    if s.link_id is not None:
-        rows = yield Step(
-            "SELECT 1 FROM resident_link WHERE id = ? AND revoked_at IS NULL", (s.link_id,)
-        )
-        if not rows:
-            raise Conflict("此二维码已停用")
-    if s.device:
-        rows = yield Step(
-            "SELECT 1 FROM response WHERE cycle = ? AND ratee = ? AND device = ?",
-            (s.cycle_id, s.ratee_id, s.device),
-        )
-        if rows:
-            raise Conflict(ALREADY_RATED.get(s.channel, ALREADY_RATED["qr"]))
-    verified = s.verified
-    if s.verification_hash:
-        rows = yield Step(
-            "UPDATE verification_code SET used_at = ? WHERE code_hash = ? AND cycle = ? AND used_at IS NULL RETURNING id",
-            (datetime.now(UTC), s.verification_hash, s.cycle_id),
-        )
-        if not rows:
-            raise Invalid(
-                "核验码无效或已使用",
-                {"verify_code": "核验码无效或已使用，请核对；也可以留空直接提交"},
-            )
-        verified = True
+    if s.link_id is not None and not live_links:
+        raise Conflict("此二维码已停用")
     if s.assignment_id is not None:
         rows = yield Step(
             "UPDATE assignment SET status = 'submitted' WHERE id = ? AND status = 'open' AND ratee = ? AND cycle = ? RETURNING id",
@@ -105,7 +90,7 @@ def submission_steps(s: Submission) -> Steps:
     rows = yield Step(
         "INSERT INTO response (cycle, ratee, rater_group, rater, assignment, code, channel, batch_label, comment,"
         " verified, client_key, device, source_hash, fingerprint, submitted_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
         (
             s.cycle_id,
             s.ratee_id,
@@ -116,7 +101,7 @@ def submission_steps(s: Submission) -> Steps:
             s.channel,
             s.batch_label[:64],
             s.comment,
-            verified,
+            s.verified or s.verification_hash is not None,
             s.client_key,
             s.device,
             s.source_hash,
@@ -124,7 +109,23 @@ def submission_steps(s: Submission) -> Steps:
             now,
         ),
     )
+    if not rows:  # a unique key holds already
+        if s.client_key:  # committed meanwhile by a concurrent retry (PostgreSQL)
+            rows = yield Step("SELECT id FROM response WHERE client_key = ?", (s.client_key,))
+            if rows:
+                return int(rows[0][0])
+        raise Conflict(ALREADY_RATED.get(s.channel, ALREADY_RATED["qr"]))
     response_id = int(rows[0][0])
+    if s.verification_hash:
+        rows = yield Step(
+            "UPDATE verification_code SET used_at = ? WHERE code_hash = ? AND cycle = ? AND used_at IS NULL RETURNING id",
+            (now, s.verification_hash, s.cycle_id),
+        )
+        if not rows:  # raising undoes the insert with the rest of this submission
+            raise Invalid(
+                "核验码无效或已使用",
+                {"verify_code": "核验码无效或已使用，请核对；也可以留空直接提交"},
+            )
     yield Step(
         "INSERT INTO response_item (response, competency, level, note) VALUES (?, ?, ?, ?)",
         many=[(response_id, cid, level, s.notes.get(cid, "")) for cid, level in s.levels.items()],
@@ -137,33 +138,41 @@ def submission_steps(s: Submission) -> Steps:
 def flag_steps(
     s: Submission, response_id: int, now: datetime
 ) -> Generator[Step, list[tuple[Any, ...]], None]:
-    """Queue suspicious resident responses for review (never drop them)."""
+    """Queue suspicious resident responses for review (never drop them): one statement
+    counts both patterns, each count stopping at its threshold."""
     rows = yield Step(
-        "SELECT count(*) FROM (SELECT 1 FROM response WHERE cycle = ? AND source_hash = ? AND submitted_at >= ?"
-        f" LIMIT {BURST_THRESHOLD}) AS recent",
-        (s.cycle_id, s.source_hash, now - BURST_WINDOW),
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM response WHERE source_hash = ? AND cycle = ?"
+        f" AND submitted_at >= ? LIMIT {BURST_THRESHOLD}) AS recent),"
+        " (SELECT count(*) FROM (SELECT 1 FROM response WHERE ratee = ? AND cycle = ?"
+        " AND source_hash = ? AND fingerprint = ? AND source_hash <> ''"
+        f" LIMIT {IDENTICAL_THRESHOLD}) AS same)",
+        (
+            s.source_hash,
+            s.cycle_id,
+            now - BURST_WINDOW,
+            s.ratee_id,
+            s.cycle_id,
+            s.source_hash,
+            s.fingerprint or None,  # no fingerprint: nothing to compare
+        ),
     )
-    if rows and rows[0][0] >= BURST_THRESHOLD:
-        yield Step(
-            "INSERT INTO response_flag (response, reason, detail, created_at, decision) VALUES (?, ?, ?, ?, '')",
-            (response_id, "burst", f"同一网络地址 10 分钟内提交不少于 {BURST_THRESHOLD} 份", now),
-        )
-    if s.fingerprint:
-        rows = yield Step(
-            "SELECT count(*) FROM (SELECT 1 FROM response WHERE cycle = ? AND ratee = ? AND source_hash = ?"
-            f" AND fingerprint = ? LIMIT {IDENTICAL_THRESHOLD}) AS same",
-            (s.cycle_id, s.ratee_id, s.source_hash, s.fingerprint),
-        )
-        if rows and rows[0][0] >= IDENTICAL_THRESHOLD:
-            yield Step(
-                "INSERT INTO response_flag (response, reason, detail, created_at, decision) VALUES (?, ?, ?, ?, '')",
-                (
-                    response_id,
-                    "identical",
-                    f"同一网络地址对同一干部提交了不少于 {IDENTICAL_THRESHOLD} 份完全相同的答卷",
-                    now,
-                ),
+    recent, same = rows[0]
+    flags = []
+    if recent >= BURST_THRESHOLD:
+        flags.append(("burst", f"同一网络地址 10 分钟内提交不少于 {BURST_THRESHOLD} 份"))
+    if same >= IDENTICAL_THRESHOLD:
+        flags.append(
+            (
+                "identical",
+                f"同一网络地址对同一干部提交了不少于 {IDENTICAL_THRESHOLD} 份完全相同的答卷",
             )
+        )
+    if flags:
+        yield Step(
+            "INSERT INTO response_flag (response, reason, detail, created_at, decision)"
+            " VALUES (?, ?, ?, ?, '')",
+            many=[(response_id, reason, detail, now) for reason, detail in flags],
+        )
 
 
 def run_sync(conn: sqlite3.Connection, steps: Steps) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import polars as pl
 import pytest
 
@@ -216,3 +218,40 @@ async def test_a_bad_response_writes_nothing_and_a_done_assignment_is_not_answer
             items=resident_items,
         )
     assert await Response.count() == 1
+
+
+async def test_racing_resident_submissions_store_one_response_per_device_and_per_key(
+    db: str,
+) -> None:
+    """The database, not a check before the insert, keeps one response per device per cadre
+    per cycle: concurrent transactions (PostgreSQL) cannot slip a second one in, and
+    concurrent retries of one client_key all get the response it created."""
+    await import_frame(roster_frame(1, 15), county_name="测试县")
+    cycle_id = await open_cycle()
+    first, second = (await cycle_service.assignment_frame(cycle_id))["ratee_id"].unique()[:2]
+    items = (await ratee_context(cycle_id, first, "resident"))["items"]
+
+    async def submit(device: str, key: str, ratee_id: int = first) -> int | Exception:
+        try:
+            return await record_response(
+                cycle_id=cycle_id,
+                ratee_id=ratee_id,
+                group="resident",
+                channel="qr",
+                fields=answers(items),
+                items=items,
+                client_key=key,
+                device=device,
+                source_hash="0123456789abcdef",
+            )
+        except Conflict as exc:
+            return exc
+
+    same_device = await asyncio.gather(*[submit("device-a", f"qr:a-{i}") for i in range(8)])
+    assert len([r for r in same_device if isinstance(r, int)]) == 1
+    assert all("已经评价过" in str(r) for r in same_device if isinstance(r, Conflict))
+    same_key = await asyncio.gather(*[submit(f"device-b{i}", "qr:b-retry") for i in range(8)])
+    assert len(set(same_key)) == 1 and isinstance(same_key[0], int)
+    assert isinstance(await submit("device-a", "qr:a-other-cadre", ratee_id=second), int)
+    assert await Response.count() == 3
+    assert await ResponseItem.count() == 3 * len(items)
