@@ -51,7 +51,7 @@ def main() -> None:
 
 @main.command(help="Serve the web app with uvicorn (HOST, PORT, WORKERS from the environment).")
 def serve() -> None:
-    import uvicorn
+    from app import serving
 
     settings = _settings()
     if settings.workers > 1 and settings.is_sqlite:
@@ -62,16 +62,20 @@ def serve() -> None:
     click.echo(
         f"cadre360: serving {redact(settings.database_url)} at http://{settings.host}:{settings.port}"
     )
-    uvicorn.run(
-        "app.asgi:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=True,
-    )
+    options = {
+        "app": "app.asgi:create_app",
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "access_log": False,
+        "proxy_headers": True,
+    }
+    try:
+        status = serving.serve(options, settings.workers)
+    except serving.PortInUse as exc:
+        raise click.ClickException(f"cannot serve: {exc}") from None
+    sys.exit(status)
 
 
 @main.command(help="Back up the database to FILE (SQLite online backup, or pg_dump).")

@@ -7,7 +7,8 @@ in the same run. Checks that every acknowledged response is stored, exactly once
 Resident submissions are the high-volume path (every service window's QR code). The
 per-address rate limit is switched off for the run (all load comes from 127.0.0.1); device
 checks, duplicate keys and the review-queue flags all run, as in production. The server runs
-as `cadre360 serve` in production mode with one worker per core (2 here); as in production,
+as `cadre360 serve` in production mode with one worker per core (2 here), each on its own
+SO_REUSEPORT socket so the connections split evenly (app/serving.py); as in production,
 each worker warms its QR-link cache at startup (bounded; see evaluation/warmup.py).
 The burst is bounded by count: each wrk thread sends its share and then idles, so every
 request sent is read back; the rate is stored responses over the span of their commit
@@ -20,25 +21,18 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CLI = [sys.executable, "-c", "from app.cli import main; main()"]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.servers import CLI, free_port, serve  # noqa: E402
 
 
 def cli(env: dict[str, str], *args: str) -> None:
@@ -62,21 +56,6 @@ async def request_bodies(database_url: str) -> list[str]:
             answers = {item.id: 3 + (card["id"] + i) % 3 for i, item in enumerate(items)}
             lines.append(f"/api/r/{card['token']}/responses\t{json.dumps(answers)}")
     return lines
-
-
-def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [*CLI, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("server did not start")
 
 
 def run_wrk(port: int, bodies_file: Path, total: int, seconds: int) -> dict[str, int]:
