@@ -160,7 +160,7 @@ def run_leg(
     with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as handle:
         handle.write("\n".join(lines) + "\n")
         bodies = Path(handle.name)
-    server = serve(env, port)
+    server = serve(env, port, workers=workers)
     try:
         wrk = run_wrk(port, bodies, total, seconds)
     finally:

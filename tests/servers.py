@@ -1,4 +1,4 @@
-"""Running `cadre360 serve` as a real process for tests that need a real server."""
+"""Running `cadre360 serve` as a real process for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -17,17 +17,34 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(env: dict[str, str], port: int, **popen: object) -> subprocess.Popen[bytes]:
-    """Start the server and return once /healthz answers."""
+def answering_worker(port: int) -> str | None:
+    """The pid (hex) of the worker that answers /healthz on a new connection, if any:
+    request ids start with it."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            return str(response.headers.get("x-request-id", "")).split("-")[0]
+    except OSError:
+        return None
+
+
+def serve(
+    env: dict[str, str], port: int, workers: int = 1, **popen: object
+) -> subprocess.Popen[bytes]:
+    """Start the server and return once `workers` distinct workers have answered /healthz.
+    Workers finish starting at different moments; a burst sent as soon as the first one
+    answers would open every connection on that one."""
     popen.setdefault("stdout", subprocess.DEVNULL)
     popen.setdefault("stderr", subprocess.DEVNULL)
     server = subprocess.Popen([*CLI, "serve"], env=env, **popen)  # type: ignore[call-overload]
-    deadline = time.monotonic() + 30
+    seen: set[str] = set()
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+        worker = answering_worker(port)
+        if worker:
+            seen.add(worker)
+            if len(seen) >= workers:
                 return server  # type: ignore[no-any-return]
-        except OSError:
+        else:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError("server did not start")
+    raise RuntimeError(f"server did not start {workers} worker(s)")

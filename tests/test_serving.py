@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import CLI, free_port, serve
+from tests.servers import CLI, answering_worker, free_port, serve
 
 CONNECTIONS = 64
 
@@ -71,7 +71,7 @@ def test_workers_listen_on_their_own_sockets_and_share_the_connections(
     env: dict[str, str],
 ) -> None:
     port = int(env["PORT"])
-    server = serve(env, port)
+    server = serve(env, port, workers=2)
     try:
         assert wait_for(lambda: listeners(port) == 2), "one listening socket per worker"
 
@@ -96,24 +96,19 @@ def test_workers_listen_on_their_own_sockets_and_share_the_connections(
         assert listeners(port) == 2  # the running server is untouched
 
         os.kill(int(next(iter(per_worker)), 16), signal.SIGKILL)
-        assert wait_for(lambda: listeners(port) == 2 and _answers(port)), "a worker replaced"
+        assert wait_for(lambda: listeners(port) == 2 and answering_worker(port) is not None), (
+            "a worker replaced"
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
     assert listeners(port) == 0
 
 
-def _answers(port: int) -> bool:
-    try:
-        return bool(worker_of(http.client.HTTPConnection("127.0.0.1", port, timeout=2)))
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="needs SO_REUSEPORT (Linux)")
 def test_workers_stop_when_the_supervisor_is_killed(env: dict[str, str]) -> None:
     port = int(env["PORT"])
-    server = serve(env, port)
+    server = serve(env, port, workers=2)
     assert wait_for(lambda: listeners(port) == 2)
     server.kill()  # SIGKILL: the supervisor cannot pass anything on
     server.wait(timeout=10)
