@@ -113,3 +113,18 @@ def test_workers_stop_when_the_supervisor_is_killed(env: dict[str, str]) -> None
     server.kill()  # SIGKILL: the supervisor cannot pass anything on
     server.wait(timeout=10)
     assert wait_for(lambda: listeners(port) == 0), "orphaned workers kept serving"
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="needs SO_REUSEPORT (Linux)")
+def test_a_worker_that_cannot_start_stops_the_server(tmp_path: Path) -> None:
+    """No endless restarts of a broken start (here: a database never migrated)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+        "PORT": str(free_port()),
+        "WORKERS": "2",
+        "LOG_LEVEL": "warning",
+    }
+    started = subprocess.run([*CLI, "serve"], env=env, capture_output=True, timeout=60)
+    assert started.returncode == 3  # uvicorn's startup-failure status
+    assert listeners(int(env["PORT"])) == 0
