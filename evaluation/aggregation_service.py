@@ -8,11 +8,10 @@ import polars as pl
 
 from evaluation import cycle_service
 from evaluation.aggregation import CycleResults, aggregate
+from evaluation.directory import cadre_frame
 from evaluation.errors import Conflict
-from evaluation.organisation import POSITIONS, STAFF
 from evaluation.storage import insert_values
 from evaluation.tables import (
-    Cadre,
     GroupScore,
     ProfileSnapshot,
     RaterResult,
@@ -49,12 +48,9 @@ async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     responses = pl.DataFrame(rows, schema=RESPONSE_SCHEMA).filter(
         ~pl.col("response_id").is_in(excluded)
     )
-    ratees = pl.DataFrame(
-        await Cadre.select(
-            Cadre.id.as_alias("ratee_id"), Cadre.town.as_alias("town_id"), Cadre.position
-        ),
-        schema={"ratee_id": pl.Int64, "town_id": pl.Int64, "position": pl.String},
-    ).with_columns(position_class=pl.col("position").replace_strict(POSITIONS, default=STAFF))
+    ratees = (await cadre_frame()).select(
+        pl.col("cadre_id").alias("ratee_id"), "town_id", "position", "position_class"
+    )
     return responses.drop("response_id"), ratees
 
 

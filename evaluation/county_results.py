@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from evaluation.organisation import POSITION_CLASS_LABELS, POSITIONS, STAFF
+from evaluation.directory import cadre_frame
+from evaluation.organisation import POSITION_CLASS_LABELS
 from evaluation.profiles import overall
 from evaluation.results_service import Snapshot, scores
 from evaluation.tables import (
-    Cadre,
     GroupScore,
     RaterResult,
 )
@@ -21,22 +21,14 @@ PUBLIC_MIN_CADRES = 3  # a town cell on the public page averages at least this m
 async def county_frames(snapshot: Snapshot) -> dict[str, pl.DataFrame]:
     """The office's tables for a snapshot, each a polars frame (pages and Excel read these)."""
     rows = await scores(snapshot.id)
-    people = pl.DataFrame(
-        await Cadre.select(
-            Cadre.id.as_alias("ratee_id"),
-            Cadre.name,
-            Cadre.position,
-            Cadre.town.as_alias("town_id"),
-            Cadre.town.name.as_alias("town"),
-        ),
-        schema={
-            "ratee_id": pl.Int64,
-            "name": pl.String,
-            "position": pl.String,
-            "town_id": pl.Int64,
-            "town": pl.String,
-        },
-    ).with_columns(position_class=pl.col("position").replace_strict(POSITIONS, default=STAFF))
+    people = (await cadre_frame()).select(
+        pl.col("cadre_id").alias("ratee_id"),
+        "name",
+        "position",
+        "town_id",
+        "town",
+        "position_class",
+    )
     lights = snapshot.rubric.lights
     names = {c.id: c.name for c in snapshot.rubric.competencies}
     towns = (

@@ -10,29 +10,18 @@ import polars as pl
 
 from evaluation import cycle_service
 from evaluation.demo_history import SimulatedAnswers, resident_counts, simulate_answers, story
-from evaluation.organisation import POSITIONS, STAFF
+from evaluation.directory import cadre_frame
 from evaluation.storage import insert_values
-from evaluation.tables import Assignment, Cadre, Response, ResponseItem
+from evaluation.tables import Assignment, Response, ResponseItem
 
 FORM_GROUPS = ("superior", "peer", "self", "resident")
 
 
 async def people_with_story(seed: int, weak_in_service: tuple[int, ...] = ()) -> pl.DataFrame:
     """cadre_id, town_id, position, town_type, position_class and the story's traits."""
-    cadres = pl.DataFrame(
-        await Cadre.select(
-            Cadre.id.as_alias("cadre_id"),
-            Cadre.town.as_alias("town_id"),
-            Cadre.position,
-            Cadre.town.town_type.as_alias("town_type"),
-        ),
-        schema={
-            "cadre_id": pl.Int64,
-            "town_id": pl.Int64,
-            "position": pl.String,
-            "town_type": pl.String,
-        },
-    ).with_columns(position_class=pl.col("position").replace_strict(POSITIONS, default=STAFF))
+    cadres = (await cadre_frame()).select(
+        "cadre_id", "town_id", "position", "town_type", "position_class"
+    )
     return story(cadres, seed, weak_in_service).join(
         cadres.select("cadre_id", "town_type", "position_class"), on="cadre_id"
     )

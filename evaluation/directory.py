@@ -16,6 +16,29 @@ async def county_name() -> str:
     return str(row["name"]) if row else "本县"
 
 
+async def cadre_frame() -> pl.DataFrame:
+    """Every cadre with their town and position class: cadre_id, name, position,
+    position_class, town_id, town, town_type — what analytics, results and the demo join on."""
+    return pl.DataFrame(
+        await Cadre.select(
+            Cadre.id.as_alias("cadre_id"),
+            Cadre.name,
+            Cadre.position,
+            Cadre.town.as_alias("town_id"),
+            Cadre.town.name.as_alias("town"),
+            Cadre.town.town_type.as_alias("town_type"),
+        ),
+        schema={
+            "cadre_id": pl.Int64,
+            "name": pl.String,
+            "position": pl.String,
+            "town_id": pl.Int64,
+            "town": pl.String,
+            "town_type": pl.String,
+        },
+    ).with_columns(position_class=pl.col("position").replace_strict(POSITIONS, default=STAFF))
+
+
 async def towns_overview() -> pl.DataFrame:
     """One row per town: type, coordinates, active cadres, and cadres per position class."""
     towns = pl.DataFrame(
