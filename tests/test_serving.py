@@ -19,6 +19,10 @@ import pytest
 from tests.servers import CLI, answering_worker, free_port, serve
 
 CONNECTIONS = 64
+# Debian (where cadre360 runs, and CI) always has it; elsewhere serve falls back to uvicorn.run.
+pytestmark = pytest.mark.skipif(
+    not hasattr(socket, "SO_REUSEPORT"), reason="per-worker sockets need SO_REUSEPORT (Linux)"
+)
 
 
 def listeners(port: int) -> int:
@@ -66,7 +70,6 @@ def env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="needs SO_REUSEPORT (Linux)")
 def test_workers_listen_on_their_own_sockets_and_share_the_connections(
     env: dict[str, str],
 ) -> None:
@@ -105,7 +108,6 @@ def test_workers_listen_on_their_own_sockets_and_share_the_connections(
     assert listeners(port) == 0
 
 
-@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="needs SO_REUSEPORT (Linux)")
 def test_workers_stop_when_the_supervisor_is_killed(env: dict[str, str]) -> None:
     port = int(env["PORT"])
     server = serve(env, port, workers=2)
@@ -115,7 +117,6 @@ def test_workers_stop_when_the_supervisor_is_killed(env: dict[str, str]) -> None
     assert wait_for(lambda: listeners(port) == 0), "orphaned workers kept serving"
 
 
-@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="needs SO_REUSEPORT (Linux)")
 def test_a_worker_that_cannot_start_stops_the_server(tmp_path: Path) -> None:
     """No endless restarts of a broken start (here: a database never migrated)."""
     env = {
