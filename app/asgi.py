@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.start_connection_pool(min_size=1, max_size=PG_POOL_MAX)
 
     async def warm_caches() -> None:
-        from evaluation.warmup import warm_resident_path
+        from evaluation.responses.warmup import warm_resident_path
 
         await warm_resident_path()
 

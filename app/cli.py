@@ -124,13 +124,13 @@ def migrate() -> None:
     "--if-empty", is_flag=True, help="Do nothing when the database already holds a roster."
 )
 def demo(towns: int, cadres_per_town: int, seed: int, if_empty: bool) -> None:
-    from app.demo import DEMO_PASSWORD, load_demo
+    from app.demo.loader import DEMO_PASSWORD, load_demo
 
     settings = _settings()
     logins = _with_database(settings, lambda: load_demo(towns, cadres_per_town, seed, if_empty))
     if logins is None:
         click.echo("cadre360: demo county already loaded; logins below")
-        from app.demo import DEMO_USERS
+        from app.demo.loader import DEMO_USERS
 
         logins = [(u.username, u.label) for u in DEMO_USERS]
     click.echo(f"\n演示账号（密码均为 {DEMO_PASSWORD}）:")
@@ -158,8 +158,8 @@ def import_roster(file: Path, county: str | None, dry_run: bool) -> None:
 @click.option("--cycle", "cycle_id", required=True, type=int)
 def aggregate(cycle_id: int) -> None:
     from app.progress import advance, steps
-    from evaluation import aggregation_service
     from evaluation.errors import DomainError
+    from evaluation.results import compute as aggregation_service
 
     settings = _settings()
 

@@ -17,8 +17,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 from app.config import sqlite_path_from_url, validate_database_url
-from evaluation.sqlite_reader import use_reader
-from evaluation.submission_writer import use_writer
+from evaluation.infra.group_commit import use_writer
+from evaluation.infra.sqlite_reader import use_reader
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from app.progress import advance, steps
-from evaluation import roster_service
 from evaluation.errors import Invalid
+from evaluation.organisation import importing as roster_service
 
 SUMMARY_LABELS = {
     "towns_new": "新增乡镇",

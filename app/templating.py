@@ -15,7 +15,7 @@ from litestar.template import TemplateConfig
 
 from app.accounts.auth import user_or_none
 from app.accounts.roles import HOME_PATHS, ROLE_LABELS
-from evaluation.organisation import POSITION_CLASS_LABELS, town_type_label
+from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, town_type_label
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")

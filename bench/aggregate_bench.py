@@ -17,9 +17,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evaluation.aggregation import aggregate
-from evaluation.rubric_loader import load_default_rubric
-from evaluation.simulation import simulate_cycle
+from evaluation.analytics.pipeline import aggregate
+from evaluation.rubrics.loader import load_default_rubric
+from tests.simulation import simulate_cycle
 
 WEIGHTS = {"superior": 0.35, "peer": 0.35, "resident": 0.30}
 RUBRIC = load_default_rubric()

@@ -3,7 +3,7 @@
 cadre's plain `/me` page measured in the same run as the baseline.
 
 The province: 1,500 towns, ~100,000 cadres, two published cycles computed by the real
-pipeline (`evaluation.aggregation.aggregate`) and stored by `store_snapshot` — about 1.6
+pipeline (`evaluation.analytics.pipeline.aggregate`) and stored by `store_snapshot` — about 1.6
 million score rows and 3 million group rows. Building it takes a minute or two.
 
     .venv/bin/python bench/feedback_bench.py
@@ -36,12 +36,13 @@ async def build(url: str) -> int:
     the cadre's id."""
     from app.accounts import services
     from app.database import engine_from_url, use_engine
-    from evaluation import aggregation_service, cycle_service
-    from evaluation.aggregation import aggregate
-    from evaluation.rubric_loader import load_default_rubric
-    from evaluation.simulation import simulate_cycle
-    from evaluation.storage import insert_values
+    from evaluation.analytics.pipeline import aggregate
+    from evaluation.cycles import service as cycle_service
+    from evaluation.infra.bulk import insert_values
+    from evaluation.results import compute as aggregation_service
+    from evaluation.rubrics.loader import load_default_rubric
     from evaluation.tables import Cadre, County, Cycle, Town
+    from tests.simulation import simulate_cycle
 
     use_engine(engine_from_url(url))
     await County.insert(County(name="基准省"))

@@ -18,9 +18,15 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evaluation.demo_county import demo_roster
-from evaluation.roster import HEADER, read_roster, validate_roster
-from evaluation.roster_plan import CADRE_SCHEMA, LINK_SCHEMA, TOWN_SCHEMA, empty, plan_changes
+from app.demo.county import demo_roster
+from evaluation.organisation.roster import HEADER, read_roster, validate_roster
+from evaluation.organisation.roster_plan import (
+    CADRE_SCHEMA,
+    LINK_SCHEMA,
+    TOWN_SCHEMA,
+    empty,
+    plan_changes,
+)
 
 REPEATS = 3
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from training.instances import random_instance
-from training.optimiser import Problem, capacity_only, greedy, solve
+from tests.training_instances import random_instance
+from training.planning.optimiser import Problem, capacity_only, greedy, solve
 
 
 def timed(fn):  # type: ignore[no-untyped-def]

@@ -42,8 +42,8 @@ def cli(env: dict[str, str], *args: str) -> None:
 async def request_bodies(database_url: str) -> list[str]:
     """One line per active cadre: its resident API path and a full set of answers."""
     from app.database import engine_from_url, use_engine
-    from evaluation import campaign_service
-    from evaluation.response_service import ratee_context
+    from evaluation.responses import campaigns as campaign_service
+    from evaluation.responses.service import ratee_context
     from evaluation.tables import Cycle, Town
 
     use_engine(engine_from_url(database_url))

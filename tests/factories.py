@@ -10,9 +10,9 @@ import polars as pl
 from litestar.testing import TestClient
 
 from app.accounts import services
-from evaluation.demo_county import demo_roster
-from evaluation.roster import HEADER
-from evaluation.roster_service import import_frame
+from app.demo.county import demo_roster
+from evaluation.organisation.importing import import_frame
+from evaluation.organisation.roster import HEADER
 from evaluation.tables import Cadre
 
 PASSWORD = "test-pass-2026"
@@ -128,7 +128,7 @@ async def draft_cycle(peers: int = 3, name: str = "2026年度干部综合评价"
     """A draft cycle on the shipped rubric, through the service the office page uses."""
     from datetime import date
 
-    from evaluation import cycle_service
+    from evaluation.cycles import service as cycle_service
 
     rubric_id = await cycle_service.register_default_rubric()
     return await cycle_service.create_cycle(
@@ -145,7 +145,7 @@ async def draft_cycle(peers: int = 3, name: str = "2026年度干部综合评价"
 
 
 async def open_cycle(peers: int = 3) -> int:
-    from evaluation import cycle_service
+    from evaluation.cycles import service as cycle_service
 
     cycle_id = await draft_cycle(peers)
     await cycle_service.generate_cycle_assignments(cycle_id)
@@ -164,8 +164,8 @@ def answers(items, level: str = "3") -> dict[str, str]:  # type: ignore[no-untyp
 async def answer_assignments(cycle_id: int, every: int = 1, varied: bool = False):  # type: ignore[no-untyped-def]
     """Answer every `every`-th assignment (in id order) online, as its rater would; returns
     the answered assignments. `varied` spreads levels over 2–4 by rater and ratee."""
-    from evaluation import cycle_service
-    from evaluation.response_service import ratee_context, record_response
+    from evaluation.cycles import service as cycle_service
+    from evaluation.responses.service import ratee_context, record_response
 
     chosen = (await cycle_service.assignment_frame(cycle_id)).sort("id").gather_every(every)
     for assignment_id, rater_id, ratee_id, group in chosen.select(
@@ -189,7 +189,7 @@ async def answer_assignments(cycle_id: int, every: int = 1, varied: bool = False
 async def small_demo_latest_published() -> int:
     """The small demo county (two published cycles with planted weaknesses, a catalogue, a
     past training plan); returns the newest published cycle."""
-    from app.demo import load_demo
+    from app.demo.loader import load_demo
     from evaluation.tables import Cycle
 
     assert await load_demo(towns=4, cadres_per_town=20, seed=1, if_empty=False)

@@ -24,8 +24,8 @@ THREADS = 8
 def resident_forms(url: str) -> list[tuple[str, dict[str, int]]]:
     async def collect() -> list[tuple[str, dict[str, int]]]:
         from app.database import engine_from_url, use_engine
-        from evaluation import campaign_service
-        from evaluation.response_service import ratee_context
+        from evaluation.responses import campaigns as campaign_service
+        from evaluation.responses.service import ratee_context
         from evaluation.tables import Cycle, Town
 
         use_engine(engine_from_url(url))

@@ -15,10 +15,11 @@ from app.accounts.auth import CurrentUser, json_body_only, requires
 from app.accounts.roles import Role
 from app.errors import API_PROBLEMS
 from app.resident import remember_device, resident_client, within_rate_limit
-from evaluation import campaign_service, rater_service
-from evaluation.campaign_service import hash_code
 from evaluation.errors import Conflict, NotFound
-from evaluation.response_service import ratee_context, record_response
+from evaluation.responses import campaigns as campaign_service
+from evaluation.responses import raters as rater_service
+from evaluation.responses.campaigns import hash_code
+from evaluation.responses.service import ratee_context, record_response
 
 RATERS = requires(Role.leader, Role.cadre)
 Level = Annotated[int, msgspec.Meta(ge=1, le=5)]

@@ -13,10 +13,12 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
 from app.templating import render
-from evaluation import campaign_service, cycle_service, directory
+from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.response_service import ratee_context, record_response
-from evaluation.rubric_schema import GROUP_LABELS
+from evaluation.organisation import directory
+from evaluation.responses import campaigns as campaign_service
+from evaluation.responses.service import ratee_context, record_response
+from evaluation.rubrics.schema import GROUP_LABELS
 from evaluation.tables import Cadre
 
 OFFICE = requires(Role.assessment_office, Role.admin)
@@ -179,7 +181,7 @@ routes = [qr_sheet, revoke, codes_page, create_codes, paper_page, paper_submit]
 
 @get("/office/cycles/{cycle_id:int}/flags", guards=[OFFICE])
 async def flags_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]) -> Template:
-    from evaluation import review_service
+    from evaluation.responses import review as review_service
 
     return render(
         request,
@@ -195,7 +197,7 @@ async def flags_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath
 async def decide_flag(
     request: Request[CurrentUser, str, Any], flag_id: FromPath[int]
 ) -> Response[Any]:
-    from evaluation import review_service
+    from evaluation.responses import review as review_service
 
     fields = await form_fields(request)
     cycle_id = await review_service.decide(flag_id, fields.get("decision", ""))

@@ -14,13 +14,14 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
 from app.templating import render
-from evaluation import cycle_service, directory
-from evaluation.assignment import rater_loads
-from evaluation.campaign_service import code_batches
-from evaluation.cycles import DEFAULT_WEIGHTS, STATE_LABELS, available_moves
+from evaluation.cycles import service as cycle_service
+from evaluation.cycles.assignment import rater_loads
+from evaluation.cycles.states import DEFAULT_WEIGHTS, STATE_LABELS, available_moves
 from evaluation.errors import Conflict, Invalid
-from evaluation.evidence_service import evidence_summary
-from evaluation.rubric_schema import GROUP_LABELS
+from evaluation.evidence.service import evidence_summary
+from evaluation.organisation import directory
+from evaluation.responses.campaigns import code_batches
+from evaluation.rubrics.schema import GROUP_LABELS
 from evaluation.tables import Cadre
 
 OFFICE = requires(Role.assessment_office, Role.admin)

@@ -15,9 +15,10 @@ from app.accounts.roles import Role
 from app.charts import Interval, bars, radar, sparkline
 from app.pdf_report import feedback_pdf
 from app.templating import render
-from evaluation import feedback_service, results_service
 from evaluation.errors import NotFound
-from training import plan_service
+from evaluation.results import feedback as feedback_service
+from evaluation.results import snapshots as results_service
+from training.planning import service as plan_service
 
 PDF = "application/pdf"
 

@@ -12,9 +12,9 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import form_fields, redirect_with_message
 from app.templating import render
-from evaluation import directory
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.response_service import ratee_context, record_response
+from evaluation.organisation import directory
+from evaluation.responses.service import ratee_context, record_response
 from evaluation.tables import Cadre, Cycle
 
 MYSTERY = requires(Role.mystery)

@@ -11,7 +11,7 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.templating import render
-from evaluation import directory
+from evaluation.organisation import directory
 
 OFFICES = requires(Role.assessment_office, Role.training_office, Role.admin)
 

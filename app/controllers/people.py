@@ -10,8 +10,10 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.templating import render
-from evaluation import directory, feedback_service, results_service
 from evaluation.errors import NotFound
+from evaluation.organisation import directory
+from evaluation.results import feedback as feedback_service
+from evaluation.results import snapshots as results_service
 
 
 @get("/me", guards=[requires(Role.cadre, Role.leader)])

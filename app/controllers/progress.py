@@ -19,18 +19,18 @@ from app.accounts.roles import Role
 from app.errors import API_PROBLEMS
 from app.forms import redirect_with_message
 from app.templating import render
-from evaluation import cycle_service
+from evaluation.cycles import service as cycle_service
+from evaluation.cycles.progress import overdue_raters
+from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Invalid
-from evaluation.evidence_service import (
+from evaluation.evidence.service import (
     evidence_cadres,
     evidence_frame,
     evidence_summary,
     import_evidence,
     read_evidence_file,
 )
-from evaluation.progress import overdue_raters
-from evaluation.progress_repository import cycle_progress
-from evaluation.rubric_schema import GROUP_LABELS
+from evaluation.rubrics.schema import GROUP_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -169,8 +169,8 @@ routes = [progress_page, overdue_export, evidence_page, evidence_upload, evidenc
 async def cadre_in_cycle(
     request: Request[CurrentUser, str, Any], cycle_id: FromPath[int], cadre_id: FromPath[int]
 ) -> Template:
-    from evaluation import directory
-    from evaluation.evidence_service import cadre_cycle_summary
+    from evaluation.evidence.service import cadre_cycle_summary
+    from evaluation.organisation import directory
 
     return render(
         request,

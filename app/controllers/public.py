@@ -14,11 +14,11 @@ from app.forms import form_fields
 from app.resident import ResidentClient, remember_device, resident_client, within_rate_limit
 from app.signing import sign, unsign
 from app.templating import render
-from evaluation import campaign_service
-from evaluation.campaign_service import hash_code
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.organisation import LEADERSHIP_TEAM, position_class
-from evaluation.response_service import ratee_context, record_response
+from evaluation.organisation.vocabulary import LEADERSHIP_TEAM, position_class
+from evaluation.responses import campaigns as campaign_service
+from evaluation.responses.campaigns import hash_code
+from evaluation.responses.service import ratee_context, record_response
 from evaluation.tables import Cadre
 from evaluation.tables import Response as ResponseRow
 

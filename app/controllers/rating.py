@@ -16,10 +16,10 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import form_fields, redirect_with_message
 from app.templating import render
-from evaluation import rater_service
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.response_service import ratee_context, record_response
-from evaluation.rubric_schema import GROUP_LABELS
+from evaluation.responses import raters as rater_service
+from evaluation.responses.service import ratee_context, record_response
+from evaluation.rubrics.schema import GROUP_LABELS
 
 RATERS = requires(Role.leader, Role.cadre)
 

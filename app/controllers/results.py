@@ -18,15 +18,13 @@ from app.accounts.roles import Role
 from app.charts import distribution, heatmap
 from app.forms import FormReader, redirect_with_message
 from app.templating import render
-from evaluation import (
-    aggregation_service,
-    case_notes,
-    county_results,
-    cycle_service,
-    results_service,
-)
+from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict, Invalid
-from evaluation.rubric_schema import GROUP_LABELS
+from evaluation.results import case_notes
+from evaluation.results import compute as aggregation_service
+from evaluation.results import county as county_results
+from evaluation.results import snapshots as results_service
+from evaluation.rubrics.schema import GROUP_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -17,9 +17,10 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.templating import render
-from evaluation import directory, roster_service
 from evaluation.errors import Invalid
-from evaluation.roster import HEADER
+from evaluation.organisation import directory
+from evaluation.organisation import importing as roster_service
+from evaluation.organisation.roster import HEADER
 
 GUARD = requires(Role.assessment_office, Role.admin)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

@@ -15,10 +15,13 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, redirect_with_message
 from app.templating import render
-from evaluation import results_service
 from evaluation.errors import NotFound
-from training import catalogue_service, enrolment_service, insight_service, plan_service
-from training.catalogue_import import check_offering, check_sheet, read_sheet
+from evaluation.results import snapshots as results_service
+from training import enrolment as enrolment_service
+from training.catalogue import repository as catalogue_service
+from training.catalogue.importing import check_offering, check_sheet, read_sheet
+from training.insight import repository as insight_service
+from training.planning import service as plan_service
 
 TRAINING = requires(Role.training_office, Role.admin)
 CADRES = requires(Role.cadre, Role.leader)
@@ -153,7 +156,7 @@ async def checkin_sheet(
 
 @get("/training/effects", guards=[TRAINING])
 async def effects_page(request: Request[CurrentUser, str, Any]) -> Template:
-    from training.effect_service import describe, plan_effects
+    from training.effects.service import describe, plan_effects
 
     plans = [
         p

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.demo import DEMO_PASSWORD
+from app.demo.loader import DEMO_PASSWORD
 from tests.browser.conftest import PHONE, screenshot
 
 pytestmark = pytest.mark.browser

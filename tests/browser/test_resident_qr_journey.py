@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.demo import DEMO_PASSWORD
+from app.demo.loader import DEMO_PASSWORD
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ import io
 import polars as pl
 import pytest
 
-from app.demo import DEMO_PASSWORD
+from app.demo.loader import DEMO_PASSWORD
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation.assignment import generate_assignments
+from evaluation.cycles.assignment import generate_assignments
 
 
 @st.composite

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation.calibration import RIDGE, calibrate
-from evaluation.simulation import simulate_cycle
+from evaluation.analytics.calibration import RIDGE, calibrate
+from tests.simulation import simulate_cycle
 
 KEYS = ["ratee_id", "competency"]
 

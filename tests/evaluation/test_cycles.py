@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from evaluation.cycles import (
+from evaluation.cycles.states import (
     MOVES,
     STATES,
     check_dates,

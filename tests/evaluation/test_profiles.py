@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from evaluation.profiles import overall, profile_rows, spearman_brown
+from evaluation.analytics.profiles import overall, profile_rows, spearman_brown
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from __future__ import annotations
 import polars as pl
 import polars.testing
 
-from evaluation.calibration import calibrate
-from evaluation.rater_flags import rater_flags
-from evaluation.simulation import simulate_cycle
+from evaluation.analytics.calibration import calibrate
+from evaluation.analytics.rater_flags import rater_flags
+from tests.simulation import simulate_cycle
 
 
 def test_planted_problems_are_flagged_and_ordinary_raters_are_not() -> None:

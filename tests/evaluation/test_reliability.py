@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation.reliability import icc, krippendorff_alpha
+from evaluation.analytics.reliability import icc, krippendorff_alpha
 
 SHROUT_FLEISS = [
     [9, 2, 5, 8],

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from evaluation.roster import validate_roster
-from evaluation.roster_plan import CADRE_SCHEMA, LINK_SCHEMA, TOWN_SCHEMA, empty, plan_changes
+from evaluation.organisation.roster import validate_roster
+from evaluation.organisation.roster_plan import (
+    CADRE_SCHEMA,
+    LINK_SCHEMA,
+    TOWN_SCHEMA,
+    empty,
+    plan_changes,
+)
 from tests.factories import roster_frame
 
 

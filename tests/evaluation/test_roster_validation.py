@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.errors import Invalid
-from evaluation.roster import FIRST_DATA_ROW, read_roster, validate_roster
+from evaluation.organisation.roster import FIRST_DATA_ROW, read_roster, validate_roster
 from tests.factories import roster_frame, to_csv, to_xlsx
 
 

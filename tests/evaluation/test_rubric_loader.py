@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.errors import Invalid
-from evaluation.rubric_loader import (
+from evaluation.rubrics.loader import (
     DEFAULT_RUBRIC,
     load_default_rubric,
     load_rubric_document,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.submission_writer import GroupCommitWriter
+from evaluation.infra.group_commit import GroupCommitWriter
 
 
 @pytest.fixture

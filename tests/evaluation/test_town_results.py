@@ -7,9 +7,9 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation.calibration import calibrate
-from evaluation.simulation import simulate_cycle
-from evaluation.town_results import bottlenecks, town_competency, trend
+from evaluation.analytics.calibration import calibrate
+from evaluation.analytics.town_results import bottlenecks, town_competency, trend
+from tests.simulation import simulate_cycle
 
 PER_TOWN = 15
 
@@ -93,7 +93,7 @@ def test_trend_finds_planted_improvement_and_little_else() -> None:
 
 
 def test_public_town_cells_never_average_fewer_than_three_cadres() -> None:
-    from evaluation.county_results import public_towns
+    from evaluation.results.county import public_towns
 
     towns = pl.DataFrame(
         {

@@ -6,10 +6,15 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation.anonymity import BELOW_THRESHOLD, pooled_comments, suppress, suppress_combined
-from evaluation.calibration import calibrate
-from evaluation.simulation import simulate_cycle
-from evaluation.weighting import combine_groups, group_scores
+from evaluation.analytics.anonymity import (
+    BELOW_THRESHOLD,
+    pooled_comments,
+    suppress,
+    suppress_combined,
+)
+from evaluation.analytics.calibration import calibrate
+from evaluation.analytics.weighting import combine_groups, group_scores
+from tests.simulation import simulate_cycle
 
 MINIMUM = {"superior": 1, "self": 1, "mystery": 1, "peer": 3, "resident": 3}
 

@@ -7,7 +7,7 @@ import pytest
 from app.accounts import services
 from app.accounts.tables import Session, User
 from evaluation.errors import Conflict, Invalid
-from evaluation.roster_service import import_frame
+from evaluation.organisation.importing import import_frame
 from tests.factories import cadre_id, roster_frame
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from evaluation import aggregation_service, cycle_service
+from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
-from evaluation.roster_service import import_frame
+from evaluation.organisation.importing import import_frame
+from evaluation.results import compute as aggregation_service
 from evaluation.tables import (
     GroupScore,
     ProfileSnapshot,

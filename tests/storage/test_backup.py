@@ -12,7 +12,7 @@ import pytest
 from app import backup as backups
 from app.config import load_settings
 from app.database import all_tables
-from app.demo import load_demo
+from app.demo.loader import load_demo
 from evaluation.tables import Cadre, ResponseItem
 
 

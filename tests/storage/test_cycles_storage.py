@@ -7,11 +7,11 @@ import asyncio
 import polars as pl
 import pytest
 
-from evaluation import cycle_service
+from evaluation.cycles import service as cycle_service
+from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Conflict, Invalid
-from evaluation.progress_repository import cycle_progress
-from evaluation.response_service import ratee_context, record_response
-from evaluation.roster_service import import_frame
+from evaluation.organisation.importing import import_frame
+from evaluation.responses.service import ratee_context, record_response
 from evaluation.tables import Assignment, Cycle, Response, ResponseItem
 from tests.factories import answer_assignments, answers, draft_cycle, open_cycle, roster_frame
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from app.demo import load_demo
+from app.demo.loader import load_demo
+from evaluation.analytics.town_results import bottlenecks, town_competency, trend
 from evaluation.tables import Cadre, Cycle, ProfileSnapshot, RaterResult, ScoreRow
-from evaluation.town_results import bottlenecks, town_competency, trend
 
 
 async def published_scores(cycle_id: int) -> pl.DataFrame:
@@ -64,8 +64,8 @@ async def test_the_demo_training_shows_its_planted_effect(db: str) -> None:
     """The demo trains cadres after the first cycle (an effect of +0.5 × relevance on what
     each attended session targets); the next cycle's comparison with the waiting list finds
     it, and the placebo competency does not."""
-    from app.demo import TRAINING_EFFECT
-    from training.effect_service import plan_effects
+    from app.demo.loader import TRAINING_EFFECT
+    from training.effects.service import plan_effects
     from training.tables import TrainingPlan
 
     assert await load_demo(towns=9, cadres_per_town=24, seed=1, if_empty=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from evaluation import roster_service
 from evaluation.errors import Invalid
+from evaluation.organisation import importing as roster_service
 from evaluation.tables import Cadre, County, Leadership, Town
 from tests.factories import roster_frame, to_csv, to_xlsx
 

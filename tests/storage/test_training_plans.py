@@ -10,7 +10,8 @@ import pytest
 
 from evaluation.errors import Conflict, Invalid, NotFound
 from tests.factories import small_demo_latest_published
-from training import enrolment_service, plan_service
+from training import enrolment as enrolment_service
+from training.planning import service as plan_service
 from training.tables import Enrolment, Offering
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from training.catalogue_import import check_offering, check_sheet
+from training.catalogue.importing import check_offering, check_sheet
 
 COMPETENCIES = {"数字化治理能力": "digital", "digital": "digital", "为民服务": "service"}
 TOWNS = {"杨柳镇": 1}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.demand import demand
+from training.insight.demand import demand
 
 
 def test_uncovered_and_under_seated_weaknesses_are_reported() -> None:

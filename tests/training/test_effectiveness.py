@@ -7,12 +7,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from evaluation.calibration import calibrate
-from evaluation.coding import encode
-from evaluation.profiles import profile_rows
-from evaluation.simulation import simulate_cycle
-from evaluation.weighting import group_scores
-from training.effectiveness import did, placebo
+from evaluation.analytics.calibration import calibrate
+from evaluation.analytics.coding import encode
+from evaluation.analytics.profiles import profile_rows
+from evaluation.analytics.weighting import group_scores
+from tests.simulation import simulate_cycle
+from training.effects.effectiveness import did, placebo
 
 EFFECT = 0.6
 SETTINGS = {"towns": 10, "per_town": 40, "peers": 8, "residents": 0, "seed": 21}

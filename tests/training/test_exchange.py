@@ -7,7 +7,7 @@ import itertools
 
 import polars as pl
 
-from training.exchange import candidates, pair_towns
+from training.insight.exchange import candidates, pair_towns
 
 
 def town(town_id: int, competency: str, mean: float, cadres: int = 10) -> dict[str, object]:

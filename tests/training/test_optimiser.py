@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.instances import random_instance
-from training.optimiser import (
+from tests.training_instances import random_instance
+from training.planning.optimiser import (
     Infeasible,
     Plan,
     Problem,

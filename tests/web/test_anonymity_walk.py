@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 from litestar.testing import TestClient
 
-from evaluation import cycle_service
-from evaluation.response_service import ratee_context, record_response
+from evaluation.cycles import service as cycle_service
+from evaluation.responses.service import ratee_context, record_response
 from evaluation.tables import (
     Assignment,
     Cadre,

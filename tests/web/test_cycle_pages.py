@@ -7,7 +7,7 @@ import re
 import polars as pl
 from litestar.testing import TestClient
 
-from evaluation import cycle_service
+from evaluation.cycles import service as cycle_service
 from evaluation.tables import Cycle, EvaluationCode, Evidence, ResidentLink, Response
 from tests.factories import People, cadre_id, csrf_token, draft_cycle, login, open_cycle, post_form
 from tests.web.html import select, text_of, texts

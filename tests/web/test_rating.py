@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from litestar.testing import TestClient
 
-from evaluation import cycle_service
+from evaluation.cycles import service as cycle_service
 from evaluation.tables import Assignment, Draft, Response, ResponseItem
 from tests.factories import People, cadre_id, csrf_token, login, open_cycle, post_form
 from tests.web.html import select, text_of, texts

@@ -7,7 +7,7 @@ import os
 from litestar.testing import TestClient
 
 from app.config import load_settings
-from evaluation import campaign_service
+from evaluation.responses import campaigns as campaign_service
 from evaluation.tables import Response, ResponseFlag
 from tests.factories import People, login, open_cycle, post_form
 from tests.web.html import select, text_of, texts
@@ -123,8 +123,8 @@ async def test_resident_json_api(client: TestClient, people: People) -> None:
 
 
 async def test_startup_warms_live_links_and_skips_revoked_ones(people: People) -> None:
-    from evaluation.campaign_service import LIVE_LINKS, revoke_link
-    from evaluation.warmup import warm_resident_path
+    from evaluation.responses.campaigns import LIVE_LINKS, revoke_link
+    from evaluation.responses.warmup import warm_resident_path
 
     cycle_id = await open_cycle()
     cards = await campaign_service.town_resident_cards(cycle_id, 1)

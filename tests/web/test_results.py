@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from litestar.testing import TestClient
 
-from evaluation import cycle_service
+from evaluation.cycles import service as cycle_service
 from evaluation.tables import Cadre, GroupScore, Town
 from tests.factories import People, answer_assignments, cadre_id, login, open_cycle, post_form
 

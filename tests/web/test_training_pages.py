@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from litestar.testing import TestClient
 
-from app.demo import DEMO_PASSWORD
+from app.demo.loader import DEMO_PASSWORD
 from evaluation.tables import Cadre
 from tests.factories import login, post_form, small_demo_latest_published
 from training.tables import Enrolment, TrainingPlan

@@ -1,0 +1,102 @@
+"""Response rates per cycle, town, rater group and rater; overdue raters. Pure over frames.
+
+A response that answers an assignment counts once for that assignment; resident, code and
+paper responses have no assignment and are counted beside, never in a rate's denominator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from evaluation.rubrics.schema import GROUP_LABELS
+
+
+@dataclass(frozen=True)
+class Progress:
+    overall: dict[str, float]
+    by_group: pl.DataFrame  # rater_group, assigned, submitted, rate, unassigned_responses
+    by_town: pl.DataFrame  # town_id, town, assigned, submitted, rate, resident_responses
+    by_rater: pl.DataFrame  # rater_id, name, town, assigned, submitted, open
+
+
+def rate(submitted: pl.Expr, assigned: pl.Expr) -> pl.Expr:
+    return pl.when(assigned > 0).then((submitted / assigned).round(4)).otherwise(None)
+
+
+def compute_progress(
+    assignments: pl.DataFrame, responses: pl.DataFrame, cadres: pl.DataFrame
+) -> Progress:
+    """assignments: rater_id, ratee_id, rater_group, status. responses: ratee_id,
+    rater_group, assignment_id (null when unassigned). cadres: cadre_id, name, town_id, town."""
+    live = assignments.filter(pl.col("status") != "removed").with_columns(
+        done=(pl.col("status") == "submitted").cast(pl.Int64)
+    )
+    unassigned = responses.filter(pl.col("assignment_id").is_null())
+    by_group = (
+        pl.DataFrame({"rater_group": list(GROUP_LABELS)})
+        .join(
+            live.group_by("rater_group").agg(
+                pl.len().alias("assigned"), pl.col("done").sum().alias("submitted")
+            ),
+            on="rater_group",
+            how="left",
+        )
+        .join(
+            unassigned.group_by("rater_group").agg(pl.len().alias("unassigned_responses")),
+            on="rater_group",
+            how="left",
+        )
+        .fill_null(0)
+        .with_columns(rate=rate(pl.col("submitted"), pl.col("assigned")))
+    )
+    towns = cadres.select("town_id", "town").unique().sort("town_id")
+    ratee_town = cadres.select(pl.col("cadre_id").alias("ratee_id"), "town_id")
+    by_town = (
+        towns.join(
+            live.join(ratee_town, on="ratee_id")
+            .group_by("town_id")
+            .agg(pl.len().alias("assigned"), pl.col("done").sum().alias("submitted")),
+            on="town_id",
+            how="left",
+        )
+        .join(
+            unassigned.filter(pl.col("rater_group") == "resident")
+            .join(ratee_town, on="ratee_id")
+            .group_by("town_id")
+            .agg(pl.len().alias("resident_responses")),
+            on="town_id",
+            how="left",
+        )
+        .fill_null(0)
+        .with_columns(rate=rate(pl.col("submitted"), pl.col("assigned")))
+    )
+    by_rater = (
+        live.group_by("rater_id")
+        .agg(pl.len().alias("assigned"), pl.col("done").sum().alias("submitted"))
+        .with_columns(open=pl.col("assigned") - pl.col("submitted"))
+        .join(
+            cadres.select(pl.col("cadre_id").alias("rater_id"), "name", "town"),
+            on="rater_id",
+            how="left",
+        )
+        .sort(["open", "town", "name"], descending=[True, False, False])
+    )
+    assigned = int(live.height)
+    submitted = int(live["done"].sum()) if assigned else 0
+    overall = {
+        "assigned": assigned,
+        "submitted": submitted,
+        "rate": round(submitted / assigned, 4) if assigned else 0.0,
+        "responses": responses.height,
+        "resident_responses": unassigned.filter(pl.col("rater_group") == "resident").height,
+    }
+    return Progress(overall=overall, by_group=by_group, by_town=by_town, by_rater=by_rater)
+
+
+def overdue_raters(progress: Progress) -> pl.DataFrame:
+    """Raters with assignments still open (the reminder list)."""
+    return progress.by_rater.filter(pl.col("open") > 0).select(
+        "name", "town", "assigned", "submitted", "open"
+    )

@@ -1,0 +1,337 @@
+"""Cycles in the database: pinned rubric versions, atomic state moves, assignments."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+
+import polars as pl
+
+from evaluation.cycles import states as cycles
+from evaluation.cycles.assignment import generate_assignments
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.infra.bulk import insert_values
+from evaluation.rubrics.loader import DEFAULT_RUBRIC, load_rubric_text
+from evaluation.rubrics.schema import Rubric
+from evaluation.tables import Assignment, Cadre, Cycle, Leadership, RubricVersion
+
+
+@lru_cache(maxsize=32)
+def parsed_rubric(source: str) -> Rubric:
+    """Rubric versions never change once stored, so parsing is cached by their text."""
+    return load_rubric_text(source)
+
+
+async def register_rubric(source: str) -> int:
+    """Store a rubric version (validated); the same text twice is the same version."""
+    rubric = load_rubric_text(source)
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    row = (
+        await RubricVersion.select(RubricVersion.id)
+        .where(RubricVersion.content_hash == digest)
+        .first()
+    )
+    if row:
+        return int(row["id"])
+    clash = await RubricVersion.exists().where(
+        (RubricVersion.code == rubric.code) & (RubricVersion.version == rubric.version)
+    )
+    if clash:
+        raise Conflict(f"量表 {rubric.code} 的版本 {rubric.version} 已存在且内容不同，请修改版本号")
+    created = await RubricVersion.insert(
+        RubricVersion(
+            code=rubric.code,
+            version=rubric.version,
+            name=rubric.name,
+            source=source,
+            content_hash=digest,
+        )
+    ).returning(RubricVersion.id)
+    return int(created[0]["id"])
+
+
+async def register_default_rubric() -> int:
+    return await register_rubric(DEFAULT_RUBRIC.read_text(encoding="utf-8"))
+
+
+async def rubric_versions() -> list[dict[str, Any]]:
+    return await RubricVersion.select(
+        RubricVersion.id, RubricVersion.code, RubricVersion.version, RubricVersion.name
+    ).order_by(RubricVersion.id, ascending=False)
+
+
+async def rubric_for_cycle(cycle_id: int) -> Rubric:
+    row = await Cycle.select(Cycle.rubric.source).where(Cycle.id == cycle_id).first()
+    if row is None:
+        raise NotFound("考核周期不存在")
+    return parsed_rubric(row["rubric.source"])
+
+
+async def create_cycle(
+    *,
+    name: str,
+    period: str,
+    year: int,
+    quarter: int | None,
+    rubric_id: int,
+    opens_on: date,
+    closes_on: date,
+    remind_on: date | None = None,
+    weights: dict[str, float] | None = None,
+    peers_per_cadre: int = 4,
+) -> int:
+    problems = {}
+    if not name.strip() or len(name) > 64:
+        problems["name"] = "请填写周期名称（不超过 64 个字）"
+    if period not in ("annual", "quarterly"):
+        problems["period"] = "周期类型应为年度或季度"
+    elif period == "quarterly" and quarter not in (1, 2, 3, 4):
+        problems["quarter"] = "季度周期需选择第几季度"
+    if not 2000 <= year <= 2100:
+        problems["year"] = "年份不正确"
+    if not 1 <= peers_per_cadre <= 12:
+        problems["peers_per_cadre"] = "每人同事评价人数应为 1–12"
+    if not await RubricVersion.exists().where(RubricVersion.id == rubric_id):
+        problems["rubric"] = "请选择量表"
+    for check in (
+        lambda: cycles.check_dates(opens_on, closes_on, remind_on),
+        lambda: cycles.check_weights(weights or dict(cycles.DEFAULT_WEIGHTS)),
+    ):
+        try:
+            check()
+        except Invalid as exc:
+            problems.update(exc.problems)
+    if problems:
+        raise Invalid("周期信息有误", problems)
+    checked = cycles.check_weights(weights or dict(cycles.DEFAULT_WEIGHTS))
+    row = await Cycle.insert(
+        Cycle(
+            name=name.strip(),
+            period=period,
+            year=year,
+            quarter=quarter if period == "quarterly" else None,
+            rubric=rubric_id,
+            weights=checked,
+            peers_per_cadre=peers_per_cadre,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            remind_on=remind_on,
+        )
+    ).returning(Cycle.id)
+    return int(row[0]["id"])
+
+
+async def get_cycle(cycle_id: int) -> dict[str, Any]:
+    row = (
+        await Cycle.select(*Cycle.all_columns(), Cycle.rubric.name, Cycle.rubric.version)
+        .where(Cycle.id == cycle_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("考核周期不存在")
+    row["weights"] = _weights(row["weights"])
+    return row
+
+
+def _weights(raw: Any) -> dict[str, float]:
+    import json
+
+    return json.loads(raw) if isinstance(raw, str) else dict(raw)
+
+
+async def list_cycles() -> list[dict[str, Any]]:
+    rows = await Cycle.select(*Cycle.all_columns(), Cycle.rubric.name).order_by(
+        Cycle.id, ascending=False
+    )
+    for row in rows:
+        row["weights"] = _weights(row["weights"])
+    return rows
+
+
+async def set_weights(cycle_id: int, weights: dict[str, float]) -> None:
+    cycle = await get_cycle(cycle_id)
+    cycles.require_editable(cycle["state"])
+    checked = cycles.check_weights(weights)
+    updated = (
+        await Cycle.update({Cycle.weights: checked})
+        .where((Cycle.id == cycle_id) & (Cycle.state == "draft"))
+        .returning(Cycle.id)
+    )
+    if not updated:
+        raise Conflict("周期状态已变化，请刷新后重试")
+
+
+async def move_cycle(cycle_id: int, action: str) -> str:
+    """Apply a state move; the WHERE on the old state makes a raced move a no-op refusal."""
+    cycle = await get_cycle(cycle_id)
+    target = cycles.next_state(cycle["state"], action)
+    if action == "open" and not await Assignment.exists().where(Assignment.cycle == cycle_id):
+        raise Conflict("请先生成评价任务，再开始评价")
+    if action == "publish":
+        await _freeze_results(cycle_id)
+    stamp = {
+        "open": Cycle.opened_at,
+        "reopen": Cycle.opened_at,
+        "close": Cycle.closed_at,
+        "publish": Cycle.published_at,
+    }[action]
+    updated = (
+        await Cycle.update({Cycle.state: target, stamp: datetime.now(UTC)})
+        .where((Cycle.id == cycle_id) & (Cycle.state == cycle["state"]))
+        .returning(Cycle.id)
+    )
+    if not updated:
+        raise Conflict("周期状态已被他人修改，请刷新后重试")
+    from evaluation.responses.campaigns import LIVE_LINKS
+
+    LIVE_LINKS.clear()  # resident links served by this process follow the new state at once
+    return target
+
+
+async def organisation_frames() -> tuple[pl.DataFrame, pl.DataFrame]:
+    cadres = pl.DataFrame(
+        await Cadre.select(
+            Cadre.id.as_alias("cadre_id"), Cadre.town.as_alias("town_id"), Cadre.active
+        ),
+        schema={"cadre_id": pl.Int64, "town_id": pl.Int64, "active": pl.Boolean},
+    )
+    links = pl.DataFrame(
+        await Leadership.select(
+            Leadership.leader.as_alias("leader_id"), Leadership.member.as_alias("member_id")
+        ),
+        schema={"leader_id": pl.Int64, "member_id": pl.Int64},
+    )
+    return cadres, links
+
+
+async def generate_cycle_assignments(cycle_id: int) -> dict[str, int]:
+    """(Re)generate rule-based assignments in a draft cycle; manual ones are kept."""
+    cycle = await get_cycle(cycle_id)
+    if cycle["state"] != "draft":
+        raise Conflict("评价开始后不能重新生成任务；可以逐条添加或移除")
+    frame = generate_assignments(
+        *await organisation_frames(), cycle["peers_per_cadre"], seed=cycle_id
+    )
+    async with Cycle._meta.db.transaction():
+        await Assignment.delete().where(
+            (Assignment.cycle == cycle_id) & (Assignment.source == "rule")
+        )
+        rows = frame.select(
+            cycle=pl.lit(cycle_id),
+            rater="rater_id",
+            ratee="ratee_id",
+            rater_group="rater_group",
+            source=pl.lit("rule"),
+            status=pl.lit("open"),
+            reason=pl.lit(""),
+            created_at=pl.lit(datetime.now(UTC)),
+        )
+        await insert_values(Assignment, rows.columns, rows.rows())
+    counts = frame.group_by("rater_group").len()
+    return dict(counts.iter_rows())
+
+
+async def add_assignment(
+    cycle_id: int, rater_id: int, ratee_id: int, group: str, reason: str
+) -> int:
+    cycle = await get_cycle(cycle_id)
+    if cycle["state"] not in ("draft", "open"):
+        raise Conflict("周期已截止，不能再添加评价任务")
+    problems = {}
+    if group not in ("superior", "peer", "self", "mystery"):
+        problems["rater_group"] = "请选择评价主体"
+    if not reason.strip():
+        problems["reason"] = "手工调整需填写原因"
+    if group == "self" and rater_id != ratee_id:
+        problems["rater_group"] = "自评的评价人和被评价人须为同一人"
+    if group != "self" and rater_id == ratee_id:
+        problems["rater"] = "不能评价自己（自评请选择“本人”）"
+    for key, cadre_id in (("rater", rater_id), ("ratee", ratee_id)):
+        if not await Cadre.exists().where((Cadre.id == cadre_id) & (Cadre.active.eq(True))):
+            problems[key] = "干部不存在或不在职"
+    if problems:
+        raise Invalid("无法添加评价任务", problems)
+    duplicate = await Assignment.exists().where(
+        (Assignment.cycle == cycle_id)
+        & (Assignment.rater == rater_id)
+        & (Assignment.ratee == ratee_id)
+        & (Assignment.rater_group == group)
+        & (Assignment.status != "removed")
+    )
+    if duplicate:
+        raise Conflict("该评价任务已存在")
+    row = await Assignment.insert(
+        Assignment(
+            cycle=cycle_id,
+            rater=rater_id,
+            ratee=ratee_id,
+            rater_group=group,
+            source="manual",
+            reason=reason.strip()[:500],
+        )
+    ).returning(Assignment.id)
+    return int(row[0]["id"])
+
+
+async def remove_assignment(assignment_id: int, reason: str) -> int:
+    """Mark an open assignment removed, keeping the reason; returns its cycle."""
+    row = (
+        await Assignment.select(Assignment.status, Assignment.cycle, Assignment.cycle.state)
+        .where(Assignment.id == assignment_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("评价任务不存在")
+    if not reason.strip():
+        raise Invalid("请填写移除原因", {"reason": "手工调整需填写原因"})
+    if row["cycle.state"] not in ("draft", "open"):
+        raise Conflict("周期已截止，不能再调整评价任务")
+    if row["status"] != "open":
+        raise Conflict("已提交或已移除的任务不能移除")
+    await Assignment.update(
+        {
+            Assignment.status: "removed",
+            Assignment.reason: reason.strip()[:500],
+            Assignment.removed_at: datetime.now(UTC),
+        }
+    ).where((Assignment.id == assignment_id) & (Assignment.status == "open"))
+    return int(row["cycle"])
+
+
+async def assignment_frame(cycle_id: int) -> pl.DataFrame:
+    rows = await Assignment.select(
+        Assignment.id,
+        Assignment.rater.as_alias("rater_id"),
+        Assignment.ratee.as_alias("ratee_id"),
+        Assignment.rater_group,
+        Assignment.status,
+        Assignment.source,
+        Assignment.reason,
+    ).where(Assignment.cycle == cycle_id)
+    return pl.DataFrame(
+        rows,
+        schema={
+            "id": pl.Int64,
+            "rater_id": pl.Int64,
+            "ratee_id": pl.Int64,
+            "rater_group": pl.String,
+            "status": pl.String,
+            "source": pl.String,
+            "reason": pl.String,
+        },
+    )
+
+
+async def _freeze_results(cycle_id: int) -> None:
+    """Publishing computes the final results from the closed cycle and freezes them."""
+    from evaluation.results import compute as aggregation_service
+    from evaluation.tables import Response
+
+    if not await Response.exists().where(Response.cycle == cycle_id):
+        return
+    snapshot = await aggregation_service.store_snapshot(
+        cycle_id, await aggregation_service.compute(cycle_id)
+    )
+    await aggregation_service.freeze(snapshot)

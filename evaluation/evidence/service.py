@@ -1,0 +1,157 @@
+"""Importing objective evidence (CSV, Excel or JSON rows) for a cycle: all rows or none."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import polars as pl
+from piccolo.query.functions.aggregate import Count
+
+from evaluation.cycles.service import rubric_for_cycle
+from evaluation.errors import Invalid
+from evaluation.evidence.mapping import EVIDENCE_COLUMNS, map_evidence
+from evaluation.infra.bulk import insert_chunked
+from evaluation.tables import Cadre, Evidence
+
+MAX_ROWS = 100_000
+
+
+def read_evidence_file(content: bytes, filename: str) -> pl.DataFrame:
+    suffix = filename.lower().rsplit(".", 1)[-1]
+    try:
+        if suffix in ("xlsx", "xls"):
+            frame = pl.read_excel(io.BytesIO(content), engine="calamine", infer_schema_length=0)
+        elif suffix == "csv":
+            frame = pl.read_csv(io.StringIO(content.decode("utf-8-sig")), infer_schema=False)
+        else:
+            raise Invalid("只支持 .xlsx 或 .csv 文件", {"file": "文件格式不受支持"})
+    except Invalid:
+        raise
+    except Exception:
+        raise Invalid(
+            "文件无法读取，请确认是有效的 UTF-8 CSV 或 Excel 文件", {"file": "文件无法读取"}
+        ) from None
+    return evidence_frame(frame)
+
+
+def evidence_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    renames = {}
+    for key, label in EVIDENCE_COLUMNS.items():
+        for column in frame.columns:
+            if column.strip() in (key, label):
+                renames[column] = key
+    missing = [label for key, label in EVIDENCE_COLUMNS.items() if key not in renames.values()]
+    if missing:
+        raise Invalid(
+            "缺少必需的列：" + "、".join(missing),
+            {"file": "表头需包含：干部编号、指标、期间、数值"},
+        )
+    if frame.height > MAX_ROWS:
+        raise Invalid(f"一次最多导入 {MAX_ROWS} 行", {"file": "请分批导入"})
+    return frame.select([pl.col(src).cast(pl.String).alias(dst) for src, dst in renames.items()])
+
+
+async def import_evidence(cycle_id: int, frame: pl.DataFrame, source: str) -> pl.DataFrame:
+    """Map and store; on any bad row raise Invalid listing every one and write nothing."""
+    rubric = await rubric_for_cycle(cycle_id)
+    known = pl.DataFrame(
+        await Cadre.select(Cadre.external_id, Cadre.id),
+        schema={"external_id": pl.String, "id": pl.Int64},
+    )
+    mapped, problems = map_evidence(frame, rubric, known)
+    if not problems.is_empty():
+        raise Invalid(
+            f"有 {problems['row'].n_unique()} 行存在问题，未导入任何数据",
+            {
+                f"第 {row} 行": "；".join(messages)
+                for row, messages in problems.group_by("row", maintain_order=True)
+                .agg("message")
+                .iter_rows()
+            },
+        )
+    async with Evidence._meta.db.transaction():
+        for cadre, indicator, period in (
+            mapped.select("cadre", "indicator", "period").unique().iter_rows()
+        ):
+            await Evidence.delete().where(
+                (Evidence.cycle == cycle_id)
+                & (Evidence.cadre == cadre)
+                & (Evidence.indicator == indicator)
+                & (Evidence.period == period)
+            )
+        rows = [
+            Evidence(
+                cycle=cycle_id,
+                cadre=r["cadre"],
+                competency=r["competency"],
+                indicator=r["indicator"],
+                period=r["period"],
+                value=r["value"],
+                level=r["level"],
+                source=source,
+            )
+            for r in mapped.iter_rows(named=True)
+        ]
+        await insert_chunked(Evidence, rows)
+    return mapped
+
+
+async def evidence_for_cadre(cycle_id: int, cadre_id: int) -> list[dict[str, Any]]:
+    return (
+        await Evidence.select(
+            Evidence.competency, Evidence.indicator, Evidence.period, Evidence.value, Evidence.level
+        )
+        .where((Evidence.cycle == cycle_id) & (Evidence.cadre == cadre_id))
+        .order_by(Evidence.indicator)
+    )
+
+
+async def evidence_summary(cycle_id: int) -> list[dict[str, Any]]:
+    rows = await Evidence.select(Evidence.indicator, Evidence.level).where(
+        Evidence.cycle == cycle_id
+    )
+    if not rows:
+        return []
+    return (
+        pl.DataFrame(rows)
+        .group_by("indicator")
+        .agg(pl.len().alias("cadres"), pl.col("level").mean().round(2).alias("mean_level"))
+        .sort("indicator")
+        .to_dicts()
+    )
+
+
+async def cadre_cycle_summary(cycle_id: int, cadre_id: int) -> dict[str, Any]:
+    """Evidence (with the anchor each level maps to) and response counts per rater group."""
+    from evaluation.cycles.service import rubric_for_cycle
+    from evaluation.tables import Response
+
+    rubric = await rubric_for_cycle(cycle_id)
+    evidence = await evidence_for_cadre(cycle_id, cadre_id)
+    for row in evidence:
+        competency = rubric.competency(row["competency"])
+        indicator = next(i for i in competency.indicators if i.id == row["indicator"])
+        anchor = competency.anchor(row["level"])
+        row.update(
+            competency_name=competency.name,
+            indicator_name=indicator.name,
+            unit=indicator.unit,
+            anchor_label=anchor.label,
+            anchor_behaviour=anchor.behaviour,
+        )
+    counts = (
+        await Response.select(Response.rater_group, Count(alias="count"))
+        .where((Response.cycle == cycle_id) & (Response.ratee == cadre_id))
+        .group_by(Response.rater_group)
+    )
+    return {"evidence": evidence, "responses": {r["rater_group"]: r["count"] for r in counts}}
+
+
+async def evidence_cadres(cycle_id: int) -> list[dict[str, Any]]:
+    return (
+        await Evidence.select(Evidence.cadre, Evidence.cadre.name)
+        .where(Evidence.cycle == cycle_id)
+        .distinct()
+        .order_by(Evidence.cadre)
+    )

@@ -1,0 +1,136 @@
+"""Read-side queries over the organisation: towns with their counts, a cadre, a leader's team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from evaluation.errors import NotFound
+from evaluation.organisation.vocabulary import POSITIONS, STAFF
+from evaluation.tables import Cadre, County, Leadership, Town
+
+
+async def county_name() -> str:
+    row = await County.select(County.name).first()
+    return str(row["name"]) if row else "本县"
+
+
+async def cadre_frame() -> pl.DataFrame:
+    """Every cadre with their town and position class: cadre_id, name, position,
+    position_class, town_id, town, town_type — what analytics, results and the demo join on."""
+    return pl.DataFrame(
+        await Cadre.select(
+            Cadre.id.as_alias("cadre_id"),
+            Cadre.name,
+            Cadre.position,
+            Cadre.town.as_alias("town_id"),
+            Cadre.town.name.as_alias("town"),
+            Cadre.town.town_type.as_alias("town_type"),
+        ),
+        schema={
+            "cadre_id": pl.Int64,
+            "name": pl.String,
+            "position": pl.String,
+            "town_id": pl.Int64,
+            "town": pl.String,
+            "town_type": pl.String,
+        },
+    ).with_columns(position_class=pl.col("position").replace_strict(POSITIONS, default=STAFF))
+
+
+async def towns_overview() -> pl.DataFrame:
+    """One row per town: type, coordinates, active cadres, and cadres per position class."""
+    towns = pl.DataFrame(
+        await Town.select(Town.id, Town.external_id, Town.name, Town.town_type),
+        schema={
+            "id": pl.Int64,
+            "external_id": pl.String,
+            "name": pl.String,
+            "town_type": pl.String,
+        },
+    )
+    cadres = pl.DataFrame(
+        await Cadre.select(Cadre.town, Cadre.position, Cadre.active),
+        schema={"town": pl.Int64, "position": pl.String, "active": pl.Boolean},
+    ).with_columns(
+        pl.col("position")
+        .replace_strict(POSITIONS, default=STAFF, return_dtype=pl.String)
+        .alias("class")
+    )
+    counts = cadres.group_by("town").agg(
+        pl.len().alias("cadres"),
+        pl.col("active").sum().alias("active"),
+        *[
+            (pl.col("class") == c).sum().alias(c)
+            for c in ("leadership", "station_head", "staff", "village")
+        ],
+    )
+    return (
+        towns.join(counts, left_on="id", right_on="town", how="left")
+        .fill_null(0)
+        .sort("external_id")
+    )
+
+
+async def town(town_id: int) -> dict[str, Any]:
+    row = await Town.select().where(Town.id == town_id).first()
+    if row is None:
+        raise NotFound("乡镇不存在")
+    return row
+
+
+CADRE_FIELDS = (
+    Cadre.id,
+    Cadre.external_id,
+    Cadre.name,
+    Cadre.position,
+    Cadre.rank,
+    Cadre.active,
+    Cadre.town.id.as_alias("town_id"),
+    Cadre.town.name.as_alias("town_name"),
+    Cadre.town.town_type.as_alias("town_type"),
+)
+
+
+async def cadres_of_town(town_id: int) -> list[dict[str, Any]]:
+    return (
+        await Cadre.select(*CADRE_FIELDS).where(Cadre.town == town_id).order_by(Cadre.external_id)
+    )
+
+
+async def cadre(cadre_id: int) -> dict[str, Any]:
+    row = await Cadre.select(*CADRE_FIELDS).where(Cadre.id == cadre_id).first()
+    if row is None:
+        raise NotFound("干部不存在")
+    row["leaders"] = await Leadership.select(
+        Leadership.leader.id.as_alias("id"),
+        Leadership.leader.name.as_alias("name"),
+        Leadership.leader.position.as_alias("position"),
+    ).where(Leadership.member == cadre_id)
+    return row
+
+
+async def team(leader_cadre_id: int) -> list[dict[str, Any]]:
+    """The cadres this leader leads directly, in roster order."""
+    return (
+        await Leadership.select(
+            Leadership.member.id.as_alias("id"),
+            Leadership.member.external_id.as_alias("external_id"),
+            Leadership.member.name.as_alias("name"),
+            Leadership.member.position.as_alias("position"),
+            Leadership.member.rank.as_alias("rank"),
+            Leadership.member.active.as_alias("active"),
+        )
+        .where(Leadership.leader == leader_cadre_id)
+        .order_by(Leadership.member.external_id)
+    )
+
+
+async def counts() -> dict[str, int]:
+    return {
+        "towns": await Town.count(),
+        "cadres": await Cadre.count(),
+        "active": await Cadre.count().where(Cadre.active.eq(True)),
+        "links": await Leadership.count(),
+    }

@@ -1,0 +1,55 @@
+"""Preview and import a roster: the one entry point the CLI, the web page and the demo use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from evaluation.errors import Invalid
+from evaluation.organisation import repository as roster_repository
+from evaluation.organisation.roster import RosterCheck, read_roster, validate_roster
+from evaluation.organisation.roster_plan import RosterPlan, plan_changes
+
+
+@dataclass(frozen=True)
+class RosterPreview:
+    check: RosterCheck
+    plan: RosterPlan | None  # None when any row is bad
+
+    @property
+    def ok(self) -> bool:
+        return self.check.ok
+
+
+async def preview_frame(frame: pl.DataFrame) -> RosterPreview:
+    check = validate_roster(frame, await roster_repository.known_cadre_ids())
+    if not check.ok:
+        return RosterPreview(check=check, plan=None)
+    plan = plan_changes(check.rows, *await roster_repository.stored_frames())
+    return RosterPreview(check=check, plan=plan)
+
+
+async def preview_file(content: bytes, filename: str) -> RosterPreview:
+    return await preview_frame(read_roster(content, filename))
+
+
+async def import_frame(frame: pl.DataFrame, county_name: str | None = None) -> RosterPlan:
+    """Validate, then write everything in one transaction — or nothing when any row is bad."""
+    preview = await preview_frame(frame)
+    if preview.plan is None:
+        problems = {
+            f"第 {r['row']} 行「{r['column']}」": r["message"]
+            for r in preview.check.problems.iter_rows(named=True)
+        }
+        raise Invalid(
+            f"花名册有 {preview.check.problems['row'].n_unique()} 行存在问题，未导入任何数据",
+            problems,
+        )
+    if not preview.plan.is_noop:
+        await roster_repository.apply_plan(preview.plan, county_name)
+    return preview.plan
+
+
+async def import_file(content: bytes, filename: str, county_name: str | None = None) -> RosterPlan:
+    return await import_frame(read_roster(content, filename), county_name)

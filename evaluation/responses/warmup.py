@@ -1,0 +1,19 @@
+"""Warm the resident path's caches when a server process starts: live QR links of open cycles
+and their forms, so the first residents after a restart do not all pay for cold lookups.
+Bounded, so a province-size deployment still starts quickly; the rest fill on demand."""
+
+from __future__ import annotations
+
+from evaluation.responses.campaigns import LIVE_LINKS, live_links
+from evaluation.responses.service import ratee_context
+
+WARM_LIMIT = 20_000
+
+
+async def warm_resident_path(limit: int = WARM_LIMIT) -> int:
+    rows = await live_links(limit)
+    for row in rows:
+        token = row.pop("token")
+        LIVE_LINKS.put(token, row)
+        await ratee_context(row["cycle"], row["ratee"], "resident")
+    return len(rows)

@@ -1,0 +1,115 @@
+"""The training catalogue through the tables: offerings, what they target, the sessions
+still to be held, additions by form or sheet, and the demo's catalogue."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from evaluation.errors import NotFound
+from evaluation.results import county as county_results
+from evaluation.results import snapshots as results_service
+from evaluation.tables import Town
+from training.catalogue.offerings import demo_workshops, exchange_sessions
+from training.tables import Offering
+
+
+async def offerings() -> pl.DataFrame:
+    rows = await Offering.select(
+        Offering.id,
+        Offering.kind,
+        Offering.title,
+        Offering.competencies,
+        Offering.format,
+        Offering.trainer,
+        Offering.venue_town,
+        Offering.venue_town.name.as_alias("venue"),
+        Offering.host_cadres,
+        Offering.day,
+        Offering.start_minute,
+        Offering.end_minute,
+        Offering.capacity,
+        Offering.fee,
+    ).order_by(Offering.day)
+    for row in rows:  # kept as JSON text: each offering targets different competencies
+        if not isinstance(row["competencies"], str):
+            row["competencies"] = json.dumps(row["competencies"], ensure_ascii=False)
+        row["targets"] = "、".join(json.loads(row["competencies"]))
+    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+
+
+def upcoming(catalogue: pl.DataFrame, today: date | None = None) -> pl.DataFrame:
+    """Sessions not yet held: only these can be recommended or planned."""
+    if catalogue.is_empty():
+        return catalogue
+    return catalogue.filter(pl.col("day") >= (today or date.today()))
+
+
+def targets(catalogue: pl.DataFrame) -> pl.DataFrame:
+    """offering_id, competency, relevance."""
+    return pl.DataFrame(
+        [
+            {"offering_id": row["id"], "competency": competency, "relevance": float(relevance)}
+            for row in catalogue.select("id", "competencies").iter_rows(named=True)
+            for competency, relevance in json.loads(row["competencies"]).items()
+        ],
+        schema={"offering_id": pl.Int64, "competency": pl.String, "relevance": pl.Float64},
+    )
+
+
+async def catalogue_lookups() -> tuple[dict[str, str], dict[str, int]]:
+    """Competency names and ids (of the newest rubric) → id; town names → id."""
+    from evaluation.rubrics.loader import load_default_rubric
+
+    rubric = load_default_rubric()
+    competencies = {c.name: c.id for c in rubric.competencies} | {
+        c.id: c.id for c in rubric.competencies
+    }
+    towns = {r["name"]: int(r["id"]) for r in await Town.select(Town.id, Town.name)}
+    return competencies, towns
+
+
+async def add_offerings(rows: list[dict[str, Any]]) -> int:
+    async with Offering._meta.db.transaction():  # all rows or none
+        for row in rows:
+            await Offering.insert(Offering(**row, checkin_token=secrets.token_urlsafe(12)))
+    return len(rows)
+
+
+async def offering(offering_id: int) -> dict[str, Any]:
+    row = (
+        await Offering.select(
+            Offering.id,
+            Offering.title,
+            Offering.day,
+            Offering.checkin_token,
+            Offering.venue_town.name,
+        )
+        .where(Offering.id == offering_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("场次不存在")
+    return row
+
+
+async def load_demo_catalogue(start: date) -> int:
+    """The demo's catalogue: the workshops, and exchanges hosted by clearly strong towns in
+    the latest published cycle."""
+    town_ids = [r["id"] for r in await Town.select(Town.id).order_by(Town.id)]
+    rows = demo_workshops(start, town_ids)
+    cycles = await results_service.published_cycles()
+    if cycles:
+        snapshot = await results_service.snapshot_for(int(cycles[0]["id"]))
+        towns = (await county_results.county_frames(snapshot))["towns"]
+        strong = towns.filter(pl.col("lo") > pl.col("norm"))
+        rows += exchange_sessions(
+            strong, {c.id: c.name for c in snapshot.rubric.competencies}, start
+        )
+    for row in rows:
+        await Offering.insert(Offering(**row, checkin_token=secrets.token_urlsafe(12)))
+    return len(rows)

@@ -1,0 +1,93 @@
+"""What the training office reads beside a plan: the demand report and exchange pairing
+for a published cycle, and the distances between towns."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from evaluation.results import county as county_results
+from evaluation.results import snapshots as results_service
+from evaluation.tables import Cadre, ScoreRow, Town
+from training.catalogue.repository import offerings, targets
+
+
+async def weaknesses(cycle_id: int, cadre_id: int | None = None) -> pl.DataFrame:
+    """ratee_id, competency, competency_name, severity — the published weaknesses (of one
+    cadre when given)."""
+    snapshot = await results_service.snapshot_for(cycle_id)
+    names = {c.id: c.name for c in snapshot.rubric.competencies}
+    query = ScoreRow.select(
+        ScoreRow.ratee.as_alias("ratee_id"), ScoreRow.competency, ScoreRow.norm, ScoreRow.score
+    ).where((ScoreRow.snapshot == snapshot.id) & (ScoreRow.finding == "weakness"))
+    if cadre_id is not None:
+        query = query.where(ScoreRow.ratee == cadre_id)
+    rows = await query
+    return pl.DataFrame(
+        rows,
+        schema={
+            "ratee_id": pl.Int64,
+            "competency": pl.String,
+            "norm": pl.Float64,
+            "score": pl.Float64,
+        },
+    ).select(
+        "ratee_id",
+        "competency",
+        competency_name=pl.col("competency").replace_strict(names, default=None),
+        severity=pl.col("norm") - pl.col("score"),
+    )
+
+
+async def town_distances() -> pl.DataFrame:
+    """from_town, to_town, km — where both towns have coordinates."""
+    towns = pl.DataFrame(
+        await Town.select(Town.id, Town.latitude, Town.longitude),
+        schema={"id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
+    ).drop_nulls()
+    pairs = towns.join(towns, how="cross", suffix="_to")
+    return pairs.select(
+        from_town="id",
+        to_town="id_to",
+        km=111.0
+        * (
+            (pl.col("latitude") - pl.col("latitude_to")) ** 2
+            + (pl.col("longitude") - pl.col("longitude_to")) ** 2
+        ).sqrt(),
+    )
+
+
+async def demand_report(cycle_id: int) -> pl.DataFrame:
+    from training.insight.demand import demand
+
+    catalogue = await offerings()
+    cadres = pl.DataFrame(
+        await Cadre.select(Cadre.id.as_alias("cadre_id"), Cadre.town.as_alias("town_id")),
+        schema={"cadre_id": pl.Int64, "town_id": pl.Int64},
+    )
+    seats = (
+        catalogue.select(offering_id="id", capacity="capacity")
+        if catalogue.height
+        else pl.DataFrame(schema={"offering_id": pl.Int64, "capacity": pl.Int64})
+    )
+    fit = (
+        targets(catalogue)
+        if catalogue.height
+        else pl.DataFrame(
+            schema={"offering_id": pl.Int64, "competency": pl.String, "relevance": pl.Float64}
+        )
+    )
+    return demand(await weaknesses(cycle_id), cadres, fit, seats)
+
+
+async def exchange_plan(cycle_id: int, host_cap: int = 2) -> pl.DataFrame:
+    from training.insight.exchange import pair_towns
+
+    snapshot = await results_service.snapshot_for(cycle_id)
+    towns = (await county_results.county_frames(snapshot))["towns"]
+    names = dict(towns.select("town_id", "town").unique("town_id").iter_rows())
+    competency_names = {c.id: c.name for c in snapshot.rubric.competencies}
+    return pair_towns(towns, await town_distances(), host_cap=host_cap).with_columns(
+        host_name=pl.col("host").replace_strict(names, default=None),
+        visitor_name=pl.col("visitor").replace_strict(names, default=None),
+        competency_name=pl.col("competency").replace_strict(competency_names, default=None),
+    )
