@@ -21,6 +21,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.labels import label
+
 FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 LIGHTS = {
     "green": colors.HexColor("#2e7d4f"),
@@ -142,8 +144,8 @@ def feedback_pdf(profile: dict[str, Any]) -> bytes:
                 f"{row['lo']:.2f}–{row['hi']:.2f}",
                 f"{row['raw_mean']:.2f}",
                 f"{row['norm']:.2f}",
-                row["light_label"],
-                row["finding_label"],
+                label(row["light"], "light"),
+                label(row["finding"], "finding"),
             ]
         )
     grid = Table(
@@ -181,7 +183,7 @@ def feedback_pdf(profile: dict[str, Any]) -> bytes:
         for row in profile["gaps"]:
             story.append(
                 Paragraph(
-                    f"{e(row['name'])}：{row['gap_label']}，自评 {row['self_mean']:.2f}，他评校准 {row['score']:.2f}",
+                    f"{e(row['name'])}：{label(row['gap_kind'], 'gap')}，自评 {row['self_mean']:.2f}，他评校准 {row['score']:.2f}",
                     styles["body"],
                 )
             )

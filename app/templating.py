@@ -15,6 +15,7 @@ from litestar.template import TemplateConfig
 
 from app.accounts.auth import user_or_none
 from app.accounts.roles import HOME_PATHS, ROLE_LABELS
+from app.labels import label
 from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, town_type_label
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -39,6 +40,7 @@ def build_environment() -> Environment:
     )
     env.filters["town_type"] = town_type_label
     env.filters["local_time"] = local_time
+    env.filters["label"] = label
     env.globals.update(
         ROLE_LABELS=ROLE_LABELS,
         HOME_PATHS=HOME_PATHS,

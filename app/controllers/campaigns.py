@@ -12,17 +12,18 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
+from app.labels import GROUP_LABELS
 from app.templating import render
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.groups import ASSIGNABLE
 from evaluation.organisation import directory
 from evaluation.responses import campaigns as campaign_service
 from evaluation.responses.service import ratee_context, record_response
-from evaluation.rubrics.schema import GROUP_LABELS
 from evaluation.tables import Cadre
 
 OFFICE = requires(Role.assessment_office, Role.admin)
-PAPER_GROUPS = ("superior", "peer", "self", "mystery")
+PAPER_GROUPS = ASSIGNABLE
 
 
 def qr_svg(url: str) -> str:

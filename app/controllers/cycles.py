@@ -13,19 +13,20 @@ from litestar.response import Redirect, Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
+from app.labels import GROUP_LABELS, STATE_LABELS
 from app.templating import render
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.assignment import rater_loads
-from evaluation.cycles.states import DEFAULT_WEIGHTS, STATE_LABELS, available_moves
+from evaluation.cycles.states import DEFAULT_WEIGHTS, available_moves
 from evaluation.errors import Conflict, Invalid
 from evaluation.evidence.service import evidence_summary
+from evaluation.groups import ASSIGNABLE, GROUPS
 from evaluation.organisation import directory
 from evaluation.responses.campaigns import code_batches
-from evaluation.rubrics.schema import GROUP_LABELS
 from evaluation.tables import Cadre
 
 OFFICE = requires(Role.assessment_office, Role.admin)
-WEIGHT_GROUPS = ("superior", "peer", "resident", "self", "mystery")
+WEIGHT_GROUPS = GROUPS
 
 
 @get("/office/cycles", guards=[OFFICE])
@@ -116,9 +117,7 @@ async def cycle_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath
     cycle = await cycle_service.get_cycle(cycle_id)
     assignments = await cycle_service.assignment_frame(cycle_id)
     live = assignments.filter(assignments["status"] != "removed")
-    counts = {
-        g: int((live["rater_group"] == g).sum()) for g in ("superior", "peer", "self", "mystery")
-    }
+    counts = {g: int((live["rater_group"] == g).sum()) for g in ASSIGNABLE}
     return render(
         request,
         "cycles/detail.html",

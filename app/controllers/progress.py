@@ -18,6 +18,7 @@ from app.accounts.auth import CurrentUser, json_body_only, requires
 from app.accounts.roles import Role
 from app.errors import API_PROBLEMS
 from app.forms import redirect_with_message
+from app.labels import GROUP_LABELS
 from app.templating import render
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.progress import overdue_raters
@@ -30,7 +31,6 @@ from evaluation.evidence.service import (
     import_evidence,
     read_evidence_file,
 )
-from evaluation.rubrics.schema import GROUP_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,11 +15,11 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import form_fields, redirect_with_message
+from app.labels import GROUP_LABELS
 from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.responses import raters as rater_service
 from evaluation.responses.service import ratee_context, record_response
-from evaluation.rubrics.schema import GROUP_LABELS
 
 RATERS = requires(Role.leader, Role.cadre)
 

@@ -17,14 +17,15 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.charts import distribution, heatmap
 from app.forms import FormReader, redirect_with_message
+from app.labels import GROUP_LABELS
 from app.templating import render
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict, Invalid
+from evaluation.groups import COUNTED
 from evaluation.results import case_notes
 from evaluation.results import compute as aggregation_service
 from evaluation.results import county as county_results
 from evaluation.results import snapshots as results_service
-from evaluation.rubrics.schema import GROUP_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,7 +65,7 @@ async def county_page(request: Request[CurrentUser, str, Any], cycle_id: FromPat
     )
     by_group = [
         (GROUP_LABELS.get(g, g), shown.filter(pl.col("rater_group") == g)["raw_mean"].to_list())
-        for g in ("superior", "peer", "resident", "mystery")
+        for g in COUNTED
         if shown.filter(pl.col("rater_group") == g).height
     ]
     return render(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-GROUPS = ("superior", "peer", "resident", "mystery", "self")
+from evaluation.groups import GROUPS
 
 
 @dataclass(frozen=True)

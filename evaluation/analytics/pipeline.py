@@ -14,6 +14,7 @@ from evaluation.analytics.coding import encode
 from evaluation.analytics.profiles import profile_rows
 from evaluation.analytics.rater_flags import rater_flags
 from evaluation.analytics.weighting import combine_groups, group_scores
+from evaluation.groups import GROUPS
 from evaluation.rubrics.schema import Rubric
 
 
@@ -37,10 +38,7 @@ def aggregate(
     with ThreadPoolExecutor(max_workers=1) as pool:
         flags = pool.submit(rater_flags, coded, calibration.raters)
         groups = group_scores(coded, calibration)
-        minimum = {
-            group: rubric.min_responses(group)
-            for group in ("superior", "peer", "self", "resident", "mystery")
-        }
+        minimum = {group: rubric.min_responses(group) for group in GROUPS}
         shown = suppress(groups, minimum)
         combined = suppress_combined(combine_groups(groups, weights), shown)
         profiles = profile_rows(

@@ -11,9 +11,8 @@ import numpy as np
 import polars as pl
 
 from evaluation.analytics.calibration import Calibration
-from evaluation.analytics.coding import GROUPS, Coded, encode, widen
-
-COMBINED_GROUPS = ("superior", "peer", "resident", "mystery")
+from evaluation.analytics.coding import Coded, encode, widen
+from evaluation.groups import COUNTED, GROUPS
 
 
 def group_scores(responses: pl.DataFrame | Coded, calibration: Calibration) -> pl.DataFrame:
@@ -46,7 +45,7 @@ def group_scores(responses: pl.DataFrame | Coded, calibration: Calibration) -> p
 def combine_groups(groups: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
     """cell, ratee_id, competency, weighted_score, weighted_raw, one `w_<group>` column per
     weighted group (effective weights, summing to 1), redistributed, missing_groups."""
-    wanted = {g: w for g, w in weights.items() if g in COMBINED_GROUPS and w > 0}
+    wanted = {g: w for g, w in weights.items() if g in COUNTED and w > 0}
     groups_sorted = sorted(wanted)
     groups = groups.sort("cell")  # free when already sorted, as group_scores returns it
     wide = widen(groups)

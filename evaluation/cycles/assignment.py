@@ -22,6 +22,8 @@ import polars as pl
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import maximum_flow
 
+from evaluation.groups import RaterGroup
+
 ASSIGNMENT_SCHEMA = {"rater_id": pl.Int64, "ratee_id": pl.Int64, "rater_group": pl.String}
 
 
@@ -37,12 +39,12 @@ def generate_assignments(
         .filter(pl.col("leader_id") != pl.col("member_id"))
         .select(pl.col("leader_id").alias("rater_id"), pl.col("member_id").alias("ratee_id"))
         .unique()
-        .with_columns(rater_group=pl.lit("superior"))
+        .with_columns(rater_group=pl.lit(RaterGroup.superior.value))
     )
     selves = active.select(
         pl.col("cadre_id").alias("rater_id"),
         pl.col("cadre_id").alias("ratee_id"),
-        rater_group=pl.lit("self"),
+        rater_group=pl.lit(RaterGroup.self.value),
     )
     forbidden = set(superiors.select("rater_id", "ratee_id").iter_rows())
     towns: dict[int, list[int]] = defaultdict(list)
@@ -53,7 +55,7 @@ def generate_assignments(
     for town_id in sorted(towns):
         peer_rows.extend(town_peers(towns[town_id], forbidden, peers_per_cadre, rng))
     peers = pl.DataFrame(peer_rows, schema=["rater_id", "ratee_id"], orient="row").with_columns(
-        rater_group=pl.lit("peer")
+        rater_group=pl.lit(RaterGroup.peer.value)
     )
     return pl.concat([f.cast(ASSIGNMENT_SCHEMA) for f in (superiors, peers, selves)]).sort(  # type: ignore[arg-type]
         "rater_group", "ratee_id", "rater_id"
@@ -180,7 +182,10 @@ def rater_loads(assignments: pl.DataFrame) -> pl.DataFrame:
         assignments.group_by("rater_id")
         .agg(
             pl.len().alias("total"),
-            *[(pl.col("rater_group") == g).sum().alias(g) for g in ("superior", "peer", "self")],
+            *[
+                (pl.col("rater_group") == g).sum().alias(g)
+                for g in (RaterGroup.superior, RaterGroup.peer, RaterGroup.self)
+            ],
         )
         .sort("total", descending=True)
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from evaluation.rubrics.schema import GROUP_LABELS
+from evaluation.groups import GROUPS
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def compute_progress(
     )
     unassigned = responses.filter(pl.col("assignment_id").is_null())
     by_group = (
-        pl.DataFrame({"rater_group": list(GROUP_LABELS)})
+        pl.DataFrame({"rater_group": list(GROUPS)})
         .join(
             live.group_by("rater_group").agg(
                 pl.len().alias("assigned"), pl.col("done").sum().alias("submitted")

@@ -12,6 +12,7 @@ import polars as pl
 from evaluation.cycles import states as cycles
 from evaluation.cycles.assignment import generate_assignments
 from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.groups import ASSIGNABLE
 from evaluation.infra.bulk import insert_values
 from evaluation.rubrics.loader import DEFAULT_RUBRIC, load_rubric_text
 from evaluation.rubrics.schema import Rubric
@@ -240,7 +241,7 @@ async def add_assignment(
     if cycle["state"] not in ("draft", "open"):
         raise Conflict("周期已截止，不能再添加评价任务")
     problems = {}
-    if group not in ("superior", "peer", "self", "mystery"):
+    if group not in ASSIGNABLE:
         problems["rater_group"] = "请选择评价主体"
     if not reason.strip():
         problems["reason"] = "手工调整需填写原因"

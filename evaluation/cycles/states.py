@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from evaluation.errors import Conflict, Invalid
-from evaluation.rubrics.schema import GROUP_LABELS
+from evaluation.groups import GROUPS
 
 STATES = ("draft", "open", "closed", "published")
-STATE_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已截止", "published": "已发布"}
+STATE_WORDS = {"draft": "草稿", "open": "进行中", "closed": "已截止", "published": "已发布"}
 DEFAULT_WEIGHTS = {"superior": 0.35, "peer": 0.35, "resident": 0.30, "self": 0.0, "mystery": 0.0}
 MIN_RESIDENT_WEIGHT = 0.30
 
@@ -56,7 +56,7 @@ def next_state(state: str, action: str) -> str:
     if state != move.source:
         raise Conflict(
             REFUSALS.get(
-                (action, state), f"当前状态（{STATE_LABELS.get(state, state)}）不允许{move.label}"
+                (action, state), f"当前状态（{STATE_WORDS.get(state, state)}）不允许{move.label}"
             )
         )
     return move.target
@@ -81,10 +81,10 @@ def check_weights(weights: dict[str, float]) -> dict[str, float]:
     """Weights per rater group: known groups, each 0–1, summing to 1, residents ≥ 30%."""
     problems = {}
     for group, value in weights.items():
-        if group not in GROUP_LABELS:
+        if group not in GROUPS:
             problems[f"weight_{group}"] = f"未知评价主体：{group}"
         elif not 0 <= value <= 1:
-            problems[f"weight_{group}"] = f"{GROUP_LABELS[group]}权重应在 0 到 100% 之间"
+            problems[f"weight_{group}"] = "权重应在 0 到 100% 之间"
     total = sum(weights.values())
     if abs(total - 1) > 0.001:
         problems["weights"] = f"各评价主体权重之和应为 100%，现为 {total * 100:.1f}%"
@@ -92,7 +92,7 @@ def check_weights(weights: dict[str, float]) -> dict[str, float]:
         problems["weight_resident"] = "群众评价权重不应低于 30%"
     if problems:
         raise Invalid("权重设置有误", problems)
-    return {g: round(weights.get(g, 0.0), 4) for g in GROUP_LABELS}
+    return {g: round(weights.get(g, 0.0), 4) for g in GROUPS}
 
 
 def check_dates(opens_on: date, closes_on: date, remind_on: date | None) -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.groups import RaterGroup
 from evaluation.infra.sqlite_reader import active_reader
 from evaluation.infra.ttl_cache import TTLCache
 from evaluation.tables import Cadre, CodeBatch, Cycle, EvaluationCode, ResidentLink, Town
@@ -149,7 +150,7 @@ async def create_code_batch(
     """Generate `size` one-time codes; the plain codes are returned once, for printing."""
     state = await _cycle_state(cycle_id)
     problems = {}
-    if group not in ("peer", "superior"):
+    if group not in (RaterGroup.peer, RaterGroup.superior):
         problems["rater_group"] = "民主测评的评价主体应为同事或上级"
     if not 1 <= size <= MAX_BATCH:
         problems["size"] = f"每批 1–{MAX_BATCH} 个"

@@ -13,25 +13,13 @@ from evaluation.analytics.profiles import overall
 from evaluation.analytics.town_results import trend
 from evaluation.errors import NotFound
 from evaluation.results.snapshots import group_scores, published_cycles, scores, snapshot_for
-from evaluation.rubrics.schema import GROUP_LABELS, Rubric
+from evaluation.rubrics.schema import Rubric
 from evaluation.tables import (
     Cadre,
     Leadership,
     Response,
     ScoreRow,
 )
-
-FINDING_LABELS = {
-    "weakness": "短板",
-    "strength": "优势",
-    "as_expected": "符合常模",
-    "insufficient_evidence": "证据不足",
-}
-LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
-GAP_LABELS = {
-    "blind_spot": "盲点（自评明显高于他评）",
-    "hidden_strength": "潜在优势（自评明显低于他评）",
-}
 
 
 async def cadre_feedback(cadre_id: int, cycle_id: int | None = None) -> dict[str, Any]:
@@ -81,16 +69,13 @@ async def cadre_feedback(cadre_id: int, cycle_id: int | None = None) -> dict[str
                 "anchor": item.anchor(level),
                 "next_anchor": item.anchor(level + 1) if level < 5 else None,
                 "groups": [
-                    {**g, "label": GROUP_LABELS.get(g["rater_group"], g["rater_group"])}
+                    g
                     for g in groups.filter(pl.col("competency") == row["competency"]).iter_rows(
                         named=True
                     )
                     if g["rater_group"] != "self"
                 ],
                 "change": changes.get(row["competency"]),
-                "finding_label": FINDING_LABELS.get(row["finding"], row["finding"]),
-                "light_label": LIGHT_LABELS.get(row["light"], row["light"]),
-                "gap_label": GAP_LABELS.get(row["gap_kind"] or "", ""),
             }
         )
     order = {c.id: i for i, c in enumerate(rubric.competencies)}

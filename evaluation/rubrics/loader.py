@@ -17,8 +17,10 @@ from typing import Any, TypeGuard
 import msgspec
 
 from evaluation.errors import Invalid
+from evaluation.groups import GROUPS as RATER_GROUPS
+from evaluation.groups import RaterGroup
 from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, TOWN_TYPE_LABELS
-from evaluation.rubrics.schema import DIMENSIONS, LEVELS, RATER_GROUPS, Rubric
+from evaluation.rubrics.schema import DIMENSIONS, LEVELS, Rubric
 
 RUBRICS_DIR = Path(__file__).resolve().parent
 DEFAULT_RUBRIC = RUBRICS_DIR / "leping_township_2026.toml"
@@ -254,7 +256,7 @@ def check_groups(groups: Any, problems: Problems) -> None:
         minimum = rule.get("min_responses") if isinstance(rule, dict) else None
         if not isinstance(minimum, int) or isinstance(minimum, bool) or not 1 <= minimum <= 50:
             problems.add(f"groups.{name}.min_responses", "最少显示人数应为 1–50 的整数")
-        elif name not in ("superior", "self", "mystery") and minimum < 3:
+        elif name in (RaterGroup.peer, RaterGroup.resident) and minimum < 3:
             problems.add(
                 f"groups.{name}.min_responses", "同事、群众分组至少 3 人才能显示（匿名保护）"
             )

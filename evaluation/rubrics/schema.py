@@ -6,19 +6,10 @@ rewriting history.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import msgspec
 
-RaterGroup = Literal["superior", "peer", "self", "resident", "mystery"]
-RATER_GROUPS: tuple[str, ...] = ("superior", "peer", "self", "resident", "mystery")
-GROUP_LABELS: dict[str, str] = {
-    "superior": "上级",
-    "peer": "同事",
-    "self": "本人",
-    "resident": "群众",
-    "mystery": "暗访",
-}
+from evaluation.groups import RaterGroup
+
 DIMENSIONS: tuple[str, ...] = ("德", "能", "勤", "绩", "廉")
 LEVELS = (1, 2, 3, 4, 5)
 

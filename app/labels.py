@@ -1,0 +1,49 @@
+"""Every code people can read, mapped to the Chinese word they read instead — one place,
+used by pages (the `label` filter), the PDF and the Excel exports. The domain stores and
+speaks in codes (`RaterGroup`, cycle states, findings); only presentation turns them into
+words."""
+
+from __future__ import annotations
+
+from evaluation.groups import RaterGroup
+from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, TOWN_TYPE_LABELS
+
+GROUP_LABELS: dict[str, str] = {
+    RaterGroup.superior: "上级",
+    RaterGroup.peer: "同事",
+    RaterGroup.resident: "群众",
+    RaterGroup.mystery: "暗访",
+    RaterGroup.self: "本人",
+}
+STATE_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已截止", "published": "已发布"}
+FINDING_LABELS = {
+    "weakness": "短板",
+    "strength": "优势",
+    "as_expected": "符合常模",
+    "insufficient_evidence": "证据不足",
+}
+LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+GAP_LABELS = {
+    "blind_spot": "盲点（自评明显高于他评）",
+    "hidden_strength": "潜在优势（自评明显低于他评）",
+}
+ASSIGNMENT_STATUS_LABELS = {"open": "待评价", "submitted": "已提交", "removed": "已移除"}
+
+LABELS: dict[str, dict[str, str]] = {
+    "group": GROUP_LABELS,
+    "state": STATE_LABELS,
+    "finding": FINDING_LABELS,
+    "light": LIGHT_LABELS,
+    "gap": GAP_LABELS,
+    "assignment_status": ASSIGNMENT_STATUS_LABELS,
+    "town_type": TOWN_TYPE_LABELS,
+    "position_class": POSITION_CLASS_LABELS,
+}
+
+
+def label(code: object, kind: str) -> str:
+    """The word for a code; an unknown code is shown as itself (and the label scan test
+    catches it)."""
+    if code is None:
+        return ""
+    return LABELS[kind].get(str(code), str(code))
