@@ -25,13 +25,15 @@ test: $(STAMP) chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-## chromium: Debian's chromium (+ a CJK font for screenshots) for the browser tests;
-## playwright cannot download its own browser here
+## chromium: Debian's chromium (+ a CJK font for screenshots) for the browser tests, and
+## poppler-utils to read PDFs back as text and images; playwright cannot download its own
+## browser here
 chromium:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; } || { \
-	  echo "installing Debian chromium and fonts-wqy-microhei for browser tests"; \
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
+	   && fc-list 2>/dev/null | grep -qi wqy; } || { \
+	  echo "installing Debian chromium, fonts-wqy-microhei and poppler-utils for the tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
-	    chromium fonts-wqy-microhei >/dev/null; }
+	    chromium fonts-wqy-microhei poppler-utils >/dev/null; }
 
 ## fuzz: a longer schemathesis run against the JSON API (make test runs a bounded one)
 fuzz: $(STAMP)

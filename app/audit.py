@@ -1,12 +1,18 @@
 """The audit log: every change made by a signed-in user (office, training office and admin
-pages; raters' submissions and password changes — the path, never the answers), every
-export, and account lockouts — who, when, what. Recorded from the app-level `before_send`
-hook, so a new route is audited without anyone remembering to. Draft saves are not changes;
-residents are anonymous by design and their submissions are not logged here."""
+pages; password changes; that a rater submitted an evaluation), every export, and account
+lockouts — who, when, what. Recorded from the app-level `before_send` hook, so a new route
+is audited without anyone remembering to. Draft saves are not changes; residents are
+anonymous by design and their submissions are not logged here.
+
+A rater's submission is recorded as "submitted an evaluation" on that day — never which
+assignment or cadre, never the second: the office, who reads this log, also reads results,
+and an exact time beside a result would say who answered what."""
 
 from __future__ import annotations
 
 import logging
+import re
+from datetime import UTC, datetime
 
 from litestar.types import Scope
 
@@ -16,6 +22,7 @@ log = logging.getLogger("cadre360.audit")
 CHANGE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXPORT_SUFFIXES = (".xlsx", ".pdf", ".csv")
 NOT_CHANGES = frozenset({"/login", "/logout"})
+SUBMISSIONS = re.compile(r"^/(rate|visit)/\d+$|^/api/assignments/\d+/response$")
 
 
 def auditable(scope: Scope, status: int) -> str | None:
@@ -27,13 +34,15 @@ def auditable(scope: Scope, status: int) -> str | None:
     role = getattr(user, "role", None)
     if path.endswith(EXPORT_SUFFIXES) and method == "GET" and role:
         return "export"
+    if method in CHANGE_METHODS and role and SUBMISSIONS.match(path):
+        return "submit"
     if (
         method in CHANGE_METHODS
         and role
         and path not in NOT_CHANGES
         and not path.endswith("/draft")
     ):
-        return "change"  # staff changes, and every signed-in submission or password change
+        return "change"  # staff changes and password changes
     return None
 
 
@@ -44,17 +53,30 @@ async def record(scope: Scope, status: int) -> None:
     user = scope.get("user")
     query = bytes(scope.get("query_string", b"")).decode(errors="replace")
     path = str(scope.get("path", "")) + (f"?{query}" if query else "")
+    at = None
+    if action == "submit":
+        path = SUBMISSIONS.sub(
+            lambda m: "/" + (m.group(1) or "api/assignments") + "/…", path.split("?")[0]
+        )
+        at = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     await record_event(
-        user, getattr(user, "username", ""), action, str(scope.get("method", "")), path, status
+        user, getattr(user, "username", ""), action, str(scope.get("method", "")), path, status, at
     )
 
 
 async def record_event(
-    user: object, username: str, action: str, method: str, path: str, status: int
+    user: object,
+    username: str,
+    action: str,
+    method: str,
+    path: str,
+    status: int,
+    at: datetime | None = None,
 ) -> None:
     try:
         await AuditEntry.insert(
             AuditEntry(
+                at=at or datetime.now(UTC),
                 user=getattr(user, "id", None),
                 username=username[:64],
                 role=getattr(user, "role", "") or "",

@@ -153,34 +153,38 @@ def import_roster(file: Path, county: str | None, dry_run: bool) -> None:
 
 
 @main.command(
-    help="Compute a cycle's results (calibration, weights, anonymity) and store a snapshot."
+    help="Compute a cycle's results (calibration, weights, release) and store a preview "
+    "snapshot; --freeze re-freezes a published cycle that lost its snapshot in an upgrade."
 )
 @click.option("--cycle", "cycle_id", required=True, type=int)
-def aggregate(cycle_id: int) -> None:
+@click.option(
+    "--freeze", is_flag=True, help="freeze it as the published result (published cycles only)"
+)
+def aggregate(cycle_id: int, freeze: bool) -> None:
     from app.progress import advance, steps
     from evaluation.errors import DomainError
-    from evaluation.results import compute as aggregation_service
+    from evaluation.results import publication, snapshots
 
     settings = _settings()
 
-    async def work() -> tuple[int, object]:
-        with steps("读取评价数据", total=3) as progress:
-            results = await aggregation_service.compute(cycle_id)
-            advance(progress, "保存结果快照")
-            snapshot = await aggregation_service.store_snapshot(cycle_id, results)
-            advance(progress, "完成", 2)
-        return snapshot, results
+    async def work() -> tuple[int, Any]:
+        with steps("计算并保存结果快照", total=2) as progress:
+            snapshot = await (publication.refreeze if freeze else publication.preview)(cycle_id)
+            advance(progress, "完成")
+        return snapshot, await snapshots.cells(snapshot)
 
     try:
-        snapshot, results = _with_database(settings, work)
+        snapshot, cells = _with_database(settings, work)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    profiles = results.profiles  # type: ignore[attr-defined]
-    findings = dict(profiles.group_by("finding").len().iter_rows())
+    findings = dict(
+        cells.drop_nulls("finding").group_by("finding").len().sort("finding").iter_rows()
+    )
+    withheld = int(cells["withheld"].is_not_null().sum())
     click.echo(
-        f"cadre360: snapshot {snapshot} for cycle {cycle_id}: {profiles['ratee_id'].n_unique()} cadres, "
-        f"{profiles.height} scores, σ = {results.calibration.sigma:.3f}, "  # type: ignore[attr-defined]
-        f"rating graph in {results.calibration.components} piece(s); findings {findings}"  # type: ignore[attr-defined]
+        f"cadre360: snapshot {snapshot} for cycle {cycle_id}{' (frozen)' if freeze else ''}: "
+        f"{cells['ratee_id'].n_unique()} cadres, {cells.height} scores ({withheld} withheld); "
+        f"findings {findings}"
     )
 
 

@@ -20,7 +20,7 @@ from litestar.types import ExceptionHandlersMap
 
 from app.accounts.auth import PasswordChangeRequired
 from app.templating import render
-from evaluation.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
+from evaluation.errors import Conflict, DomainError, Invalid, NotFound, NotReady, PermissionDenied
 
 log = logging.getLogger("cadre360.errors")
 
@@ -43,6 +43,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     NotFound: 404,
     Conflict: 409,
+    NotReady: 409,
 }
 ERROR_TEMPLATES = {403, 404, 500}
 
@@ -116,8 +117,29 @@ def password_change_handler(
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = next((s for t, s in DOMAIN_STATUS.items() if isinstance(exc, t)), 400)
+    if isinstance(exc, NotReady) and not wants_json(request):
+        return not_ready_page(request, exc)
     errors = exc.problems if isinstance(exc, Invalid) else None
     return problem(request, status, exc.message, errors)
+
+
+def not_ready_page(request: Request[Any, Any, Any], exc: NotReady) -> Response[Any]:
+    """ "Not ready yet" is a page that says so and leads somewhere useful, never a 404."""
+    user = request.scope.get("user")
+    role = getattr(user, "role", None)
+    if exc.cycle_id is not None and role in ("assessment_office", "admin"):
+        back, label = f"/office/cycles/{exc.cycle_id}", "返回考核周期"
+    else:
+        back, label = "/", "返回首页"
+    return render(
+        request,
+        "errors/not_ready.html",
+        status_code=409,
+        title="暂时还看不到",
+        detail=exc.message,
+        back=back,
+        back_label=label,
+    )
 
 
 def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

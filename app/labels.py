@@ -19,8 +19,15 @@ STATE_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已截止", "
 FINDING_LABELS = {
     "weakness": "短板",
     "strength": "优势",
+    "below_norm": "低于常模（与整体水平一致）",
+    "above_norm": "高于常模（与整体水平一致）",
     "as_expected": "符合常模",
     "insufficient_evidence": "证据不足",
+}
+LEVEL_LABELS = {
+    "overall_low": "整体水平低于同类干部",
+    "overall_typical": "整体水平与同类干部相当",
+    "overall_high": "整体水平高于同类干部",
 }
 LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 GAP_LABELS = {
@@ -33,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
     "group": GROUP_LABELS,
     "state": STATE_LABELS,
     "finding": FINDING_LABELS,
+    "level": LEVEL_LABELS,
     "light": LIGHT_LABELS,
     "gap": GAP_LABELS,
     "assignment_status": ASSIGNMENT_STATUS_LABELS,

@@ -22,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.labels import label
+from evaluation.results.feedback import Feedback
 
 FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 LIGHTS = {
@@ -56,14 +57,14 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _chart(profile: dict[str, Any], width: float) -> Drawing:
-    rows = profile["competencies"]
+def _chart(profile: Feedback, width: float) -> Drawing:
+    rows = [c for c in profile.competencies if c.score is not None]
     row_h, left, right = 16, 92, 30
     drawing = Drawing(width, row_h * len(rows) + 22)
     span = width - left - right
 
-    def x(value: float) -> float:
-        return left + span * (min(max(value, 1), 5) - 1) / 4
+    def x(value: float | None) -> float:
+        return left + span * (min(max(value or 1.0, 1), 5) - 1) / 4
 
     top = drawing.height - 6
     for level in range(1, 6):
@@ -73,15 +74,15 @@ def _chart(profile: dict[str, Any], width: float) -> Drawing:
         )
     for index, row in enumerate(rows):
         y = top - row_h * index - row_h / 2
-        colour = LIGHTS.get(row["light"], colors.HexColor("#1f5f99"))
+        colour = LIGHTS.get(row.light or "", colors.HexColor("#1f5f99"))
         drawing.add(
-            String(left - 6, y - 3, row["name"], fontName=font(), fontSize=8, textAnchor="end")
+            String(left - 6, y - 3, row.name, fontName=font(), fontSize=8, textAnchor="end")
         )
         drawing.add(
             Line(
-                x(row["lo"]),
+                x(row.lo),
                 y,
-                x(row["hi"]),
+                x(row.hi),
                 y,
                 strokeColor=colour,
                 strokeWidth=4,
@@ -90,25 +91,25 @@ def _chart(profile: dict[str, Any], width: float) -> Drawing:
         )
         drawing.add(
             Line(
-                x(row["norm"]),
+                x(row.norm),
                 y - 6,
-                x(row["norm"]),
+                x(row.norm),
                 y + 6,
                 strokeColor=colors.grey,
                 strokeDashArray=[2, 2],
             )
         )
-        drawing.add(Circle(x(row["score"]), y, 3.2, fillColor=colour, strokeColor=colour))
+        drawing.add(Circle(x(row.score), y, 3.2, fillColor=colour, strokeColor=colour))
         drawing.add(
-            String(width - right + 4, y - 3, f"{row['score']:.2f}", fontName=font(), fontSize=8)
+            String(width - right + 4, y - 3, f"{row.score:.2f}", fontName=font(), fontSize=8)
         )
     return drawing
 
 
-def feedback_pdf(profile: dict[str, Any]) -> bytes:
+def feedback_pdf(profile: Feedback) -> bytes:
     styles = _styles()
     buffer = io.BytesIO()
-    person, cycle = profile["person"], profile["cycle"]
+    person, cycle = profile.person, profile.cycle
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -116,14 +117,15 @@ def feedback_pdf(profile: dict[str, Any]) -> bytes:
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
-        title=f"{person['name']} · {cycle['name']} 个人反馈报告",
+        title=f"{person.name} · {cycle.name} 个人反馈报告",
+        invariant=True,  # no creation time or random id: the same report is the same bytes
         author="干部360评价",
     )
     story: list[Any] = [
-        Paragraph(f"{e(cycle['name'])} · 个人反馈报告", styles["title"]),
+        Paragraph(f"{e(cycle.name)} · 个人反馈报告", styles["title"]),
         Paragraph(
-            f"{e(person['name'])} · {e(person['town_name'])} {e(person['position'])} · "
-            f"综合得分 {profile['overall']:.2f}（百分制 {profile['overall_100']:.0f}）",
+            f"{e(person.name)} · {e(person.town)} {e(person.position)} · "
+            f"综合得分 {_number(profile.overall)}（百分制 {_number(profile.overall_100, 0)}）",
             styles["body"],
         ),
         Paragraph(
@@ -136,16 +138,19 @@ def feedback_pdf(profile: dict[str, Any]) -> bytes:
         Paragraph("各项能力", styles["h2"]),
     ]
     table = [["能力", "校准得分", "90%区间", "原始均分", "同类常模", "灯", "判断"]]
-    for row in profile["competencies"]:
+    for row in profile.competencies:
+        if row.withheld:
+            table.append([row.name, "—", "—", "—", "—", "", "不显示"])
+            continue
         table.append(
             [
-                row["name"],
-                f"{row['score']:.2f}",
-                f"{row['lo']:.2f}–{row['hi']:.2f}",
-                f"{row['raw_mean']:.2f}",
-                f"{row['norm']:.2f}",
-                label(row["light"], "light"),
-                label(row["finding"], "finding"),
+                row.name,
+                _number(row.score),
+                f"{_number(row.lo)}–{_number(row.hi)}",
+                _number(row.raw_mean),
+                _number(row.norm),
+                label(row.light, "light"),
+                label(row.finding, "finding"),
             ]
         )
     grid = Table(
@@ -165,31 +170,47 @@ def feedback_pdf(profile: dict[str, Any]) -> bytes:
         )
     )
     story.append(grid)
-    if profile["weaknesses"]:
+    evidence = [(c.name, e) for c in profile.competencies for e in c.evidence]
+    if evidence:
+        story.append(Paragraph("客观数据", styles["h2"]))
+        for name, item in evidence:
+            story.append(
+                Paragraph(
+                    f"{e(name)} · {e(item.name)}（{e(item.period)}）：{item.value:.2f}{e(item.unit)}，"
+                    f"对应 {item.level} 级 · {e(item.anchor_label)}",
+                    styles["body"],
+                )
+            )
+    if profile.weaknesses:
         story.append(Paragraph("发展重点", styles["h2"]))
-        for row in profile["weaknesses"]:
-            story.append(
-                Paragraph(
-                    f"<b>{e(row['name'])}</b>：当前水平——{e(row['anchor'].behaviour)}",
-                    styles["body"],
-                )
-            )
-            if row["next_anchor"]:
+        for row in profile.weaknesses:
+            if row.anchor:
                 story.append(
-                    Paragraph(f"下一个水平——{e(row['next_anchor'].behaviour)}", styles["small"])
+                    Paragraph(
+                        f"<b>{e(row.name)}</b>：当前水平——{e(row.anchor.behaviour)}",
+                        styles["body"],
+                    )
                 )
-    if profile["gaps"]:
+            if row.next_anchor:
+                story.append(
+                    Paragraph(f"下一个水平——{e(row.next_anchor.behaviour)}", styles["small"])
+                )
+    if profile.gaps:
         story.append(Paragraph("自评与他评", styles["h2"]))
-        for row in profile["gaps"]:
+        for row in profile.gaps:
             story.append(
                 Paragraph(
-                    f"{e(row['name'])}：{label(row['gap_kind'], 'gap')}，自评 {row['self_mean']:.2f}，他评校准 {row['score']:.2f}",
+                    f"{e(row.name)}：{label(row.gap_kind, 'gap')}，自评 {_number(row.self_mean)}，他评校准 {_number(row.score)}",
                     styles["body"],
                 )
             )
-    if profile["comments"]:
+    if profile.comments:
         story.append(Paragraph("匿名意见（已合并、打乱顺序）", styles["h2"]))
-        for text in profile["comments"]:
+        for text in profile.comments:
             story.append(Paragraph(f"· {e(text)}", styles["body"]))
     document.build(story)
     return buffer.getvalue()
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"

@@ -32,3 +32,12 @@ class Invalid(DomainError):
     def __init__(self, message: str, problems: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or {}
+
+
+class NotReady(DomainError):
+    """What was asked for exists but is not available yet (results before publication, a
+    preview while a cycle is collecting); the page says so and links back."""
+
+    def __init__(self, message: str, cycle_id: int | None = None) -> None:
+        super().__init__(message)
+        self.cycle_id = cycle_id

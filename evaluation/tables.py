@@ -246,8 +246,10 @@ class ProfileSnapshot(Table, tablename="profile_snapshot"):
     components = Integer(default=1)
 
 
-class ScoreRow(Table, tablename="score_row"):
-    """A cadre's result on one competency in a snapshot (groups below threshold never stored)."""
+class CellResult(Table, tablename="cell_result"):
+    """A cadre's result on one competency in a snapshot, as released to the office and the
+    cadre (`analytics.release`): a withheld cell keeps its size and the reason, never its
+    numbers; a hidden pooled raw mean is NULL."""
 
     id: Serial
     snapshot = ForeignKey(
@@ -255,30 +257,32 @@ class ScoreRow(Table, tablename="score_row"):
     )
     ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
     competency = Varchar(length=32)
-    raw_mean = Float()
-    score = Float()
-    score_100 = Float()
-    lo = Float()
-    hi = Float()
     n = Integer()
-    weighted_score = Float(null=True, default=None)
-    light = Varchar(length=8)
-    finding = Varchar(length=24)
-    percentile = Float()
-    rank = Integer(default=0)  # among comparable cadres (same position class), 1 = best
-    norm = Float(default=0.0)  # the comparable cadres' mean
-    reliability = Float(default=0.0)  # Spearman–Brown reliability of the best rater group
+    raw_mean = Float(null=True, default=None)
+    corrected = Float(null=True, default=None)  # the weighted, calibrated mean before shrinkage
+    score = Float(null=True, default=None)
+    score_100 = Float(null=True, default=None)
+    lo = Float(null=True, default=None)
+    hi = Float(null=True, default=None)
+    sd = Float(null=True, default=None)
+    reliability = Float(null=True, default=None)
+    percentile = Float(null=True, default=None)
+    rank = Integer(null=True, default=None)  # among comparable cadres (same position class)
+    norm = Float(null=True, default=None)  # the comparable cadres' mean
+    light = Varchar(length=8, null=True, default=None)
+    finding = Varchar(length=24, null=True, default=None)
+    severity = Float(null=True, default=None)
     self_mean = Float(null=True, default=None)
     gap_kind = Varchar(length=16, null=True, default=None)  # blind_spot | hidden_strength
     redistributed = Boolean(default=False)
-    corrected = Float(
-        default=0.0
-    )  # severity-corrected mean before shrinkage (for group comparisons)
+    missing_groups = Varchar(length=64, default="")  # weighted groups without ratings
+    withheld = Varchar(length=64, null=True, default=None)  # why the numbers are not shown
+    component = Integer(default=0)  # piece of the rating graph; 0 = linked to the county
 
 
-class GroupScore(Table, tablename="group_score"):
-    """A rater group's mean for one cadre and competency in a snapshot. Hidden groups keep
-    their size and the reason, never their means (the analytics nulled them)."""
+class GroupResult(Table, tablename="group_result"):
+    """A rater group's means for one cadre and competency in a snapshot, as released. Hidden
+    groups keep their size and the reason, never their means."""
 
     id: Serial
     snapshot = ForeignKey(
@@ -291,6 +295,59 @@ class GroupScore(Table, tablename="group_score"):
     raw_mean = Float(null=True, default=None)
     corrected_mean = Float(null=True, default=None)
     reason = Varchar(length=64, null=True, default=None)
+    weight = Float(null=True, default=None)  # the group's share of the headline, as set
+
+
+class SnapshotCadre(Table, tablename="snapshot_cadre"):
+    """Who a cadre was when the snapshot was taken — name, post and town — so a published
+    cycle reads the organisation as it was, whatever the roster says later."""
+
+    id: Serial
+    snapshot = ForeignKey(
+        references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    cadre = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    external_id = Varchar(length=32)
+    name = Varchar(length=32)
+    position = Varchar(length=32)
+    position_class = Varchar(length=16)
+    town = Integer()
+    town_external_id = Varchar(length=32)
+    town_name = Varchar(length=64)
+    town_type = Varchar(length=16)
+
+
+class CadreSummary(Table, tablename="cadre_summary"):
+    """A cadre's overall result in a snapshot: the released competency scores combined by
+    the rubric's weights, and the general level against comparable cadres."""
+
+    id: Serial
+    snapshot = ForeignKey(
+        references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    overall = Float()
+    overall_sd = Float()
+    competencies = Integer()
+    level = Varchar(length=16)  # overall_low | overall_typical | overall_high
+    rank = Integer()  # among comparable cadres, 1 = best
+    peers = Integer()  # comparable cadres
+
+
+class AgreementRow(Table, tablename="agreement_row"):
+    """The cycle's rater agreement per rater group and competency (ICC and alpha)."""
+
+    id: Serial
+    snapshot = ForeignKey(
+        references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    rater_group = Varchar(length=16)
+    competency = Varchar(length=32)
+    cadres = Integer()
+    raters_per_cadre = Float()
+    icc1 = Float(null=True, default=None)
+    icc1k = Float(null=True, default=None)
+    alpha = Float(null=True, default=None)
 
 
 class RaterResult(Table, tablename="rater_result"):

@@ -153,6 +153,15 @@ async def open_cycle(peers: int = 3) -> int:
     return cycle_id
 
 
+async def close_and_publish(cycle_id: int) -> None:
+    """Close a cycle and publish its results, as the office does."""
+    from evaluation.cycles import service as cycle_service
+    from evaluation.results import publication
+
+    await cycle_service.move_cycle(cycle_id, "close")
+    await publication.publish(cycle_id)
+
+
 def answers(items, level: str = "3") -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Form fields answering every item at one level (with notes where 1 or 5 needs one)."""
     fields = {f"level_{item.id}": level for item in items}
@@ -161,23 +170,33 @@ def answers(items, level: str = "3") -> dict[str, str]:  # type: ignore[no-untyp
     return fields
 
 
-async def answer_assignments(cycle_id: int, every: int = 1, varied: bool = False):  # type: ignore[no-untyped-def]
+async def answer_assignments(  # type: ignore[no-untyped-def]
+    cycle_id: int,
+    every: int = 1,
+    varied: bool = False,
+    skip_ratee: int | None = None,
+    level: str = "3",
+):
     """Answer every `every`-th assignment (in id order) online, as its rater would; returns
-    the answered assignments. `varied` spreads levels over 2–4 by rater and ratee."""
+    the answered assignments. `varied` spreads levels over 2–4 by rater and ratee;
+    `skip_ratee` leaves one cadre's assignments open."""
     from evaluation.cycles import service as cycle_service
     from evaluation.responses.service import ratee_context, record_response
 
     chosen = (await cycle_service.assignment_frame(cycle_id)).sort("id").gather_every(every)
+    chosen = chosen.filter(pl.col("status") == "open")
+    if skip_ratee is not None:
+        chosen = chosen.filter(pl.col("ratee_id") != skip_ratee)
     for assignment_id, rater_id, ratee_id, group in chosen.select(
         "id", "rater_id", "ratee_id", "rater_group"
     ).iter_rows():
         items = (await ratee_context(cycle_id, ratee_id, group))["items"]
-        level = str(2 + (rater_id + ratee_id) % 3) if varied else "3"
+        chosen_level = str(2 + (rater_id + ratee_id) % 3) if varied else level
         await record_response(
             cycle_id=cycle_id,
             ratee_id=ratee_id,
             group=group,
-            fields=answers(items, level),
+            fields=answers(items, chosen_level),
             channel="online",
             rater_id=rater_id,
             assignment_id=assignment_id,

@@ -64,9 +64,16 @@ def test_migrate_demo_and_its_logins(tmp_path: Path) -> None:
             (current,),
         ).fetchone()[0]
         assert demo_raters_open > 0  # the demo's own leader and cadre have forms to fill in
-    recomputed = cadre360(db, "aggregate", "--cycle", str(current))
-    assert recomputed.returncode == 0, recomputed.stderr
-    assert f"for cycle {current}" in recomputed.stdout
+    refused = cadre360(db, "aggregate", "--cycle", str(current))
+    assert refused.returncode == 1 and "评价进行中" in refused.stderr  # no scores while open
+    published = cycles[1][0]
+    frozen = cadre360(db, "aggregate", "--cycle", str(published), "--freeze")
+    assert frozen.returncode == 1 and "已有冻结的结果" in frozen.stderr
+    with sqlite3.connect(db) as conn:  # an upgrade that dropped the old model's snapshots
+        conn.execute("delete from profile_snapshot where cycle = ?", (published,))
+    again = cadre360(db, "aggregate", "--cycle", str(published), "--freeze")
+    assert again.returncode == 0, again.stderr
+    assert f"for cycle {published} (frozen)" in again.stdout
     missing = cadre360(db, "aggregate", "--cycle", "999")
     assert missing.returncode == 1
     assert "考核周期不存在" in missing.stderr

@@ -13,7 +13,7 @@ from app.accounts.roles import Role
 from app.accounts.tables import AuditEntry
 from app.templating import render
 
-ACTIONS = {"change": "修改", "export": "导出", "lockout": "账号锁定"}
+ACTIONS = {"change": "修改", "submit": "提交评价", "export": "导出", "lockout": "账号锁定"}
 
 
 @get("/office/audit", guards=[requires(Role.assessment_office, Role.admin)])

@@ -23,6 +23,7 @@ from evaluation.evidence.service import evidence_summary
 from evaluation.groups import ASSIGNABLE, GROUPS
 from evaluation.organisation import directory
 from evaluation.responses.campaigns import code_batches
+from evaluation.results import publication
 from evaluation.tables import Cadre
 
 OFFICE = requires(Role.assessment_office, Role.admin)
@@ -122,7 +123,7 @@ async def cycle_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath
         request,
         "cycles/detail.html",
         cycle=cycle,
-        moves=available_moves(cycle["state"]),
+        moves=available_moves(cycle.state),
         counts=counts,
         STATE_LABELS=STATE_LABELS,
         GROUP_LABELS=GROUP_LABELS,
@@ -138,8 +139,13 @@ async def move_cycle(
     request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
 ) -> Response[Any]:
     fields = await form_fields(request)
+    action = fields.get("action", "")
     try:
-        state = await cycle_service.move_cycle(cycle_id, fields.get("action", ""))
+        if action == "publish":
+            await publication.publish(cycle_id)
+            state = "published"
+        else:
+            state = await cycle_service.move_cycle(cycle_id, action)
     except (Conflict, Invalid) as exc:
         return redirect_with_message(f"/office/cycles/{cycle_id}", exc.message)
     return redirect_with_message(f"/office/cycles/{cycle_id}", f"周期已{STATE_LABELS[state]}")

@@ -16,32 +16,31 @@ from app.charts import Interval, bars, radar, sparkline
 from app.pdf_report import feedback_pdf
 from app.templating import render
 from evaluation.errors import NotFound
-from evaluation.results import feedback as feedback_service
-from evaluation.results import snapshots as results_service
+from evaluation.organisation import directory
+from evaluation.results.feedback import Feedback, cadre_feedback
 from training.planning import service as plan_service
 
 PDF = "application/pdf"
 
 
-def charts(profile: dict[str, Any]) -> dict[str, Any]:
+def charts(profile: Feedback) -> dict[str, Any]:
     points = [
         Interval(
-            label=c["name"],
-            score=c["score"],
-            lo=c["lo"],
-            hi=c["hi"],
-            raw=c["raw_mean"],
-            light=c["light"],
-            norm=c["norm"],
+            label=c.name,
+            score=c.score,
+            lo=c.lo,
+            hi=c.hi,
+            raw=c.raw_mean,
+            light=c.light or "yellow",
+            norm=c.norm,
         )
-        for c in profile["competencies"]
+        for c in profile.competencies
+        if c.score is not None and c.lo is not None and c.hi is not None and c.norm is not None
     ]
     return {
         "radar": radar(points, "各项能力校准得分（虚线为同类干部常模）"),
         "bars": bars(points, "校准得分与90%区间（空心点为原始均分）"),
-        "trend": sparkline(
-            [(h["label"], h["overall"]) for h in profile["history"]], "历年综合得分"
-        ),
+        "trend": sparkline([(h.label, h.overall) for h in profile.history], "历年综合得分"),
     }
 
 
@@ -55,23 +54,26 @@ def _own_cadre(request: Request[CurrentUser, str, Any]) -> int:
 async def my_feedback(
     request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
 ) -> Template:
-    cadre = _own_cadre(request)
-    profile = await feedback_service.cadre_feedback(cadre, cycle)
-    profile["training"] = await plan_service.recommendations(profile)
-    return render(request, "feedback/profile.html", p=profile, own=True, **charts(profile))
+    profile = await cadre_feedback(_own_cadre(request), cycle)
+    return render(
+        request,
+        "feedback/profile.html",
+        p=profile,
+        own=True,
+        training=await plan_service.recommendations(profile),
+        **charts(profile),
+    )
 
 
 @get("/me/feedback.pdf", guards=[requires(Role.cadre, Role.leader)])
 async def my_feedback_pdf(
     request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
 ) -> Response[bytes]:
-    profile = await feedback_service.cadre_feedback(_own_cadre(request), cycle)
+    profile = await cadre_feedback(_own_cadre(request), cycle)
     return Response(
         feedback_pdf(profile),
         media_type=PDF,
-        headers={
-            "content-disposition": f"attachment; filename=feedback-{profile['cycle']['year']}.pdf"
-        },
+        headers={"content-disposition": f"attachment; filename=feedback-{profile.cycle.year}.pdf"},
     )
 
 
@@ -82,11 +84,17 @@ async def member_feedback(
     cycle: FromQuery[int | None] = None,
 ) -> Template:
     leader = _own_cadre(request)
-    if not await results_service.leads(leader, member_id):
+    if not await directory.leads(leader, member_id):
         raise NotFound("找不到该干部")  # the same answer whether or not the cadre exists
-    profile = await feedback_service.cadre_feedback(member_id, cycle)
-    profile["training"] = await plan_service.recommendations(profile)
-    return render(request, "feedback/profile.html", p=profile, own=False, **charts(profile))
+    profile = await cadre_feedback(member_id, cycle, reader=leader)
+    return render(
+        request,
+        "feedback/profile.html",
+        p=profile,
+        own=False,
+        training=await plan_service.recommendations(profile),
+        **charts(profile),
+    )
 
 
 routes = [my_feedback, my_feedback_pdf, member_feedback]

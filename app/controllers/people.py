@@ -12,8 +12,8 @@ from app.accounts.roles import Role
 from app.templating import render
 from evaluation.errors import NotFound
 from evaluation.organisation import directory
-from evaluation.results import feedback as feedback_service
-from evaluation.results import snapshots as results_service
+from evaluation.results import snapshots
+from evaluation.results.team import team_results
 
 
 @get("/me", guards=[requires(Role.cadre, Role.leader)])
@@ -28,21 +28,20 @@ async def team_page(request: Request[CurrentUser, str, Any]) -> Template:
     if request.user.cadre_id is None:
         raise NotFound("此账号未关联干部")
     me = await directory.cadre(request.user.cadre_id)
-    cycles = await results_service.published_cycles()
-    results = {}
-    if cycles:
-        snapshot = await results_service.snapshot_for(int(cycles[0]["id"]))
-        results = {
-            row["id"]: row
-            for row in await feedback_service.team_results(request.user.cadre_id, snapshot.id)
-        }
+    team = await directory.team(request.user.cadre_id)
+    snapshot = await snapshots.latest_published()
+    results = (
+        await team_results(request.user.cadre_id, [m["id"] for m in team], snapshot)
+        if snapshot
+        else {}
+    )
     return render(
         request,
         "people/team.html",
         me=me,
-        team=await directory.team(request.user.cadre_id),
+        team=team,
         results=results,
-        latest=cycles[0] if cycles else None,
+        latest=snapshot.cycle if snapshot else None,
     )
 
 

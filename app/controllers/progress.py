@@ -23,7 +23,7 @@ from app.templating import render
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.progress import overdue_raters
 from evaluation.cycles.progress_repository import cycle_progress
-from evaluation.errors import Invalid
+from evaluation.errors import Conflict, Invalid
 from evaluation.evidence.service import (
     evidence_cadres,
     evidence_frame,
@@ -42,7 +42,7 @@ async def progress_page(
 ) -> Template:
     cycle = await cycle_service.get_cycle(cycle_id)
     progress = await cycle_progress(cycle_id)
-    remind_on = cycle["remind_on"]
+    remind_on = cycle.remind_on
     reminders_due = remind_on is not None and date.today() >= remind_on
     return render(
         request,
@@ -119,6 +119,8 @@ async def evidence_upload(
         )
     except Invalid as exc:
         return await _evidence(request, cycle_id, exc.problems, exc.message)
+    except Conflict as exc:
+        return await _evidence(request, cycle_id, {"文件": exc.message}, exc.message)
     return redirect_with_message(
         f"/office/cycles/{cycle_id}/evidence", f"已导入 {mapped.height} 条客观数据"
     )

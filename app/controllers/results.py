@@ -1,13 +1,11 @@
-"""Assessment office results (county view, Excel export, case notes) and the public
-town-level results page, which needs no login and never shows an individual."""
+"""Assessment office results (county view, Excel export, preview, publication, case notes)
+and the public town-level results page, which needs no login and never shows an individual."""
 
 from __future__ import annotations
 
-import io
 from typing import Annotated, Any
 
 import polars as pl
-import xlsxwriter
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -16,55 +14,56 @@ from litestar.response import Redirect, Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.charts import distribution, heatmap
+from app.exports import XLSX, workbook
 from app.forms import FormReader, redirect_with_message
 from app.labels import GROUP_LABELS
+from app.results_view import indicator_names, list_evidence, named, worded
 from app.templating import render
-from evaluation.cycles import service as cycle_service
-from evaluation.errors import Conflict, Invalid
+from evaluation.errors import Conflict, Invalid, NotFound, NotReady
 from evaluation.groups import COUNTED
-from evaluation.results import case_notes
-from evaluation.results import compute as aggregation_service
-from evaluation.results import county as county_results
-from evaluation.results import snapshots as results_service
+from evaluation.organisation import directory
+from evaluation.results import case_notes, county, publication, snapshots
+from evaluation.rubrics.schema import Rubric
 
 OFFICE = requires(Role.assessment_office, Role.admin)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def town_heatmap(towns: pl.DataFrame, order: list[str], title: str) -> Any:
-    """`order`: competency ids in the rubric's order (columns follow it)."""
-    names = dict(towns.select("competency", "competency_name").unique("competency").iter_rows())
-    present = [c for c in order if c in names]
-    columns = [names[c] or c for c in present]
+def town_heatmap(towns: pl.DataFrame, rubric: Rubric, title: str) -> Any:
+    """Columns in the rubric's order; cells coloured by distance from the county norm."""
+    names = {c.id: c.name for c in rubric.competencies}
+    present = [c.id for c in rubric.competencies if c.id in set(towns["competency"])]
     rows = towns.select("town_id", "town").unique("town_id").sort("town_id")["town"].to_list()
     cells = {
-        (r["town"], names[r["competency"]] or r["competency"]): (
-            r["mean"],
-            r["norm"],
-            r["light"],
-            r["lagging"],
-        )
+        (r["town"], names[r["competency"]]): (r["mean"], r["norm"], r["light"], r["lagging"])
         for r in towns.iter_rows(named=True)
     }
-    return heatmap(rows, columns, cells, title)
+    return heatmap(rows, [names[c] for c in present], cells, title)
+
+
+async def _county(
+    cycle_id: int,
+) -> tuple[snapshots.Snapshot, dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+    snapshot = await snapshots.snapshot_for(cycle_id, preview=True)
+    frames = await county.county_frames(snapshot)
+    lights = snapshot.rubric.lights
+    lists = list_evidence(
+        county.results_use(frames, lights.green_from, lights.red_below), snapshot.rubric
+    )
+    return snapshot, frames, lists
 
 
 @get("/office/cycles/{cycle_id:int}/results", guards=[OFFICE])
 async def county_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]) -> Template:
-    snapshot = await results_service.snapshot_for(cycle_id, preview=True)
-    frames = await county_results.county_frames(snapshot)
-    lights = snapshot.rubric.lights
-    lists = county_results.results_use(frames, lights.green_from, lights.red_below)
+    snapshot, frames, lists = await _county(cycle_id)
+    rubric = snapshot.rubric
     cadres = frames["cadres"]
     by_town = [
         (town, cadres.filter(pl.col("town") == town)["overall"].to_list())
         for town in cadres.select("town_id", "town").unique("town_id").sort("town_id")["town"]
     ]
-    shown = frames["groups"].filter(
-        pl.col("raw_mean").is_not_null() & (pl.col("rater_group") != "self")
-    )
+    shown = frames["groups"].filter(pl.col("corrected_mean").is_not_null())
     by_group = [
-        (GROUP_LABELS.get(g, g), shown.filter(pl.col("rater_group") == g)["raw_mean"].to_list())
+        (GROUP_LABELS[g], shown.filter(pl.col("rater_group") == g)["corrected_mean"].to_list())
         for g in COUNTED
         if shown.filter(pl.col("rater_group") == g).height
     ]
@@ -73,20 +72,24 @@ async def county_page(request: Request[CurrentUser, str, Any], cycle_id: FromPat
         "results/county.html",
         cycle=snapshot.cycle,
         published=snapshot.published,
-        heatmap=town_heatmap(
-            frames["towns"], [c.id for c in snapshot.rubric.competencies], "乡镇 × 能力 校准均分"
-        ),
-        towns=frames["towns"].to_dicts(),
-        bottlenecks=frames["bottlenecks"].to_dicts(),
+        heatmap=town_heatmap(frames["towns"], rubric, "乡镇 × 能力 校准均分"),
+        towns=named(frames["towns"], rubric).to_dicts(),
+        bottlenecks=named(frames["bottlenecks"], rubric).to_dicts(),
         town_spread=distribution(by_town, "各乡镇干部综合得分分布"),
-        group_spread=distribution(by_group, "各评价组给分分布（看宽严）"),
+        group_spread=distribution(by_group, "各评价组校准后给分分布"),
         raters=frames["raters"].head(50).to_dicts(),
         rater_count=frames["raters"].height,
-        rankings=cadres.group_by("position_class_label", maintain_order=True).head(5).to_dicts(),
+        rankings=worded(cadres, position_class="position_class")
+        .group_by("position_class", maintain_order=True)
+        .head(5)
+        .to_dicts(),
         lists={k: v.head(20).to_dicts() for k, v in lists.items()},
         list_counts={k: v.height for k, v in lists.items()},
+        agreement=named(worded(frames["agreement"], rater_group="group"), rubric).to_dicts(),
+        unlinked=frames["unlinked"].to_dicts(),
+        evidence=indicator_names(frames["evidence"], rubric).to_dicts(),
         notes=await case_notes.notes(cycle_id),
-        town_names=await results_service.town_names(),
+        town_names=await directory.town_names(),
     )
 
 
@@ -101,7 +104,7 @@ EXPORT_SHEETS = {
             "lo": "区间下限",
             "hi": "区间上限",
             "norm": "全县常模",
-            "light": "灯",
+            "light_label": "灯",
             "lagging": "低于常模",
         },
     ),
@@ -125,8 +128,9 @@ EXPORT_SHEETS = {
             "overall": "综合得分",
             "rank": "类内名次",
             "peers": "类内人数",
+            "level_label": "整体水平",
             "red": "红灯数",
-            "weaknesses": "短板",
+            "weak": "短板数",
         },
     ),
     "scores": (
@@ -139,11 +143,12 @@ EXPORT_SHEETS = {
             "lo": "区间下限",
             "hi": "区间上限",
             "raw_mean": "原始均分",
-            "weighted_score": "分组加权",
             "n": "评价数",
-            "light": "灯",
-            "finding": "判断",
+            "reliability": "信度",
+            "light_label": "灯",
+            "finding_label": "判断",
             "percentile": "百分位",
+            "withheld": "不显示原因",
         },
     ),
     "groups": (
@@ -151,12 +156,36 @@ EXPORT_SHEETS = {
         {
             "town": "乡镇",
             "name": "姓名",
-            "competency": "能力",
-            "rater_group": "评价组",
+            "competency_name": "能力",
+            "rater_group_label": "评价组",
             "n": "人数",
             "raw_mean": "原始均分",
             "corrected_mean": "校准均分",
+            "weight": "权重",
             "reason": "隐藏原因",
+        },
+    ),
+    "agreement": (
+        "评价一致性",
+        {
+            "rater_group_label": "评价组",
+            "competency_name": "能力",
+            "cadres": "被评干部数",
+            "raters_per_cadre": "每人评价人数",
+            "icc1": "单人信度ICC(1)",
+            "icc1k": "平均信度ICC(1,k)",
+            "alpha": "Krippendorff α",
+        },
+    ),
+    "evidence": (
+        "客观数据",
+        {
+            "town": "乡镇",
+            "indicator_name": "指标",
+            "unit": "单位",
+            "cadres": "干部数",
+            "mean_value": "平均值",
+            "mean_level": "平均对应等级",
         },
     ),
     "raters": (
@@ -173,37 +202,57 @@ EXPORT_SHEETS = {
         },
     ),
 }
+LIST_SHEETS = {
+    "excellent_cadres": "优秀干部",
+    "lagging_cadres": "后进干部",
+    "excellent_towns": "先进乡镇",
+    "lagging_towns": "后进乡镇",
+}
+
+
+def export_frames(
+    frames: dict[str, pl.DataFrame], lists: dict[str, pl.DataFrame], rubric: Rubric
+) -> list[tuple[str, pl.DataFrame]]:
+    """Every table of the county view as the sheets of the export, in words."""
+    shaped = {
+        "towns": worded(named(frames["towns"], rubric), light="light"),
+        "bottlenecks": named(frames["bottlenecks"], rubric),
+        "cadres": worded(frames["cadres"], position_class="position_class", level="level"),
+        "scores": worded(named(frames["scores"], rubric), light="light", finding="finding"),
+        "groups": worded(named(frames["groups"], rubric), rater_group="group"),
+        "agreement": worded(named(frames["agreement"], rubric), rater_group="group"),
+        "evidence": indicator_names(frames["evidence"], rubric),
+        "raters": frames["raters"].with_columns(
+            extreme=pl.col("extreme").replace_strict(
+                {"strict": "偏严", "lenient": "偏宽"}, default=None
+            )
+        ),
+    }
+    sheets = [
+        (sheet, shaped[key].select(list(columns)).rename(columns))
+        for key, (sheet, columns) in EXPORT_SHEETS.items()
+    ]
+    for key, sheet in LIST_SHEETS.items():
+        frame = lists[key]
+        keep = ["town", "name", "evidence"] if "name" in frame.columns else ["town", "evidence"]
+        sheets.append(
+            (
+                sheet,
+                frame.select(keep).rename(
+                    {"town": "乡镇", "name": "姓名", "evidence": "依据"}, strict=False
+                ),
+            )
+        )
+    return sheets
 
 
 @get("/office/cycles/{cycle_id:int}/results.xlsx", guards=[OFFICE])
 async def results_export(cycle_id: FromPath[int]) -> Response[bytes]:
-    """Every table of the county view, one sheet each, with the analytics' suppression: a
-    hidden group's means are empty cells, never numbers."""
-    snapshot = await results_service.snapshot_for(cycle_id, preview=True)
-    frames = await county_results.county_frames(snapshot)
-    lights = snapshot.rubric.lights
-    lists = county_results.results_use(frames, lights.green_from, lights.red_below)
-    buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer) as workbook:
-        for key, (sheet, columns) in EXPORT_SHEETS.items():
-            frames[key].select(list(columns)).rename(columns).write_excel(
-                workbook=workbook, worksheet=sheet
-            )
-        for key, sheet in (
-            ("excellent_cadres", "优秀干部"),
-            ("lagging_cadres", "后进干部"),
-            ("excellent_towns", "先进乡镇"),
-            ("lagging_towns", "后进乡镇"),
-        ):
-            frame = lists[key]
-            label = (
-                ["town", "name", "evidence"] if "name" in frame.columns else ["town", "evidence"]
-            )
-            frame.select(label).rename(
-                {"town": "乡镇", "name": "姓名", "evidence": "依据"}, strict=False
-            ).write_excel(workbook=workbook, worksheet=sheet)
+    """Every table of the county view, one sheet each, exactly as released: a withheld
+    number is an empty cell, never a value."""
+    snapshot, frames, lists = await _county(cycle_id)
     return Response(
-        buffer.getvalue(),
+        workbook(export_frames(frames, lists, snapshot.rubric)),
         media_type=XLSX,
         headers={"content-disposition": f"attachment; filename=results-cycle-{cycle_id}.xlsx"},
     )
@@ -211,18 +260,21 @@ async def results_export(cycle_id: FromPath[int]) -> Response[bytes]:
 
 @post("/office/cycles/{cycle_id:int}/results/compute", guards=[OFFICE])
 async def compute_preview(cycle_id: FromPath[int]) -> Redirect:
-    """A preview snapshot of a cycle still collecting or closed (publishing freezes its own)."""
-    cycle = await cycle_service.get_cycle(cycle_id)
-    if cycle["state"] == "published":
-        return redirect_with_message(
-            f"/office/cycles/{cycle_id}/results", "结果已公布并冻结，不再重新计算"
-        )
+    """A preview snapshot of a closed cycle (publishing freezes its own)."""
     try:
-        results = await aggregation_service.compute(cycle_id)
+        await publication.preview(cycle_id)
     except Conflict as exc:
         return redirect_with_message(f"/office/cycles/{cycle_id}", exc.message)
-    await aggregation_service.store_snapshot(cycle_id, results)
-    return redirect_with_message(f"/office/cycles/{cycle_id}/results", "已按目前收到的评价计算预览")
+    return redirect_with_message(f"/office/cycles/{cycle_id}/results", "已计算结果预览")
+
+
+@post("/office/cycles/{cycle_id:int}/results/publish", guards=[OFFICE])
+async def publish(cycle_id: FromPath[int]) -> Redirect:
+    try:
+        await publication.publish(cycle_id)
+    except Conflict as exc:
+        return redirect_with_message(f"/office/cycles/{cycle_id}", exc.message)
+    return redirect_with_message(f"/office/cycles/{cycle_id}", "结果已发布并冻结")
 
 
 @post("/office/cycles/{cycle_id:int}/cases", guards=[OFFICE])
@@ -244,30 +296,24 @@ async def add_case(
 
 @get("/results", exclude_from_auth=True)
 async def public_index(request: Request[Any, Any, Any]) -> Template:
-    return render(
-        request, "results/public_index.html", cycles=await results_service.published_cycles()
-    )
+    return render(request, "results/public_index.html", cycles=await snapshots.published_cycles())
 
 
 @get("/results/{cycle_id:int}", exclude_from_auth=True)
 async def public_results(request: Request[Any, Any, Any], cycle_id: FromPath[int]) -> Template:
-    snapshot = await results_service.snapshot_for(cycle_id)  # published only
-    frames = await county_results.county_frames(snapshot)
-    towns = county_results.public_towns(frames["towns"])
+    try:
+        snapshot = await snapshots.snapshot_for(cycle_id)  # published only
+    except NotReady:
+        raise NotFound("没有这一期公布的结果") from None  # the public learns nothing of drafts
+    frames = await county.county_frames(snapshot)
+    towns = county.public_towns(frames["towns"])
     return render(
         request,
         "results/public.html",
         cycle=snapshot.cycle,
-        heatmap=town_heatmap(
-            towns.join(
-                frames["towns"].select("town_id", "competency", "norm"),
-                on=["town_id", "competency"],
-            ),
-            [c.id for c in snapshot.rubric.competencies],
-            "各乡镇分项能力均分",
-        ),
-        towns=towns.to_dicts(),
-        bottlenecks=frames["bottlenecks"].to_dicts(),
+        heatmap=town_heatmap(towns, snapshot.rubric, "各乡镇分项能力均分"),
+        towns=named(towns, snapshot.rubric).to_dicts(),
+        bottlenecks=named(frames["bottlenecks"], snapshot.rubric).to_dicts(),
         notes=await case_notes.notes(cycle_id),
     )
 
@@ -276,6 +322,7 @@ routes = [
     county_page,
     results_export,
     compute_preview,
+    publish,
     add_case,
     public_index,
     public_results,

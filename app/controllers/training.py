@@ -42,7 +42,7 @@ async def _plan_page(
             for key, price in sorted(detail["seat_prices"].items(), key=lambda kv: -kv[1])
             if price > 1e-6
         ][:5]
-    basis = int(cycles[0]["id"]) if cycles else None
+    basis = cycles[0].id if cycles else None
     return render(
         request,
         "training/plan.html",

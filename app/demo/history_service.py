@@ -77,7 +77,7 @@ async def answer_cycle(
         boost=boost,
     )
     cycle = await cycle_service.get_cycle(cycle_id)
-    await store_answers(cycle_id, answers, cycle["opens_on"])
+    await store_answers(cycle_id, answers, cycle.opens_on)
     return answers.responses.height
 
 

@@ -11,14 +11,15 @@ import polars as pl
 
 from app.accounts import services
 from app.accounts.tables import User
+from app.demo.catalogue import load_demo_catalogue
 from app.demo.county import demo_roster
 from app.demo.history_service import answer_cycle, people_with_story
+from app.demo.training import simulate_attendance
 from app.progress import advance, steps
 from evaluation.cycles import service as cycle_service
 from evaluation.organisation.importing import import_frame
+from evaluation.results import publication
 from evaluation.tables import Cadre
-from training import enrolment as enrolment_service
-from training.catalogue.repository import load_demo_catalogue
 from training.planning import service as plan_service
 
 DEMO_COUNTY = "乐川县"
@@ -129,7 +130,7 @@ async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> N
         await cycle_service.move_cycle(cycle_id, "open")
         written = await answer_cycle(cycle_id, people, seed, index, answered=0.96, boost=boost)
         await cycle_service.move_cycle(cycle_id, "close")
-        await cycle_service.move_cycle(cycle_id, "publish")
+        await publication.publish(cycle_id)
         advance(progress, f"{year} 年度周期：{written} 份评价，已公布结果")
         if index == 0:  # the spring after: a training plan, attended, that works next cycle
             boost = await demo_training_round(cycle_id, date(year + 1, 3, 2), seed)
@@ -151,7 +152,7 @@ async def demo_training_round(cycle_id: int, start: date, seed: int) -> pl.DataF
         cycle_id, per_cadre=2, budget=None, town_share=0.3, as_of=start
     )
     await plan_service.publish(plan_id)
-    return await enrolment_service.simulate_attendance(plan_id, seed, effect=TRAINING_EFFECT)
+    return await simulate_attendance(plan_id, seed, effect=TRAINING_EFFECT)
 
 
 async def open_demo_cycle() -> int:

@@ -1,34 +1,32 @@
-"""Calibration (正态分布校准): scores corrected for rater severity on a common scale.
+"""Calibration (正态分布校准): every rating put on one common scale before anything is combined.
 
-Model, fitted on a whole cycle:  level = μ + a[ratee, competency] + r[rater] + ε,
-ε ~ N(0, σ²), levels 1–5 treated as interval data.
+Model, fitted on a whole cycle (self-assessments left out):
 
-* Fitting: least squares with a ridge of RIDGE pseudo-ratings at 0 on rater effects (a
-  rater with few ratings is shrunk toward the average rater), solved exactly by eliminating
-  the abilities and running conjugate gradients on the rater effects (see `_fit`); all
-  over dense integer codes with numpy `bincount`. Rater effects are reported relative to the
-  rating-weighted average rater.
+    level = μ + a[ratee, competency] + γ[rater group] + r[rater] + ε,   ε ~ N(0, σ²)
+
+with levels 1–5 treated as interval data.
+
+* γ is a rater group's overall leniency (residents kinder than colleagues, say); r is one
+  rater's own severity around their group. Residents and other one-off raters (no rater id)
+  have no r of their own: one answer cannot separate a resident's leniency from the cadre's
+  level. r carries a ridge of RIDGE pseudo-ratings at 0, so a rater seen a few times is
+  shrunk toward their group; γ carries none.
+* Origin: every rating belongs to exactly one group, so shifting all γ by c and all a by −c
+  changes no fitted value. The γ are fixed so that their combination with the cycle's
+  rater-group weights is 0 — the scale is that of the cycle's weighted panel — and the shift
+  goes into a. That is a pure change of origin: two cadres of the same level get the same
+  corrected ratings whatever mix of groups rated them, even when one group is uniformly
+  strict.
+* Fitting: least squares, solved exactly by eliminating the abilities and running conjugate
+  gradients on (r, γ) (see `_fit`), over dense integer codes with numpy `bincount`.
+* Output per rating: the corrected level y − r − γ (self: y itself). Weighting, release
+  and shrinkage (`weighting`, `release`, `shrinkage`) build the reported scores from these.
 * Severity = −r: positive means the rater scores below what the model expects (strict).
-* One-off raters — residents, and any rating without a rater id — get no effect of their own
-  (fixed at 0): one answer cannot separate a resident's leniency from the cadre's ability,
-  and the group's overall leniency is what the cycle's rater-group weights are for.
-  Self-assessments are left out: they are shown beside the calibrated score, for gaps only.
-* Shrinkage (Kelley's empirical Bayes): within each competency the severity-corrected
-  means â are pulled toward the competency norm m by B = τ²/(τ² + σ²/n), where τ² is the
-  between-cadre variance (method of moments) and n the cadre's ratings. Thin evidence
-  therefore cannot produce an extreme score. Interval: posterior ± 1.645·√(B·σ²/n) (90%),
-  which ignores the uncertainty in μ, the norms and the rater effects — slightly narrow
-  when raters are few.
-* Reporting: 1–5 anchor scale and 0–100 (`score_100 = 25·(score − 1)`), clipped to the
-  scale; raw means stay beside calibrated ones. `corrected` is the severity-corrected mean
-  before shrinkage (μ + â): the right input for comparing groups (training effects), since
-  shrinkage toward the norm would attenuate any difference. "Normal distribution" reporting means
-  percentiles on this calibrated scale, never forcing raw scores into a curve.
-* The rating graph (raters ↔ cadres) must be connected for one common scale; `components`
-  reports its pieces (1 when connected).
+* The rating graph (estimated raters ↔ cadres, one-off raters as one shared anchor) must be
+  connected for one common scale; `component` labels each cadre's piece (0 = the anchored
+  or largest one). A cadre elsewhere is compared with the rest only through the prior on
+  rater severity, which `shrinkage` turns into a wider interval.
 * Fit: infit and outfit mean squares per rater (expected 1.0; outside 0.5–1.5 flagged).
-  Outfit is the mean squared standardised residual; infit weights residuals by their model
-  variance, which is smaller near the ends of a bounded scale.
 """
 
 from __future__ import annotations
@@ -42,70 +40,91 @@ from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
 
-from evaluation.analytics.coding import GROUPS, Coded, encode
+from evaluation.analytics.coding import Coded, encode
+from evaluation.groups import GROUPS, RaterGroup
 
 RIDGE = 3.0
+GROUP_RIDGE = 1e-3  # only to make the (r, γ) system definite; the origin is set afterwards
 MAX_PASSES = 500
-CG_TOLERANCE = 1e-7
-Z90 = 1.6448536269514722
-FIXED_GROUPS = ("resident",)
-EXCLUDED_GROUPS = ("self",)
+CG_TOLERANCE = 1e-8
+ONE_OFF_GROUPS = (RaterGroup.resident.value,)
+SELF = GROUPS.index(RaterGroup.self.value)
 FIT_RANGE = (0.5, 1.5)
 
 
 @dataclass(frozen=True)
 class Calibration:
-    scores: (
-        pl.DataFrame
-    )  # cell, ratee_id, competency, raw_mean, corrected, score, score_100, lo, hi, n
+    corrected: np.ndarray  # per coded rating: level − r − γ (self: the level as given)
     raters: pl.DataFrame  # rater_id, severity, n, infit, outfit, misfit
+    group_effects: np.ndarray  # γ by GROUPS index (leniency; 0 for absent groups and self)
     mu: float
     sigma: float
-    components: int
+    severity_spread: float  # SD of the estimated rater effects (for unlinked cadres)
+    component: np.ndarray  # per ratee code: 0 = anchored piece of the rating graph
+    component_raters: np.ndarray  # per component: estimated raters in it
     severity_by_code: np.ndarray  # severity by the coding's rater code (0 when not estimated)
 
+    @property
+    def components(self) -> int:
+        return len(self.component_raters)
 
-def calibrate(responses: pl.DataFrame | Coded) -> Calibration:
+
+def calibrate(
+    responses: pl.DataFrame | Coded, weights: dict[str, float] | None = None
+) -> Calibration:
     """`responses`: ratee_id, rater_id, rater_group, competency, level (null: cannot observe),
-    or the same already encoded by `evaluation.analytics.coding.encode`."""
+    or the same already encoded. `weights`: the cycle's rater-group weights, which set the
+    origin of the group effects (equal weights when None)."""
     coded = responses if isinstance(responses, Coded) else encode(responses)
-    used = ~np.isin(coded.group, [GROUPS.index(g) for g in EXCLUDED_GROUPS])
+    used = coded.group != SELF
     if not used.any():
         raise ValueError("no ratings to calibrate")
     y = coded.level[used]
     cell = coded.cell[used]
+    group = coded.group[used]
     rater_code = coded.rater[used]
-    estimated = (rater_code >= 0) & ~np.isin(
-        coded.group[used], [GROUPS.index(g) for g in FIXED_GROUPS]
-    )
-    # compact codes over the estimated raters only
+    estimated = (rater_code >= 0) & ~np.isin(group, [GROUPS.index(g) for g in ONE_OFF_GROUPS])
     has_effect = np.bincount(rater_code[estimated], minlength=len(coded.rater_ids)) > 0
     compact = np.cumsum(has_effect) - 1
-    rater = np.where(estimated, compact[np.clip(rater_code, 0, None)], 0)
+    rater = (
+        np.where(estimated, compact[np.clip(rater_code, 0, None)], -1)
+        if len(compact)
+        else np.full(len(y), -1)
+    )
     raters = int(has_effect.sum())
-    cells = coded.cells
 
     with ThreadPoolExecutor(max_workers=1) as pool:  # the graph check beside the fit
-        components = pool.submit(_components, cell // coded.k, rater, estimated, raters)
-        mu, a, r = _fit(y, cell, rater, estimated, cells, raters)
-    effect = np.where(estimated, r[rater] if raters else 0.0, 0.0)
-    fitted = mu + a[cell] + effect
+        pieces = pool.submit(_components, cell // coded.k, rater, len(coded.ratee_ids), raters)
+        mu, a, r, gamma = _fit(y, cell, rater, group, coded.cells, raters)
+    present = np.bincount(group, minlength=len(GROUPS)) > 0
+    share = np.array([(weights or {}).get(g, 0.0) if weights else 1.0 for g in GROUPS])
+    share = np.where(present & (np.arange(len(GROUPS)) != SELF), share, 0.0)
+    if share.sum() <= 0:
+        share = np.where(present, 1.0, 0.0)
+    origin = float((share * gamma).sum() / share.sum())
+    gamma = np.where(present, gamma - origin, 0.0)
+    a = a + origin
+    effect = np.where(rater >= 0, r[np.clip(rater, 0, None)] if raters else 0.0, 0.0)
+    fitted = mu + a[cell] + gamma[group] + effect
     residual = y - fitted
-    n_cell = np.bincount(cell, minlength=cells)
-    present = np.flatnonzero(n_cell)
-    dof = max(len(y) - len(present) - raters, 1)
+    cells_rated = int((np.bincount(cell, minlength=coded.cells) > 0).sum())
+    dof = max(len(y) - cells_rated - raters - int(present.sum()) + 1, 1)
     sigma2 = max(float((residual**2).sum() / dof), 1e-6)
 
+    corrected = coded.level.astype(float).copy()
+    corrected[used] = y - gamma[group] - effect
     severity_by_code = np.zeros(len(coded.rater_ids))
     severity_by_code[has_effect] = -r
+    component, component_raters = pieces.result()
     return Calibration(
-        scores=_shrink(coded, present, mu + a[present], n_cell[present], cell, y, sigma2),
-        raters=_rater_fit(
-            coded.rater_ids[has_effect], estimated, rater, raters, r, residual, fitted, sigma2
-        ),
+        corrected=corrected,
+        raters=_rater_fit(coded.rater_ids[has_effect], rater, raters, r, residual, fitted, sigma2),
+        group_effects=gamma,
         mu=float(mu),
         sigma=float(np.sqrt(sigma2)),
-        components=components.result(),
+        severity_spread=float(r.std()) if raters > 1 else 0.0,
+        component=component,
+        component_raters=component_raters,
         severity_by_code=severity_by_code,
     )
 
@@ -114,110 +133,55 @@ def _fit(
     y: np.ndarray,
     cell: np.ndarray,
     rater: np.ndarray,
-    estimated: np.ndarray,
+    group: np.ndarray,
     cells: int,
     raters: int,
-) -> tuple[float, np.ndarray, np.ndarray]:
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Least squares with a ridge on rater effects, solved exactly.
 
-    For given rater effects r the abilities are cell means, so they can be eliminated: with
-    D the cell counts, S mapping ratings to raters (one-off ratings to nothing) and
-    B = SᵀC the rater × cell count matrix, the rater effects solve
-    (diag(n_r) − B D⁻¹ Bᵀ + λI) r = Sᵀy − B D⁻¹ Cᵀy, a symmetric positive definite system.
-    Conjugate gradients needs a few dozen products with that matrix, each two sparse
-    products with B. Effects are then expressed relative to the rating-weighted average
-    rater; the shift goes into the abilities, so fitted values do not change."""
+    The nuisance effects θ = (r, γ) enter each rating through S (one rater column when the
+    rater is estimated, one group column always). For given θ the abilities are cell means,
+    so they can be eliminated: with D the cell counts and B = SᵀC the effect × cell count
+    matrix, θ solves (SᵀS − B D⁻¹ Bᵀ + Λ) θ = Sᵀy − B D⁻¹ Cᵀy, a symmetric positive
+    definite system (SᵀS: the counts on its diagonal, and rater × group counts off it);
+    conjugate gradients needs a few dozen products with it."""
     mu = float(y.mean())
     centred = y - mu
+    groups = len(GROUPS)
     n_cell = np.bincount(cell, minlength=cells).astype(float)
     per_cell = 1 / np.maximum(n_cell, 1)
     cell_sums = np.bincount(cell, centred, minlength=cells)
-    if raters:
-        by, at = rater[estimated], cell[estimated]
-        b = csr_array((np.ones(len(by)), (by, at)), shape=(raters, cells))
-        b_t = b.T.tocsr()
-        n_rater = np.bincount(by, minlength=raters).astype(float)
-
-        def product(r: np.ndarray) -> np.ndarray:
-            return (n_rater + RIDGE) * r - b @ ((b_t @ r) * per_cell)
-
-        system = LinearOperator((raters, raters), matvec=product, dtype=float)
-        preconditioner = LinearOperator(
-            (raters, raters), matvec=lambda v: v / (n_rater + RIDGE), dtype=float
-        )
-        rhs = np.bincount(by, centred[estimated], minlength=raters) - b @ (cell_sums * per_cell)
-        r, _ = cg(system, rhs, rtol=CG_TOLERANCE, maxiter=MAX_PASSES, M=preconditioner)
-        r = r - (r * n_rater).sum() / n_rater.sum()
-        a = (cell_sums - b_t @ r) * per_cell
-    else:
-        r = np.zeros(0)
-        a = cell_sums * per_cell
-    return mu, a, r
-
-
-def _shrink(
-    coded: Coded,
-    present: np.ndarray,
-    a_hat: np.ndarray,
-    n: np.ndarray,
-    cell: np.ndarray,
-    y: np.ndarray,
-    sigma2: float,
-) -> pl.DataFrame:
-    """One row per rated cell, in (ratee_id, competency) order (the order of the codes)."""
-    raw = np.bincount(cell, y, minlength=coded.cells)[present] / n
-    sampling_var = sigma2 / n
-    # per-competency norm (rating-weighted) and between-cadre variance, by bincount
-    competency = present % coded.k
-    cadres = np.bincount(competency, minlength=coded.k).astype(float)
-    norm = np.bincount(competency, a_hat * n, minlength=coded.k) / np.maximum(
-        np.bincount(competency, n, minlength=coded.k), 1
+    has_rater = rater >= 0
+    rows = np.concatenate([rater[has_rater], raters + group])
+    columns = np.concatenate([cell[has_rater], cell])
+    size = raters + groups
+    b = csr_array((np.ones(len(rows)), (rows, columns)), shape=(size, cells))
+    b_t = b.T.tocsr()
+    n_theta = np.bincount(rows, minlength=size).astype(float)
+    ridge = np.concatenate([np.full(raters, RIDGE), np.full(groups, GROUP_RIDGE)])
+    diagonal = n_theta + ridge
+    # SᵀS is diagonal but for the rater × group counts: a rating touches its rater and its group
+    both = csr_array(
+        (np.ones(int(has_rater.sum())), (rater[has_rater], group[has_rater])),
+        shape=(raters, groups),
     )
-    mean = np.bincount(competency, a_hat, minlength=coded.k) / np.maximum(cadres, 1)
-    spread = np.bincount(competency, (a_hat - mean[competency]) ** 2, minlength=coded.k)
-    variance = np.where(cadres > 1, spread / np.maximum(cadres - 1, 1), 0.0)
-    noise = np.bincount(competency, sampling_var, minlength=coded.k) / np.maximum(cadres, 1)
-    tau2 = np.clip(variance - noise, 1e-4, None)
-    table = coded.cell_keys(present).with_columns(
-        pl.col("cell").set_sorted(),
-        a_hat=pl.Series(a_hat),
-        n=pl.Series(n.astype(float)),
-        raw_mean=pl.Series(raw),
-        sampling_var=pl.Series(sampling_var),
-        norm=pl.Series(norm[competency]),
-        tau2=pl.Series(tau2[competency]),
-    )
-    shrink = pl.col("tau2") / (pl.col("tau2") + pl.col("sampling_var"))
-    posterior = pl.col("norm") + shrink * (pl.col("a_hat") - pl.col("norm"))
-    sd = (shrink * pl.col("sampling_var")).sqrt()
-    return (
-        table.with_columns(
-            score=posterior.clip(1, 5),
-            lo=(posterior - Z90 * sd).clip(1, 5),
-            hi=(posterior + Z90 * sd).clip(1, 5),
-        )
-        .with_columns(
-            score_100=((pl.col("score") - 1) * 25).round(1),
-            corrected=pl.col("a_hat").clip(1, 5),
-        )
-        .select(
-            "cell",
-            "ratee_id",
-            "competency",
-            "raw_mean",
-            "corrected",
-            "score",
-            "score_100",
-            "lo",
-            "hi",
-            pl.col("n").cast(pl.Int64),
-        )
-    )
+    both_t = both.T.tocsr()
+
+    def product(theta: np.ndarray) -> np.ndarray:
+        crossed = np.concatenate([both @ theta[raters:], both_t @ theta[:raters]])
+        return diagonal * theta + crossed - b @ ((b_t @ theta) * per_cell)
+
+    system = LinearOperator((size, size), matvec=product, dtype=float)
+    preconditioner = LinearOperator((size, size), matvec=lambda v: v / diagonal, dtype=float)
+    rhs = np.bincount(rows, np.concatenate([centred[has_rater], centred]), minlength=size)
+    rhs = rhs - b @ (cell_sums * per_cell)
+    theta, _ = cg(system, rhs, rtol=CG_TOLERANCE, maxiter=MAX_PASSES, M=preconditioner)
+    a = (cell_sums - b_t @ theta) * per_cell
+    return mu, a, theta[:raters], theta[raters:]
 
 
 def _rater_fit(
     rater_ids: np.ndarray,
-    estimated: np.ndarray,
     rater: np.ndarray,
     raters: int,
     r: np.ndarray,
@@ -237,7 +201,7 @@ def _rater_fit(
         return pl.DataFrame(schema=schema)
     room = np.clip((fitted - 1) * (5 - fitted), 0.25, None)
     variance = room * (sigma2 / room.mean())  # less room to err near the ends of the scale
-    slot = np.where(estimated, rater, raters)  # one-off ratings fall into a dropped last slot
+    slot = np.where(rater >= 0, rater, raters)  # one-off ratings fall into a dropped last slot
 
     def per_rater(values: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(slot, values, minlength=raters + 1)[:raters]
@@ -259,15 +223,32 @@ def _rater_fit(
     )
 
 
-def _components(ratee: np.ndarray, rater: np.ndarray, estimated: np.ndarray, raters: int) -> int:
-    """Pieces of the graph linking raters and the cadres they rated. All one-off raters share
-    one anchor node: their effect is fixed at 0 everywhere, which ties the scales together."""
-    rater_node = np.where(estimated, rater + 1, 0)  # 0 is the shared anchor of one-off raters
-    ratees = int(ratee.max()) + 1
+def _components(
+    ratee: np.ndarray, rater: np.ndarray, ratees: int, raters: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pieces of the graph linking estimated raters and the cadres they rated. One-off
+    raters share one anchor node (their effect is fixed at 0 everywhere, which ties the
+    scales together). Returns each ratee's piece — 0 for the anchored piece, or the largest
+    when nothing is anchored — and each piece's number of estimated raters."""
+    rater_node = np.where(rater >= 0, rater + 1, 0)  # 0 is the shared anchor
     size = raters + 1 + ratees
     graph = coo_array((np.ones(len(ratee)), (rater_node, raters + 1 + ratee)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
-    used = np.zeros(size, dtype=bool)
-    used[rater_node] = True
-    used[raters + 1 + ratee] = True
-    return int(np.unique(labels[used]).size)
+    cadre_labels = labels[raters + 1 :]
+    anchored = (rater_node == 0).any()
+    rated = np.bincount(ratee, minlength=ratees) > 0
+    pieces, inverse = np.unique(cadre_labels[rated], return_inverse=True)
+    sizes = np.bincount(inverse)
+    main = (
+        int(np.flatnonzero(pieces == labels[0])[0])
+        if anchored and labels[0] in pieces
+        else int(sizes.argmax())
+    )
+    order = np.r_[main, np.delete(np.arange(len(pieces)), main)]
+    rank = np.empty(len(pieces), dtype=np.int64)
+    rank[order] = np.arange(len(pieces))
+    component = np.zeros(ratees, dtype=np.int64)
+    component[rated] = rank[inverse]
+    rater_piece = labels[1 : raters + 1]
+    counts = np.array([int((rater_piece == pieces[p]).sum()) for p in order], dtype=np.int64)
+    return component, counts

@@ -9,6 +9,8 @@ grouping and joining on (ratee_id, competency) pairs, which is what keeps a prov
   a cadre without some competency leaves an empty cell, which stages skip.
 * `rater` codes every rater with an id (null ids get −1); `group` codes the rater group in
   the fixed order of `GROUPS`.
+* `form` codes one filled-in form (a response): from `response_id` when the frame has one,
+  else from (rater, ratee, group), a rating without a rater id being a form of its own.
 * Only rated items are coded: "cannot observe" (null level) carries no information for any
   stage.
 """
@@ -32,6 +34,7 @@ class Coded:
     ratee_ids: np.ndarray  # ratee_id by ratee code
     competencies: tuple[str, ...]  # competency by competency code, sorted
     rater_ids: np.ndarray  # rater_id by rater code
+    form: np.ndarray  # int64 code of the form (response) each rating belongs to
 
     @property
     def k(self) -> int:
@@ -73,6 +76,7 @@ def encode(responses: pl.DataFrame) -> Coded:
         ratee_ids=_ids_by_code(ratee, rated["ratee_id"].to_numpy()),
         competencies=competencies,
         rater_ids=_ids_by_code(rater, rated["rater_id"].fill_null(0).to_numpy()),
+        form=codes["form"].to_numpy(),
     )
 
 
@@ -91,7 +95,15 @@ def _codes(rated: pl.DataFrame, competencies: tuple[str, ...]) -> pl.DataFrame:
         competency=pl.col("competency").cast(pl.Enum(competencies)).to_physical().cast(pl.Int64),
         rater=(pl.col("rater_id").rank("dense").cast(pl.Int64) - 1).fill_null(-1),
         group=pl.col("rater_group").cast(pl.Enum(GROUPS)).to_physical().cast(pl.Int64),
+        form=_form_key(rated).rank("dense").cast(pl.Int64) - 1,
     )
+
+
+def _form_key(rated: pl.DataFrame) -> pl.Expr:
+    if "response_id" in rated.columns:
+        return pl.col("response_id")
+    rater = pl.col("rater_id").fill_null(-1 - pl.int_range(pl.len(), dtype=pl.Int64))
+    return pl.struct(rater, "ratee_id", "rater_group").hash(seed=7)
 
 
 @dataclass(frozen=True)

@@ -1,58 +1,180 @@
 """The whole analytics pipeline of a cycle, as one pure function over the contract's frames:
-calibration → group scores → weighting → anonymity → profiles."""
+calibration → group means → weighting → release → shrinkage → profiles.
+
+The release rule runs *before* shrinkage: norms, τ², ranks and every later aggregate are
+computed from released headlines only, so no published number reopens a withheld one."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
-from evaluation.analytics.anonymity import suppress, suppress_combined
 from evaluation.analytics.calibration import Calibration, calibrate
 from evaluation.analytics.coding import encode
-from evaluation.analytics.profiles import profile_rows
+from evaluation.analytics.profiles import overall, profile_rows
 from evaluation.analytics.rater_flags import rater_flags
-from evaluation.analytics.weighting import combine_groups, group_scores
-from evaluation.groups import GROUPS
+from evaluation.analytics.release import (
+    HEADLINE_WITHHELD,
+    POOLED_WITHHELD,
+    Release,
+    counted_matrix,
+    release,
+)
+from evaluation.analytics.reliability import agreement
+from evaluation.analytics.shrinkage import shrink
+from evaluation.analytics.specific import contrasts
+from evaluation.analytics.weighting import combine, group_scores
+from evaluation.groups import COUNTED, GROUPS, RaterGroup
 from evaluation.rubrics.schema import Rubric
 
 
 @dataclass(frozen=True)
 class CycleResults:
     calibration: Calibration
-    profiles: pl.DataFrame  # one row per cadre and competency, groups below threshold absent
-    groups: pl.DataFrame  # group breakdown after suppression (hidden means are null)
+    profiles: pl.DataFrame  # one row per cell with counted ratings; withheld cells: nulls + reason
+    groups: pl.DataFrame  # group breakdown as released to the office and the cadre
     raters: pl.DataFrame  # severity, fit and flags per rater
+    agreement: pl.DataFrame  # inter-rater agreement per rater group and competency
+    cadres: pl.DataFrame  # per cadre: overall, overall_sd, competencies, level, rank, peers
+    unlinked: pl.DataFrame  # ratee_id, component: cadres outside the anchored rating graph
+
+
+def minimum_responses(rubric: Rubric) -> dict[str, int]:
+    return {group: rubric.min_responses(group) for group in GROUPS}
 
 
 def aggregate(
     responses: pl.DataFrame, ratees: pl.DataFrame, rubric: Rubric, weights: dict[str, float]
 ) -> CycleResults:
-    """responses: ratee_id, rater_id, rater_group, competency, level. ratees: ratee_id,
-    position_class. weights: the cycle's rater-group weights."""
+    """responses: ratee_id, rater_id, rater_group, competency, level (counted responses
+    only). ratees: ratee_id, position_class. weights: the cycle's rater-group weights."""
     coded = encode(responses)
-    calibration = calibrate(coded)
-    # Rater flags need only the codes and the calibration: computed on a second thread while
-    # this one builds the profiles (numpy and polars release the GIL in their kernels).
+    calibration = calibrate(coded, weights)
+    # Rater flags and the agreement report need only the codes and the calibration:
+    # computed on a second thread while this one builds the profiles.
     with ThreadPoolExecutor(max_workers=1) as pool:
         flags = pool.submit(rater_flags, coded, calibration.raters)
+        report = pool.submit(agreement, coded)
         groups = group_scores(coded, calibration)
-        minimum = {group: rubric.min_responses(group) for group in GROUPS}
-        shown = suppress(groups, minimum)
-        combined = suppress_combined(combine_groups(groups, weights), shown)
+        combined = combine(groups, weights, calibration.sigma)
+        cells = combined["cell"].to_numpy()
+        counts = counted_matrix(groups, cells)
+        # which group means the headline is a function of (weighting.view_coefficients)
+        in_headline = np.column_stack([combined[f"c_{g}"].to_numpy() > 0 for g in COUNTED])
+        shown = release(counts, in_headline, minimum_responses(rubric))
+        released = shown.headline & combined["corrected"].is_not_null().to_numpy()
+        component = calibration.component[cells // coded.k]
+        spread = calibration.severity_spread**2
+        extra = np.where(
+            component > 0, spread / np.maximum(calibration.component_raters[component], 1), 0.0
+        )
+        combined = combined.with_columns(
+            component=pl.Series(component),
+            released=pl.Series(released),
+            pooled_shown=pl.Series(shown.pooled),
+        )
+        scored = combined.filter("released")
+        scored = scored.join(
+            shrink(
+                scored.select("cell", "competency", "corrected", "variance"), extra[released]
+            ).drop("competency", "corrected", "variance"),
+            on="cell",
+            maintain_order="left",
+        ).with_columns(raw_mean=pl.when(pl.col("pooled_shown")).then(pl.col("raw_mean")))
+        scored = scored.join(
+            contrasts(coded, scored.select("cell", "ratee_id"), ratees), on="cell", how="left"
+        )
+        self_means = groups.filter(pl.col("rater_group") == RaterGroup.self.value).select(
+            "cell", self_mean="raw_mean"
+        )
         profiles = profile_rows(
-            calibration.scores,
-            groups,
+            scored,
+            self_means,
             ratees,
             green_from=rubric.lights.green_from,
             red_below=rubric.lights.red_below,
-        ).join(
-            combined.select("cell", "weighted_score", "redistributed", "missing_groups"),
-            on="cell",
-            how="left",
-            maintain_order="left",
+        ).with_columns(
+            withheld=pl.lit(None, pl.String),
+            pooled_reason=pl.when(~pl.col("pooled_shown")).then(pl.lit(POOLED_WITHHELD)),
         )
+        withheld = combined.filter(~pl.col("released")).select(
+            "cell",
+            "ratee_id",
+            "competency",
+            "n",
+            "missing_groups",
+            "redistributed",
+            "component",
+            withheld=pl.lit(HEADLINE_WITHHELD),
+        )
+        profiles = (
+            pl.concat([profiles, withheld], how="diagonal_relaxed")
+            .drop("released", "pooled_shown")
+            .sort("cell")
+        )
+        summary = overall(
+            profiles.filter(pl.col("score").is_not_null()),
+            {c.id: c.weight for c in rubric.competencies},
+            ratees.select("ratee_id", "position_class"),
+        ).join(ratees.select("ratee_id", "position_class"), on="ratee_id", how="left")
+        summary = summary.with_columns(
+            rank=pl.col("overall")
+            .rank("min", descending=True)
+            .over("position_class")
+            .cast(pl.Int64),
+            peers=pl.len().over("position_class").cast(pl.Int64),
+        ).select("ratee_id", "overall", "overall_sd", "competencies", "level", "rank", "peers")
         return CycleResults(
-            calibration=calibration, profiles=profiles, groups=shown, raters=flags.result()
+            cadres=summary,
+            calibration=calibration,
+            profiles=profiles,
+            groups=released_groups(groups, combined, cells, shown),
+            raters=flags.result(),
+            agreement=report.result(),
+            unlinked=pl.DataFrame(
+                {
+                    "ratee_id": coded.ratee_ids[calibration.component > 0],
+                    "component": calibration.component[calibration.component > 0],
+                }
+            ),
         )
+
+
+def released_groups(
+    groups: pl.DataFrame, combined: pl.DataFrame, cells: np.ndarray, shown: Release
+) -> pl.DataFrame:
+    """The group breakdown as released: hidden groups keep their size and the reason, never
+    their means; `weight` is each group's effective share in the headline."""
+    groups = groups.sort("cell")
+    cell = groups["cell"].to_numpy()
+    at = np.searchsorted(cells, cell).clip(0, max(len(cells) - 1, 0))
+    in_cells = (cells[at] == cell) if len(cells) else np.zeros(len(cell), dtype=bool)
+    column = groups["rater_group"].cast(pl.String).to_list()
+    counted = np.array([g in COUNTED for g in column], dtype=bool) & in_cells
+    j = np.array([COUNTED.index(g) if g in COUNTED else 0 for g in column], dtype=np.int64)
+    visible = (
+        np.where(counted, shown.groups[at, j], True) if len(cells) else np.ones(len(cell), bool)
+    )
+    reason = np.asarray(
+        np.where(counted & ~visible, shown.reasons[at, j], None)
+        if len(cells)
+        else [None] * len(cell),
+        dtype=object,
+    )
+    weights = np.zeros(groups.height)
+    for index, group in enumerate(COUNTED):
+        name = f"w_{group}"
+        if name in combined.columns:
+            mine = counted & (j == index)
+            weights[mine] = combined[name].to_numpy()[at[mine]]
+    hide = pl.Series(~visible)
+    return groups.with_columns(
+        shown=pl.Series(visible),
+        reason=pl.Series(reason.tolist(), dtype=pl.String),
+        weight=pl.Series(np.where(counted, weights, np.nan), nan_to_null=True),
+        raw_mean=pl.when(hide).then(None).otherwise(pl.col("raw_mean")),
+        corrected_mean=pl.when(hide).then(None).otherwise(pl.col("corrected_mean")),
+    )

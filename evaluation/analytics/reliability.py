@@ -16,6 +16,9 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from evaluation.analytics.coding import Coded, encode
+from evaluation.groups import COUNTED, GROUPS
+
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 
 
@@ -106,3 +109,102 @@ def _metric(values: np.ndarray, n_c: np.ndarray, level: Level) -> np.ndarray:
         between = cumulative[high + 1] - cumulative[low]
         return (between - (n_c[i] + n_c[j]) / 2) ** 2
     raise ValueError(f"unknown level of measurement: {level}")
+
+
+AGREEMENT_SAMPLE = 3_000  # units per group and competency for alpha (a report, not a score)
+
+
+def icc_oneway(frame: pl.DataFrame, *, target: str, score: str) -> dict[str, float]:
+    """ICC1 and ICC1k when raters are nested in targets and their number varies (each cadre
+    rated by their own colleagues): one-way analysis of variance with the unbalanced group
+    size n0 = (N − Σkᵢ²/N)/(a − 1). On a balanced design this is Shrout–Fleiss ICC(1,1)
+    and ICC(1,k); `n0` is returned as the k of ICC1k."""
+    table = _oneway(frame.select(pl.lit(0).alias("_key"), target, score), ["_key"], target, score)
+    if table.is_empty():
+        raise ValueError("ICC needs at least two targets")
+    row = table.row(0, named=True)
+    return {"ICC1": row["icc1"], "ICC1k": row["icc1k"], "n0": row["n0"]}
+
+
+def _oneway(frame: pl.DataFrame, by: list[str], target: str, score: str) -> pl.DataFrame:
+    per_target = frame.group_by([*by, target]).agg(
+        k=pl.len(), total=pl.col(score).sum(), squares=(pl.col(score) ** 2).sum()
+    )
+    return (
+        per_target.group_by(by)
+        .agg(
+            a=pl.len(),
+            n=pl.col("k").sum(),
+            k2=(pl.col("k") ** 2).sum(),
+            total=pl.col("total").sum(),
+            squares=pl.col("squares").sum(),
+            between=(pl.col("total") ** 2 / pl.col("k")).sum(),
+        )
+        .filter((pl.col("a") >= 2) & (pl.col("n") > pl.col("a")))
+        .with_columns(
+            msb=(pl.col("between") - pl.col("total") ** 2 / pl.col("n")) / (pl.col("a") - 1),
+            msw=(pl.col("squares") - pl.col("between")) / (pl.col("n") - pl.col("a")),
+            n0=(pl.col("n") - pl.col("k2") / pl.col("n")) / (pl.col("a") - 1),
+        )
+        .with_columns(
+            icc1=(pl.col("msb") - pl.col("msw"))
+            / (pl.col("msb") + (pl.col("n0") - 1) * pl.col("msw")),
+            icc1k=(pl.col("msb") - pl.col("msw")) / pl.col("msb"),
+        )
+    )
+
+
+def agreement(responses: pl.DataFrame | Coded) -> pl.DataFrame:
+    """The cycle's rater-agreement report: per counted rater group and competency, the cadres
+    rated, raters per cadre (n0), ICC(1), ICC(1,k) and Krippendorff's interval alpha (on up
+    to AGREEMENT_SAMPLE cadres with two or more ratings, chosen by a fixed seed)."""
+    coded = responses if isinstance(responses, Coded) else encode(responses)
+    counted = np.isin(coded.group, [GROUPS.index(g) for g in COUNTED])
+    frame = pl.DataFrame(
+        {
+            "group": coded.group[counted],
+            "competency": coded.cell[counted] % max(coded.k, 1),
+            "cell": coded.cell[counted],
+            "rater": np.where(
+                coded.rater[counted] >= 0,
+                coded.rater[counted],
+                -1 - np.arange(int(counted.sum())),  # one-off raters: each their own
+            ),
+            "level": coded.level[counted],
+        }
+    )
+    schema = {
+        "rater_group": pl.String,
+        "competency": pl.String,
+        "cadres": pl.Int64,
+        "raters_per_cadre": pl.Float64,
+        "icc1": pl.Float64,
+        "icc1k": pl.Float64,
+        "alpha": pl.Float64,
+    }
+    if frame.is_empty():
+        return pl.DataFrame(schema=schema)
+    table = _oneway(frame, ["group", "competency"], "cell", "level").sort("group", "competency")
+    alphas: list[float | None] = []
+    for group, competency in table.select("group", "competency").iter_rows():
+        subset = frame.filter((pl.col("group") == group) & (pl.col("competency") == competency))
+        units = subset.group_by("cell").len().filter(pl.col("len") >= 2)["cell"].sort()
+        if units.len() > AGREEMENT_SAMPLE:
+            units = units.sample(AGREEMENT_SAMPLE, seed=7).sort()
+        chosen = subset.filter(pl.col("cell").is_in(units.implode()))
+        try:
+            alphas.append(krippendorff_alpha(chosen, unit="cell", rater="rater", value="level"))
+        except ValueError:
+            alphas.append(None)
+    return pl.DataFrame(
+        {
+            "rater_group": [GROUPS[g] for g in table["group"]],
+            "competency": [coded.competencies[c] for c in table["competency"]],
+            "cadres": table["a"].cast(pl.Int64),
+            "raters_per_cadre": table["n0"],
+            "icc1": table["icc1"],
+            "icc1k": table["icc1k"],
+            "alpha": pl.Series(alphas, dtype=pl.Float64),
+        },
+        schema=schema,
+    )

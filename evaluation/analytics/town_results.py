@@ -25,9 +25,14 @@ BOTTLENECK_SHARE = 0.2
 
 
 def town_competency(
-    profiles: pl.DataFrame, ratees: pl.DataFrame, green_from: float, red_below: float
+    profiles: pl.DataFrame,
+    ratees: pl.DataFrame,
+    green_from: float,
+    red_below: float,
+    rule: str = "norm",
 ) -> pl.DataFrame:
-    """profiles: ratee_id, competency, score, lo, hi. ratees: ratee_id, town_id.
+    """profiles: ratee_id, competency, score, lo, hi (released scores). ratees: ratee_id,
+    town_id. `rule`: the rubric's town light rule (see `rubrics.schema.Lights`).
     Returns town_id, competency, cadres, mean, lo, hi, norm, light, lagging."""
     rows = profiles.join(ratees.select("ratee_id", "town_id"), on="ratee_id")
     towns = rows.group_by("town_id", "competency").agg(
@@ -52,12 +57,21 @@ def town_competency(
         )
         .join(norms, on="competency")
         .with_columns(
-            light=pl.when(pl.col("mean") >= green_from)
-            .then(pl.lit("green"))
-            .when(pl.col("mean") < red_below)
-            .then(pl.lit("red"))
-            .otherwise(pl.lit("yellow")),
             lagging=(pl.col("hi") < pl.col("norm")) | (pl.col("mean") < red_below),
+            ahead=(pl.col("lo") > pl.col("norm")) | (pl.col("mean") >= green_from),
+        )
+        .with_columns(
+            light=(
+                pl.when(pl.col("ahead"))
+                .then(pl.lit("green"))
+                .when(pl.col("lagging"))
+                .then(pl.lit("red"))
+                if rule == "norm"
+                else pl.when(pl.col("mean") >= green_from)
+                .then(pl.lit("green"))
+                .when(pl.col("mean") < red_below)
+                .then(pl.lit("red"))
+            ).otherwise(pl.lit("yellow")),
         )
         .select("town_id", "competency", "cadres", "mean", "lo", "hi", "norm", "light", "lagging")
         .sort("town_id", "competency")

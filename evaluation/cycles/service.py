@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -11,12 +12,21 @@ import polars as pl
 
 from evaluation.cycles import states as cycles
 from evaluation.cycles.assignment import generate_assignments
+from evaluation.cycles.schemas import CycleRecord
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.groups import ASSIGNABLE
 from evaluation.infra.bulk import insert_values
+from evaluation.infra.invalidation import cycle_changed
 from evaluation.rubrics.loader import DEFAULT_RUBRIC, load_rubric_text
 from evaluation.rubrics.schema import Rubric
-from evaluation.tables import Assignment, Cadre, Cycle, Leadership, RubricVersion
+from evaluation.tables import (
+    Assignment,
+    Cadre,
+    Cycle,
+    Leadership,
+    ProfileSnapshot,
+    RubricVersion,
+)
 
 
 @lru_cache(maxsize=32)
@@ -124,36 +134,36 @@ async def create_cycle(
     return int(row[0]["id"])
 
 
-async def get_cycle(cycle_id: int) -> dict[str, Any]:
-    row = (
-        await Cycle.select(*Cycle.all_columns(), Cycle.rubric.name, Cycle.rubric.version)
-        .where(Cycle.id == cycle_id)
-        .first()
-    )
+CYCLE_COLUMNS = (
+    *Cycle.all_columns(exclude=[Cycle.rubric]),
+    Cycle.rubric.as_alias("rubric_id"),
+    Cycle.rubric.name.as_alias("rubric_name"),
+    Cycle.rubric.version.as_alias("rubric_version"),
+)
+
+
+def _record(row: dict[str, Any]) -> CycleRecord:
+    """A cycle row as its record; the JSON weights column arrives as text on SQLite."""
+    raw = row["weights"]
+    weights = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    return CycleRecord(**{**row, "weights": weights})
+
+
+async def get_cycle(cycle_id: int) -> CycleRecord:
+    row = await Cycle.select(*CYCLE_COLUMNS).where(Cycle.id == cycle_id).first()
     if row is None:
         raise NotFound("考核周期不存在")
-    row["weights"] = _weights(row["weights"])
-    return row
+    return _record(row)
 
 
-def _weights(raw: Any) -> dict[str, float]:
-    import json
-
-    return json.loads(raw) if isinstance(raw, str) else dict(raw)
-
-
-async def list_cycles() -> list[dict[str, Any]]:
-    rows = await Cycle.select(*Cycle.all_columns(), Cycle.rubric.name).order_by(
-        Cycle.id, ascending=False
-    )
-    for row in rows:
-        row["weights"] = _weights(row["weights"])
-    return rows
+async def list_cycles() -> list[CycleRecord]:
+    rows = await Cycle.select(*CYCLE_COLUMNS).order_by(Cycle.id, ascending=False)
+    return [_record(row) for row in rows]
 
 
 async def set_weights(cycle_id: int, weights: dict[str, float]) -> None:
     cycle = await get_cycle(cycle_id)
-    cycles.require_editable(cycle["state"])
+    cycles.require_editable(cycle.state)
     checked = cycles.check_weights(weights)
     updated = (
         await Cycle.update({Cycle.weights: checked})
@@ -167,11 +177,15 @@ async def set_weights(cycle_id: int, weights: dict[str, float]) -> None:
 async def move_cycle(cycle_id: int, action: str) -> str:
     """Apply a state move; the WHERE on the old state makes a raced move a no-op refusal."""
     cycle = await get_cycle(cycle_id)
-    target = cycles.next_state(cycle["state"], action)
+    target = cycles.next_state(cycle.state, action)
     if action == "open" and not await Assignment.exists().where(Assignment.cycle == cycle_id):
         raise Conflict("请先生成评价任务，再开始评价")
     if action == "publish":
-        await _freeze_results(cycle_id)
+        raise Conflict("发布结果请使用“发布结果”（先计算并冻结结果）")
+    if action == "reopen" and await ProfileSnapshot.exists().where(
+        ProfileSnapshot.cycle == cycle_id
+    ):
+        raise Conflict("已计算过结果预览，不能再重新开放：前后两次结果相减可推算出个别评价人的评分")
     stamp = {
         "open": Cycle.opened_at,
         "reopen": Cycle.opened_at,
@@ -180,14 +194,12 @@ async def move_cycle(cycle_id: int, action: str) -> str:
     }[action]
     updated = (
         await Cycle.update({Cycle.state: target, stamp: datetime.now(UTC)})
-        .where((Cycle.id == cycle_id) & (Cycle.state == cycle["state"]))
+        .where((Cycle.id == cycle_id) & (Cycle.state == cycle.state))
         .returning(Cycle.id)
     )
     if not updated:
         raise Conflict("周期状态已被他人修改，请刷新后重试")
-    from evaluation.responses.campaigns import LIVE_LINKS
-
-    LIVE_LINKS.clear()  # resident links served by this process follow the new state at once
+    cycle_changed()  # caches of this process (live resident links) follow the new state at once
     return target
 
 
@@ -210,11 +222,9 @@ async def organisation_frames() -> tuple[pl.DataFrame, pl.DataFrame]:
 async def generate_cycle_assignments(cycle_id: int) -> dict[str, int]:
     """(Re)generate rule-based assignments in a draft cycle; manual ones are kept."""
     cycle = await get_cycle(cycle_id)
-    if cycle["state"] != "draft":
+    if cycle.state != "draft":
         raise Conflict("评价开始后不能重新生成任务；可以逐条添加或移除")
-    frame = generate_assignments(
-        *await organisation_frames(), cycle["peers_per_cadre"], seed=cycle_id
-    )
+    frame = generate_assignments(*await organisation_frames(), cycle.peers_per_cadre, seed=cycle_id)
     async with Cycle._meta.db.transaction():
         await Assignment.delete().where(
             (Assignment.cycle == cycle_id) & (Assignment.source == "rule")
@@ -238,7 +248,7 @@ async def add_assignment(
     cycle_id: int, rater_id: int, ratee_id: int, group: str, reason: str
 ) -> int:
     cycle = await get_cycle(cycle_id)
-    if cycle["state"] not in ("draft", "open"):
+    if cycle.state not in ("draft", "open"):
         raise Conflict("周期已截止，不能再添加评价任务")
     problems = {}
     if group not in ASSIGNABLE:
@@ -323,16 +333,3 @@ async def assignment_frame(cycle_id: int) -> pl.DataFrame:
             "reason": pl.String,
         },
     )
-
-
-async def _freeze_results(cycle_id: int) -> None:
-    """Publishing computes the final results from the closed cycle and freezes them."""
-    from evaluation.results import compute as aggregation_service
-    from evaluation.tables import Response
-
-    if not await Response.exists().where(Response.cycle == cycle_id):
-        return
-    snapshot = await aggregation_service.store_snapshot(
-        cycle_id, await aggregation_service.compute(cycle_id)
-    )
-    await aggregation_service.freeze(snapshot)

@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 from piccolo.query.functions.aggregate import Count
 
-from evaluation.cycles.service import rubric_for_cycle
-from evaluation.errors import Invalid
+from evaluation.cycles.service import get_cycle, rubric_for_cycle
+from evaluation.errors import Conflict, Invalid
 from evaluation.evidence.mapping import EVIDENCE_COLUMNS, map_evidence
 from evaluation.infra.bulk import insert_chunked
 from evaluation.tables import Cadre, Evidence
@@ -53,7 +53,10 @@ def evidence_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 async def import_evidence(cycle_id: int, frame: pl.DataFrame, source: str) -> pl.DataFrame:
-    """Map and store; on any bad row raise Invalid listing every one and write nothing."""
+    """Map and store; on any bad row raise Invalid listing every one and write nothing. A
+    published cycle's evidence is part of its frozen result and is never replaced."""
+    if (await get_cycle(cycle_id)).state == "published":
+        raise Conflict("结果已发布并冻结，不能再导入这一周期的客观数据")
     rubric = await rubric_for_cycle(cycle_id)
     known = pl.DataFrame(
         await Cadre.select(Cadre.external_id, Cadre.id),
@@ -124,7 +127,7 @@ async def evidence_summary(cycle_id: int) -> list[dict[str, Any]]:
 
 async def cadre_cycle_summary(cycle_id: int, cadre_id: int) -> dict[str, Any]:
     """Evidence (with the anchor each level maps to) and response counts per rater group."""
-    from evaluation.cycles.service import rubric_for_cycle
+    from evaluation.cycles.service import get_cycle, rubric_for_cycle
     from evaluation.tables import Response
 
     rubric = await rubric_for_cycle(cycle_id)

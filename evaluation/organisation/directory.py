@@ -17,22 +17,27 @@ async def county_name() -> str:
 
 
 async def cadre_frame() -> pl.DataFrame:
-    """Every cadre with their town and position class: cadre_id, name, position,
-    position_class, town_id, town, town_type — what analytics, results and the demo join on."""
+    """Every cadre with their town and position class: cadre_id, external_id, name,
+    position, position_class, town_id, town_external_id, town, town_type — what analytics,
+    results and the demo join on."""
     return pl.DataFrame(
         await Cadre.select(
             Cadre.id.as_alias("cadre_id"),
+            Cadre.external_id,
             Cadre.name,
             Cadre.position,
             Cadre.town.as_alias("town_id"),
+            Cadre.town.external_id.as_alias("town_external_id"),
             Cadre.town.name.as_alias("town"),
             Cadre.town.town_type.as_alias("town_type"),
         ),
         schema={
             "cadre_id": pl.Int64,
+            "external_id": pl.String,
             "name": pl.String,
             "position": pl.String,
             "town_id": pl.Int64,
+            "town_external_id": pl.String,
             "town": pl.String,
             "town_type": pl.String,
         },
@@ -134,3 +139,13 @@ async def counts() -> dict[str, int]:
         "active": await Cadre.count().where(Cadre.active.eq(True)),
         "links": await Leadership.count(),
     }
+
+
+async def town_names() -> dict[int, str]:
+    return {int(r["id"]): r["name"] for r in await Town.select(Town.id, Town.name)}
+
+
+async def leads(leader_id: int, member_id: int) -> bool:
+    return await Leadership.exists().where(
+        (Leadership.leader == leader_id) & (Leadership.member == member_id)
+    )

@@ -13,6 +13,7 @@ from typing import Any
 
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.groups import RaterGroup
+from evaluation.infra.invalidation import on_cycle_change
 from evaluation.infra.sqlite_reader import active_reader
 from evaluation.infra.ttl_cache import TTLCache
 from evaluation.tables import Cadre, CodeBatch, Cycle, EvaluationCode, ResidentLink, Town
@@ -89,6 +90,7 @@ async def revoke_link(link_id: int) -> int:
 # Live links, for the hot resident path. A stale entry is harmless: the submission's own
 # transaction re-checks that the link is not revoked and the cycle is open.
 LIVE_LINKS: TTLCache[str, dict[str, Any]] = TTLCache(ttl_s=30)
+on_cycle_change(LIVE_LINKS.clear)
 
 
 async def resolve_resident_link(token: str) -> dict[str, Any]:

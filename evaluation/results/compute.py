@@ -1,4 +1,9 @@
-"""Reading a cycle's analytics frames from the database and storing result snapshots."""
+"""Computing a cycle's results from the database and storing them as a snapshot.
+
+Only responses that count enter: a response the office excluded in review, or one still
+waiting for review, counts toward neither the scores nor any threshold. A snapshot stores
+the release (`analytics.release`) — never a hidden number — and who everyone was at that
+moment (`snapshot_cadre`), so a published cycle never changes with the roster."""
 
 from __future__ import annotations
 
@@ -12,12 +17,15 @@ from evaluation.errors import Conflict
 from evaluation.infra.bulk import insert_values
 from evaluation.organisation.directory import cadre_frame
 from evaluation.tables import (
-    GroupScore,
+    AgreementRow,
+    CadreSummary,
+    CellResult,
+    GroupResult,
     ProfileSnapshot,
     RaterResult,
     ResponseFlag,
     ResponseItem,
-    ScoreRow,
+    SnapshotCadre,
 )
 
 RESPONSE_SCHEMA = {
@@ -30,8 +38,17 @@ RESPONSE_SCHEMA = {
 }
 
 
+async def uncounted_responses(cycle_id: int) -> list[int]:
+    """Responses flagged for review that the office has not kept: excluded, or pending."""
+    return (
+        await ResponseFlag.select(ResponseFlag.response)
+        .where((ResponseFlag.decision != "kept") & (ResponseFlag.response.cycle == cycle_id))
+        .output(as_list=True)
+    )
+
+
 async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The analytics contract's frames. Responses the office excluded in review are left out."""
+    """The analytics contract's frames: counted responses, and the cadres as they are now."""
     rows = await ResponseItem.select(
         ResponseItem.response.as_alias("response_id"),
         ResponseItem.response.ratee.as_alias("ratee_id"),
@@ -40,31 +57,27 @@ async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         ResponseItem.competency,
         ResponseItem.level,
     ).where(ResponseItem.response.cycle == cycle_id)
-    excluded = (
-        await ResponseFlag.select(ResponseFlag.response)
-        .where((ResponseFlag.decision == "excluded") & (ResponseFlag.response.cycle == cycle_id))
-        .output(as_list=True)
-    )
+    uncounted = await uncounted_responses(cycle_id)
     responses = pl.DataFrame(rows, schema=RESPONSE_SCHEMA).filter(
-        ~pl.col("response_id").is_in(excluded)
+        ~pl.col("response_id").is_in(uncounted)
     )
-    ratees = (await cadre_frame()).select(
-        pl.col("cadre_id").alias("ratee_id"), "town_id", "position", "position_class"
-    )
-    return responses.drop("response_id"), ratees
+    return responses, await cadre_frame()
 
 
-async def compute(cycle_id: int) -> CycleResults:
+async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:
+    """The cycle's results and the cadre frame they were computed against."""
     cycle = await cycle_service.get_cycle(cycle_id)
-    responses, ratees = await cycle_frames(cycle_id)
-    if responses.is_empty():
+    responses, cadres = await cycle_frames(cycle_id)
+    if responses.filter(pl.col("level").is_not_null()).is_empty():
         raise Conflict("本周期还没有评价数据，无法计算结果")
-    return aggregate(
-        responses, ratees, await cycle_service.rubric_for_cycle(cycle_id), cycle["weights"]
+    ratees = cadres.select(pl.col("cadre_id").alias("ratee_id"), "town_id", "position_class")
+    results = aggregate(
+        responses, ratees, await cycle_service.rubric_for_cycle(cycle_id), cycle.weights
     )
+    return results, cadres
 
 
-async def store_snapshot(cycle_id: int, results: CycleResults) -> int:
+async def store_snapshot(cycle_id: int, results: CycleResults, cadres: pl.DataFrame) -> int:
     """A new snapshot; the frozen (published) one, if any, is never changed."""
     async with ProfileSnapshot._meta.db.transaction():
         created = await ProfileSnapshot.insert(
@@ -76,10 +89,19 @@ async def store_snapshot(cycle_id: int, results: CycleResults) -> int:
             )
         ).returning(ProfileSnapshot.id)
         snapshot_id = int(created[0]["id"])
+        rated = results.profiles["ratee_id"].unique().implode()
         for table, frame in (
-            (ScoreRow, score_rows(results.profiles)),
-            (GroupScore, group_rows(results.groups)),
+            (CellResult, cell_rows(results.profiles)),
+            (GroupResult, group_rows(results.groups)),
             (RaterResult, rater_rows(results.raters)),
+            (AgreementRow, results.agreement),
+            (
+                CadreSummary,
+                results.cadres.rename({"ratee_id": "ratee"}).with_columns(
+                    pl.col("competencies").cast(pl.Int64)
+                ),
+            ),
+            (SnapshotCadre, people_rows(cadres.filter(pl.col("cadre_id").is_in(rated)))),
         ):
             frame = frame.with_columns(snapshot=pl.lit(snapshot_id))
             await insert_values(table, frame.columns, frame.rows())
@@ -93,25 +115,18 @@ async def freeze(snapshot_id: int) -> None:
     )
 
 
-async def published_snapshot(cycle_id: int) -> int | None:
-    row = (
-        await ProfileSnapshot.select(ProfileSnapshot.id)
-        .where((ProfileSnapshot.cycle == cycle_id) & ProfileSnapshot.frozen.eq(True))
-        .first()
-    )
-    return int(row["id"]) if row else None
-
-
-def score_rows(profiles: pl.DataFrame) -> pl.DataFrame:
-    """ScoreRow's columns (all but id and snapshot) from the profiles frame."""
+def cell_rows(profiles: pl.DataFrame) -> pl.DataFrame:
+    """CellResult's columns (all but id and snapshot) from the released profiles frame."""
     columns = [
         c._meta.name
-        for c in ScoreRow._meta.columns
-        if c._meta.name not in ("id", "snapshot", "ratee")
+        for c in CellResult._meta.columns
+        if c._meta.name not in ("id", "snapshot", "ratee", "missing_groups")
     ]
-    return profiles.select(pl.col("ratee_id").alias("ratee"), *columns).with_columns(
-        pl.col("redistributed").fill_null(False)
-    )
+    return profiles.select(
+        pl.col("ratee_id").alias("ratee"),
+        *columns,
+        missing_groups=pl.col("missing_groups").list.join(","),
+    ).with_columns(pl.col("redistributed").fill_null(False))
 
 
 def group_rows(groups: pl.DataFrame) -> pl.DataFrame:
@@ -123,6 +138,7 @@ def group_rows(groups: pl.DataFrame) -> pl.DataFrame:
         raw_mean="raw_mean",
         corrected_mean="corrected_mean",
         reason="reason",
+        weight="weight",
     )
 
 
@@ -135,4 +151,19 @@ def rater_rows(raters: pl.DataFrame) -> pl.DataFrame:
         extreme="extreme",
         straight_lining="straight_lining",
         identical_cluster="identical_cluster",
+    )
+
+
+def people_rows(cadres: pl.DataFrame) -> pl.DataFrame:
+    """cadre_frame() rows as SnapshotCadre columns."""
+    return cadres.select(
+        cadre="cadre_id",
+        external_id="external_id",
+        name="name",
+        position="position",
+        position_class="position_class",
+        town="town_id",
+        town_external_id="town_external_id",
+        town_name="town",
+        town_type="town_type",
     )

@@ -1,179 +1,341 @@
-"""A cadre's feedback from published snapshots (their own, or a team member's for the
-leader): scores, group breakdowns as stored (hidden groups have no means), anchors, trend and
-pooled comments. Individual raters are never read."""
+"""A cadre's feedback from published snapshots — for the cadre, or for a leader of theirs:
+scores with intervals, the group breakdown as released, the behaviour anchor now and next,
+the trend, objective evidence and pooled comments. Individual raters are never read.
+
+A leader who rated the cadre knows their own ratings, so their view is released again for
+them (`analytics.release.restrict_for_rater`): never more than the cadre sees, sometimes
+less. The overall score, the lists and the trend are built from what the reader is shown.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 import polars as pl
 
-from evaluation.analytics.anonymity import pooled_comments
+from evaluation.analytics.pipeline import minimum_responses
 from evaluation.analytics.profiles import overall
+from evaluation.analytics.release import pooled_comments, restrict_for_rater
 from evaluation.analytics.town_results import trend
-from evaluation.errors import NotFound
-from evaluation.results.snapshots import group_scores, published_cycles, scores, snapshot_for
-from evaluation.rubrics.schema import Rubric
-from evaluation.tables import (
-    Cadre,
-    Leadership,
-    Response,
-    ScoreRow,
-)
+from evaluation.cycles.schemas import CycleRecord
+from evaluation.errors import NotFound, NotReady
+from evaluation.groups import RaterGroup
+from evaluation.results import snapshots
+from evaluation.results.compute import uncounted_responses
+from evaluation.rubrics.schema import Anchor, Lights, Rubric
+from evaluation.tables import Evidence, Response, ResponseItem
+
+Z90 = 1.6448536269514722
 
 
-async def cadre_feedback(cadre_id: int, cycle_id: int | None = None) -> dict[str, Any]:
-    """A cadre's feedback for a published cycle (the latest when none is named)."""
-    cycles = await published_cycles()
+class Person(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    position: str
+    town: str
+
+
+class GroupView(msgspec.Struct, frozen=True):
+    rater_group: str
+    n: int
+    raw_mean: float | None
+    corrected_mean: float | None
+    reason: str | None
+    weight: float | None
+
+
+class Change(msgspec.Struct, frozen=True):
+    previous: float
+    change: float
+    change_lo: float
+    change_hi: float
+    clear: bool
+
+
+class EvidenceView(msgspec.Struct, frozen=True):
+    indicator: str
+    name: str
+    unit: str
+    period: str
+    value: float
+    level: int
+    anchor_label: str
+
+
+class CompetencyView(msgspec.Struct, frozen=True, kw_only=True):
+    competency: str
+    name: str
+    dimension: str
+    definition: str
+    n: int
+    raw_mean: float | None
+    corrected: float | None
+    score: float | None
+    score_100: float | None
+    lo: float | None
+    hi: float | None
+    reliability: float | None
+    percentile: float | None
+    rank: int | None
+    norm: float | None
+    light: str | None
+    finding: str | None
+    severity: float | None
+    self_mean: float | None
+    gap_kind: str | None
+    missing_groups: list[str]
+    redistributed: bool
+    withheld: str | None
+    level: int | None
+    anchor: Anchor | None
+    next_anchor: Anchor | None
+    groups: list[GroupView]
+    change: Change | None
+    evidence: list[EvidenceView]
+    unlinked: bool
+
+
+class HistoryPoint(msgspec.Struct, frozen=True):
+    label: str
+    overall: float
+
+
+class Feedback(msgspec.Struct, frozen=True, kw_only=True):
+    person: Person
+    cycle: CycleRecord
+    cycles: list[snapshots.PublishedCycle]
+    competencies: list[CompetencyView]
+    overall: float | None
+    overall_lo: float | None
+    overall_hi: float | None
+    overall_100: float | None
+    level: str | None  # overall_low | overall_typical | overall_high
+    weaknesses: list[CompetencyView]
+    strengths: list[CompetencyView]
+    gaps: list[CompetencyView]
+    history: list[HistoryPoint]
+    comments: list[str]
+    lights: Lights
+    weights: dict[str, float]
+    withheld: int  # competencies whose numbers are not shown to this reader
+
+
+async def cadre_feedback(
+    cadre_id: int, cycle_id: int | None = None, *, reader: int | None = None
+) -> Feedback:
+    """A cadre's feedback for a published cycle (the latest when none is named). `reader`:
+    the leader reading it (None: the cadre themself)."""
+    cycles = await snapshots.published_cycles()
     if cycle_id is None:
         if not cycles:
-            raise NotFound("还没有已发布的考核结果")
-        cycle_id = int(cycles[0]["id"])
-    snapshot = await snapshot_for(cycle_id)
-    person = (
-        await Cadre.select(
-            Cadre.id, Cadre.name, Cadre.position, Cadre.town.name.as_alias("town_name")
-        )
-        .where(Cadre.id == cadre_id)
-        .first()
-    )
-    if person is None:
-        raise NotFound("干部不存在")
-    rows = await scores(snapshot.id, cadre_id)
-    if rows.is_empty():
-        raise NotFound("本周期没有您的评价结果")
+            raise NotReady("还没有已发布的考核结果")
+        cycle_id = cycles[0].id
+    snapshot = await snapshots.snapshot_for(cycle_id)
+    rows, groups, person = await released(snapshot, cadre_id, reader)
     rubric = snapshot.rubric
-    names = {c.id: c for c in rubric.competencies}
-    groups = await group_scores(snapshot.id, cadre_id)
-    history = await _history(cadre_id, cycles, rubric)
-    earlier = [h for h in history if h["year"] < snapshot.cycle["year"]]
-    change = (
-        trend(rows, earlier[-1]["rows"])
-        if earlier
-        else pl.DataFrame(schema={"competency": pl.String})
-    )
-    changes = {r["competency"]: r for r in change.iter_rows(named=True)}
-    competencies = []
-    for row in rows.sort("competency").iter_rows(named=True):
-        item = names.get(row["competency"])
-        if item is None:
-            continue
-        level = min(max(round(row["score"]), 1), 5)
-        competencies.append(
-            {
-                **row,
-                "name": item.name,
-                "dimension": item.dimension,
-                "definition": item.definition,
-                "level": level,
-                "anchor": item.anchor(level),
-                "next_anchor": item.anchor(level + 1) if level < 5 else None,
-                "groups": [
-                    g
-                    for g in groups.filter(pl.col("competency") == row["competency"]).iter_rows(
-                        named=True
-                    )
-                    if g["rater_group"] != "self"
-                ],
-                "change": changes.get(row["competency"]),
-            }
-        )
-    order = {c.id: i for i, c in enumerate(rubric.competencies)}
-    competencies.sort(key=lambda c: order.get(c["competency"], 99))
-    weights = {c.id: c.weight for c in rubric.competencies}
-    total = overall(rows, weights).row(0, named=True)
-    weaknesses = sorted(
-        (c for c in competencies if c["finding"] == "weakness"),
-        key=lambda c: c["score"] - c["norm"],
-    )
-    return {
-        "person": person,
-        "cycle": snapshot.cycle,
-        "cycles": cycles,
-        "competencies": competencies,
-        "overall": total["overall"],
-        "overall_100": (total["overall"] - 1) * 25,
-        "weaknesses": weaknesses,
-        "strengths": [c for c in competencies if c["finding"] == "strength"],
-        "gaps": [c for c in competencies if c["gap_kind"]],
-        "history": [{"label": str(h["year"]), "overall": h["overall"]} for h in history],
-        "comments": await comments(cycle_id, cadre_id, seed=snapshot.id * 100_003 + cadre_id),
-        "lights": rubric.lights,
-        "training": [],  # recommended sessions: filled in once the training office schedules
+    previous = [c for c in cycles if c.year < snapshot.cycle.year]
+    change = pl.DataFrame(schema={"competency": pl.String})
+    if previous:
+        try:
+            before = await snapshots.snapshot_for(previous[0].id)
+            earlier, _, _ = await released(before, cadre_id, reader)
+            change = trend(rows.drop_nulls("score"), earlier.drop_nulls("score"))
+        except (NotReady, NotFound):
+            pass
+    changes = {
+        r["competency"]: Change(**{k: r[k] for k in Change.__struct_fields__})
+        for r in change.iter_rows(named=True)
     }
+    evidence = await evidence_for(cycle_id, cadre_id, rubric)
+    competencies = [
+        competency_view(row, rubric, groups, changes.get(row["competency"]), evidence)
+        for row in rows.iter_rows(named=True)
+        if row["competency"] in {c.id for c in rubric.competencies}
+    ]
+    order = {c.id: i for i, c in enumerate(rubric.competencies)}
+    competencies.sort(key=lambda c: order.get(c.competency, 99))
+    shown = rows.filter(pl.col("score").is_not_null())
+    weights = {c.id: c.weight for c in rubric.competencies}
+    total = overall(shown, weights)
+    summary = total.row(0, named=True) if total.height else None
+    history = await _history(cadre_id, cycles, reader, weights)
+    return Feedback(
+        person=person,
+        cycle=snapshot.cycle,
+        cycles=cycles,
+        competencies=competencies,
+        overall=summary["overall"] if summary else None,
+        overall_lo=summary["overall"] - Z90 * summary["overall_sd"] if summary else None,
+        overall_hi=summary["overall"] + Z90 * summary["overall_sd"] if summary else None,
+        overall_100=(summary["overall"] - 1) * 25 if summary else None,
+        level=await _level(snapshot, cadre_id),
+        weaknesses=sorted(
+            (c for c in competencies if c.finding == "weakness"),
+            key=lambda c: -(c.severity or 0.0),
+        ),
+        strengths=[c for c in competencies if c.finding == "strength"],
+        gaps=[c for c in competencies if c.gap_kind],
+        history=history,
+        comments=await comments(cycle_id, cadre_id, seed=snapshot.id * 100_003 + cadre_id),
+        lights=rubric.lights,
+        weights=snapshot.cycle.weights,
+        withheld=sum(1 for c in competencies if c.withheld),
+    )
+
+
+async def released(
+    snapshot: snapshots.Snapshot, cadre_id: int, reader: int | None
+) -> tuple[pl.DataFrame, pl.DataFrame, Person]:
+    """One cadre's cell and group rows as this reader may see them, and who they were."""
+    rows = await snapshots.cells(snapshot.id, [cadre_id])
+    groups = await snapshots.groups(snapshot.id, [cadre_id])
+    people = await snapshots.people(snapshot.id, [cadre_id])
+    if rows.is_empty() or people.is_empty():
+        raise NotFound("本周期没有该干部的评价结果")
+    if reader is not None:
+        rated = await rated_as_superior(snapshot.cycle.id, reader, cadre_id)
+        if rated:
+            rows, groups = restrict_for_rater(
+                rows, groups, rated, minimum_responses(snapshot.rubric)
+            )
+    who = people.row(0, named=True)
+    return (
+        rows,
+        groups,
+        Person(id=cadre_id, name=who["name"], position=who["position"], town=who["town"]),
+    )
+
+
+async def rated_as_superior(cycle_id: int, rater_id: int, ratee_id: int) -> set[str]:
+    """The competencies this leader's counted superior response on this cadre rated."""
+    rows = await ResponseItem.select(ResponseItem.competency, ResponseItem.response).where(
+        (ResponseItem.response.cycle == cycle_id)
+        & (ResponseItem.response.rater == rater_id)
+        & (ResponseItem.response.ratee == ratee_id)
+        & (ResponseItem.response.rater_group == RaterGroup.superior.value)
+        & ResponseItem.level.is_not_null()
+    )
+    if not rows:
+        return set()
+    uncounted = set(await uncounted_responses(cycle_id))
+    return {r["competency"] for r in rows if r["response"] not in uncounted}
+
+
+def competency_view(
+    row: dict[str, object],
+    rubric: Rubric,
+    groups: pl.DataFrame,
+    change: Change | None,
+    evidence: list[tuple[str, EvidenceView]],
+) -> CompetencyView:
+    item = rubric.competency(str(row["competency"]))
+    score = row["score"]
+    level = min(max(round(float(score)), 1), 5) if isinstance(score, float) else None
+    mine = groups.filter(
+        (pl.col("competency") == row["competency"])
+        & (pl.col("rater_group") != RaterGroup.self.value)
+    )
+    missing = str(row["missing_groups"] or "")
+    return CompetencyView(
+        competency=item.id,
+        name=item.name,
+        dimension=item.dimension,
+        definition=item.definition,
+        n=int(row["n"]),  # type: ignore[call-overload]
+        raw_mean=row["raw_mean"],  # type: ignore[arg-type]
+        corrected=row["corrected"],  # type: ignore[arg-type]
+        score=row["score"],  # type: ignore[arg-type]
+        score_100=row["score_100"],  # type: ignore[arg-type]
+        lo=row["lo"],  # type: ignore[arg-type]
+        hi=row["hi"],  # type: ignore[arg-type]
+        reliability=row["reliability"],  # type: ignore[arg-type]
+        percentile=row["percentile"],  # type: ignore[arg-type]
+        rank=row["rank"],  # type: ignore[arg-type]
+        norm=row["norm"],  # type: ignore[arg-type]
+        light=row["light"],  # type: ignore[arg-type]
+        finding=row["finding"],  # type: ignore[arg-type]
+        severity=row["severity"],  # type: ignore[arg-type]
+        self_mean=row["self_mean"],  # type: ignore[arg-type]
+        gap_kind=row["gap_kind"],  # type: ignore[arg-type]
+        missing_groups=[g for g in missing.split(",") if g],
+        redistributed=bool(row["redistributed"]),
+        withheld=row["withheld"],  # type: ignore[arg-type]
+        level=level,
+        anchor=item.anchor(level) if level else None,
+        next_anchor=item.anchor(level + 1) if level and level < 5 else None,
+        groups=[
+            GroupView(**{k: g[k] for k in GroupView.__struct_fields__})
+            for g in mine.iter_rows(named=True)
+        ],
+        change=change,
+        evidence=[view for competency, view in evidence if competency == item.id],
+        unlinked=bool(row["component"]),
+    )
+
+
+async def _level(snapshot: snapshots.Snapshot, cadre_id: int) -> str | None:
+    """The cadre's general level against comparable cadres (same position class)."""
+    mine = await snapshots.summaries(snapshot.id, [cadre_id])
+    return str(mine["level"][0]) if mine.height else None
 
 
 async def _history(
-    cadre_id: int, cycles: list[dict[str, Any]], rubric: Rubric
-) -> list[dict[str, Any]]:
-    weights = {c.id: c.weight for c in rubric.competencies}
-    history = []
-    for cycle in sorted(cycles, key=lambda c: (c["year"], c["id"])):
+    cadre_id: int,
+    cycles: list[snapshots.PublishedCycle],
+    reader: int | None,
+    weights: dict[str, float],
+) -> list[HistoryPoint]:
+    points = []
+    for cycle in sorted(cycles, key=lambda c: (c.year, c.id)):
         try:
-            snapshot = await snapshot_for(int(cycle["id"]))
-        except NotFound:
+            snapshot = await snapshots.snapshot_for(cycle.id)
+            rows, _, _ = await released(snapshot, cadre_id, reader)
+        except (NotReady, NotFound):
             continue
-        rows = await scores(snapshot.id, cadre_id)
-        if rows.is_empty():
+        summary = overall(rows.filter(pl.col("score").is_not_null()), weights)
+        if summary.height:
+            points.append(HistoryPoint(label=str(cycle.year), overall=float(summary["overall"][0])))
+    return points
+
+
+async def evidence_for(
+    cycle_id: int, cadre_id: int, rubric: Rubric
+) -> list[tuple[str, EvidenceView]]:
+    rows = await Evidence.select(
+        Evidence.competency, Evidence.indicator, Evidence.period, Evidence.value, Evidence.level
+    ).where((Evidence.cycle == cycle_id) & (Evidence.cadre == cadre_id))
+    views = []
+    for row in rows:
+        try:
+            competency = rubric.competency(row["competency"])
+            indicator = next(i for i in competency.indicators if i.id == row["indicator"])
+        except StopIteration:
             continue
-        history.append(
-            {
-                "year": cycle["year"],
-                "rows": rows,
-                "overall": overall(rows, weights).row(0, named=True)["overall"],
-            }
+        views.append(
+            (
+                competency.id,
+                EvidenceView(
+                    indicator=indicator.id,
+                    name=indicator.name,
+                    unit=indicator.unit,
+                    period=row["period"],
+                    value=float(row["value"]),
+                    level=int(row["level"]),
+                    anchor_label=competency.anchor(int(row["level"])).label,
+                ),
+            )
         )
-    return history
+    return views
 
 
 async def comments(cycle_id: int, cadre_id: int, seed: int) -> list[str]:
-    """Pooled, shuffled comment texts from groups of five or more responses."""
+    """Pooled, shuffled comment texts of counted responses, from groups of five or more
+    counted responses (self-assessments never)."""
+    uncounted = await uncounted_responses(cycle_id)
     rows = pl.DataFrame(
-        await Response.select(Response.rater_group, Response.comment).where(
+        await Response.select(Response.id, Response.rater_group, Response.comment).where(
             (Response.cycle == cycle_id) & (Response.ratee == cadre_id)
         ),
-        schema={"rater_group": pl.String, "comment": pl.String},
-    ).with_columns(ratee_id=pl.lit(cadre_id))
+        schema={"id": pl.Int64, "rater_group": pl.String, "comment": pl.String},
+    ).filter(~pl.col("id").is_in(uncounted) & (pl.col("rater_group") != RaterGroup.self.value))
     sizes = rows.group_by("rater_group").agg(n=pl.len())
-    return pooled_comments(rows.filter(pl.col("rater_group") != "self"), sizes, seed)
-
-
-async def team_results(leader_id: int, snapshot_id: int) -> list[dict[str, Any]]:
-    """The leader's team with each member's overall score and lights in the snapshot."""
-    members = (
-        await Leadership.select(
-            Leadership.member.id.as_alias("id"),
-            Leadership.member.name.as_alias("name"),
-            Leadership.member.position.as_alias("position"),
-        )
-        .where(Leadership.leader == leader_id)
-        .order_by(Leadership.member.external_id)
-    )
-    ids = [m["id"] for m in members]
-    rows = pl.DataFrame(
-        await ScoreRow.select(
-            ScoreRow.ratee.as_alias("ratee_id"),
-            ScoreRow.competency,
-            ScoreRow.score,
-            ScoreRow.light,
-            ScoreRow.finding,
-        ).where((ScoreRow.snapshot == snapshot_id) & ScoreRow.ratee.is_in(ids or [0])),
-        schema={
-            "ratee_id": pl.Int64,
-            "competency": pl.String,
-            "score": pl.Float64,
-            "light": pl.String,
-            "finding": pl.String,
-        },
-    )
-    summary = {
-        r["ratee_id"]: r
-        for r in rows.group_by("ratee_id")
-        .agg(
-            mean=pl.col("score").mean(),
-            red=(pl.col("light") == "red").sum(),
-            weaknesses=(pl.col("finding") == "weakness").sum(),
-        )
-        .iter_rows(named=True)
-    }
-    return [{**m, **summary.get(m["id"], {})} for m in members]
+    return pooled_comments(rows.select("rater_group", "comment"), sizes, seed)

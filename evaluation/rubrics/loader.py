@@ -269,6 +269,13 @@ def check_lights(lights: Any, problems: Problems) -> None:
     green, red = lights.get("green_from", 3.5), lights.get("red_below", 2.5)
     if not (_number(green) and _number(red) and 1 <= red < green <= 5):
         problems.add("lights", "亮灯规则应满足 1 ≤ red_below < green_from ≤ 5")
+    if lights.get("towns", "norm") not in ("norm", "thresholds"):
+        problems.add(
+            "lights.towns", "乡镇亮灯规则应为 norm（与全县常模比较）或 thresholds（按分数线）"
+        )
+    for key in lights:
+        if key not in ("green_from", "red_below", "explanation", "towns", "towns_explanation"):
+            problems.add(f"lights.{key}", f"未知字段「{key}」")
 
 
 def check_quota(quota: Any, problems: Problems) -> None:

@@ -6,6 +6,8 @@ rewriting history.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 from evaluation.groups import RaterGroup
@@ -73,11 +75,17 @@ class GroupRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Lights(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Score (1–5 scale) at or above `green_from` is green; below `red_below` red; else yellow."""
+    """A cadre's score (1–5) at or above `green_from` is green; below `red_below` red; else
+    yellow. Towns (`towns`): "norm" lights a town's competency by its 90% interval against
+    the county norm — red when it lies wholly below (lagging) or the mean is below
+    `red_below`, green when wholly above or at/above `green_from`, else yellow; "thresholds"
+    uses the cadres' thresholds on the town mean."""
 
     green_from: float = 3.5
     red_below: float = 2.5
     explanation: str = ""
+    towns: Literal["norm", "thresholds"] = "norm"
+    towns_explanation: str = ""
 
 
 class Quota(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -1,104 +1,90 @@
-"""Profile rules on hand-built frames: evidence, findings, gaps, lights, overall."""
+"""Profile rules on hand-built frames: evidence from the shown interval, specific weakness vs
+general level, gaps, lights, overall and the level finding."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from evaluation.analytics.profiles import overall, profile_rows, spearman_brown
+from evaluation.analytics.profiles import EVIDENCE_WIDTH, overall, profile_rows
+
+# five staff cadres on two competencies; cadre 1 low on "service" only, cadre 2 low on both
+SCORES = {
+    "service": [2.6, 2.7, 3.5, 3.6, 4.3],
+    "integrity": [3.5, 2.7, 3.4, 3.6, 3.7],
+    "teamwork": [3.5, 2.7, 3.5, 3.5, 3.6],
+}
 
 
-@pytest.mark.parametrize(
-    ("single", "raters", "enough"),
-    [
-        (0.50, 3, True),
-        (0.37, 4, True),
-        (0.30, 6, True),
-        (0.37, 3, False),
-        (0.30, 5, False),
-        (0.50, 2, False),
-    ],
-)
-def test_spearman_brown_gives_the_rater_counts_in_the_literature(
-    single: float, raters: int, enough: bool
-) -> None:
-    assert (spearman_brown(single, raters) >= 0.70) is enough
-
-
-def frames(peers: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    # five staff cadres on one competency; cadre 1 clearly low, cadre 5 clearly high
-    scores = pl.DataFrame(
-        {
-            "cell": [1, 2, 3, 4, 5],  # one competency: the cell code is the cadre's
-            "ratee_id": [1, 2, 3, 4, 5],
-            "competency": ["service"] * 5,
-            "score": [2.0, 3.4, 3.5, 3.6, 4.6],
-            "lo": [1.7, 3.1, 3.2, 3.3, 4.3],
-            "hi": [2.3, 3.7, 3.8, 3.9, 4.9],
-            "n": [peers] * 5,
-            "raw_mean": [2.1, 3.4, 3.5, 3.6, 4.5],
-        }
-    )
-    groups = pl.DataFrame(
-        {
-            "cell": [1, 2, 3, 4, 5, 1, 2, 3],
-            "ratee_id": [1, 2, 3, 4, 5, 1, 2, 3],
-            "competency": ["service"] * 8,
-            "rater_group": ["peer"] * 5 + ["self"] * 3,
-            "n": [peers] * 5 + [1] * 3,
-            "raw_mean": [2.1, 3.4, 3.5, 3.6, 4.5, 3.9, 1.8, 3.6],
-        }
-    )
+def frames(
+    half_width: float, specific_se: float = 0.1
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    rows = []
+    for k, (competency, values) in enumerate(SCORES.items()):
+        for i, score in enumerate(values):
+            own = sum(v[i] for v in SCORES.values()) / len(SCORES)
+            rows.append(
+                {
+                    "cell": i * 3 + k,
+                    "ratee_id": i + 1,
+                    "competency": competency,
+                    "score": score,
+                    "lo": score - half_width,
+                    "hi": score + half_width,
+                    "sd": half_width / 1.645,
+                    # the within-form contrast, relative to comparable cadres
+                    "specific": (score - own) * 1.5,
+                    "specific_se": specific_se,
+                }
+            )
+    scores = pl.DataFrame(rows)
+    self_means = pl.DataFrame({"cell": [0, 3], "self_mean": [4.2, 1.3]})
     ratees = pl.DataFrame({"ratee_id": [1, 2, 3, 4, 5], "position_class": ["staff"] * 5})
-    return scores, groups, ratees
+    return scores, self_means, ratees
 
 
-def test_findings_gaps_and_lights_on_enough_evidence() -> None:
-    rows = profile_rows(*frames(peers=4), green_from=3.6, red_below=2.6).sort("ratee_id")
-    assert rows["finding"].to_list() == [
-        "weakness",
-        "as_expected",
-        "as_expected",
-        "as_expected",
-        "strength",
-    ]
-    assert rows["light"].to_list() == ["red", "yellow", "yellow", "green", "green"]
-    assert rows["gap_kind"].to_list() == [
-        "blind_spot",
-        "hidden_strength",
-        None,
-        None,
-        None,
-    ]  # 3.9 vs 2.0; 1.8 vs 3.4
-    assert rows["rank"].to_list() == [5, 4, 3, 2, 1]
-    assert rows["percentile"].to_list() == [10.0, 30.0, 50.0, 70.0, 90.0]
-    assert rows.filter(pl.col("ratee_id") == 1)["severity"].item() == pytest.approx(
-        17.1 / 5 - 2.0
-    )  # norm − score
+def test_a_specific_weakness_is_not_a_low_general_level() -> None:
+    rows = profile_rows(*frames(half_width=0.2), green_from=3.6, red_below=2.6)
+    service = rows.filter(pl.col("competency") == "service").sort("ratee_id")
+    # cadre 1: service below the norm and below their own other competencies → 短板
+    # cadre 2: everything equally low → below the norm, but no specific weakness
+    assert service["finding"].to_list()[:2] == ["weakness", "below_norm"]
+    assert rows.filter(pl.col("ratee_id") == 2)["finding"].to_list() == ["below_norm"] * 3
+    assert service["finding"][4] == "strength"
+    weak = service.filter(pl.col("finding") == "weakness")
+    assert weak["severity"].item() == pytest.approx(weak["norm"].item() - 2.6)
 
 
-def test_no_weakness_is_declared_on_thin_evidence() -> None:
-    rows = profile_rows(*frames(peers=2), green_from=3.6, red_below=2.6)
+def test_findings_need_a_narrow_enough_interval() -> None:
+    rows = profile_rows(
+        *frames(half_width=EVIDENCE_WIDTH / 2 + 0.01), green_from=3.6, red_below=2.6
+    )
     assert set(rows["finding"]) == {"insufficient_evidence"}
     assert rows["severity"].is_null().all()
-    assert (
-        rows.filter(pl.col("ratee_id") == 1)["light"].item() == "red"
-    )  # the light still shows the level
+    assert rows.filter(pl.col("ratee_id") == 2)["light"].to_list() == ["yellow"] * 3  # 2.7
 
 
-def test_overall_renormalises_competency_weights() -> None:
-    rows = pl.DataFrame(
-        {
-            "ratee_id": [1, 1, 1],
-            "competency": ["service", "integrity", "land_transfer"],
-            "score": [4.0, 3.0, 2.0],
-            "finding": ["as_expected", "weakness", "weakness"],
-            "severity": [None, 0.2, 0.9],
-        }
-    )
-    result = overall(rows, {"service": 0.5, "integrity": 0.3, "land_transfer": 0.2})
-    assert result["overall"].item() == pytest.approx((4 * 0.5 + 3 * 0.3 + 2 * 0.2) / 1.0)
-    assert result["weaknesses"].item().to_list() == [
-        "land_transfer",
-        "integrity",
-    ]  # most severe first
+def test_a_contrast_within_its_error_is_no_weakness() -> None:
+    rows = profile_rows(*frames(half_width=0.2, specific_se=0.5), green_from=3.6, red_below=2.6)
+    assert "weakness" not in set(rows["finding"])
+
+
+def test_gaps_lights_rank_and_percentile() -> None:
+    rows = profile_rows(*frames(half_width=0.2), green_from=3.6, red_below=2.6)
+    service = rows.filter(pl.col("competency") == "service").sort("ratee_id")
+    assert service["gap_kind"].to_list() == ["blind_spot", "hidden_strength", None, None, None]
+    assert service["light"].to_list() == ["yellow", "yellow", "yellow", "green", "green"]
+    assert service["rank"].to_list() == [5, 4, 3, 2, 1]
+    assert service["percentile"].to_list() == [10.0, 30.0, 50.0, 70.0, 90.0]
+
+
+def test_overall_renormalises_weights_and_reads_the_general_level() -> None:
+    rows = profile_rows(*frames(half_width=0.2), green_from=3.6, red_below=2.6)
+    weights = {"service": 0.5, "integrity": 0.3, "teamwork": 0.2, "land_transfer": 0.4}
+    result = overall(rows, weights, rows.select("ratee_id", "position_class").unique())
+    first = result.filter(pl.col("ratee_id") == 1)
+    assert first["overall"].item() == pytest.approx(2.6 * 0.5 + 3.5 * 0.3 + 3.5 * 0.2)
+    assert first["weaknesses"].item().to_list() == ["service"]
+    levels = dict(result.select("ratee_id", "level").iter_rows())
+    assert levels[2] == "overall_low"  # every competency low: the level, not a 短板
+    assert levels[3] == "overall_typical"

@@ -7,9 +7,22 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation.analytics.calibration import calibrate
+from evaluation.analytics.pipeline import aggregate
 from evaluation.analytics.town_results import bottlenecks, town_competency, trend
+from evaluation.rubrics.loader import load_default_rubric
 from tests.simulation import simulate_cycle
+
+WEIGHTS = {"superior": 0.35, "peer": 0.35, "resident": 0.3}
+
+
+def scores(responses: pl.DataFrame) -> pl.DataFrame:
+    """The released scores of a cycle, through the whole pipeline."""
+    ratees = responses.select(pl.col("ratee_id").unique()).with_columns(
+        position_class=pl.lit("staff")
+    )
+    profiles = aggregate(responses, ratees, load_default_rubric(), WEIGHTS).profiles
+    return profiles.filter(pl.col("score").is_not_null())
+
 
 PER_TOWN = 15
 
@@ -38,7 +51,7 @@ def ratees(responses: pl.DataFrame) -> pl.DataFrame:
 
 def test_planted_weak_towns_lag_and_a_county_wide_weakness_is_systemic() -> None:
     responses = planted(seed=3)
-    towns = town_competency(calibrate(responses).scores, ratees(responses), 3.6, 2.6)
+    towns = town_competency(scores(responses), ratees(responses), 3.6, 2.6)
     lagging = towns.filter("lagging")
     assert set(lagging.filter(pl.col("competency") == "digital")["town_id"]) == {0, 1, 2, 3}
     assert set(lagging.filter(pl.col("competency") == "conflict")["town_id"]) == {5}
@@ -57,7 +70,7 @@ def test_planted_weak_towns_lag_and_a_county_wide_weakness_is_systemic() -> None
 @given(seed=st.integers(0, 300))
 def test_town_intervals_hold_the_mean_and_stay_on_the_scale(seed: int) -> None:
     responses = simulate_cycle(towns=4, per_town=6, peers=3, residents=0, seed=seed).responses
-    towns = town_competency(calibrate(responses).scores, ratees_of(responses, 6), 3.6, 2.6)
+    towns = town_competency(scores(responses), ratees_of(responses, 6), 3.6, 2.6)
     assert (towns["lo"] <= towns["mean"]).all()
     assert (towns["mean"] <= towns["hi"]).all()
     assert towns["lo"].min() >= 1
@@ -81,7 +94,7 @@ def test_trend_finds_planted_improvement_and_little_else() -> None:
         .then((pl.col("level") + 2).clip(1, 5))
         .otherwise(pl.col("level"))
     )
-    change = trend(calibrate(after).scores, calibrate(before).scores)
+    change = trend(scores(after), scores(before))
     trained = change.filter(improved & (pl.col("competency") == "service"))
     others = change.filter(~(improved & (pl.col("competency") == "service")))
     print(f"trained: {trained['clear'].mean():.0%} clear; others: {others['clear'].mean():.1%}")
@@ -100,14 +113,31 @@ def test_public_town_cells_never_average_fewer_than_three_cadres() -> None:
             "town_id": [1, 1, 2],
             "town": ["甲镇", "甲镇", "乙镇"],
             "competency": ["service", "digital", "service"],
-            "competency_name": ["为民服务", "数字化", "为民服务"],
             "cadres": [12, 2, 3],
             "mean": [3.5, 4.1, 3.2],
             "lo": [3.2, 3.0, 2.8],
             "hi": [3.8, 4.9, 3.6],
             "light": ["yellow", "green", "yellow"],
+            "norm": [3.4, 3.4, 3.4],
             "lagging": [False, False, False],
         }
     )
     shown = public_towns(towns)
     assert shown.select("town_id", "competency").rows() == [(1, "service"), (2, "service")]
+
+
+def test_town_lights_follow_the_interval_against_the_county_norm() -> None:
+    responses = planted(seed=3)
+    towns = town_competency(scores(responses), ratees(responses), 3.6, 2.6, rule="norm")
+    red = towns.filter(pl.col("light") == "red")
+    assert set(red.filter(pl.col("competency") == "digital")["town_id"]) == {0, 1, 2, 3}
+    assert (
+        towns.filter(pl.col("light") == "green")["lo"]
+        > towns.filter(pl.col("light") == "green")["norm"]
+    ).all()
+    by_thresholds = town_competency(
+        scores(responses), ratees(responses), 3.6, 2.6, rule="thresholds"
+    )
+    # the same cells lit by the cadres' thresholds: town means sit between them, so nearly
+    # everything is yellow — the rule the rubric chooses for towns discriminates
+    assert (by_thresholds["light"] == "yellow").mean() > (towns["light"] == "yellow").mean()

@@ -1,74 +1,81 @@
-"""Results from stored responses, snapshots, and publication that freezes them."""
+"""Results from stored responses, snapshots as released, and publication that freezes them."""
 
 from __future__ import annotations
 
 import polars as pl
+import polars.testing
 import pytest
 
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
 from evaluation.organisation.importing import import_frame
-from evaluation.results import compute as aggregation_service
+from evaluation.results import compute, publication, snapshots
 from evaluation.tables import (
-    GroupScore,
+    CellResult,
+    GroupResult,
     ProfileSnapshot,
     RaterResult,
     Response,
     ResponseFlag,
-    ScoreRow,
+    SnapshotCadre,
 )
 from tests.factories import answer_assignments, open_cycle, roster_frame
 
 
-async def test_aggregate_store_publish_and_recompute(db: str) -> None:
+async def frozen_snapshot(cycle_id: int) -> int:
+    row = (
+        await ProfileSnapshot.select(ProfileSnapshot.id)
+        .where((ProfileSnapshot.cycle == cycle_id) & ProfileSnapshot.frozen.eq(True))
+        .first()
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+async def test_preview_store_publish_and_frozen_for_good(db: str) -> None:
     await import_frame(roster_frame(2, 15), county_name="测试县")
     cycle_id = await open_cycle(peers=3)
     await answer_assignments(cycle_id, varied=True)
     peer = await Response.select(Response.id).where(Response.rater_group == "peer").first()
     assert peer is not None
     await Response.delete().where(Response.id == peer["id"])  # one cadre: only two peers
-    responses, _ = await aggregation_service.cycle_frames(cycle_id)
+    responses, _ = await compute.cycle_frames(cycle_id)
     assert responses.height == await stored_levels()
-    results = await aggregation_service.compute(cycle_id)
-    assert results.profiles["score"].is_between(1, 5).all()
-    first = await aggregation_service.store_snapshot(cycle_id, results)
-    assert await ScoreRow.count().where(ScoreRow.snapshot == first) == results.profiles.height
-    groups = pl.DataFrame(
-        await GroupScore.select(
-            GroupScore.rater_group, GroupScore.n, GroupScore.raw_mean, GroupScore.reason
-        ).where(GroupScore.snapshot == first)
-    )
-    assert groups.height == results.groups.height
+    with pytest.raises(Conflict, match="评价进行中"):
+        await publication.preview(cycle_id)  # no scores while a cycle collects
+    await cycle_service.move_cycle(cycle_id, "close")
+    first = await publication.preview(cycle_id)
+    stored = await snapshots.cells(first)
+    assert stored.filter(pl.col("score").is_not_null())["score"].is_between(1, 5).all()
+    groups = await snapshots.groups(first)
     hidden = groups.filter(pl.col("reason").is_not_null())
     assert hidden.height > 0
-    assert hidden["raw_mean"].is_null().all()
+    assert hidden["raw_mean"].is_null().all() and hidden["corrected_mean"].is_null().all()
     assert (
         groups.filter((pl.col("rater_group") == "peer") & (pl.col("n") < 3))["raw_mean"]
         .is_null()
         .all()
     )
     assert await RaterResult.count().where(RaterResult.snapshot == first) > 0
+    assert await SnapshotCadre.count().where(SnapshotCadre.snapshot == first) == 30
+    again = await publication.preview(cycle_id)  # recomputing a closed cycle: same numbers
+    pl.testing.assert_frame_equal(await snapshots.cells(again), stored)
+    with pytest.raises(Conflict, match="不能再重新开放"):
+        await cycle_service.move_cycle(cycle_id, "reopen")
 
-    await cycle_service.move_cycle(cycle_id, "close")
-    await cycle_service.move_cycle(cycle_id, "publish")
-    published = await aggregation_service.published_snapshot(cycle_id)
-    assert published is not None and published != first
-    frozen = await ScoreRow.select(ScoreRow.ratee, ScoreRow.competency, ScoreRow.score).where(
-        ScoreRow.snapshot == published
-    )
-
-    again = await aggregation_service.store_snapshot(
-        cycle_id, await aggregation_service.compute(cycle_id)
-    )
-    assert again != published
-    assert await aggregation_service.published_snapshot(cycle_id) == published
-    assert (
-        await ScoreRow.select(ScoreRow.ratee, ScoreRow.competency, ScoreRow.score).where(
-            ScoreRow.snapshot == published
-        )
-        == frozen
-    )
+    published = await publication.publish(cycle_id)
+    assert published == await frozen_snapshot(cycle_id)
+    frozen = await snapshots.cells(published)
+    pl.testing.assert_frame_equal(frozen, stored)
+    with pytest.raises(Conflict, match="已发布"):
+        await publication.preview(cycle_id)
+    results, cadres = await compute.compute(cycle_id)
+    await compute.store_snapshot(cycle_id, results, cadres)  # a stray recomputation …
+    assert await frozen_snapshot(cycle_id) == published  # … never replaces the frozen one
+    pl.testing.assert_frame_equal(await snapshots.cells(published), frozen)
     assert await ProfileSnapshot.count().where(ProfileSnapshot.frozen.eq(True)) == 1
+    assert await CellResult.count().where(CellResult.snapshot == published) == frozen.height
+    assert await GroupResult.count().where(GroupResult.snapshot == published) == groups.height
 
 
 async def stored_levels() -> int:
@@ -77,29 +84,36 @@ async def stored_levels() -> int:
     return await ResponseItem.count().where(ResponseItem.level.is_not_null())
 
 
-async def test_excluded_responses_leave_the_frames(db: str) -> None:
+async def test_excluded_and_unreviewed_responses_do_not_count(db: str) -> None:
     from evaluation.tables import ResponseItem
 
     await import_frame(roster_frame(1, 15), county_name="测试县")
     cycle_id = await open_cycle(peers=3)
     await answer_assignments(cycle_id, varied=True)
-    before, _ = await aggregation_service.cycle_frames(cycle_id)
-    response = await Response.select(Response.id, Response.ratee).first()
-    assert response is not None
-    items = await ResponseItem.count().where(ResponseItem.response == response["id"])
-    await ResponseFlag.insert(
-        ResponseFlag(response=response["id"], reason="burst", decision="excluded")
+    before, _ = await compute.cycle_frames(cycle_id)
+    first, second, third = await Response.select(Response.id).limit(3)
+    items = await ResponseItem.count().where(
+        ResponseItem.response.is_in([first["id"], second["id"]])
     )
     await ResponseFlag.insert(
-        ResponseFlag(response=response["id"], reason="identical", decision="kept")
+        ResponseFlag(response=first["id"], reason="burst", decision="excluded")
     )
-    after, _ = await aggregation_service.cycle_frames(cycle_id)
-    assert before.height - after.height == items > 0
-    assert pl.DataFrame(await Response.select(Response.id)).height > 1  # nothing deleted
+    await ResponseFlag.insert(ResponseFlag(response=second["id"], reason="burst", decision=""))
+    await ResponseFlag.insert(
+        ResponseFlag(response=third["id"], reason="identical", decision="kept")
+    )
+    after, _ = await compute.cycle_frames(cycle_id)
+    assert before.height - after.height == items > 0  # excluded and pending both left out
+    assert pl.DataFrame(await Response.select(Response.id)).height > 2  # nothing deleted
+    await cycle_service.move_cycle(cycle_id, "close")
+    with pytest.raises(Conflict, match="待复核"):
+        await publication.preview(cycle_id)  # a pending flag must be decided first
 
 
 async def test_a_cycle_without_responses_cannot_be_computed(db: str) -> None:
     await import_frame(roster_frame(1, 15), county_name="测试县")
     cycle_id = await open_cycle(peers=3)
+    await cycle_service.move_cycle(cycle_id, "close")
     with pytest.raises(Conflict, match="还没有评价数据"):
-        await aggregation_service.compute(cycle_id)
+        await publication.publish(cycle_id)
+    assert (await cycle_service.get_cycle(cycle_id)).state == "closed"

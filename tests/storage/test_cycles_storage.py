@@ -12,6 +12,7 @@ from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Conflict, Invalid
 from evaluation.organisation.importing import import_frame
 from evaluation.responses.service import ratee_context, record_response
+from evaluation.results import publication
 from evaluation.tables import Assignment, Cycle, Response, ResponseItem
 from tests.factories import answer_assignments, answers, draft_cycle, open_cycle, roster_frame
 
@@ -44,12 +45,22 @@ async def test_every_legal_move_and_every_illegal_one_changes_nothing(db: str) -
             with pytest.raises(Conflict):
                 await cycle_service.move_cycle(cycle_id, other)
             assert await cycle_row(cycle_id) == before
-        assert await cycle_service.move_cycle(cycle_id, action) == target
+        if action == "publish":  # publishing computes and freezes the results first
+            with pytest.raises(Conflict, match="发布结果"):
+                await cycle_service.move_cycle(cycle_id, action)
+            await publication.publish(cycle_id)
+        else:
+            assert await cycle_service.move_cycle(cycle_id, action) == target
+        if action == "open":
+            await answer_assignments(cycle_id, every=3)
+        assert (await cycle_row(cycle_id))["state"] == target
     final = await cycle_row(cycle_id)
     assert final["published_at"] is not None
     for action in ACTIONS:
         with pytest.raises(Conflict):
             await cycle_service.move_cycle(cycle_id, action)
+    with pytest.raises(Conflict):
+        await publication.publish(cycle_id)
 
 
 async def test_a_cycle_cannot_open_without_assignments_or_change_weights_once_open(db: str) -> None:

@@ -6,26 +6,14 @@ import polars as pl
 
 from app.demo.loader import load_demo
 from evaluation.analytics.town_results import bottlenecks, town_competency, trend
-from evaluation.tables import Cadre, Cycle, ProfileSnapshot, RaterResult, ScoreRow
+from evaluation.results import snapshots
+from evaluation.tables import Cadre, Cycle, RaterResult
 
 
 async def published_scores(cycle_id: int) -> pl.DataFrame:
-    snapshot = (
-        await ProfileSnapshot.select(ProfileSnapshot.id)
-        .where((ProfileSnapshot.cycle == cycle_id) & ProfileSnapshot.frozen.eq(True))
-        .first()
-    )
-    assert snapshot is not None
-    return pl.DataFrame(
-        await ScoreRow.select(
-            ScoreRow.ratee.as_alias("ratee_id"),
-            ScoreRow.competency,
-            ScoreRow.score,
-            ScoreRow.lo,
-            ScoreRow.hi,
-            ScoreRow.snapshot,
-        ).where(ScoreRow.snapshot == snapshot["id"])
-    )
+    snapshot = await snapshots.snapshot_for(cycle_id)
+    cells = await snapshots.cells(snapshot.id)
+    return cells.filter(pl.col("score").is_not_null()).with_columns(snapshot=pl.lit(snapshot.id))
 
 
 async def test_demo_publishes_two_cycles_with_a_story(db: str) -> None:
@@ -63,12 +51,13 @@ async def test_demo_publishes_two_cycles_with_a_story(db: str) -> None:
 async def test_the_demo_training_shows_its_planted_effect(db: str) -> None:
     """The demo trains cadres after the first cycle (an effect of +0.5 × relevance on what
     each attended session targets); the next cycle's comparison with the waiting list finds
-    it, and the placebo competency does not."""
+    it, and the placebo competency does not. A county of 480 cadres: specific weaknesses
+    are rare enough that smaller demo counties leave most sessions under five trainees."""
     from app.demo.loader import TRAINING_EFFECT
     from training.effects.service import plan_effects
     from training.tables import TrainingPlan
 
-    assert await load_demo(towns=9, cadres_per_town=24, seed=1, if_empty=False)
+    assert await load_demo(towns=16, cadres_per_town=30, seed=1, if_empty=False)
     plan = await TrainingPlan.select(TrainingPlan.id).order_by(TrainingPlan.id).first()
     assert plan is not None
     result = await plan_effects(int(plan["id"]))
@@ -81,4 +70,7 @@ async def test_the_demo_training_shows_its_planted_effect(db: str) -> None:
     assert sum(e > 0 for e in effects) >= 0.75 * len(effects)  # small groups: noisy one by one
     assert sum(effects) / len(effects) > 0.2
     placebos = [r["placebo"] for r in estimated if r["placebo"] is not None]
-    assert placebos and sum(not p.clear for p in placebos) >= 0.8 * len(placebos)
+    # the placebo shows no systematic effect: centred near 0, mostly unclear (the groups are
+    # small and overlap between offerings, so a couple of 95% intervals may miss 0)
+    assert placebos and abs(sum(p.effect for p in placebos) / len(placebos)) < 0.15
+    assert sum(not p.clear for p in placebos) >= 0.7 * len(placebos)

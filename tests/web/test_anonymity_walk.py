@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from itertools import product
 
 import polars as pl
 import pytest
 from litestar.testing import TestClient
 
-from evaluation.cycles import service as cycle_service
 from evaluation.responses.service import ratee_context, record_response
 from evaluation.tables import (
     Assignment,
@@ -23,8 +23,18 @@ from evaluation.tables import (
     Response,
     Town,
 )
-from tests.factories import People, answer_assignments, answers, cadre_id, login, open_cycle
+from tests.factories import (
+    People,
+    answer_assignments,
+    answers,
+    cadre_id,
+    close_and_publish,
+    login,
+    open_cycle,
+)
 from tests.route_table import declared_access
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 RESIDENT_SECRET = "仅两位群众写下的意见"
 PEER_SECRET = "四位同事写下的意见"
@@ -58,8 +68,7 @@ async def published_with_secrets(people: People) -> int:
             channel="qr",
             client_key=f"walk-{n}",
         )
-    await cycle_service.move_cycle(cycle_id, "close")
-    await cycle_service.move_cycle(cycle_id, "publish")
+    await close_and_publish(cycle_id)
     return cycle_id
 
 
@@ -98,8 +107,14 @@ def text_of(response) -> str:  # type: ignore[no-untyped-def]
     if "spreadsheetml" in kind:
         sheets = pl.read_excel(io.BytesIO(response.content), sheet_id=0)
         return "\n".join(str(frame.rows()) for frame in sheets.values())
-    if "pdf" in kind:
-        return ""  # the PDF is drawn from the same profile the HTML page shows
+    if "pdf" in kind:  # read as text, as a person (or a script) reading the file would
+        done = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"],
+            input=response.content,
+            capture_output=True,
+            check=True,
+        )
+        return done.stdout.decode()
     return response.text
 
 
@@ -123,6 +138,7 @@ async def test_no_role_finds_an_individual_answer_anywhere(
         row = await Cadre.select(Cadre.name).where(Cadre.id == await cadre_id(person)).first()
         viewer = row["name"] if row else ""
     pages = 0
+    searched: set[str] = set()
     for (method, path), _ in sorted(declared_access(client.app).items()):
         if method != "GET" or path in ("/logout",):
             continue
@@ -132,6 +148,7 @@ async def test_no_role_finds_an_individual_answer_anywhere(
                 continue
             pages += 1
             body = text_of(response)
+            searched.add(response.headers.get("content-type", "").split(";")[0])
             assert RESIDENT_SECRET not in body, f"{role} {url}"
             assert PEER_SECRET not in body, f"{role} {url}"
             members_profile = url == f"/team/{member}/feedback" or (
@@ -141,3 +158,14 @@ async def test_no_role_finds_an_individual_answer_anywhere(
                 leaked = [n for n in raters if n and n != viewer and n in body]
                 assert not leaked, f"{role} {url}: raters {leaked}"
     assert pages > 0
+    if role == "member":  # the cadre's own PDF was read, not skipped
+        assert "application/pdf" in searched
+    if role == "office":
+        assert XLSX in searched
+    assert "application/json" in searched or role in (
+        "anonymous",
+        "admin",
+        "office",
+        "training",
+        "visitor",
+    )

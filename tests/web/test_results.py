@@ -9,9 +9,16 @@ import polars as pl
 import pytest
 from litestar.testing import TestClient
 
-from evaluation.cycles import service as cycle_service
-from evaluation.tables import Cadre, GroupScore, Town
-from tests.factories import People, answer_assignments, cadre_id, login, open_cycle, post_form
+from evaluation.tables import Cadre, GroupResult, Town
+from tests.factories import (
+    People,
+    answer_assignments,
+    cadre_id,
+    close_and_publish,
+    login,
+    open_cycle,
+    post_form,
+)
 
 
 @pytest.fixture
@@ -20,8 +27,7 @@ async def published(people: People) -> int:
     closed and published."""
     cycle_id = await open_cycle(peers=4)
     await answer_assignments(cycle_id, every=2, varied=True)
-    await cycle_service.move_cycle(cycle_id, "close")
-    await cycle_service.move_cycle(cycle_id, "publish")
+    await close_and_publish(cycle_id)
     return cycle_id
 
 
@@ -82,12 +88,12 @@ async def test_the_excel_export_holds_no_suppressed_cell(
     assert export.status_code == 200
     groups = pl.read_excel(io.BytesIO(export.content), sheet_name="分组明细")
     hidden = groups.filter(pl.col("隐藏原因").is_not_null())
-    stored_hidden = await GroupScore.count().where(GroupScore.reason.is_not_null())
+    stored_hidden = await GroupResult.count().where(GroupResult.reason.is_not_null())
     assert hidden.height == stored_hidden > 0
     assert hidden["原始均分"].is_null().all() and hidden["校准均分"].is_null().all()
     shown = groups.filter(pl.col("隐藏原因").is_null())
     assert shown["原始均分"].is_not_null().all()
-    assert shown.filter((pl.col("评价组") == "peer") & (pl.col("人数") < 3)).is_empty()
+    assert shown.filter((pl.col("评价组") == "同事") & (pl.col("人数") < 3)).is_empty()
     sheets = pl.read_excel(io.BytesIO(export.content), sheet_id=0)
     assert {"乡镇×能力", "系统性短板", "干部综合排名", "干部分项得分", "评价人复核"} <= set(sheets)
 

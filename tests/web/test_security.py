@@ -83,3 +83,35 @@ async def test_a_password_change_is_audited_without_the_password(
     )
     assert {"username": "member", "path": "/account/password"} in entries
     assert not any("Another-pass" in e["path"] for e in entries)
+
+
+async def test_a_submission_is_audited_without_whom_or_the_second(
+    client: TestClient, people: People
+) -> None:
+    from evaluation.cycles import service as cycle_service
+    from evaluation.responses.service import ratee_context
+    from tests.factories import answers, cadre_id, open_cycle
+
+    cycle_id = await open_cycle(peers=3)
+    member = await cadre_id(people.member.cadre_external_id or "")
+    frame = await cycle_service.assignment_frame(cycle_id)
+    mine = frame.filter((frame["rater_id"] == member) & (frame["rater_group"] == "peer")).row(
+        0, named=True
+    )
+    items = (await ratee_context(cycle_id, mine["ratee_id"], "peer"))["items"]
+    login(client, "member")
+    sent = post_form(
+        client,
+        f"/rate/{mine['id']}",
+        {**answers(items, "3"), "client_key": "audit-check-1"},
+        page=f"/rate/{mine['id']}",
+    )
+    assert sent.status_code in (302, 303)
+    entries = await AuditEntry.select(AuditEntry.action, AuditEntry.path, AuditEntry.at)
+    submitted = [e for e in entries if e["action"] == "submit"]
+    assert len(submitted) == 1 and submitted[0]["path"] == "/rate/…"
+    at = submitted[0]["at"]
+    assert (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0)
+    assert not any(
+        str(mine["id"]) in e["path"].split("/") for e in entries if e["path"].startswith("/rate")
+    )

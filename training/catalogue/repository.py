@@ -1,5 +1,5 @@
 """The training catalogue through the tables: offerings, what they target, the sessions
-still to be held, additions by form or sheet, and the demo's catalogue."""
+still to be held, additions by form or sheet."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ from typing import Any
 import polars as pl
 
 from evaluation.errors import NotFound
-from evaluation.results import county as county_results
-from evaluation.results import snapshots as results_service
 from evaluation.tables import Town
-from training.catalogue.offerings import demo_workshops, exchange_sessions
 from training.tables import Offering
 
 
@@ -95,21 +92,3 @@ async def offering(offering_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound("场次不存在")
     return row
-
-
-async def load_demo_catalogue(start: date) -> int:
-    """The demo's catalogue: the workshops, and exchanges hosted by clearly strong towns in
-    the latest published cycle."""
-    town_ids = [r["id"] for r in await Town.select(Town.id).order_by(Town.id)]
-    rows = demo_workshops(start, town_ids)
-    cycles = await results_service.published_cycles()
-    if cycles:
-        snapshot = await results_service.snapshot_for(int(cycles[0]["id"]))
-        towns = (await county_results.county_frames(snapshot))["towns"]
-        strong = towns.filter(pl.col("lo") > pl.col("norm"))
-        rows += exchange_sessions(
-            strong, {c.id: c.name for c in snapshot.rubric.competencies}, start
-        )
-    for row in rows:
-        await Offering.insert(Offering(**row, checkin_token=secrets.token_urlsafe(12)))
-    return len(rows)

@@ -20,8 +20,10 @@ MAIN_TARGET = 0.5
 async def cycle_scores(cycle_id: int) -> pl.DataFrame:
     """ratee_id, competency, score (severity-corrected, before shrinkage), finding."""
     snapshot = await results_service.snapshot_for(cycle_id)
-    rows = await results_service.scores(snapshot.id)
-    return rows.select("ratee_id", "competency", score="corrected", finding="finding")
+    rows = await results_service.cells(snapshot.id)
+    return rows.filter(pl.col("corrected").is_not_null()).select(
+        "ratee_id", "competency", score="corrected", finding="finding"
+    )
 
 
 async def next_published(cycle_id: int) -> dict[str, Any] | None:
@@ -68,6 +70,17 @@ async def plan_effects(plan_id: int) -> dict[str, Any]:
             Offering.id.is_in(enrolments["offering"].unique().to_list() or [0])
         )
     }
+    attended = enrolments.filter(
+        (pl.col("status") == "assigned") & pl.col("attended_at").is_not_null()
+    )
+    targeted_by = {
+        int(r["id"]): set(
+            json.loads(r["competencies"])
+            if isinstance(r["competencies"], str)
+            else r["competencies"]
+        )
+        for r in offerings.values()
+    }
     rows = []
     for offering_id, group in enrolments.group_by("offering"):
         trained = set(
@@ -87,7 +100,21 @@ async def plan_effects(plan_id: int) -> dict[str, Any]:
                     "offering": offering["title"],
                     "competency": names.get(competency, competency),
                     "estimate": estimate,
-                    "placebo": placebo(before, after, set(targets), trained, waitlist)
+                    # the placebo is a competency no session the trained attended targeted
+                    "placebo": placebo(
+                        before,
+                        after,
+                        set(targets).union(
+                            *(
+                                targeted_by.get(other, set())
+                                for other in attended.filter(pl.col("cadre").is_in(list(trained)))[
+                                    "offering"
+                                ].unique()
+                            )
+                        ),
+                        trained,
+                        waitlist,
+                    )
                     if estimate
                     else None,
                     "trained": len(trained),

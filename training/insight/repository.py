@@ -6,31 +6,18 @@ from __future__ import annotations
 import polars as pl
 
 from evaluation.results import county as county_results
-from evaluation.results import snapshots as results_service
-from evaluation.tables import Cadre, ScoreRow, Town
+from evaluation.results import snapshots
+from evaluation.tables import Cadre, Town
 from training.catalogue.repository import offerings, targets
 
 
 async def weaknesses(cycle_id: int, cadre_id: int | None = None) -> pl.DataFrame:
-    """ratee_id, competency, competency_name, severity — the published weaknesses (of one
-    cadre when given)."""
-    snapshot = await results_service.snapshot_for(cycle_id)
+    """ratee_id, competency, competency_name, severity — the published specific weaknesses
+    (of one cadre when given)."""
+    snapshot = await snapshots.snapshot_for(cycle_id)
     names = {c.id: c.name for c in snapshot.rubric.competencies}
-    query = ScoreRow.select(
-        ScoreRow.ratee.as_alias("ratee_id"), ScoreRow.competency, ScoreRow.norm, ScoreRow.score
-    ).where((ScoreRow.snapshot == snapshot.id) & (ScoreRow.finding == "weakness"))
-    if cadre_id is not None:
-        query = query.where(ScoreRow.ratee == cadre_id)
-    rows = await query
-    return pl.DataFrame(
-        rows,
-        schema={
-            "ratee_id": pl.Int64,
-            "competency": pl.String,
-            "norm": pl.Float64,
-            "score": pl.Float64,
-        },
-    ).select(
+    rows = await snapshots.cells(snapshot.id, None if cadre_id is None else [cadre_id])
+    return rows.filter(pl.col("finding") == "weakness").select(
         "ratee_id",
         "competency",
         competency_name=pl.col("competency").replace_strict(names, default=None),
@@ -82,7 +69,7 @@ async def demand_report(cycle_id: int) -> pl.DataFrame:
 async def exchange_plan(cycle_id: int, host_cap: int = 2) -> pl.DataFrame:
     from training.insight.exchange import pair_towns
 
-    snapshot = await results_service.snapshot_for(cycle_id)
+    snapshot = await snapshots.snapshot_for(cycle_id)
     towns = (await county_results.county_frames(snapshot))["towns"]
     names = dict(towns.select("town_id", "town").unique("town_id").iter_rows())
     competency_names = {c.id: c.name for c in snapshot.rubric.competencies}

@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.results.feedback import Feedback
 from evaluation.tables import Cadre
 from training.catalogue.repository import offerings, targets, upcoming
 from training.insight.repository import town_distances, weaknesses
@@ -24,18 +25,18 @@ TRAVEL_OTHER_TOWN = 60.0  # 元: a day's travel to another town when no coordina
 TRAVEL_PER_KM = 1.2
 
 
-async def recommendations(profile: dict[str, Any]) -> list[dict[str, Any]]:
-    """For a feedback page: upcoming offerings that fit the weaknesses the profile already
-    holds (feedback_service.cadre_feedback), best first, with the reason."""
+async def recommendations(profile: Feedback) -> list[dict[str, Any]]:
+    """For a feedback page: upcoming offerings that fit the specific weaknesses the profile
+    holds, best first, with the reason."""
     weak = pl.DataFrame(
         [
             {
-                "ratee_id": profile["person"]["id"],
-                "competency": c["competency"],
-                "competency_name": c["name"],
-                "severity": c["norm"] - c["score"],
+                "ratee_id": profile.person.id,
+                "competency": c.competency,
+                "competency_name": c.name,
+                "severity": c.severity,
             }
-            for c in profile["weaknesses"]
+            for c in profile.weaknesses
         ],
         schema={
             "ratee_id": pl.Int64,

@@ -3,10 +3,15 @@ competencies, and exchange sessions hosted by towns that are clearly strong at s
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
+
+from evaluation.results import county, snapshots
+from evaluation.tables import Cadre, Town
+from training.tables import Offering
 
 WORKSHOPS = (
     # title, {competency: relevance}, format, trainer, capacity, fee, days from start
@@ -98,8 +103,10 @@ WORKSHOPS = (
 )
 
 
-def demo_workshops(start: date, towns: list[int]) -> list[dict[str, Any]]:
-    """One row per workshop, each held in one of the county's towns in turn."""
+def demo_workshops(start: date, towns: list[int], scale: float = 1.0) -> list[dict[str, Any]]:
+    """One row per workshop, each held in one of the county's towns in turn. `scale`: the
+    county's size against the full demo's 1,200 cadres — seats stay scarce at any size,
+    so plans have waiting lists (the natural control group of the effects page)."""
     return [
         {
             "kind": "workshop",
@@ -110,7 +117,7 @@ def demo_workshops(start: date, towns: list[int]) -> list[dict[str, Any]]:
             "venue_town": towns[index % len(towns)],
             "host_cadres": "",
             "day": start + timedelta(days=offset),
-            "capacity": capacity,
+            "capacity": max(4, round(capacity * scale)),
             "fee": fee,
         }
         for index, (title, targets, form, trainer, capacity, fee, offset) in enumerate(WORKSHOPS)
@@ -118,7 +125,11 @@ def demo_workshops(start: date, towns: list[int]) -> list[dict[str, Any]]:
 
 
 def exchange_sessions(
-    strong: pl.DataFrame, names: dict[str, str], start: date, per_competency: int = 2
+    strong: pl.DataFrame,
+    names: dict[str, str],
+    start: date,
+    per_competency: int = 2,
+    scale: float = 1.0,
 ) -> list[dict[str, Any]]:
     """strong: town_id, town, competency, lo, norm — towns whose 90% interval lies wholly
     above the county norm. The strongest `per_competency` towns host an exchange on it."""
@@ -138,8 +149,30 @@ def exchange_sessions(
             "venue_town": row["town_id"],
             "host_cadres": f"{row['town']}班子成员介绍做法并现场观摩",
             "day": start + timedelta(days=40 + 2 * index),
-            "capacity": 15,
+            "capacity": max(4, round(15 * scale)),
             "fee": 0.0,
         }
         for index, row in enumerate(hosts.iter_rows(named=True))
     ]
+
+
+FULL_DEMO_CADRES = 1200
+
+
+async def load_demo_catalogue(start: date) -> int:
+    """The demo's catalogue: the workshops, and exchanges hosted by clearly strong towns in
+    the latest published cycle."""
+    town_ids = [r["id"] for r in await Town.select(Town.id).order_by(Town.id)]
+    scale = min(1.0, await Cadre.count() / FULL_DEMO_CADRES)
+    rows = demo_workshops(start, town_ids, scale=scale)
+    cycles = await snapshots.published_cycles()
+    if cycles:
+        snapshot = await snapshots.snapshot_for(cycles[0].id)
+        towns = (await county.county_frames(snapshot))["towns"]
+        strong = towns.filter(pl.col("lo") > pl.col("norm"))
+        rows += exchange_sessions(
+            strong, {c.id: c.name for c in snapshot.rubric.competencies}, start, scale=scale
+        )
+    for row in rows:
+        await Offering.insert(Offering(**row, checkin_token=secrets.token_urlsafe(12)))
+    return len(rows)

@@ -1,0 +1,87 @@
+"""Results as people read them: competency names from the cycle's rubric, codes as words
+(app.labels) and the evidence sentence behind each entry of the results-use lists. Used by
+the county page, its Excel export and the public page, so all three say the same."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from app.labels import LABELS
+from evaluation.rubrics.schema import Rubric
+
+
+def named(frame: pl.DataFrame, rubric: Rubric, column: str = "competency") -> pl.DataFrame:
+    names = {c.id: c.name for c in rubric.competencies}
+    return frame.with_columns(
+        pl.col(column).replace_strict(names, default=pl.col(column)).alias(f"{column}_name")
+    )
+
+
+def worded(frame: pl.DataFrame, **columns: str) -> pl.DataFrame:
+    """column=kind: add `<column>_label` with the word for each code."""
+    return frame.with_columns(
+        pl.col(column)
+        .cast(pl.String)
+        .replace_strict(LABELS[kind], default=pl.col(column).cast(pl.String))
+        .alias(f"{column}_label")
+        for column, kind in columns.items()
+    )
+
+
+def list_evidence(lists: dict[str, pl.DataFrame], rubric: Rubric) -> dict[str, pl.DataFrame]:
+    """An `evidence` sentence on every entry of the results-use lists."""
+    names = {c.id: c.name for c in rubric.competencies}
+
+    def competencies(column: str) -> pl.Expr:
+        return (
+            pl.col(column)
+            .list.eval(pl.element().replace_strict(names, default=pl.element()))
+            .list.join("、")
+        )
+
+    excellent = lists["excellent_cadres"].with_columns(
+        evidence=pl.format(
+            "综合 {}（可比类别第 {} / {} 名），{} 项中 {} 项绿灯，无短板",
+            pl.col("overall").round(2),
+            "rank",
+            "peers",
+            "competencies",
+            "green",
+        )
+    )
+    lagging = lists["lagging_cadres"].with_columns(
+        evidence=pl.format(
+            "综合 {}，红灯 {} 项{}",
+            pl.col("overall").round(2),
+            "red",
+            pl.when(pl.col("weaknesses").list.len() > 0)
+            .then(pl.lit("，短板：") + competencies("weaknesses"))
+            .otherwise(pl.lit("，无单项短板（整体水平偏低）")),
+        )
+    )
+    towns_good = lists["excellent_towns"].with_columns(
+        evidence=pl.format("{} 项能力全部绿灯，无落后项", "competencies")
+    )
+    towns_bad = lists["lagging_towns"].with_columns(
+        evidence=pl.format(
+            "{} 项低于全县常模（{}），红灯 {} 项",
+            "lagging",
+            competencies("lagging_competencies"),
+            "red",
+        )
+    )
+    return {
+        "excellent_cadres": excellent,
+        "lagging_cadres": lagging,
+        "excellent_towns": towns_good,
+        "lagging_towns": towns_bad,
+    }
+
+
+def indicator_names(frame: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    names = {i.id: i.name for c in rubric.competencies for i in c.indicators}
+    units = {i.id: i.unit for c in rubric.competencies for i in c.indicators}
+    return frame.with_columns(
+        indicator_name=pl.col("indicator").replace_strict(names, default=pl.col("indicator")),
+        unit=pl.col("indicator").replace_strict(units, default=""),
+    )

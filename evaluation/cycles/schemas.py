@@ -1,0 +1,28 @@
+"""What a cycle is, as every other package reads it (decoded from storage once)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import msgspec
+
+
+class CycleRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    name: str
+    period: str  # annual | quarterly
+    year: int
+    quarter: int | None
+    rubric_id: int
+    rubric_name: str
+    rubric_version: str
+    weights: dict[str, float]
+    peers_per_cadre: int
+    opens_on: date
+    closes_on: date
+    remind_on: date | None
+    state: str  # draft | open | closed | published
+    created_at: datetime | None = None
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    published_at: datetime | None = None

@@ -1,0 +1,81 @@
+"""Previewing and publishing a cycle's results — the two moments results are computed.
+
+Anonymity across views: two computations that differ by one response would, subtracted,
+show that response. So results exist only once collecting has stopped: a preview needs a
+closed cycle with every review flag decided, recomputing gives the same numbers, and once a
+preview exists the cycle cannot reopen and no flag decision can change (`cycles.service`,
+`responses.review`). Publishing computes, stores, freezes and moves the cycle to
+"published" in one transaction: a failure part-way leaves nothing written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from evaluation.cycles import service as cycle_service
+from evaluation.cycles.states import next_state
+from evaluation.errors import Conflict
+from evaluation.infra.invalidation import cycle_changed
+from evaluation.results.compute import compute, freeze, store_snapshot
+from evaluation.tables import Cycle, ProfileSnapshot, ResponseFlag
+
+
+async def _require_computable(cycle_id: int, action: str = "preview") -> None:
+    cycle = await cycle_service.get_cycle(cycle_id)
+    if action == "publish":
+        next_state(cycle.state, "publish")  # the state machine's own refusal, in its words
+    if cycle.state in ("draft", "open"):
+        raise Conflict("评价进行中：截止后才能计算结果（为保护匿名，进行中只看进度）")
+    if cycle.state == "published":
+        raise Conflict("结果已发布并冻结，不再重新计算")
+    pending = await ResponseFlag.exists().where(
+        (ResponseFlag.decision == "") & (ResponseFlag.response.cycle == cycle_id)
+    )
+    if pending:
+        raise Conflict("还有待复核的群众评价：请先在“可疑评价复核”中逐条处理，再计算结果")
+
+
+async def preview(cycle_id: int) -> int:
+    """A preview snapshot of a closed cycle; returns its id."""
+    await _require_computable(cycle_id)
+    results, cadres = await compute(cycle_id)
+    return await store_snapshot(cycle_id, results, cadres)
+
+
+async def has_preview(cycle_id: int) -> bool:
+    return await ProfileSnapshot.exists().where(ProfileSnapshot.cycle == cycle_id)
+
+
+async def publish(cycle_id: int) -> int:
+    """Compute the final results of a closed cycle, freeze them and publish, at once."""
+    await _require_computable(cycle_id, "publish")
+    results, cadres = await compute(cycle_id)
+    async with Cycle._meta.db.transaction():
+        snapshot = await store_snapshot(cycle_id, results, cadres)
+        await freeze(snapshot)
+        moved = (
+            await Cycle.update({Cycle.state: "published", Cycle.published_at: datetime.now(UTC)})
+            .where((Cycle.id == cycle_id) & (Cycle.state == "closed"))
+            .returning(Cycle.id)
+        )
+        if not moved:
+            raise Conflict("周期状态已被他人修改，请刷新后重试")
+    cycle_changed()
+    return snapshot
+
+
+async def refreeze(cycle_id: int) -> int:
+    """A published cycle whose frozen snapshot was removed by an upgrade (the results model
+    changed) gets one again, computed from its stored responses. Refused while a frozen
+    snapshot exists: a published result never changes."""
+    cycle = await cycle_service.get_cycle(cycle_id)
+    if cycle.state != "published":
+        raise Conflict("只有已发布的周期需要重新冻结；未发布的周期请截止后发布")
+    if await ProfileSnapshot.exists().where(
+        (ProfileSnapshot.cycle == cycle_id) & ProfileSnapshot.frozen.eq(True)
+    ):
+        raise Conflict("该周期已有冻结的结果，发布后的结果不再改变")
+    results, cadres = await compute(cycle_id)
+    async with Cycle._meta.db.transaction():
+        snapshot = await store_snapshot(cycle_id, results, cadres)
+        await freeze(snapshot)
+    return snapshot
