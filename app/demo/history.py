@@ -10,7 +10,9 @@ The story, fixed by the seed:
 * raters differ in severity, and one town's party secretary is a notably strict rater
   (calibration corrects for this);
 * self-assessments run lenient (blind spots); residents are many at some windows and too
-  few to show at others (anonymity thresholds at work); some raters leave comments.
+  few to show at others (anonymity thresholds at work), and a little kinder than colleagues;
+  each group sees each cadre a little differently, so the cycle's weights matter; some
+  raters leave comments.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ SEVERITY_SD = 0.3
 NOISE_SD = 0.6
 STRICT_LEADER_SEVERITY = 0.9
 SELF_LENIENCY = 0.35
+RESIDENT_LENIENCY = 0.25  # residents rate a little kinder than colleagues (calibration removes it)
+VIEW_SD = 0.25  # how differently the groups see one cadre
+VIEW_GROUPS = ("superior", "peer", "resident")
 CANNOT_OBSERVE = 0.03
 COMMENT_SHARE = 0.25
 SYSTEMIC = ("digital", 0.75)  # competency, drop in the affected towns
@@ -175,10 +180,22 @@ def simulate_answers(
     )
     noise = rng.normal(0, NOISE_SD, items.height)
     missing = rng.random(items.height) < CANNOT_OBSERVE
+    # each group sees each cadre a little differently (residents meet them at the window,
+    # superiors in meetings): a view per (cadre, group), so the cycle's weights matter
+    view = pl.DataFrame(
+        {
+            "ratee_id": np.repeat(people["cadre_id"].to_numpy(), len(VIEW_GROUPS)),
+            "rater_group": np.tile(np.array(VIEW_GROUPS), people.height),
+            "view": rng.normal(0, VIEW_SD, people.height * len(VIEW_GROUPS)),
+        }
+    )
+    items = items.join(view, on=["ratee_id", "rater_group"], how="left")
     latent = (
         pl.col("true_level")
         - pl.col("severity").fill_null(0.0)
+        + pl.col("view").fill_null(0.0)
         + pl.when(pl.col("rater_group") == "self").then(SELF_LENIENCY).otherwise(0.0)
+        + pl.when(pl.col("rater_group") == "resident").then(RESIDENT_LENIENCY).otherwise(0.0)
         + pl.Series(noise)
     )
     level = latent.round().clip(1, 5).cast(pl.Int64)
