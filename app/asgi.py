@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
+from typing import Any
 
-from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
+from litestar import Litestar, Request
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
@@ -34,6 +35,7 @@ from app.controllers import (
     roster,
     training,
 )
+from app.csrf import SessionCSRFMiddleware, csrf_config
 from app.database import engine_from_url, use_engine
 from app.errors import EXCEPTION_HANDLERS
 from app.middleware import before_send, configure_logging, request_timer_middleware
@@ -41,7 +43,6 @@ from app.ratelimit import RateLimiter
 from app.templating import template_config
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-LOGIN_ATTEMPTS_PER_MINUTE = 30  # failed logins per client address, beside the account lockout
 PG_POOL_MAX = 20
 
 
@@ -97,25 +98,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             request_timer_middleware,
             DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS),
+            # inside the session middleware: a signed-in user's token is bound to the session
+            DefineMiddleware(
+                SessionCSRFMiddleware,
+                config=csrf_config(settings.secret_key, settings.cookies_secure),
+            ),
         ],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="c360_csrf",
-            cookie_secure=settings.cookies_secure,
-            cookie_httponly=True,
-            exclude=["^/healthz$", "^/api/"],
-        ),
         template_config=template_config(),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="cadre360", version="0.1.0", path="/schema"),
         before_send=[before_send],
+        before_request=reject_ids_out_of_range,
         on_startup=[start_pool, warm_caches, settle_heap],
         on_shutdown=[close_pool],
         state=State(
             {
                 "settings": settings,
                 "resident_limiter": RateLimiter(settings.resident_rate_limit),
-                "login_limiter": RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE),
             }
         ),
         request_max_body_size=8 * 1024 * 1024,
@@ -123,6 +122,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     strict_request_schemas(app)
     return app
+
+
+MAX_ID = 2**31 - 1  # the widest id a table holds (PostgreSQL serial)
+
+
+def reject_ids_out_of_range(request: Request[Any, Any, Any]) -> None:
+    """An id no table can hold is simply not there: 404, never a database error."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            raise NotFoundException("页面不存在")
 
 
 def strict_request_schemas(app: Litestar) -> None:

@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from app.config import Settings, SettingsError, load_settings, redact, settings_help
-
-T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        click.echo(f"cadre360: configuration error: {exc}", err=True)
-        sys.exit(2)
-
-
-def _with_database(settings: Settings, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Bind the engine, run `work` on a fresh event loop."""
-    from app.database import engine_from_url, use_engine
-
-    use_engine(engine_from_url(settings.database_url))
-    return asyncio.run(work())
-
-
-async def _audit(command: str, what: str) -> None:
-    """Changes made from the command line go into the audit log too (as the OS user)."""
-    import getpass
-
-    from app.audit import record_event
-
-    await record_event(
-        None, f"cli:{getpass.getuser()}"[:64], "change", "CLI", f"{command} {what}", 0
-    )
+from app.cli_support import _audit, _settings, _with_database
+from app.config import redact, settings_help
 
 
 @click.group(
@@ -69,7 +39,10 @@ def serve() -> None:
         "port": settings.port,
         "log_level": "warning",
         "access_log": False,
-        "proxy_headers": True,
+        # X-Forwarded-For is believed only from the proxies named in TRUSTED_PROXIES:
+        # otherwise anyone could rotate it to evade the resident limits and burst flags
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
     }
     try:
         status = serving.serve(options, settings.workers)
@@ -257,3 +230,20 @@ def reset_password(username: str) -> None:
         return issued
 
     click.echo(f"one-time password for {username}: {_with_database(settings, work)}")
+
+
+@main.command(
+    help="Clear an account's sign-in locks from every address (the console is never locked out)."
+)
+@click.argument("username")
+def unlock(username: str) -> None:
+    from app.accounts import throttle
+
+    settings = _settings()
+
+    async def work() -> None:
+        await throttle.unlock(username)
+        await _audit("unlock", username)
+
+    _with_database(settings, work)
+    click.echo(f"cadre360: sign-in locks of {username!r} cleared")

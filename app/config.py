@@ -6,6 +6,7 @@ variable and says what is wrong (`SettingsError`), never a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -48,6 +49,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RESIDENT_RATE_LIMIT", "20", "resident submissions per minute per address (0 = no limit)"
     ),
+    Setting(
+        "TRUSTED_PROXIES",
+        "",
+        "addresses of reverse proxies whose X-Forwarded-For is believed, comma-separated "
+        "(empty: none — the connecting address is the client)",
+    ),
 )
 
 
@@ -60,6 +67,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     workers: int = 1
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     resident_rate_limit: int = 20
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -141,11 +149,25 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 "resident_rate_limit": _int_setting(
                     "RESIDENT_RATE_LIMIT", raw["RESIDENT_RATE_LIMIT"], 0, 100_000
                 ),
+                "trusted_proxies": _addresses("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"] or ""),
             },
             Settings,
         )
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
+
+
+def _addresses(name: str, value: str) -> tuple[str, ...]:
+    found = []
+    for part in value.replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name}: {part!r} is not an IP address or network") from None
+        found.append(part)
+    return tuple(found)
 
 
 def _int_setting(name: str, value: str | None, low: int, high: int) -> int:

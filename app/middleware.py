@@ -56,6 +56,17 @@ def request_timer_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+PRIVATE_SUFFIXES = (".pdf", ".xlsx", ".csv")
+NO_STORE = (b"cache-control", b"no-store")
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def private(scope: Scope) -> bool:
+    """Pages of a signed-in person, and every file download: never kept in a browser's
+    cache (a shared office PC would keep a cadre's report for the next user)."""
+    return scope.get("user") is not None or str(scope.get("path", "")).endswith(PRIVATE_SUFFIXES)
+
+
 async def before_send(message: Message, scope: Scope) -> None:
     if scope["type"] != "http":
         return
@@ -64,6 +75,13 @@ async def before_send(message: Message, scope: Scope) -> None:
         headers: list[tuple[bytes, bytes]] = message.setdefault("headers", [])  # type: ignore[assignment]
         present = {name.lower() for name, _ in headers}
         headers.extend(h for h in ENCODED_SECURITY_HEADERS if h[0] not in present)
+        if private(scope):
+            headers[:] = [h for h in headers if h[0].lower() != b"cache-control"]
+            headers.append(NO_STORE)
+        app = scope.get("app")
+        settings = getattr(getattr(app, "state", None), "settings", None)
+        if getattr(settings, "mode", "") == "production":
+            headers.append(HSTS)
         headers.append((b"x-request-id", record["id"].encode()))
         record["status"] = message["status"]
     elif message["type"] == "http.response.body" and not message.get("more_body", False):

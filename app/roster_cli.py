@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from app.cli_support import _audit
 from app.progress import advance, steps
 from evaluation.errors import Invalid
 from evaluation.organisation import importing as roster_service
@@ -33,8 +34,6 @@ async def run_import(content: bytes, filename: str, county: str | None, dry_run:
             advance(progress, "预览完成（未写入）", 2)
         else:
             await roster_service.import_file(content, filename, county)
-            from app.cli import _audit
-
             await _audit("import-roster", filename)
             advance(progress, "已写入", 2)
     if result.plan is None:

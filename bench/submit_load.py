@@ -43,7 +43,7 @@ async def request_bodies(database_url: str) -> list[str]:
     """One line per active cadre: its resident API path and a full set of answers."""
     from app.database import engine_from_url, use_engine
     from evaluation.responses import campaigns as campaign_service
-    from evaluation.responses.service import ratee_context
+    from evaluation.responses.context import ratee_context
     from evaluation.tables import Cycle, Town
 
     use_engine(engine_from_url(database_url))
@@ -52,7 +52,7 @@ async def request_bodies(database_url: str) -> list[str]:
     lines = []
     for town in await Town.select(Town.id):
         for card in await campaign_service.town_resident_cards(cycle["id"], town["id"]):
-            items = (await ratee_context(cycle["id"], card["id"], "resident"))["items"]
+            items = (await ratee_context(cycle["id"], card["id"], "resident")).items
             answers = {item.id: 3 + (card["id"] + i) % 3 for i, item in enumerate(items)}
             lines.append(f"/api/r/{card['token']}/responses\t{json.dumps(answers)}")
     return lines

@@ -139,9 +139,11 @@ class EvaluationCode(Table, tablename="evaluation_code"):
 class Response(Table):
     """One completed form. `rater` and `assignment` record who rated whom for duplicate
     control and progress; no page, export or API that a cadre or leader reaches exposes them.
-    Composite indexes piccolo cannot declare live in migrations: one response per device per
-    ratee per cycle (`response_device_once`, partial UNIQUE), and the resident checks'
-    lookups (`response_source_recent`, `response_same_answers`)."""
+    Composite indexes piccolo cannot declare live in migrations, and hold every "one per"
+    rule: one response per device per ratee per cycle (`response_device_once`), per
+    assignment (`response_assignment_once`), per meeting-room code and ratee
+    (`response_code_once`) — all partial UNIQUE — and the resident checks' lookups
+    (`response_source_recent`, `response_same_answers`)."""
 
     id: Serial
     cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
@@ -159,6 +161,7 @@ class Response(Table):
     comment = Text(default="")
     verified = Boolean(default=False)
     client_key = Varchar(length=64, null=True, default=None, unique=True)
+    key_scope = Varchar(length=64, default="")  # what the client key acknowledges
     device = Varchar(length=32, default="")  # resident device id (signed cookie)
     source_hash = Varchar(length=16, default="")  # salted hash of the client address
     fingerprint = Varchar(length=16, default="")  # hash of the answers, to spot identical batches

@@ -181,7 +181,7 @@ async def answer_assignments(  # type: ignore[no-untyped-def]
     the answered assignments. `varied` spreads levels over 2–4 by rater and ratee;
     `skip_ratee` leaves one cadre's assignments open."""
     from evaluation.cycles import service as cycle_service
-    from evaluation.responses.service import ratee_context, record_response
+    from evaluation.responses.context import ratee_context
 
     chosen = (await cycle_service.assignment_frame(cycle_id)).sort("id").gather_every(every)
     chosen = chosen.filter(pl.col("status") == "open")
@@ -190,7 +190,7 @@ async def answer_assignments(  # type: ignore[no-untyped-def]
     for assignment_id, rater_id, ratee_id, group in chosen.select(
         "id", "rater_id", "ratee_id", "rater_group"
     ).iter_rows():
-        items = (await ratee_context(cycle_id, ratee_id, group))["items"]
+        items = (await ratee_context(cycle_id, ratee_id, group)).items
         chosen_level = str(2 + (rater_id + ratee_id) % 3) if varied else level
         await record_response(
             cycle_id=cycle_id,
@@ -200,7 +200,6 @@ async def answer_assignments(  # type: ignore[no-untyped-def]
             channel="online",
             rater_id=rater_id,
             assignment_id=assignment_id,
-            items=items,
         )
     return chosen
 
@@ -220,3 +219,29 @@ async def small_demo_latest_published() -> int:
     )
     assert row is not None
     return int(row["id"])
+
+
+async def record_response(  # type: ignore[no-untyped-def]
+    *,
+    cycle_id: int,
+    ratee_id: int,
+    group: str,
+    fields: dict[str, str],
+    channel: str,
+    **extra,
+) -> int:
+    """One response through the one submit path (`evaluation.responses.submit`), as the
+    channel's handler would send it."""
+    from evaluation.responses.submit import Intake, submit
+
+    extra.pop("items", None)  # the form's items come from the cycle's rubric, as always
+    return await submit(
+        Intake(
+            channel=channel,
+            cycle_id=cycle_id,
+            ratee_id=ratee_id,
+            group=group,
+            fields=fields,
+            **extra,
+        )
+    )

@@ -25,7 +25,7 @@ def resident_forms(url: str) -> list[tuple[str, dict[str, int]]]:
     async def collect() -> list[tuple[str, dict[str, int]]]:
         from app.database import engine_from_url, use_engine
         from evaluation.responses import campaigns as campaign_service
-        from evaluation.responses.service import ratee_context
+        from evaluation.responses.context import ratee_context
         from evaluation.tables import Cycle, Town
 
         use_engine(engine_from_url(url))
@@ -34,7 +34,7 @@ def resident_forms(url: str) -> list[tuple[str, dict[str, int]]]:
         forms = []
         for town in await Town.select(Town.id):
             for card in await campaign_service.town_resident_cards(cycle["id"], town["id"]):
-                items = (await ratee_context(cycle["id"], card["id"], "resident"))["items"]
+                items = (await ratee_context(cycle["id"], card["id"], "resident")).items
                 forms.append((f"/api/r/{card['token']}/responses", {item.id: 4 for item in items}))
         return forms
 

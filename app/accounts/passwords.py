@@ -1,6 +1,13 @@
-"""Password hashing with argon2id (RFC 9106 defaults of argon2-cffi) and a password policy."""
+"""Password hashing with argon2id (RFC 9106 defaults of argon2-cffi) and a password policy.
+
+Hashing is deliberately slow (tens of milliseconds of CPU): the async forms run it in a small
+thread pool, so a burst of sign-ins never stalls the event loop and the rest of the site
+(argon2's C code releases the GIL); the pool's size bounds how many run at once."""
 
 from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,3 +45,16 @@ def password_problems(password: str, username: str = "") -> list[str]:
     if username and username.lower() in password.lower():
         problems.append("密码不能包含用户名")
     return problems
+
+
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+
+
+async def verify_password_async(password_hash: str, password: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(
+        _pool, verify_password, password_hash, password
+    )
+
+
+async def hash_password_async(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_pool, hash_password, password)

@@ -7,12 +7,14 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.accounts import throttle
 from app.accounts.passwords import (
     DUMMY_HASH,
     hash_password,
+    hash_password_async,
     needs_rehash,
     password_problems,
-    verify_password,
+    verify_password_async,
 )
 from app.accounts.roles import ROLES_WITH_CADRE, Role
 from app.accounts.tables import Session, User
@@ -20,8 +22,6 @@ from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.tables import Cadre
 
 SESSION_LIFETIME = timedelta(hours=12)
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 USER_COLUMNS = (
     User.id,
     User.username,
@@ -75,48 +75,35 @@ async def create_user(
     return int(row[0]["id"])
 
 
-class LockedOut(Exception):
-    """Too many wrong passwords: the account refuses logins until `until`."""
+class Refused(Exception):
+    """Too many attempts from this address for this account (or from this address at all):
+    the attempt was not even checked. Said the same way whether or not the account exists."""
 
-    def __init__(self, until: datetime) -> None:
-        super().__init__(until.isoformat())
-        self.until = until
+    def __init__(self, retry_at: int) -> None:
+        super().__init__(str(retry_at))
+        self.retry_at = retry_at
 
 
-async def authenticate(username: str, password: str) -> dict[str, Any] | None:
+async def authenticate(username: str, password: str, address: str) -> dict[str, Any] | None:
     """The user row when the credentials are right and the account active, else None.
-    MAX_FAILED_LOGINS wrong passwords in a row lock the account for LOCKOUT (LockedOut);
-    a locked account refuses even the right password until then."""
+    Every attempt is counted first (`throttle`); a refused one raises Refused."""
+    counted = await throttle.attempt(username, address)
+    if not counted.allowed:
+        raise Refused(counted.retry_at)
     row = (
-        await User.select(*USER_COLUMNS, User.password_hash, User.failed_logins, User.locked_until)
+        await User.select(*USER_COLUMNS, User.password_hash)
         .where(User.username == username.strip())
         .first()
     )
     if row is None:
-        verify_password(DUMMY_HASH, password)
+        await verify_password_async(DUMMY_HASH, password)  # the same time either way
         return None
-    now = datetime.now(UTC)
-    locked_until = row.pop("locked_until")
-    if locked_until is not None and _aware(locked_until) > now:
-        raise LockedOut(_aware(locked_until))
-    if not verify_password(row["password_hash"], password) or not row["active"]:
-        failed = int(row["failed_logins"] or 0) + 1
-        if failed >= MAX_FAILED_LOGINS:
-            until = now + LOCKOUT
-            await User.update({User.failed_logins: 0, User.locked_until: until}).where(
-                User.id == row["id"]
-            )
-            raise LockedOut(until)
-        await User.update({User.failed_logins: failed}).where(User.id == row["id"])
+    if not await verify_password_async(row["password_hash"], password) or not row["active"]:
         return None
-    row.pop("failed_logins")
-    updates: dict[Any, Any] = {
-        User.last_login_at: now,
-        User.failed_logins: 0,
-        User.locked_until: None,
-    }
+    await throttle.succeeded(username, address)
+    updates: dict[Any, Any] = {User.last_login_at: datetime.now(UTC)}
     if needs_rehash(row["password_hash"]):
-        updates[User.password_hash] = hash_password(password)
+        updates[User.password_hash] = await hash_password_async(password)
     await User.update(updates).where(User.id == row["id"])
     row.pop("password_hash")
     return row
@@ -161,12 +148,16 @@ async def end_session(token: str) -> None:
     await Session.delete().where(Session.token_hash == _token_hash(token))
 
 
-async def change_password(user_id: int, current: str, new: str, confirm: str) -> None:
+async def change_password(
+    user_id: int, current: str, new: str, confirm: str, keep_session: str = ""
+) -> None:
+    """Change the password and end every other session of the account (a stolen session
+    does not survive its owner changing the password); `keep_session` is the current one."""
     row = await User.select(User.username, User.password_hash).where(User.id == user_id).first()
     if row is None:
         raise NotFound("账号不存在")
     problems: dict[str, str] = {}
-    if not verify_password(row["password_hash"], current):
+    if not await verify_password_async(row["password_hash"], current):
         problems["current"] = "当前密码不正确"
     if pw := password_problems(new, row["username"]):
         problems["new"] = "；".join(pw)
@@ -176,9 +167,13 @@ async def change_password(user_id: int, current: str, new: str, confirm: str) ->
         problems["confirm"] = "两次输入的新密码不一致"
     if problems:
         raise Invalid("密码未修改", problems)
-    await User.update(
-        {User.password_hash: hash_password(new), User.must_change_password: False}
-    ).where(User.id == user_id)
+    async with User._meta.db.transaction():
+        await User.update(
+            {User.password_hash: await hash_password_async(new), User.must_change_password: False}
+        ).where(User.id == user_id)
+        await Session.delete().where(
+            (Session.user == user_id) & (Session.token_hash != _token_hash(keep_session))
+        )
 
 
 async def reset_password(user_id: int) -> str:
@@ -186,10 +181,14 @@ async def reset_password(user_id: int) -> str:
     if not await User.exists().where(User.id == user_id):
         raise NotFound("账号不存在")
     temporary = generate_temporary_password()
-    await User.update(
-        {User.password_hash: hash_password(temporary), User.must_change_password: True}
-    ).where(User.id == user_id)
-    await Session.delete().where(Session.user == user_id)
+    row = await User.select(User.username).where(User.id == user_id).first()
+    async with User._meta.db.transaction():
+        await User.update(
+            {User.password_hash: hash_password(temporary), User.must_change_password: True}
+        ).where(User.id == user_id)
+        await Session.delete().where(Session.user == user_id)
+    if row:
+        await throttle.unlock(row["username"])
     return temporary
 
 

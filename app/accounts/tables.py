@@ -54,3 +54,18 @@ class AuditEntry(Table, tablename="audit_entry"):
     method = Varchar(length=8, default="")
     path = Text(default="")
     status = Integer(default=0)
+
+
+class LoginThrottle(Table, tablename="login_throttle"):
+    """Failed sign-ins counted where they come from: per account *and* address (five wrong
+    passwords lock that pair, so nobody elsewhere can lock an account out — the admin
+    included), and per address across accounts (a guessing run is slowed). Every attempt
+    is counted before its password is checked, in one atomic statement, so concurrent
+    attempts cannot slip past the limit. Times are epoch seconds (portable comparisons)."""
+
+    id: Serial
+    key = Varchar(length=64, unique=True)  # a hash of (username, address) or (address)
+    username = Varchar(length=64, default="", index=True)  # as typed, lower case ("" per address)
+    failures = Integer(default=0)
+    window_started = Integer(default=0)
+    locked_until = Integer(default=0)

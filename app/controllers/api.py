@@ -18,8 +18,9 @@ from app.resident import remember_device, resident_client, within_rate_limit
 from evaluation.errors import Conflict, NotFound
 from evaluation.responses import campaigns as campaign_service
 from evaluation.responses import raters as rater_service
-from evaluation.responses.campaigns import hash_code
-from evaluation.responses.service import ratee_context, record_response
+from evaluation.responses.context import FormContext, ratee_context
+from evaluation.responses.raters import RaterTask
+from evaluation.responses.submit import Intake, submit
 
 RATERS = requires(Role.leader, Role.cadre)
 Level = Annotated[int, msgspec.Meta(ge=1, le=5)]
@@ -86,10 +87,10 @@ def as_fields(body: Answers) -> dict[str, str]:
     return fields
 
 
-def _form_out(context: dict[str, Any], resident: bool, left: int | None = None) -> FormOut:
-    cadre = context["cadre"]
+def _form_out(context: FormContext, resident: bool, left: int | None = None) -> FormOut:
+    cadre = context.cadre
     items = []
-    for item in context["items"]:
+    for item in context.items:
         if resident and item.resident:
             options = [Option(level=i + 1, text=t) for i, t in enumerate(item.resident.options)]
             question = item.resident.question
@@ -100,7 +101,7 @@ def _form_out(context: dict[str, Any], resident: bool, left: int | None = None) 
             question = item.definition
         items.append(Item(id=item.id, name=item.name, question=question, options=options))
     return FormOut(
-        ratee=Ratee(name=cadre["name"], town=cadre["town.name"], position=cadre["position"]),
+        ratee=Ratee(name=cadre.name, town=cadre.town_name, position=cadre.position),
         items=items,
         top_levels_left=left,
     )
@@ -128,17 +129,19 @@ async def resident_response_api(
     if not within_rate_limit(request, client):
         raise TooManyRequestsException("提交过于频繁，请稍后再试")
     link = await campaign_service.resolve_resident_link(token)
-    response_id = await record_response(
-        cycle_id=link["cycle"],
-        ratee_id=link["ratee"],
-        group="resident",
-        fields=as_fields(data),
-        channel="qr",
-        client_key=f"qr:{data.client_key}" if data.client_key else None,
-        device=client.device,
-        source_hash=client.source_hash,
-        link_id=link["id"],
-        verification_hash=hash_code(data.verification_code) if data.verification_code else None,
+    response_id = await submit(
+        Intake(
+            channel="qr",
+            cycle_id=link["cycle"],
+            ratee_id=link["ratee"],
+            group="resident",
+            fields=as_fields(data),
+            link_id=link["id"],
+            client_key=data.client_key,
+            device=client.device,
+            source_hash=client.source_hash,
+            verification_code=data.verification_code,
+        )
     )
     response = Response(Submitted(id=response_id), status_code=201)
     remember_device(request, response, client)
@@ -152,22 +155,20 @@ async def my_assignments_api(request: Request[CurrentUser, str, Any]) -> list[As
         raise NotFound("此账号未关联干部")
     return [
         AssignmentOut(
-            id=a["id"],
-            cycle=c["name"],
-            ratee=a["ratee.name"],
-            position=a["ratee.position"],
-            rater_group=a["rater_group"],
-            status=a["status"],
-            closes_on=str(c["closes_on"]),
+            id=t.id,
+            cycle=c.name,
+            ratee=t.ratee_name,
+            position=t.ratee_position,
+            rater_group=t.rater_group,
+            status=t.status,
+            closes_on=str(c.closes_on),
         )
         for c in await rater_service.open_cycles_for(request.user.cadre_id)
-        for a in c["assignments"]
+        for t in c.tasks
     ]
 
 
-async def _assignment(
-    request: Request[CurrentUser, str, Any], assignment_id: int
-) -> dict[str, Any]:
+async def _assignment(request: Request[CurrentUser, str, Any], assignment_id: int) -> RaterTask:
     if request.user.cadre_id is None:
         raise NotFound("此账号未关联干部")
     return await rater_service.rater_assignment(assignment_id, request.user.cadre_id)
@@ -182,10 +183,10 @@ async def _assignment(
 async def assignment_form_api(
     request: Request[CurrentUser, str, Any], assignment_id: FromPath[int]
 ) -> FormOut:
-    a = await _assignment(request, assignment_id)
-    context = await ratee_context(a["cycle"], a["ratee"], a["rater_group"])
+    task = await _assignment(request, assignment_id)
+    context = await ratee_context(task.cycle_id, task.ratee_id, task.rater_group)
     status = await rater_service.rubric_quota(
-        a["cycle"], a_rater(request), context["rubric"], a["rater_group"]
+        task.cycle_id, a_rater(request), context.rubric, task.rater_group
     )
     return _form_out(context, resident=False, left=status.left if status else None)
 
@@ -200,8 +201,8 @@ async def assignment_form_api(
 async def draft_api(
     request: Request[CurrentUser, str, Any], assignment_id: FromPath[int], data: JSONBody[Answers]
 ) -> None:
-    a = await _assignment(request, assignment_id)
-    if a["status"] != "open" or a["cycle.state"] != "open":
+    task = await _assignment(request, assignment_id)
+    if task.status != "open" or task.cycle_state != "open":
         raise Conflict("这份评价已提交或周期已截止")
     await rater_service.save_draft(assignment_id, as_fields(data))
 
@@ -216,26 +217,20 @@ async def draft_api(
 async def assignment_response_api(
     request: Request[CurrentUser, str, Any], assignment_id: FromPath[int], data: JSONBody[Answers]
 ) -> Submitted:
-    """Submit once: a repeated `client_key` returns the first response's id."""
-    a = await _assignment(request, assignment_id)
-    context = await ratee_context(a["cycle"], a["ratee"], a["rater_group"])
-    fields = as_fields(data)
-    rater_service.check_quota(
-        await rater_service.rubric_quota(
-            a["cycle"], a_rater(request), context["rubric"], a["rater_group"]
-        ),
-        fields,
-    )
-    response_id = await record_response(
-        cycle_id=a["cycle"],
-        ratee_id=a["ratee"],
-        group=a["rater_group"],
-        fields=fields,
-        channel="online",
-        rater_id=a_rater(request),
-        assignment_id=assignment_id,
-        items=context["items"],
-        client_key=f"a{assignment_id}:{data.client_key}" if data.client_key else None,
+    """Submit once: a repeated `client_key` returns the first response's id; the same key
+    used for another assignment is refused."""
+    task = await _assignment(request, assignment_id)
+    response_id = await submit(
+        Intake(
+            channel="online",
+            cycle_id=task.cycle_id,
+            ratee_id=task.ratee_id,
+            group=task.rater_group,
+            fields=as_fields(data),
+            rater_id=a_rater(request),
+            assignment_id=assignment_id,
+            client_key=data.client_key,
+        )
     )
     return Submitted(id=response_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from app import audit
 from app.accounts import services
 from app.accounts.auth import SESSION_COOKIE, CurrentUser
 from app.accounts.roles import HOME_PATHS
+from app.csrf import session_token
 from app.forms import form_fields, redirect_with_message, safe_next
 from app.templating import render
 from evaluation.errors import Invalid
@@ -33,6 +35,23 @@ def session_cookie(request: Request[Any, Any, Any], token: str, max_age: int | N
     )
 
 
+def csrf_cookie(request: Request[Any, Any, Any], value: str, max_age: int | None = None) -> Cookie:
+    return Cookie(
+        key="c360_csrf",
+        value=value,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.cookies_secure,
+        max_age=max_age,
+        path="/",
+    )
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The connecting address (a trusted proxy's X-Forwarded-For is applied by the server)."""
+    return request.client.host if request.client else "unknown"
+
+
 @get("/login", exclude_from_auth=True)
 async def login_page(
     request: Request[Any, Any, Any], next: FromQuery[str | None] = None
@@ -50,32 +69,21 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
         errors["username"] = "请输入用户名"
     if not password:
         errors["password"] = "请输入密码"
-    client = request.client.host if request.client else "unknown"
-    limiter = request.app.state.login_limiter
-    if limiter.exhausted(client):  # failed attempts only: an office behind one address logs in
-        return render(
-            request,
-            "accounts/login.html",
-            status_code=429,
-            errors={"username": "登录尝试过于频繁，请一分钟后再试"},
-            username=username,
-            next=target,
-        )
+    address = client_address(request)
     try:
-        user = await services.authenticate(username, password) if not errors else None
-    except services.LockedOut as locked:
+        user = await services.authenticate(username, password, address) if not errors else None
+    except services.Refused as refused:
         await audit.record_event(None, username, "lockout", "POST", "/login", 429)
-        until = locked.until.astimezone(LOCAL_TIME).strftime("%H:%M")
+        until = datetime.fromtimestamp(refused.retry_at, LOCAL_TIME).strftime("%H:%M")
         return render(
             request,
             "accounts/login.html",
             status_code=429,
-            errors={"password": f"密码连续输错次数过多，账号已临时锁定，请在 {until} 后再试"},
+            errors={"password": f"尝试次数过多，请在 {until} 后再试；忘记密码请联系系统管理员重置"},
             username=username,
             next=target,
         )
     if user is None:
-        limiter.allow(client)  # count the failure
         errors = errors or {"password": "用户名或密码不正确"}
         return render(
             request,
@@ -96,6 +104,9 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
     response.set_cookie(
         session_cookie(request, token, int(services.SESSION_LIFETIME.total_seconds()))
     )
+    response.set_cookie(
+        csrf_cookie(request, session_token(request.app.state.settings.secret_key, token))
+    )
     return response
 
 
@@ -104,6 +115,7 @@ async def logout(request: Request[CurrentUser, str, Any]) -> Response[Any]:
     await services.end_session(request.auth)
     response: Response[Any] = Redirect(path="/login")
     response.set_cookie(session_cookie(request, "", 0))
+    response.set_cookie(csrf_cookie(request, "", 0))
     return response
 
 
@@ -121,6 +133,7 @@ async def change_password(request: Request[CurrentUser, str, Any]) -> Response[A
             fields.get("current", ""),
             fields.get("new", ""),
             fields.get("confirm", ""),
+            keep_session=request.auth,
         )
     except Invalid as exc:
         return render(

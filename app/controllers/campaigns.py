@@ -19,7 +19,8 @@ from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.groups import ASSIGNABLE
 from evaluation.organisation import directory
 from evaluation.responses import campaigns as campaign_service
-from evaluation.responses.service import ratee_context, record_response
+from evaluation.responses.context import ratee_context
+from evaluation.responses.submit import Intake, submit
 from evaluation.tables import Cadre
 
 OFFICE = requires(Role.assessment_office, Role.admin)
@@ -136,7 +137,8 @@ async def _paper(
         if row is None or group not in PAPER_GROUPS:
             context["errors"] = {"ratee": "干部编号不存在或评价主体不正确"}
         else:
-            context.update(await ratee_context(cycle_id, row["id"], group))
+            form = await ratee_context(cycle_id, row["id"], group)
+            context.update(cadre=form.cadre, items=form.items)
     return render(
         request, "campaigns/paper.html", status_code=400 if context["errors"] else 200, **context
     )
@@ -156,14 +158,16 @@ async def paper_submit(
     if row is None or group not in PAPER_GROUPS:
         raise NotFound("干部编号不存在或评价主体不正确")
     try:
-        await record_response(
-            cycle_id=cycle_id,
-            ratee_id=row["id"],
-            group=group,
-            fields=fields,
-            channel="paper",
-            batch_label=label or "纸质录入",
-            client_key=fields.get("client_key") or None,
+        await submit(
+            Intake(
+                channel="paper",
+                cycle_id=cycle_id,
+                ratee_id=row["id"],
+                group=group,
+                fields=fields,
+                batch_label=label or "纸质录入",
+                client_key=fields.get("client_key"),
+            )
         )
     except Invalid as exc:
         return await _paper(request, cycle_id, ratee_ref, group, label, exc.problems, fields)
@@ -177,7 +181,61 @@ async def paper_submit(
     )
 
 
-routes = [qr_sheet, revoke, codes_page, create_codes, paper_page, paper_submit]
+@get("/office/cycles/{cycle_id:int}/verification-codes", guards=[OFFICE])
+async def verification_page(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Template:
+    return await _verification_form(request, cycle_id, {}, {"size": "50"})
+
+
+async def _verification_form(
+    request: Request[Any, Any, Any], cycle_id: int, errors: dict[str, str], values: dict[str, str]
+) -> Template:
+    return render(
+        request,
+        "campaigns/verification_new.html",
+        status_code=400 if errors else 200,
+        errors=errors,
+        values=values,
+        cycle=await cycle_service.get_cycle(cycle_id),
+        towns=(await directory.towns_overview()).to_dicts(),
+    )
+
+
+@post("/office/cycles/{cycle_id:int}/verification-codes", guards=[OFFICE])
+async def issue_verification(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Template:
+    """核验码 for one town's service windows, printed once (only their hashes are kept)."""
+    fields = await form_fields(request)
+    form = FormReader(fields)
+    town_id, size = form.integer("town", "乡镇"), form.integer("size", "数量")
+    if form.problems or town_id is None or size is None:
+        return await _verification_form(request, cycle_id, form.problems, fields)
+    try:
+        codes = await campaign_service.issue_verification_codes(cycle_id, town_id, size)
+    except (Invalid, Conflict, NotFound) as exc:
+        errors = exc.problems if isinstance(exc, Invalid) else {"size": exc.message}
+        return await _verification_form(request, cycle_id, errors, fields)
+    return render(
+        request,
+        "campaigns/verification_print.html",
+        codes=codes,
+        town=await directory.town(town_id),
+        cycle=await cycle_service.get_cycle(cycle_id),
+    )
+
+
+routes = [
+    qr_sheet,
+    revoke,
+    codes_page,
+    create_codes,
+    verification_page,
+    issue_verification,
+    paper_page,
+    paper_submit,
+]
 
 
 @get("/office/cycles/{cycle_id:int}/flags", guards=[OFFICE])

@@ -14,7 +14,8 @@ from app.forms import form_fields, redirect_with_message
 from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.organisation import directory
-from evaluation.responses.service import ratee_context, record_response
+from evaluation.responses.context import ratee_context
+from evaluation.responses.submit import Intake, submit
 from evaluation.tables import Cadre, Cycle
 
 MYSTERY = requires(Role.mystery)
@@ -78,7 +79,8 @@ async def _form(
         cycle=cycle,
         errors=errors,
         values=values,
-        **context,
+        cadre=context.cadre,
+        items=context.items,
     )
 
 
@@ -94,14 +96,18 @@ async def visit_submit(
     fields = await form_fields(request)
     cycle = await _open_cycle()
     try:
-        await record_response(
-            cycle_id=cycle["id"],
-            ratee_id=ratee_id,
-            group="mystery",
-            fields=fields,
-            channel="mystery",
-            device=visitor_key(request.user),
-            batch_label=fields.get("visit_note", "")[:64],
+        await submit(
+            Intake(
+                channel="mystery",
+                cycle_id=cycle["id"],
+                ratee_id=ratee_id,
+                group="mystery",
+                fields=fields,
+                visitor_id=request.user.id,
+                device=visitor_key(request.user),
+                batch_label=fields.get("visit_note", "")[:64],
+                client_key=fields.get("client_key"),
+            )
         )
     except Invalid as exc:
         return await _form(request, ratee_id, exc.problems, fields)

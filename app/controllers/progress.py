@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import asyncio
 from datetime import date
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, json_body_only, requires
 from app.accounts.roles import Role
 from app.errors import API_PROBLEMS
+from app.exports import workbook
 from app.forms import redirect_with_message
 from app.labels import GROUP_LABELS
 from app.templating import render
@@ -69,10 +70,8 @@ async def overdue_export(cycle_id: FromPath[int]) -> Response[bytes]:
             "open": "未完成",
         }
     )
-    buffer = io.BytesIO()
-    table.write_excel(buffer, worksheet="未完成评价人")
     return Response(
-        buffer.getvalue(),
+        workbook([("未完成评价人", table)]),
         media_type=XLSX,
         headers={"content-disposition": f"attachment; filename=overdue-cycle-{cycle_id}.xlsx"},
     )
@@ -113,7 +112,7 @@ async def evidence_upload(
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await _evidence(request, cycle_id, {"文件": "请选择要导入的文件"}, "请选择文件")
     try:
-        frame = read_evidence_file(await upload.read(), upload.filename)
+        frame = await asyncio.to_thread(read_evidence_file, await upload.read(), upload.filename)
         mapped = await import_evidence(
             cycle_id, frame, "excel" if upload.filename.endswith("xlsx") else "csv"
         )

@@ -17,8 +17,8 @@ from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.organisation.vocabulary import LEADERSHIP_TEAM, position_class
 from evaluation.responses import campaigns as campaign_service
-from evaluation.responses.campaigns import hash_code
-from evaluation.responses.service import ratee_context, record_response
+from evaluation.responses.context import ratee_context
+from evaluation.responses.submit import Intake, submit
 from evaluation.tables import Cadre
 from evaluation.tables import Response as ResponseRow
 
@@ -51,7 +51,8 @@ async def _resident_page(
         errors=errors,
         values=values,
         form_key=values.get("client_key") or secrets.token_urlsafe(12),
-        **context,
+        cadre=context.cadre,
+        items=context.items,
     )
     remember_device(request, response, client)
     return response
@@ -72,19 +73,19 @@ async def resident_submit(request: Request[Any, Any, Any], token: FromPath[str])
         )
     try:
         link = await campaign_service.resolve_resident_link(token)
-        await record_response(
-            cycle_id=link["cycle"],
-            ratee_id=link["ratee"],
-            group="resident",
-            fields=fields,
-            channel="qr",
-            client_key=f"qr:{fields['client_key'][:40]}" if fields.get("client_key") else None,
-            device=client.device,
-            source_hash=client.source_hash,
-            link_id=link["id"],
-            verification_hash=hash_code(fields["verify_code"])
-            if fields.get("verify_code")
-            else None,
+        await submit(
+            Intake(
+                channel="qr",
+                cycle_id=link["cycle"],
+                ratee_id=link["ratee"],
+                group="resident",
+                fields=fields,
+                link_id=link["id"],
+                client_key=fields.get("client_key"),
+                device=client.device,
+                source_hash=client.source_hash,
+                verification_code=fields.get("verify_code"),
+            )
         )
     except Invalid as exc:
         return await _resident_page(request, token, exc.problems, fields, client)
@@ -193,7 +194,8 @@ async def _code_form(
         session=session,
         errors=errors,
         values=values,
-        **context,
+        cadre=context.cadre,
+        items=context.items,
     )
 
 
@@ -207,22 +209,23 @@ async def code_submit(request: Request[Any, Any, Any], ratee_id: FromPath[int]) 
     session = await _code_session(request)
     await _require_in_scope(session, ratee_id)
     fields = await form_fields(request)
-    if await ResponseRow.exists().where(
-        (ResponseRow.code == session["id"]) & (ResponseRow.ratee == ratee_id)
-    ):
-        return Redirect(path="/code/rate")
     try:
-        await record_response(
-            cycle_id=session["batch.cycle"],
-            ratee_id=ratee_id,
-            group=session["batch.rater_group"],
-            fields=fields,
-            channel="code",
-            code_id=session["id"],
-            batch_label=session["batch.label"],
+        await submit(
+            Intake(
+                channel="code",
+                cycle_id=session["batch.cycle"],
+                ratee_id=ratee_id,
+                group=session["batch.rater_group"],
+                fields=fields,
+                code_id=session["id"],
+                batch_label=session["batch.label"],
+                client_key=fields.get("client_key"),
+            )
         )
     except Invalid as exc:
         return await _code_form(request, ratee_id, exc.problems, fields)
+    except Conflict:  # this code already rated this cadre (one ballot per code and ratee)
+        return Redirect(path="/code/rate")
     return Redirect(path="/code/rate")
 
 

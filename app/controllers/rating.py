@@ -15,11 +15,11 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import form_fields, redirect_with_message
-from app.labels import GROUP_LABELS
 from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.responses import raters as rater_service
-from evaluation.responses.service import ratee_context, record_response
+from evaluation.responses.context import ratee_context
+from evaluation.responses.submit import Intake, submit
 
 RATERS = requires(Role.leader, Role.cadre)
 
@@ -32,11 +32,8 @@ def _cadre(request: Request[CurrentUser, str, Any]) -> int:
 
 @get("/rate", guards=[RATERS])
 async def rater_home(request: Request[CurrentUser, str, Any]) -> Template:
-    cadre_id = _cadre(request)
-    cycles = await rater_service.open_cycles_for(cadre_id)
-    for cycle in cycles:
-        cycle["report"] = await rater_service.work_report_meta(cycle["id"], cadre_id)
-    return render(request, "rating/home.html", cycles=cycles, GROUP_LABELS=GROUP_LABELS)
+    cycles = await rater_service.open_cycles_for(_cadre(request))
+    return render(request, "rating/home.html", cycles=cycles)
 
 
 async def _form(
@@ -46,12 +43,10 @@ async def _form(
     values: dict[str, str] | None = None,
 ) -> Template:
     cadre_id = _cadre(request)
-    assignment = await rater_service.rater_assignment(assignment_id, cadre_id)
-    context = await ratee_context(
-        assignment["cycle"], assignment["ratee"], assignment["rater_group"]
-    )
+    task = await rater_service.rater_assignment(assignment_id, cadre_id)
+    context = await ratee_context(task.cycle_id, task.ratee_id, task.rater_group)
     quota = await rater_service.rubric_quota(
-        assignment["cycle"], cadre_id, context["rubric"], assignment["rater_group"]
+        task.cycle_id, cadre_id, context.rubric, task.rater_group
     )
     if values is None:
         values = await rater_service.load_draft(assignment_id)
@@ -59,14 +54,15 @@ async def _form(
         request,
         "rating/form.html",
         status_code=400 if errors else 200,
-        assignment=assignment,
+        assignment=task,
         errors=errors,
         values=values,
         quota=quota,
         client_key=values.get("client_key") or secrets.token_urlsafe(16),
-        GROUP_LABELS=GROUP_LABELS,
-        report=await rater_service.work_report_meta(assignment["cycle"], assignment["ratee"]),
-        **context,
+        report=await rater_service.work_report_meta(task.cycle_id, task.ratee_id),
+        cadre=context.cadre,
+        items=context.items,
+        rubric=context.rubric,
     )
 
 
@@ -83,40 +79,32 @@ async def rating_submit(
 ) -> Response[Any]:
     cadre_id = _cadre(request)
     fields = await form_fields(request)
-    assignment = await rater_service.rater_assignment(assignment_id, cadre_id)
-    if assignment["status"] == "submitted":
+    task = await rater_service.rater_assignment(assignment_id, cadre_id)
+    if task.status == "submitted":
         return redirect_with_message("/rate", "这份评价已经提交过了")
-    if assignment["cycle.state"] != "open":
+    if task.cycle_state != "open":
         return redirect_with_message("/rate", "本周期已截止，不能再提交")
     if fields.get("action") == "draft":
         await rater_service.save_draft(assignment_id, fields)
         return redirect_with_message(f"/rate/{assignment_id}", "草稿已保存，可随时回来继续填写")
-    context = await ratee_context(
-        assignment["cycle"], assignment["ratee"], assignment["rater_group"]
-    )
     try:
-        quota = await rater_service.rubric_quota(
-            assignment["cycle"], cadre_id, context["rubric"], assignment["rater_group"]
-        )
-        rater_service.check_quota(quota, fields)
-        await record_response(
-            cycle_id=assignment["cycle"],
-            ratee_id=assignment["ratee"],
-            group=assignment["rater_group"],
-            fields=fields,
-            channel="online",
-            rater_id=cadre_id,
-            assignment_id=assignment_id,
-            client_key=f"a{assignment_id}:{fields.get('client_key', '')[:40]}"
-            if fields.get("client_key")
-            else None,
-            items=context["items"],
+        await submit(
+            Intake(
+                channel="online",
+                cycle_id=task.cycle_id,
+                ratee_id=task.ratee_id,
+                group=task.rater_group,
+                fields=fields,
+                rater_id=cadre_id,
+                assignment_id=assignment_id,
+                client_key=fields.get("client_key"),
+            )
         )
     except Invalid as exc:
         return await _form(request, assignment_id, exc.problems, fields)
     except Conflict as exc:
         return redirect_with_message("/rate", exc.message)
-    return redirect_with_message("/rate", f"已提交对{context['cadre']['name']}的评价")
+    return redirect_with_message("/rate", f"已提交对{task.ratee_name}的评价")
 
 
 @post("/rate/report/{cycle_id:int}", guards=[RATERS])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 from typing import Annotated, Any
 
 import polars as pl
@@ -16,6 +15,7 @@ from litestar.response import Template
 
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
+from app.exports import workbook
 from app.templating import render
 from evaluation.errors import Invalid
 from evaluation.organisation import directory
@@ -46,12 +46,8 @@ def template_file() -> Response[bytes]:
         "active": "是",
         "leader_ids": "",
     }
-    buffer = io.BytesIO()
-    pl.DataFrame([{HEADER[k]: v for k, v in example.items()}]).write_excel(
-        buffer, worksheet="花名册"
-    )
     return Response(
-        content=buffer.getvalue(),
+        content=workbook([("花名册", pl.DataFrame([{HEADER[k]: v for k, v in example.items()}]))]),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": "attachment; filename=roster-template.xlsx"},
     )

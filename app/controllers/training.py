@@ -3,6 +3,7 @@ training, post-session feedback and venue check-in."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -15,7 +16,7 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, redirect_with_message
 from app.templating import render
-from evaluation.errors import NotFound
+from evaluation.errors import Invalid, NotFound
 from evaluation.results import snapshots as results_service
 from training import enrolment as enrolment_service
 from training.catalogue import repository as catalogue_service
@@ -131,10 +132,12 @@ async def import_catalogue(
     upload = data.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await _catalogue_page(request, {"file": "请选择要导入的 Excel 或 CSV 文件"}, {})
-    frame = read_sheet(await upload.read(), upload.filename)
-    if frame is None:
+    try:
+        frame = await asyncio.to_thread(read_sheet, await upload.read(), upload.filename)
+    except Invalid as exc:
+        hint = exc.problems.get("file", "")
         return await _catalogue_page(
-            request, {"file": "文件无法读取：请上传 .xlsx 或 UTF-8 编码的 .csv"}, {}
+            request, {"file": f"{exc.message}：{hint}" if hint else exc.message}, {}
         )
     rows, problems = check_sheet(frame, *await catalogue_service.catalogue_lookups())
     if problems:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import polars as pl
@@ -12,27 +11,16 @@ from evaluation.cycles.service import get_cycle, rubric_for_cycle
 from evaluation.errors import Conflict, Invalid
 from evaluation.evidence.mapping import EVIDENCE_COLUMNS, map_evidence
 from evaluation.infra.bulk import insert_chunked
+from evaluation.infra.spreadsheets import Limits, read_table
 from evaluation.tables import Cadre, Evidence
 
 MAX_ROWS = 100_000
 
 
 def read_evidence_file(content: bytes, filename: str) -> pl.DataFrame:
-    suffix = filename.lower().rsplit(".", 1)[-1]
-    try:
-        if suffix in ("xlsx", "xls"):
-            frame = pl.read_excel(io.BytesIO(content), engine="calamine", infer_schema_length=0)
-        elif suffix == "csv":
-            frame = pl.read_csv(io.StringIO(content.decode("utf-8-sig")), infer_schema=False)
-        else:
-            raise Invalid("只支持 .xlsx 或 .csv 文件", {"file": "文件格式不受支持"})
-    except Invalid:
-        raise
-    except Exception:
-        raise Invalid(
-            "文件无法读取，请确认是有效的 UTF-8 CSV 或 Excel 文件", {"file": "文件无法读取"}
-        ) from None
-    return evidence_frame(frame)
+    """An evidence sheet (.xlsx, .xls, WPS or CSV) under the spreadsheet reader's limits.
+    Blocking: call it in a thread."""
+    return evidence_frame(read_table(content, filename, Limits(rows=MAX_ROWS + 1, columns=20)))
 
 
 def evidence_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -127,7 +115,7 @@ async def evidence_summary(cycle_id: int) -> list[dict[str, Any]]:
 
 async def cadre_cycle_summary(cycle_id: int, cadre_id: int) -> dict[str, Any]:
     """Evidence (with the anchor each level maps to) and response counts per rater group."""
-    from evaluation.cycles.service import get_cycle, rubric_for_cycle
+    from evaluation.cycles.service import rubric_for_cycle
     from evaluation.tables import Response
 
     rubric = await rubric_for_cycle(cycle_id)

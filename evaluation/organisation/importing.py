@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import polars as pl
@@ -31,7 +32,7 @@ async def preview_frame(frame: pl.DataFrame) -> RosterPreview:
 
 
 async def preview_file(content: bytes, filename: str) -> RosterPreview:
-    return await preview_frame(read_roster(content, filename))
+    return await preview_frame(await asyncio.to_thread(read_roster, content, filename))
 
 
 async def import_frame(frame: pl.DataFrame, county_name: str | None = None) -> RosterPlan:
@@ -52,4 +53,4 @@ async def import_frame(frame: pl.DataFrame, county_name: str | None = None) -> R
 
 
 async def import_file(content: bytes, filename: str, county_name: str | None = None) -> RosterPlan:
-    return await import_frame(read_roster(content, filename), county_name)
+    return await import_frame(await asyncio.to_thread(read_roster, content, filename), county_name)

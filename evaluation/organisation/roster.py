@@ -8,12 +8,12 @@ number and a reason in Chinese. Nothing here touches the database: `validate_ros
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import polars as pl
 
 from evaluation.errors import Invalid
+from evaluation.infra.spreadsheets import Limits, read_table
 from evaluation.organisation.vocabulary import TOWN_TYPE_LABELS, TOWN_TYPE_SPELLINGS
 
 # key -> (Chinese header, required, English alias)
@@ -49,23 +49,9 @@ class RosterCheck:
 
 
 def read_roster(content: bytes, filename: str) -> pl.DataFrame:
-    """Read a CSV or .xlsx roster into a frame of strings keyed by column key."""
-    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
-    try:
-        if suffix in ("xlsx", "xlsm", "xls"):
-            frame = pl.read_excel(io.BytesIO(content), engine="calamine", infer_schema_length=0)
-        elif suffix in ("csv", "txt"):
-            text = content.decode("utf-8-sig")
-            frame = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=True)
-        else:
-            raise Invalid("只支持 .xlsx 或 .csv 格式的花名册文件", {"file": "文件格式不受支持"})
-    except UnicodeDecodeError:
-        raise Invalid("CSV 文件需为 UTF-8 编码", {"file": "请另存为 UTF-8 编码的 CSV"}) from None
-    except Invalid:
-        raise
-    except Exception as exc:  # polars/calamine raise many types for corrupt files
-        raise Invalid("文件无法读取，请确认是有效的表格文件", {"file": str(exc)[:200]}) from None
-    return normalise_headers(frame)
+    """Read a roster (.xlsx, .xls, WPS or CSV in UTF-8/GBK) into a frame of strings keyed
+    by column key, under the spreadsheet reader's limits. Blocking: call it in a thread."""
+    return normalise_headers(read_table(content, filename, Limits(rows=MAX_ROWS + 1)))
 
 
 def normalise_headers(frame: pl.DataFrame) -> pl.DataFrame:

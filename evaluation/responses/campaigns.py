@@ -16,7 +16,15 @@ from evaluation.groups import RaterGroup
 from evaluation.infra.invalidation import on_cycle_change
 from evaluation.infra.sqlite_reader import active_reader
 from evaluation.infra.ttl_cache import TTLCache
-from evaluation.tables import Cadre, CodeBatch, Cycle, EvaluationCode, ResidentLink, Town
+from evaluation.tables import (
+    Cadre,
+    CodeBatch,
+    Cycle,
+    EvaluationCode,
+    ResidentLink,
+    Town,
+    VerificationCode,
+)
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
@@ -247,8 +255,8 @@ async def code_batches(cycle_id: int) -> list[dict[str, Any]]:
 
 async def issue_verification_codes(cycle_id: int, town_id: int, count: int) -> list[str]:
     """核验码 for a town's service windows: one per resident served; only hashes are stored."""
-    from evaluation.tables import VerificationCode
-
+    if not await Town.exists().where(Town.id == town_id):
+        raise NotFound("乡镇不存在")
     if not 1 <= count <= MAX_BATCH:
         raise Invalid("无法生成核验码", {"size": f"每批 1–{MAX_BATCH} 个"})
     if await _cycle_state(cycle_id) not in ("draft", "open"):

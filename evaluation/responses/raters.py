@@ -1,15 +1,18 @@
-"""A rater's side of a cycle: their assignments, drafts, the top-rating quota, work reports."""
+"""A rater's side of a cycle: their assignments, drafts, the top-rating quota they see on the
+form (it is enforced inside the write: `submit`), work reports."""
 
 from __future__ import annotations
 
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import msgspec
+
 from evaluation.errors import Invalid, NotFound
-from evaluation.responses.service import ratee_context
+from evaluation.responses.context import ratee_context
 from evaluation.rubrics.schema import Rubric
 from evaluation.tables import Assignment, Cycle, Draft, ResponseItem, WorkReport
 
@@ -22,21 +25,64 @@ REPORT_TYPES = {
 MAX_REPORT_BYTES = 5 * 1024 * 1024
 
 
-async def open_cycles_for(cadre_id: int) -> list[dict[str, Any]]:
-    """Open cycles in which this cadre has assignments, each with its assignments by ratee."""
+class RaterTask(msgspec.Struct, frozen=True, kw_only=True):
+    """One assignment as its rater sees it."""
+
+    id: int
+    cycle_id: int
+    cycle_name: str
+    cycle_state: str
+    closes_on: date
+    ratee_id: int
+    ratee_name: str
+    ratee_position: str
+    ratee_town: str
+    rater_group: str
+    status: str  # open | submitted
+    draft: bool = False  # a draft is saved
+
+
+class RaterCycle(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    closes_on: date
+    tasks: list[RaterTask]
+    report: WorkReportMeta | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.tasks)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for t in self.tasks if t.status == "submitted")
+
+
+class WorkReportMeta(msgspec.Struct, frozen=True):
+    filename: str
+    uploaded_at: datetime
+
+
+TASK_COLUMNS = (
+    Assignment.id,
+    Assignment.cycle.as_alias("cycle_id"),
+    Assignment.cycle.name.as_alias("cycle_name"),
+    Assignment.cycle.state.as_alias("cycle_state"),
+    Assignment.cycle.closes_on.as_alias("closes_on"),
+    Assignment.ratee.as_alias("ratee_id"),
+    Assignment.ratee.name.as_alias("ratee_name"),
+    Assignment.ratee.position.as_alias("ratee_position"),
+    Assignment.ratee._.town._.name.as_alias("ratee_town"),
+    Assignment.rater_group,
+    Assignment.status,
+)
+
+
+async def open_cycles_for(cadre_id: int) -> list[RaterCycle]:
+    """Open cycles in which this cadre has assignments: self first, then open ones, then
+    the rest — each marked when a draft is saved."""
     rows = (
-        await Assignment.select(
-            Assignment.id,
-            Assignment.rater_group,
-            Assignment.status,
-            Assignment.cycle,
-            Assignment.cycle.name,
-            Assignment.cycle.closes_on,
-            Assignment.ratee,
-            Assignment.ratee.name,
-            Assignment.ratee.position,
-            Assignment.ratee._.town._.name,
-        )
+        await Assignment.select(*TASK_COLUMNS)
         .where(
             (Assignment.rater == cadre_id)
             & (Assignment.status != "removed")
@@ -45,46 +91,36 @@ async def open_cycles_for(cadre_id: int) -> list[dict[str, Any]]:
         .order_by(Assignment.cycle)
         .order_by(Assignment.ratee.external_id)
     )
-    cycles: dict[int, dict[str, Any]] = {}
+    drafts = set(
+        await Draft.select(Draft.assignment)
+        .where(Draft.assignment.is_in([r["id"] for r in rows] or [0]))
+        .output(as_list=True)
+    )
+    cycles: dict[int, RaterCycle] = {}
     for row in rows:
+        task = RaterTask(**row, draft=row["id"] in drafts)
         cycle = cycles.setdefault(
-            row["cycle"],
-            {
-                "id": row["cycle"],
-                "name": row["cycle.name"],
-                "closes_on": row["cycle.closes_on"],
-                "assignments": [],
-                "done": 0,
-                "total": 0,
-            },
+            task.cycle_id,
+            RaterCycle(id=task.cycle_id, name=task.cycle_name, closes_on=task.closes_on, tasks=[]),
         )
-        cycle["assignments"].append(row)
-        cycle["total"] += 1
-        cycle["done"] += row["status"] == "submitted"
-    for cycle in cycles.values():  # self first, then open ones, then the rest
-        cycle["assignments"].sort(key=lambda a: (a["rater_group"] != "self", a["status"] != "open"))
+        cycle.tasks.append(task)
+    for cycle in cycles.values():
+        cycle.tasks.sort(key=lambda t: (t.rater_group != "self", t.status != "open"))
+        cycle.report = await work_report_meta(cycle.id, cadre_id)
     return list(cycles.values())
 
 
-async def rater_assignment(assignment_id: int, rater_id: int) -> dict[str, Any]:
+async def rater_assignment(assignment_id: int, rater_id: int) -> RaterTask:
     """The assignment if it belongs to this rater (otherwise NotFound: never reveal others')."""
     row = (
-        await Assignment.select(
-            Assignment.id,
-            Assignment.cycle,
-            Assignment.ratee,
-            Assignment.rater_group,
-            Assignment.status,
-            Assignment.cycle.state,
-            Assignment.cycle.name,
-            Assignment.cycle.closes_on,
-        )
+        await Assignment.select(*TASK_COLUMNS)
         .where((Assignment.id == assignment_id) & (Assignment.rater == rater_id))
         .first()
     )
     if row is None or row["status"] == "removed":
         raise NotFound("评价任务不存在")
-    return row
+    has_draft = await Draft.exists().where(Draft.assignment == assignment_id)
+    return RaterTask(**row, draft=has_draft)
 
 
 async def load_draft(assignment_id: int) -> dict[str, str]:
@@ -122,10 +158,9 @@ class QuotaStatus:
         return max(0, self.allowed - self.used)
 
 
-async def quota_status(cycle_id: int, rater_id: int, share: float | None) -> QuotaStatus | None:
-    """Top-level ratings this rater may still give: share × all items they rate this cycle."""
-    if share is None:
-        return None
+async def top_level_allowance(cycle_id: int, rater_id: int, share: float) -> int:
+    """How many top ratings a rater may give in a cycle: the share of every item they rate
+    (self-assessments aside)."""
     assignments = await Assignment.select(Assignment.ratee, Assignment.rater_group).where(
         (Assignment.cycle == cycle_id)
         & (Assignment.rater == rater_id)
@@ -134,29 +169,22 @@ async def quota_status(cycle_id: int, rater_id: int, share: float | None) -> Quo
     )
     total = 0
     for a in assignments:
-        total += len((await ratee_context(cycle_id, a["ratee"], a["rater_group"]))["items"])
+        total += len((await ratee_context(cycle_id, a["ratee"], a["rater_group"])).items)
+    return math.floor(share * total)
+
+
+async def quota_status(cycle_id: int, rater_id: int, share: float | None) -> QuotaStatus | None:
+    """Top-level ratings this rater may still give (shown on the form)."""
+    if share is None:
+        return None
     used = await ResponseItem.count().where(
         (ResponseItem.response.cycle == cycle_id)
         & (ResponseItem.response.rater == rater_id)
         & (ResponseItem.response.rater_group != "self")
         & (ResponseItem.level == TOP_LEVEL)
     )
-    return QuotaStatus(share=share, allowed=math.floor(share * total), used=used)
-
-
-def check_quota(quota: QuotaStatus | None, fields: dict[str, str]) -> None:
-    """Refuse a form that would exceed the quota (None: no quota applies, e.g. self)."""
-    if quota is None:
-        return
-    chosen = sum(1 for k, v in fields.items() if k.startswith("level_") and v == str(TOP_LEVEL))
-    if chosen > quota.left:
-        raise Invalid(
-            "最高等级配额不足",
-            {
-                "quota": f"本周期您最多可给出 {quota.allowed} 个 5 级评价，已用 {quota.used} 个，"
-                f"本表选了 {chosen} 个，请调整后再提交"
-            },
-        )
+    allowed = await top_level_allowance(cycle_id, rater_id, share)
+    return QuotaStatus(share=share, allowed=allowed, used=used)
 
 
 async def store_work_report(cycle_id: int, cadre_id: int, filename: str, content: bytes) -> None:
@@ -183,12 +211,13 @@ async def store_work_report(cycle_id: int, cadre_id: int, filename: str, content
         )
 
 
-async def work_report_meta(cycle_id: int, cadre_id: int) -> dict[str, Any] | None:
-    return (
+async def work_report_meta(cycle_id: int, cadre_id: int) -> WorkReportMeta | None:
+    row = (
         await WorkReport.select(WorkReport.filename, WorkReport.uploaded_at)
         .where((WorkReport.cycle == cycle_id) & (WorkReport.cadre == cadre_id))
         .first()
     )
+    return WorkReportMeta(**row) if row else None
 
 
 async def work_report_for(cycle_id: int, cadre_id: int, viewer_id: int) -> dict[str, Any]:

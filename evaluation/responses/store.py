@@ -22,10 +22,15 @@ from evaluation.errors import Conflict, Invalid
 BURST_WINDOW = timedelta(minutes=10)
 BURST_THRESHOLD = 8  # responses from one address within the window
 IDENTICAL_THRESHOLD = 3  # identical answer sets from one address for one cadre
-ALREADY_RATED = {  # one response per device (residents) or per visitor (mystery) and cycle
+ALREADY_RATED = {  # what each "one per" index means to the person refused by it
     "qr": "您已经评价过这位干部，感谢参与！每台设备每个周期只能评价一次。",
     "mystery": "您已提交过对这位干部的暗访评价：每位暗访员每个周期对同一干部只评价一次。",
+    "code": "这个考核码已经评价过这位干部",
+    "online": "这份评价已经提交过了",
+    "paper": "这份纸质评价表已经录入过了",
 }
+KEY_ELSEWHERE = "这次提交的编号已在别处使用过：请刷新页面后重新填写"
+TOP_LEVEL = 5
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Step:
     sql: str
     params: tuple[Any, ...] = ()
     many: list[tuple[Any, ...]] = field(default_factory=list)  # executemany rows, when set
+    postgres_only: bool = False  # a lock SQLite needs no statement for: its writer is one
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class Submission:
     code_id: int | None = None
     batch_label: str = ""
     client_key: str | None = None
+    key_scope: str = ""  # what the key acknowledges: a key replayed elsewhere is refused
+    top_allowed: int | None = None  # top ratings this rater may give in the cycle (quota)
     verified: bool = False
     device: str = ""
     source_hash: str = ""
@@ -67,17 +75,22 @@ def submission_steps(s: Submission) -> Steps:
     the items; one count for both review flags."""
     rows = yield Step(
         "SELECT (SELECT id FROM response WHERE client_key = ?),"
+        " (SELECT key_scope FROM response WHERE client_key = ?),"
         " (SELECT state FROM cycle WHERE id = ?),"
         " (SELECT count(*) FROM resident_link WHERE id = ? AND revoked_at IS NULL)",
-        (s.client_key, s.cycle_id, s.link_id),
+        (s.client_key, s.client_key, s.cycle_id, s.link_id),
     )
-    replayed, state, live_links = rows[0]
+    replayed, scope, state, live_links = rows[0]
     if replayed is not None:
+        if scope != s.key_scope:  # acknowledged elsewhere: never answer with that response
+            raise Conflict(KEY_ELSEWHERE)
         return int(replayed)  # a retry or replay: the response it first created
     if state != "open":
         raise Conflict("本周期不在评价期内，不接受评价")
     if s.link_id is not None and not live_links:
         raise Conflict("此二维码已停用")
+    if s.top_allowed is not None and s.rater_id is not None:
+        yield from quota_steps(s)
     if s.assignment_id is not None:
         rows = yield Step(
             "UPDATE assignment SET status = 'submitted' WHERE id = ? AND status = 'open' AND ratee = ? AND cycle = ? RETURNING id",
@@ -89,8 +102,8 @@ def submission_steps(s: Submission) -> Steps:
     now = datetime.now(UTC)
     rows = yield Step(
         "INSERT INTO response (cycle, ratee, rater_group, rater, assignment, code, channel, batch_label, comment,"
-        " verified, client_key, device, source_hash, fingerprint, submitted_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        " verified, client_key, key_scope, device, source_hash, fingerprint, submitted_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
         (
             s.cycle_id,
             s.ratee_id,
@@ -103,23 +116,29 @@ def submission_steps(s: Submission) -> Steps:
             s.comment,
             s.verified or s.verification_hash is not None,
             s.client_key,
+            s.key_scope,
             s.device,
             s.source_hash,
             s.fingerprint,
             now,
         ),
     )
-    if not rows:  # a unique key holds already
+    if not rows:  # a "one per" index holds already (device, code, assignment or key)
         if s.client_key:  # committed meanwhile by a concurrent retry (PostgreSQL)
-            rows = yield Step("SELECT id FROM response WHERE client_key = ?", (s.client_key,))
+            rows = yield Step(
+                "SELECT id, key_scope FROM response WHERE client_key = ?", (s.client_key,)
+            )
             if rows:
+                if rows[0][1] != s.key_scope:
+                    raise Conflict(KEY_ELSEWHERE)
                 return int(rows[0][0])
         raise Conflict(ALREADY_RATED.get(s.channel, ALREADY_RATED["qr"]))
     response_id = int(rows[0][0])
     if s.verification_hash:
         rows = yield Step(
-            "UPDATE verification_code SET used_at = ? WHERE code_hash = ? AND cycle = ? AND used_at IS NULL RETURNING id",
-            (now, s.verification_hash, s.cycle_id),
+            "UPDATE verification_code SET used_at = ? WHERE code_hash = ? AND cycle = ? AND used_at IS NULL"
+            " AND town = (SELECT town FROM cadre WHERE id = ?) RETURNING id",
+            (now, s.verification_hash, s.cycle_id, s.ratee_id),
         )
         if not rows:  # raising undoes the insert with the rest of this submission
             raise Invalid(
@@ -133,6 +152,35 @@ def submission_steps(s: Submission) -> Steps:
     if s.source_hash:
         yield from flag_steps(s, response_id, now)
     return response_id
+
+
+def quota_steps(s: Submission) -> Generator[Step, list[tuple[Any, ...]], None]:
+    """The top-rating quota, checked inside the write: two forms sent at once cannot both
+    pass it (SQLite's writer runs one job at a time; PostgreSQL takes a lock per rater)."""
+    chosen = sum(1 for level in s.levels.values() if level == TOP_LEVEL)
+    if not chosen:
+        return
+    yield Step(
+        "SELECT pg_advisory_xact_lock(CAST(? AS integer), CAST(? AS integer))",
+        (s.cycle_id, s.rater_id),
+        postgres_only=True,
+    )
+    rows = yield Step(
+        "SELECT count(*) FROM response_item JOIN response ON response.id = response_item.response"
+        " WHERE response.cycle = ? AND response.rater = ? AND response.rater_group <> 'self'"
+        " AND response_item.level = ?",
+        (s.cycle_id, s.rater_id, TOP_LEVEL),
+    )
+    used = int(rows[0][0])
+    allowed = int(s.top_allowed or 0)
+    if used + chosen > allowed:
+        raise Invalid(
+            "最高等级配额不足",
+            {
+                "quota": f"本周期您最多可给出 {allowed} 个 5 级评价，已用 {used} 个，"
+                f"本表选了 {chosen} 个，请调整后再提交"
+            },
+        )
 
 
 def flag_steps(
@@ -179,9 +227,11 @@ def run_sync(conn: sqlite3.Connection, steps: Steps) -> int:
     try:
         step = next(steps)
         while True:
-            if step.many:
-                conn.executemany(step.sql, step.many)
+            if step.postgres_only:
                 rows: list[tuple[Any, ...]] = []
+            elif step.many:
+                conn.executemany(step.sql, step.many)
+                rows = []
             else:
                 rows = conn.execute(step.sql, step.params).fetchall()
             step = steps.send(rows)
@@ -193,8 +243,10 @@ async def run_async(engine: Engine, steps: Steps) -> int:
     try:
         step = next(steps)
         while True:
-            if step.many:
+            if step.postgres_only and engine.engine_type != "postgres":
                 rows: list[tuple[Any, ...]] = []
+            elif step.many:
+                rows = []
                 await _raw(engine, *multi_row(step))
             else:
                 rows = await _raw(engine, step.sql, step.params)

@@ -5,7 +5,7 @@ Bounded, so a province-size deployment still starts quickly; the rest fill on de
 from __future__ import annotations
 
 from evaluation.responses.campaigns import LIVE_LINKS, live_links
-from evaluation.responses.service import ratee_context
+from evaluation.responses.context import ratee_context
 
 WARM_LIMIT = 20_000
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.errors import Invalid
-from evaluation.organisation.roster import FIRST_DATA_ROW, read_roster, validate_roster
+from evaluation.organisation.roster import FIRST_DATA_ROW, HEADER, read_roster, validate_roster
 from tests.factories import roster_frame, to_csv, to_xlsx
 
 
@@ -115,12 +115,17 @@ def test_files_round_trip(roster: pl.DataFrame, writer) -> None:  # type: ignore
     assert frame.equals(roster)
 
 
+def test_a_csv_saved_by_chinese_excel_is_read(roster: pl.DataFrame) -> None:
+    gbk = roster.rename(HEADER).write_csv().encode("gb18030")  # what Excel saves on a Chinese PC
+    assert read_roster(gbk, "花名册.csv").equals(roster)
+
+
 @pytest.mark.parametrize(
     ("content", "filename", "message"),
     [
-        (b"\x00\x01garbage", "roster.xlsx", "文件无法读取"),
+        (b"\x00\x01garbage", "roster.xlsx", "不是有效的表格文件"),
         (b"a,b\n1,2\n", "roster.csv", "花名册缺少必需的列"),
-        ("乡镇编码\n".encode("gbk") + b"\xff\xfe", "roster.csv", "UTF-8"),
+        ("乡镇编码\n".encode("gbk") + b"\xff\xfe", "roster.csv", "编码无法识别"),
         (b"whatever", "roster.pdf", "只支持"),
     ],
 )

@@ -16,9 +16,9 @@ async def test_password_is_stored_as_argon2id_and_verified(db: str) -> None:
     stored = await User.select(User.password_hash).where(User.id == user_id).first()
     assert stored is not None and stored["password_hash"].startswith("$argon2id$")
     assert "good-pass-123" not in stored["password_hash"]
-    assert (await services.authenticate("wang", "good-pass-123"))["id"] == user_id  # type: ignore[index]
-    assert await services.authenticate("wang", "wrong-pass-123") is None
-    assert await services.authenticate("nobody", "good-pass-123") is None
+    assert (await services.authenticate("wang", "good-pass-123", "10.0.0.1"))["id"] == user_id  # type: ignore[index]
+    assert await services.authenticate("wang", "wrong-pass-123", "10.0.0.1") is None
+    assert await services.authenticate("nobody", "good-pass-123", "10.0.0.1") is None
 
 
 async def test_duplicate_usernames_and_weak_passwords_are_refused(db: str) -> None:
@@ -55,11 +55,11 @@ async def test_reset_forces_a_change_and_ends_sessions(db: str) -> None:
     token = await services.start_session(user_id)
     temporary = await services.reset_password(user_id)
     assert await services.user_for_session(token) is None
-    user = await services.authenticate("qian", temporary)
+    user = await services.authenticate("qian", temporary, "10.0.0.1")
     assert user is not None and user["must_change_password"] is True
     with pytest.raises(Invalid) as caught:
         await services.change_password(user_id, temporary, "mismatch-123", "different-123")
     assert set(caught.value.problems) == {"confirm"}
     await services.change_password(user_id, temporary, "brand-new-456", "brand-new-456")
-    user = await services.authenticate("qian", "brand-new-456")
+    user = await services.authenticate("qian", "brand-new-456", "10.0.0.1")
     assert user is not None and user["must_change_password"] is False

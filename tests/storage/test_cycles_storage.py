@@ -11,10 +11,17 @@ from evaluation.cycles import service as cycle_service
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Conflict, Invalid
 from evaluation.organisation.importing import import_frame
-from evaluation.responses.service import ratee_context, record_response
+from evaluation.responses.context import ratee_context
 from evaluation.results import publication
 from evaluation.tables import Assignment, Cycle, Response, ResponseItem
-from tests.factories import answer_assignments, answers, draft_cycle, open_cycle, roster_frame
+from tests.factories import (
+    answer_assignments,
+    answers,
+    draft_cycle,
+    open_cycle,
+    record_response,
+    roster_frame,
+)
 
 ACTIONS = ("open", "close", "reopen", "publish")
 
@@ -113,7 +120,7 @@ async def test_progress_numbers_equal_direct_counts(db: str) -> None:
     # a known set: every 3rd assignment answered online, two residents for one cadre, one paper form
     answered = await answer_assignments(cycle_id, every=3)
     resident_ratee = int(assignments["ratee_id"][0])
-    resident_items = (await ratee_context(cycle_id, resident_ratee, "resident"))["items"]
+    resident_items = (await ratee_context(cycle_id, resident_ratee, "resident")).items
     for _ in range(2):
         await record_response(
             cycle_id=cycle_id,
@@ -123,7 +130,7 @@ async def test_progress_numbers_equal_direct_counts(db: str) -> None:
             channel="qr",
             items=resident_items,
         )
-    paper_items = (await ratee_context(cycle_id, resident_ratee, "peer"))["items"]
+    paper_items = (await ratee_context(cycle_id, resident_ratee, "peer")).items
     await record_response(
         cycle_id=cycle_id,
         ratee_id=resident_ratee,
@@ -184,7 +191,7 @@ async def test_a_bad_response_writes_nothing_and_a_done_assignment_is_not_answer
         .select("id", "rater_id", "ratee_id", "rater_group")
         .row(0)
     )
-    items = (await ratee_context(cycle_id, ratee_id, group))["items"]
+    items = (await ratee_context(cycle_id, ratee_id, group)).items
     bad = answers(items, "5")
     bad.pop(f"note_{items[0].id}")
     bad[f"level_{items[1].id}"] = "9"
@@ -218,7 +225,7 @@ async def test_a_bad_response_writes_nothing_and_a_done_assignment_is_not_answer
     assert await Response.count() == 1
     assert await ResponseItem.count() == len(items)
     await cycle_service.move_cycle(cycle_id, "close")
-    resident_items = (await ratee_context(cycle_id, ratee_id, "resident"))["items"]
+    resident_items = (await ratee_context(cycle_id, ratee_id, "resident")).items
     with pytest.raises(Conflict, match="不在评价期内"):
         await record_response(
             cycle_id=cycle_id,
@@ -240,7 +247,7 @@ async def test_racing_resident_submissions_store_one_response_per_device_and_per
     await import_frame(roster_frame(1, 15), county_name="测试县")
     cycle_id = await open_cycle()
     first, second = (await cycle_service.assignment_frame(cycle_id))["ratee_id"].unique()[:2]
-    items = (await ratee_context(cycle_id, first, "resident"))["items"]
+    items = (await ratee_context(cycle_id, first, "resident")).items
 
     async def submit(device: str, key: str, ratee_id: int = first) -> int | Exception:
         try:

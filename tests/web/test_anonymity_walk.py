@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from litestar.testing import TestClient
 
-from evaluation.responses.service import ratee_context, record_response
+from evaluation.responses.context import ratee_context
 from evaluation.tables import (
     Assignment,
     Cadre,
@@ -31,6 +31,7 @@ from tests.factories import (
     close_and_publish,
     login,
     open_cycle,
+    record_response,
 )
 from tests.route_table import declared_access
 
@@ -58,7 +59,7 @@ async def published_with_secrets(people: People) -> int:
     await Response.update({Response.comment: PEER_SECRET}).where(
         (Response.ratee == member) & (Response.rater_group == "peer")
     )
-    items = (await ratee_context(cycle_id, member, "resident"))["items"]
+    items = (await ratee_context(cycle_id, member, "resident")).items
     for n in range(2):  # two residents: under every threshold
         await record_response(
             cycle_id=cycle_id,

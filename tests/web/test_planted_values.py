@@ -15,7 +15,7 @@ import pytest
 from litestar.testing import TestClient
 
 from evaluation.cycles import service as cycle_service
-from evaluation.responses.service import ratee_context, record_response
+from evaluation.responses.context import ratee_context
 from evaluation.tables import Assignment, Cadre, Leadership
 from tests.factories import (
     People,
@@ -25,6 +25,7 @@ from tests.factories import (
     close_and_publish,
     login,
     open_cycle,
+    record_response,
 )
 
 PLANTED = {"superior": ("1", "2"), "peer": ("2", "3"), "resident": ("3", "3")}
@@ -35,7 +36,7 @@ FLOATS = (1.5, 2.5, 3.0)
 async def answer(
     cycle_id: int, assignment_id: int, rater: int | None, ratee: int, group: str, level: str
 ) -> None:
-    items = (await ratee_context(cycle_id, ratee, group))["items"]
+    items = (await ratee_context(cycle_id, ratee, group)).items
     await record_response(
         cycle_id=cycle_id,
         ratee_id=ratee,
@@ -179,7 +180,7 @@ async def test_excluded_responses_do_not_count_toward_the_comment_threshold(
     cycle_id = await open_cycle(peers=3)
     member = await cadre_id(people.member.cadre_external_id or "")
     await answer_assignments(cycle_id)
-    items = (await ratee_context(cycle_id, member, "resident"))["items"]
+    items = (await ratee_context(cycle_id, member, "resident")).items
     for n in range(5):
         await record_response(
             cycle_id=cycle_id,
@@ -189,9 +190,13 @@ async def test_excluded_responses_do_not_count_toward_the_comment_threshold(
             channel="qr",
             client_key=f"comment-{n}",
         )
-    stuffed = await Response.select(Response.id).where(Response.comment.like("群众意见第%")).limit(3)
+    stuffed = (
+        await Response.select(Response.id).where(Response.comment.like("群众意见第%")).limit(3)
+    )
     for row in stuffed:
-        await ResponseFlag.insert(ResponseFlag(response=row["id"], reason="burst", decision="excluded"))
+        await ResponseFlag.insert(
+            ResponseFlag(response=row["id"], reason="burst", decision="excluded")
+        )
     await close_and_publish(cycle_id)
     login(client, "member")
     page = client.get("/me/feedback")
@@ -212,6 +217,8 @@ async def test_the_office_sees_progress_not_scores_while_a_cycle_collects(
     assert client.get(f"/office/cycles/{cycle_id}/results.xlsx").status_code == 409
     from tests.factories import post_form
 
-    refused = post_form(client, f"/office/cycles/{cycle_id}/results/compute", {}, page=f"/office/cycles/{cycle_id}")
+    refused = post_form(
+        client, f"/office/cycles/{cycle_id}/results/compute", {}, page=f"/office/cycles/{cycle_id}"
+    )
     assert "评价进行中" in client.get(refused.headers["location"]).text
     assert client.get(f"/office/cycles/{cycle_id}/progress").status_code == 200

@@ -80,7 +80,7 @@ def test_unreadable_upload_is_explained(client: TestClient, people: People) -> N
     login(client, "office")
     response = upload(client, b"\x00not a spreadsheet", "roster.xlsx")
     assert response.status_code == 400
-    assert "文件无法读取" in text_of(response.text, "p", class_="error-message")
+    assert "不是有效的表格文件" in text_of(response.text, "p", class_="error-message")
     missing = client.post(
         "/office/roster/preview", data={"_csrf_token": csrf_token(client, "/office/roster")}
     )

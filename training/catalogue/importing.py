@@ -9,6 +9,8 @@ from typing import Any
 
 import polars as pl
 
+from evaluation.infra.spreadsheets import Limits, read_table
+
 HEADER = {
     "名称": "title",
     "类型": "kind",
@@ -119,16 +121,7 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def read_sheet(content: bytes, filename: str) -> pl.DataFrame | None:
-    """An .xlsx or UTF-8 .csv catalogue as text columns; None when it cannot be read."""
-    import io
-
-    suffix = filename.lower().rsplit(".", 1)[-1]
-    try:
-        if suffix == "xlsx":
-            return pl.read_excel(io.BytesIO(content), engine="calamine", infer_schema_length=0)
-        if suffix == "csv":
-            return pl.read_csv(io.StringIO(content.decode("utf-8-sig")), infer_schema=False)
-    except Exception:
-        return None
-    return None
+def read_sheet(content: bytes, filename: str) -> pl.DataFrame:
+    """A catalogue sheet (.xlsx, .xls, WPS or CSV) as text columns, under the spreadsheet
+    reader's limits (raises Invalid in Chinese). Blocking: call it in a thread."""
+    return read_table(content, filename, Limits(rows=2_000, columns=30))

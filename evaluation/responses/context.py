@@ -1,0 +1,84 @@
+"""What a form shows: the ratee, and the rubric items this rater group rates them on."""
+
+from __future__ import annotations
+
+import msgspec
+
+from evaluation.cycles.service import parsed_rubric
+from evaluation.errors import NotFound
+from evaluation.infra.sqlite_reader import active_reader
+from evaluation.infra.ttl_cache import TTLCache
+from evaluation.organisation.vocabulary import position_class
+from evaluation.responses.forms import form_items
+from evaluation.rubrics.schema import Competency, Rubric
+from evaluation.tables import Cadre, Cycle
+
+
+class Ratee(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    position: str
+    active: bool
+    town_name: str
+    town_type: str
+
+
+class FormContext(msgspec.Struct, frozen=True):
+    cadre: Ratee
+    items: list[Competency]
+    rubric: Rubric
+
+
+_contexts: TTLCache[tuple[int, int, str], FormContext] = TTLCache(ttl_s=60)
+CONTEXT_SQL = (
+    "SELECT cadre.id, cadre.name, cadre.position, cadre.active, town.name, town.town_type, rv.source"
+    " FROM cadre JOIN town ON town.id = cadre.town JOIN cycle ON cycle.id = ?2"
+    " JOIN rubric_version rv ON rv.id = cycle.rubric WHERE cadre.id = ?1"
+)
+
+
+async def ratee_context(cycle_id: int, ratee_id: int, group: str) -> FormContext:
+    """Cached for a minute: the rubric is pinned per cycle, and a cadre's town and post
+    change by roster upkeep, not between two taps."""
+    key = (cycle_id, ratee_id, group)
+    cached = _contexts.get(key)
+    if cached is not None:
+        return cached
+    reader = active_reader()
+    if reader is not None:  # SQLite hot path: one query on a persistent connection
+        rows = await reader.fetch(CONTEXT_SQL, (ratee_id, cycle_id))
+    else:
+        rows = await _rows(cycle_id, ratee_id)
+    if not rows:
+        raise NotFound("被评价干部或考核周期不存在")
+    cadre_id, name, position, active, town_name, town_type, source = rows[0]
+    cadre = Ratee(
+        id=int(cadre_id),
+        name=name,
+        position=position,
+        active=bool(active),
+        town_name=town_name,
+        town_type=town_type,
+    )
+    rubric = parsed_rubric(source)
+    items = form_items(rubric, group, town_type, position_class(position))
+    return _contexts.put(key, FormContext(cadre=cadre, items=items, rubric=rubric))
+
+
+async def _rows(cycle_id: int, ratee_id: int) -> list[tuple[object, ...]]:
+    cadre = (
+        await Cadre.select(
+            Cadre.id,
+            Cadre.name,
+            Cadre.position,
+            Cadre.active,
+            Cadre.town.name,
+            Cadre.town.town_type,
+        )
+        .where(Cadre.id == ratee_id)
+        .first()
+    )
+    cycle = await Cycle.select(Cycle.rubric.source).where(Cycle.id == cycle_id).first()
+    if cadre is None or cycle is None:
+        return []
+    return [(*cadre.values(), cycle["rubric.source"])]

@@ -1,0 +1,131 @@
+"""The one way a response enters: `submit(intake)`.
+
+Every channel — a rater's online form and the API, the resident QR form and its API, the
+meeting-room code, paper keyed in by the office, the mystery visitor — hands an `Intake` to
+`submit`, which owns every rule in one place:
+
+* the form against the rubric (Chinese message per item; nothing stored when any is bad);
+* idempotency: the client's key is bound to what it acknowledges (`scope`: the assignment,
+  the QR link, the code and ratee, the cycle's paper stack, the visitor and ratee); a retry
+  in that scope gets the first response back, the same key anywhere else is refused;
+* "one per" rules held by the database: one response per assignment, per code and ratee,
+  per device (or visitor) and ratee and cycle — `INSERT … ON CONFLICT DO NOTHING`;
+* the top-rating quota, counted inside the write (store.quota_steps);
+* 核验码: a valid code marks the response verified and is used up in the same transaction.
+
+Handlers only parse the request, call `submit` and render what comes back."""
+
+from __future__ import annotations
+
+import hashlib
+
+import msgspec
+
+from evaluation.errors import Invalid
+from evaluation.groups import RaterGroup
+from evaluation.infra.group_commit import active_writer
+from evaluation.responses.campaigns import hash_code
+from evaluation.responses.context import ratee_context
+from evaluation.responses.forms import check_form
+from evaluation.responses.raters import top_level_allowance
+from evaluation.responses.store import Submission, run_async, run_sync, submission_steps
+from evaluation.tables import Response
+
+KEY_MAX = 40
+
+
+class Intake(msgspec.Struct, frozen=True, kw_only=True):
+    channel: str  # online | qr | code | paper | mystery
+    cycle_id: int
+    ratee_id: int
+    group: str
+    fields: dict[str, str]
+    rater_id: int | None = None  # the cadre who rates (online)
+    assignment_id: int | None = None
+    code_id: int | None = None  # 考核码 of a meeting-room session
+    link_id: int | None = None  # the resident QR link
+    visitor_id: int | None = None  # the mystery visitor's account
+    batch_label: str = ""
+    client_key: str | None = None  # the client's idempotency key, as sent
+    device: str = ""  # resident device (signed cookie)
+    source_hash: str = ""  # salted hash of the resident's address
+    verification_code: str | None = None  # 核验码 as typed
+
+
+def scope(intake: Intake) -> str:
+    """What one client key may acknowledge."""
+    match intake.channel:
+        case "online":
+            return f"assignment:{intake.assignment_id}"
+        case "qr":
+            return f"link:{intake.link_id}"
+        case "code":
+            return f"code:{intake.code_id}:{intake.ratee_id}"
+        case "mystery":
+            return f"visit:{intake.cycle_id}:{intake.visitor_id}:{intake.ratee_id}"
+        case _:
+            return f"{intake.channel}:{intake.cycle_id}"
+
+
+def fingerprint(levels: dict[str, int | None]) -> str:
+    joined = ";".join(f"{k}={v}" for k, v in sorted(levels.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+async def submit(intake: Intake) -> int:
+    """Validate and store one response, durably; returns its id. Raises Invalid (per-item
+    Chinese messages), Conflict (cycle not open, already answered, dead link, a key used
+    elsewhere) or NotFound."""
+    context = await ratee_context(intake.cycle_id, intake.ratee_id, intake.group)
+    checked = check_form(
+        context.items,
+        intake.fields,
+        require_notes_at_extremes=intake.group != RaterGroup.resident,
+        allow_cannot_observe=True,
+    )
+    if not checked.ok:
+        raise Invalid("请修改标出的问题后再提交", checked.problems)
+    key = (intake.client_key or "").strip()[:KEY_MAX] or None
+    verification = (intake.verification_code or "").strip()
+    return await store(
+        Submission(
+            cycle_id=intake.cycle_id,
+            ratee_id=intake.ratee_id,
+            group=intake.group,
+            channel=intake.channel,
+            levels=checked.levels,
+            notes=checked.notes,
+            comment=checked.comment,
+            rater_id=intake.rater_id,
+            assignment_id=intake.assignment_id,
+            code_id=intake.code_id,
+            batch_label=intake.batch_label,
+            client_key=f"{intake.channel}:{key}" if key else None,
+            key_scope=scope(intake),
+            top_allowed=await top_allowed(intake, context.rubric.quota),
+            device=intake.device,
+            source_hash=intake.source_hash,
+            link_id=intake.link_id,
+            verification_hash=hash_code(verification) if verification else None,
+            fingerprint=fingerprint(checked.levels) if intake.source_hash else "",
+        )
+    )
+
+
+async def top_allowed(intake: Intake, quota: object) -> int | None:
+    """The rater's top-rating allowance where the rubric sets a quota (self-assessment and
+    the anonymous channels are never capped)."""
+    share = getattr(quota, "top_level_share", None)
+    if share is None or intake.rater_id is None or intake.group == RaterGroup.self:
+        return None
+    return await top_level_allowance(intake.cycle_id, intake.rater_id, share)
+
+
+async def store(submission: Submission) -> int:
+    """On SQLite through the group-commit writer; otherwise in a piccolo transaction."""
+    writer = active_writer()
+    if writer is not None:
+        return await writer.run(lambda conn: run_sync(conn, submission_steps(submission)))
+    engine = Response._meta.db
+    async with engine.transaction():
+        return await run_async(engine, submission_steps(submission))
