@@ -35,9 +35,12 @@ chromium:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    chromium fonts-wqy-microhei poppler-utils >/dev/null; }
 
-## fuzz: a longer schemathesis run against the JSON API (make test runs a bounded one)
+## fuzz: longer runs of the bounded fuzzers in make test — schemathesis against the JSON API,
+## generated workbooks against the imports, the anonymity attacker over 5,000 cycles
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -q tests/web/test_api_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} ATTACKER_EXAMPLES=$${ATTACKER_EXAMPLES:-5000} \
+	  $(BIN)/pytest -q tests/web/test_api_fuzz.py \
+	  tests/security/test_spreadsheet_fuzz.py tests/evaluation/test_release_attacker.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

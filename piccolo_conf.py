@@ -5,7 +5,7 @@ import os
 from piccolo.conf.apps import AppRegistry
 
 from app.config import DEFAULT_SQLITE_PATH
-from app.database import engine_from_url
+from app.engines import engine_from_url
 
 DB = engine_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}")
 

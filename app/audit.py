@@ -14,6 +14,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
+import msgspec
 from litestar.types import Scope
 
 from app.accounts.tables import AuditEntry
@@ -88,3 +89,30 @@ async def record_event(
         )
     except Exception:  # the change itself is done; say loudly that its record is missing
         log.exception("audit entry not written: %s %s by %s", method, path, username)
+
+
+class AuditRow(msgspec.Struct, frozen=True, kw_only=True):
+    at: datetime
+    username: str
+    role: str
+    action: str
+    method: str
+    path: str
+    status: int
+
+
+async def recent(action: str | None, limit: int = 500) -> list[AuditRow]:
+    """The newest entries, optionally of one action, for the office's audit page."""
+    query = AuditEntry.select(
+        AuditEntry.at,
+        AuditEntry.username,
+        AuditEntry.role,
+        AuditEntry.action,
+        AuditEntry.method,
+        AuditEntry.path,
+        AuditEntry.status,
+    )
+    if action:
+        query = query.where(AuditEntry.action == action)
+    rows = await query.order_by(AuditEntry.id, ascending=False).limit(limit)
+    return [AuditRow(**row) for row in rows]

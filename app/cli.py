@@ -180,23 +180,16 @@ def create_user(
 ) -> None:
     from app.accounts import services
     from evaluation.errors import DomainError
-    from evaluation.tables import Cadre
 
     settings = _settings()
 
     async def work() -> int:
-        cadre_id = None
-        if cadre_ref:
-            row = await Cadre.select(Cadre.id).where(Cadre.external_id == cadre_ref).first()
-            if row is None:
-                raise click.ClickException(f"no cadre with external id {cadre_ref!r}")
-            cadre_id = row["id"]
         created = await services.create_user(
             username=username,
             password=password,
             role=role,
             display_name=display_name,
-            cadre_id=cadre_id,
+            cadre_external_id=cadre_ref,
         )
         await _audit("create-user", f"{username} ({role})")
         return created

@@ -7,45 +7,17 @@ runner and the tests can never read one database file and write another.
 
 from __future__ import annotations
 
-import sqlite3
-from urllib.parse import urlsplit
-
 from piccolo.conf.apps import Finder
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
-from app.config import sqlite_path_from_url, validate_database_url
+from app.engines import engine_from_url
 from evaluation.infra.group_commit import use_writer
+from evaluation.infra.invalidation import cycle_changed
 from evaluation.infra.sqlite_reader import use_reader
 
-SQLITE_BUSY_TIMEOUT_S = 10.0
-
-
-def engine_from_url(url: str) -> Engine:
-    url = validate_database_url(url)
-    if url.startswith("sqlite"):
-        path = sqlite_path_from_url(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        prepare_sqlite_file(str(path))
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
-    parts = urlsplit(url)
-    return PostgresEngine(
-        config={
-            "host": parts.hostname,
-            "port": parts.port or 5432,
-            "user": parts.username,
-            "password": parts.password,
-            "database": parts.path.lstrip("/"),
-        }
-    )
-
-
-def prepare_sqlite_file(path: str) -> None:
-    """WAL is a property of the file; set it once. `synchronous=FULL` keeps commits durable."""
-    with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
+__all__ = ["all_tables", "check_database", "engine_from_url", "run_migrations", "use_engine"]
 
 
 def use_engine(engine: Engine) -> Engine:
@@ -62,6 +34,7 @@ def use_engine(engine: Engine) -> Engine:
     # Submissions on SQLite go through one group-commit writer per process and file.
     use_writer(engine.path if isinstance(engine, SQLiteEngine) else None)
     use_reader(engine.path if isinstance(engine, SQLiteEngine) else None)
+    cycle_changed()  # caches keyed by ids of the previous database mean nothing here
     return engine
 
 

@@ -57,14 +57,21 @@ def request_timer_middleware(app: ASGIApp) -> ASGIApp:
 
 
 PRIVATE_SUFFIXES = (".pdf", ".xlsx", ".csv")
+ANSWER_PREFIXES = ("/r/", "/code")  # anonymous forms, often on a service hall's tablet
 NO_STORE = (b"cache-control", b"no-store")
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 def private(scope: Scope) -> bool:
-    """Pages of a signed-in person, and every file download: never kept in a browser's
-    cache (a shared office PC would keep a cadre's report for the next user)."""
-    return scope.get("user") is not None or str(scope.get("path", "")).endswith(PRIVATE_SUFFIXES)
+    """Pages of a signed-in person, every file download and the anonymous answer forms:
+    never kept in a browser's cache (a shared office PC would keep a cadre's report for the
+    next user; a service hall's tablet, the last resident's answers)."""
+    path = str(scope.get("path", ""))
+    return (
+        scope.get("user") is not None
+        or path.endswith(PRIVATE_SUFFIXES)
+        or path.startswith(ANSWER_PREFIXES)
+    )
 
 
 async def before_send(message: Message, scope: Scope) -> None:

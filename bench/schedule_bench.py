@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.capacity_flow import capacity_only
 from tests.training_instances import random_instance
-from training.planning.optimiser import Problem, capacity_only, greedy, solve
+from training.planning.optimiser import Problem, greedy, solve
 
 
 def timed(fn):  # type: ignore[no-untyped-def]

@@ -52,9 +52,9 @@ async def request_bodies(database_url: str) -> list[str]:
     lines = []
     for town in await Town.select(Town.id):
         for card in await campaign_service.town_resident_cards(cycle["id"], town["id"]):
-            items = (await ratee_context(cycle["id"], card["id"], "resident")).items
-            answers = {item.id: 3 + (card["id"] + i) % 3 for i, item in enumerate(items)}
-            lines.append(f"/api/r/{card['token']}/responses\t{json.dumps(answers)}")
+            items = (await ratee_context(cycle["id"], card.cadre_id, "resident")).items
+            answers = {item.id: 3 + (card.cadre_id + i) % 3 for i, item in enumerate(items)}
+            lines.append(f"/api/r/{card.token}/responses\t{json.dumps(answers)}")
     return lines
 
 

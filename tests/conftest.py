@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="cadre360-tests-"))
 os.environ["CADRE360_MODE"] = "test"
@@ -30,13 +30,14 @@ from app.database import all_tables, engine_from_url, run_migrations, use_engine
 from tests import factories  # noqa: E402
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+T = TypeVar("T")
 STORAGE_LEGS: dict[str, dict[str, int]] = {}
 
 
-def run_blocking(coroutine: Coroutine[Any, Any, None]) -> None:
+def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion on its own thread: safe even inside a running loop."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +48,31 @@ def sqlite_template() -> Path:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template: Path) -> Path:
+    """The small demo county (4 towns × 20 cadres: two published cycles, an open one, a
+    catalogue, a past training plan, the demo accounts), loaded once per session through
+    the demo loader; tests that only read or that own a module take a copy."""
+    from app.demo.loader import load_demo
+
+    path = _SESSION_DIR / "demo-template.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    use_engine(engine_from_url(f"sqlite:///{path}"))
+    run_blocking(load_demo(towns=4, cadres_per_town=20, seed=1, if_empty=False))
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def copy_of(template: Path, directory: Path) -> str:
+    """A private copy of a template database, made the current engine; its URL."""
+    path = directory / template.name
+    shutil.copyfile(template, path)
+    url = f"sqlite:///{path}"
+    use_engine(engine_from_url(url))
+    return url
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ def resident_forms(url: str) -> list[tuple[str, dict[str, int]]]:
         forms = []
         for town in await Town.select(Town.id):
             for card in await campaign_service.town_resident_cards(cycle["id"], town["id"]):
-                items = (await ratee_context(cycle["id"], card["id"], "resident")).items
-                forms.append((f"/api/r/{card['token']}/responses", {item.id: 4 for item in items}))
+                items = (await ratee_context(cycle["id"], card.cadre_id, "resident")).items
+                forms.append((f"/api/r/{card.token}/responses", {item.id: 4 for item in items}))
         return forms
 
     return asyncio.run(collect())

@@ -4,13 +4,13 @@ feedback."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from evaluation.errors import Conflict, Invalid, NotFound
+from training.schemas import MyEnrolment
 from training.tables import Enrolment, Offering, SessionFeedback
 
 
-async def my_training(cadre_id: int) -> list[dict[str, Any]]:
+async def my_training(cadre_id: int) -> list[MyEnrolment]:
     """The cadre's enrolments in published plans, with attendance and feedback state."""
     rows = (
         await Enrolment.select(
@@ -34,9 +34,7 @@ async def my_training(cadre_id: int) -> list[dict[str, Any]]:
             SessionFeedback.enrolment.is_in([r["id"] for r in rows] or [0])
         )
     }
-    for row in rows:
-        row["feedback_given"] = row["id"] in given
-    return rows
+    return [MyEnrolment(**row, feedback_given=row["id"] in given) for row in rows]
 
 
 async def record_feedback(
@@ -74,8 +72,9 @@ async def record_feedback(
     )
 
 
-async def check_in(token: str, cadre_id: int) -> dict[str, Any]:
-    """The QR code at the venue: a logged-in cadre scanning it is marked present."""
+async def check_in(token: str, cadre_id: int) -> str:
+    """The QR code at the venue: a logged-in cadre scanning it is marked present; returns
+    the session's title."""
     offering = (
         await Offering.select(Offering.id, Offering.title)
         .where((Offering.checkin_token == token) & (Offering.checkin_token != ""))
@@ -95,4 +94,4 @@ async def check_in(token: str, cadre_id: int) -> dict[str, Any]:
     )
     if not updated:
         raise NotFound("您不在这次培训的名单上")
-    return offering
+    return str(offering["title"])

@@ -33,16 +33,16 @@ class PasswordChangeRequired(Exception):
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         token = connection.cookies.get(SESSION_COOKIE, "")
-        row = await services.user_for_session(token)
-        if row is None:
+        account = await services.user_for_session(token)
+        if account is None:
             raise NotAuthorizedException("请先登录")
         user = CurrentUser(
-            id=row["id"],
-            username=row["username"],
-            display_name=row["display_name"],
-            role=row["role"],
-            cadre_id=row["cadre"],
-            must_change_password=row["must_change_password"],
+            id=account.id,
+            username=account.username,
+            display_name=account.display_name,
+            role=account.role,
+            cadre_id=account.cadre_id,
+            must_change_password=account.must_change_password,
         )
         if user.must_change_password and connection.scope["path"] not in PASSWORD_CHANGE_PATHS:
             connection.scope["user"] = user

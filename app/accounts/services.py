@@ -17,6 +17,7 @@ from app.accounts.passwords import (
     verify_password_async,
 )
 from app.accounts.roles import ROLES_WITH_CADRE, Role
+from app.accounts.schemas import Account, AccountListing
 from app.accounts.tables import Session, User
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.tables import Cadre
@@ -33,6 +34,18 @@ USER_COLUMNS = (
 )
 
 
+def _account(row: dict[str, Any]) -> Account:
+    return Account(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        cadre_id=row["cadre"],
+        active=row["active"],
+        must_change_password=row["must_change_password"],
+    )
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -44,15 +57,27 @@ async def create_user(
     role: str,
     display_name: str = "",
     cadre_id: int | None = None,
+    cadre_external_id: str | None = None,
     must_change_password: bool = True,
 ) -> int:
+    """Create an account; the cadre is given by id, or by their roster number (干部编号)
+    as the admin types it."""
     username = username.strip()
     problems: dict[str, str] = {}
+    if cadre_external_id and cadre_external_id.strip():
+        found = (
+            await Cadre.select(Cadre.id)
+            .where(Cadre.external_id == cadre_external_id.strip())
+            .first()
+        )
+        if found is None:
+            problems["cadre"] = f"花名册中没有编号为 {cadre_external_id.strip()[:32]} 的干部"
+        cadre_id = found["id"] if found else None
     if not username or len(username) > 64:
         problems["username"] = "请填写用户名（不超过 64 个字符）"
     if role not in Role.__members__:
         problems["role"] = f"未知角色：{role}"
-    elif role in ROLES_WITH_CADRE and cadre_id is None:
+    elif role in ROLES_WITH_CADRE and cadre_id is None and "cadre" not in problems:
         problems["cadre"] = "领导干部和干部账号必须关联一名花名册中的干部"
     if pw := password_problems(password, username):
         problems["password"] = "；".join(pw)
@@ -84,8 +109,8 @@ class Refused(Exception):
         self.retry_at = retry_at
 
 
-async def authenticate(username: str, password: str, address: str) -> dict[str, Any] | None:
-    """The user row when the credentials are right and the account active, else None.
+async def authenticate(username: str, password: str, address: str) -> Account | None:
+    """The account when the credentials are right and the account active, else None.
     Every attempt is counted first (`throttle`); a refused one raises Refused."""
     counted = await throttle.attempt(username, address)
     if not counted.allowed:
@@ -105,8 +130,7 @@ async def authenticate(username: str, password: str, address: str) -> dict[str, 
     if needs_rehash(row["password_hash"]):
         updates[User.password_hash] = await hash_password_async(password)
     await User.update(updates).where(User.id == row["id"])
-    row.pop("password_hash")
-    return row
+    return _account(row)
 
 
 async def start_session(user_id: int) -> str:
@@ -124,7 +148,7 @@ async def start_session(user_id: int) -> str:
     return token
 
 
-async def user_for_session(token: str) -> dict[str, Any] | None:
+async def user_for_session(token: str) -> Account | None:
     if not token or len(token) > 128:
         return None
     session = (
@@ -137,7 +161,7 @@ async def user_for_session(token: str) -> dict[str, Any] | None:
     user = await User.select(*USER_COLUMNS).where(User.id == session["user"]).first()
     if user is None or not user["active"]:
         return None
-    return user
+    return _account(user)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -199,9 +223,20 @@ def generate_temporary_password() -> str:
     return f"{body[:5]}-{body[5:]}7"
 
 
-async def list_users() -> list[dict[str, Any]]:
-    return (
+async def list_users() -> list[AccountListing]:
+    rows = (
         await User.select(*USER_COLUMNS, User.cadre.name, User.last_login_at)
         .order_by(User.role)
         .order_by(User.username)
     )
+    return [
+        AccountListing(
+            id=r["id"],
+            username=r["username"],
+            display_name=r["display_name"],
+            role=r["role"],
+            cadre_name=r["cadre.name"],
+            last_login_at=r["last_login_at"],
+        )
+        for r in rows
+    ]

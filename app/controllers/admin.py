@@ -14,7 +14,6 @@ from app.accounts.roles import ROLE_LABELS, Role
 from app.forms import form_fields
 from app.templating import render
 from evaluation.errors import Conflict, Invalid
-from evaluation.tables import Cadre
 
 ADMIN = requires(Role.admin)
 
@@ -32,11 +31,6 @@ async def new_user_page(request: Request[CurrentUser, str, Any]) -> Template:
 @post("/admin/users/new", guards=[ADMIN])
 async def create_user(request: Request[CurrentUser, str, Any]) -> Template:
     fields = await form_fields(request)
-    cadre_ref = fields.get("cadre", "").strip()
-    cadre_id = None
-    if cadre_ref:
-        row = await Cadre.select(Cadre.id).where(Cadre.external_id == cadre_ref).first()
-        cadre_id = row["id"] if row else -1
     temporary = services.generate_temporary_password()
     try:
         await services.create_user(
@@ -44,7 +38,7 @@ async def create_user(request: Request[CurrentUser, str, Any]) -> Template:
             display_name=fields.get("display_name", "").strip(),
             password=temporary,
             role=fields.get("role", ""),
-            cadre_id=cadre_id,
+            cadre_external_id=fields.get("cadre", ""),
         )
     except (Invalid, Conflict) as exc:
         errors = exc.problems if isinstance(exc, Invalid) else {"username": exc.message}
@@ -69,7 +63,7 @@ async def reset_password(
     request: Request[CurrentUser, str, Any], user_id: FromPath[int]
 ) -> Template:
     temporary = await services.reset_password(user_id)
-    users = {u["id"]: u["username"] for u in await services.list_users()}
+    users = {u.id: u.username for u in await services.list_users()}
     return render(
         request, "admin/password_issued.html", username=users[user_id], password=temporary
     )

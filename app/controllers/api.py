@@ -111,7 +111,7 @@ def _form_out(context: FormContext, resident: bool, left: int | None = None) -> 
 async def resident_form_api(token: FromPath[str]) -> FormOut:
     """The plain-language form behind a QR code."""
     link = await campaign_service.resolve_resident_link(token)
-    return _form_out(await ratee_context(link["cycle"], link["ratee"], "resident"), resident=True)
+    return _form_out(await ratee_context(link.cycle_id, link.ratee_id, "resident"), resident=True)
 
 
 @post(
@@ -132,11 +132,11 @@ async def resident_response_api(
     response_id = await submit(
         Intake(
             channel="qr",
-            cycle_id=link["cycle"],
-            ratee_id=link["ratee"],
+            cycle_id=link.cycle_id,
+            ratee_id=link.ratee_id,
             group="resident",
             fields=as_fields(data),
-            link_id=link["id"],
+            link_id=link.id,
             client_key=data.client_key,
             device=client.device,
             source_hash=client.source_hash,

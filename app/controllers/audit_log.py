@@ -8,9 +8,9 @@ from litestar import Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from app import audit
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
-from app.accounts.tables import AuditEntry
 from app.templating import render
 
 ACTIONS = {"change": "修改", "submit": "提交评价", "export": "导出", "lockout": "账号锁定"}
@@ -20,18 +20,7 @@ ACTIONS = {"change": "修改", "submit": "提交评价", "export": "导出", "lo
 async def audit_page(
     request: Request[CurrentUser, str, Any], action: FromQuery[str | None] = None
 ) -> Template:
-    query = AuditEntry.select(
-        AuditEntry.at,
-        AuditEntry.username,
-        AuditEntry.role,
-        AuditEntry.action,
-        AuditEntry.method,
-        AuditEntry.path,
-        AuditEntry.status,
-    )
-    if action in ACTIONS:
-        query = query.where(AuditEntry.action == action)
-    entries = await query.order_by(AuditEntry.id, ascending=False).limit(500)
+    entries = await audit.recent(action if action in ACTIONS else None)
     return render(request, "office/audit.html", entries=entries, ACTIONS=ACTIONS, action=action)
 
 

@@ -96,10 +96,8 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
     old_token = request.cookies.get(SESSION_COOKIE)
     if old_token:
         await services.end_session(old_token)
-    token = await services.start_session(user["id"])
-    home = (
-        "/account/password" if user["must_change_password"] else target or HOME_PATHS[user["role"]]
-    )
+    token = await services.start_session(user.id)
+    home = "/account/password" if user.must_change_password else target or HOME_PATHS[user.role]
     response: Response[Any] = Redirect(path=home)
     response.set_cookie(
         session_cookie(request, token, int(services.SESSION_LIFETIME.total_seconds()))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -13,6 +12,7 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
 from app.labels import GROUP_LABELS
+from app.qr import qr_svg
 from app.templating import render
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict, Invalid, NotFound
@@ -21,15 +21,9 @@ from evaluation.organisation import directory
 from evaluation.responses import campaigns as campaign_service
 from evaluation.responses.context import ratee_context
 from evaluation.responses.submit import Intake, submit
-from evaluation.tables import Cadre
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 PAPER_GROUPS = ASSIGNABLE
-
-
-def qr_svg(url: str) -> str:
-    """An inline SVG QR code (medium error correction survives a worn print)."""
-    return segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#1f2a37")
 
 
 @get("/office/cycles/{cycle_id:int}/qr/{town_id:int}", guards=[OFFICE])
@@ -40,10 +34,8 @@ async def qr_sheet(
     town = await directory.town(town_id)
     cards = await campaign_service.town_resident_cards(cycle_id, town_id)
     base = str(request.base_url).rstrip("/")
-    for card in cards:
-        card["url"] = f"{base}/r/{card['token']}"
-        card["qr"] = qr_svg(card["url"])
-    return render(request, "campaigns/qr_sheet.html", cycle=cycle, town=town, cards=cards)
+    printed = [(card, qr_svg(f"{base}/r/{card.token}")) for card in cards]
+    return render(request, "campaigns/qr_sheet.html", cycle=cycle, town=town, cards=printed)
 
 
 @post("/office/resident-links/{link_id:int}/revoke", guards=[OFFICE])
@@ -133,11 +125,11 @@ async def _paper(
         "PAPER_GROUPS": PAPER_GROUPS,
     }
     if ratee_ref:
-        row = await Cadre.select(Cadre.id).where(Cadre.external_id == ratee_ref.strip()).first()
-        if row is None or group not in PAPER_GROUPS:
+        ratee_id = await directory.cadre_id_for(ratee_ref)
+        if ratee_id is None or group not in PAPER_GROUPS:
             context["errors"] = {"ratee": "干部编号不存在或评价主体不正确"}
         else:
-            form = await ratee_context(cycle_id, row["id"], group)
+            form = await ratee_context(cycle_id, ratee_id, group)
             context.update(cadre=form.cadre, items=form.items)
     return render(
         request, "campaigns/paper.html", status_code=400 if context["errors"] else 200, **context
@@ -154,15 +146,15 @@ async def paper_submit(
         fields.get("group", ""),
         fields.get("label", ""),
     )
-    row = await Cadre.select(Cadre.id).where(Cadre.external_id == ratee_ref.strip()).first()
-    if row is None or group not in PAPER_GROUPS:
+    ratee_id = await directory.cadre_id_for(ratee_ref)
+    if ratee_id is None or group not in PAPER_GROUPS:
         raise NotFound("干部编号不存在或评价主体不正确")
     try:
         await submit(
             Intake(
                 channel="paper",
                 cycle_id=cycle_id,
-                ratee_id=row["id"],
+                ratee_id=ratee_id,
                 group=group,
                 fields=fields,
                 batch_label=label or "纸质录入",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import polars as pl
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -16,7 +15,6 @@ from app.forms import FormReader, form_fields, redirect_with_message
 from app.labels import GROUP_LABELS, STATE_LABELS
 from app.templating import render
 from evaluation.cycles import service as cycle_service
-from evaluation.cycles.assignment import rater_loads
 from evaluation.cycles.states import DEFAULT_WEIGHTS, available_moves
 from evaluation.errors import Conflict, Invalid
 from evaluation.evidence.service import evidence_summary
@@ -24,7 +22,6 @@ from evaluation.groups import ASSIGNABLE, GROUPS
 from evaluation.organisation import directory
 from evaluation.responses.campaigns import code_batches
 from evaluation.results import publication
-from evaluation.tables import Cadre
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 WEIGHT_GROUPS = GROUPS
@@ -191,29 +188,7 @@ async def _assignments(
     request: Request[Any, Any, Any], cycle_id: int, errors: dict[str, str], values: dict[str, str]
 ) -> Template:
     cycle = await cycle_service.get_cycle(cycle_id)
-    frame = await cycle_service.assignment_frame(cycle_id)
-    names = pl.DataFrame(
-        await Cadre.select(
-            Cadre.id, Cadre.name, Cadre.external_id, Cadre.town.name.as_alias("town")
-        ),
-        schema={"id": pl.Int64, "name": pl.String, "external_id": pl.String, "town": pl.String},
-    )
-    loads = (
-        rater_loads(frame.filter(pl.col("status") != "removed"))
-        .join(names, left_on="rater_id", right_on="id", how="left")
-        .sort(["town", "total"], descending=[False, True])
-    )
-    manual = (
-        frame.filter(pl.col("source") == "manual")
-        .join(
-            names.select(pl.col("id").alias("rater_id"), pl.col("name").alias("rater")),
-            on="rater_id",
-        )
-        .join(
-            names.select(pl.col("id").alias("ratee_id"), pl.col("name").alias("ratee")),
-            on="ratee_id",
-        )
-    )
+    loads, manual = await cycle_service.assignment_overview(cycle_id)
     return render(
         request,
         "cycles/assignments.html",
@@ -234,12 +209,8 @@ async def add_assignment(
     fields = await form_fields(request)
     ids = {}
     for key in ("rater", "ratee"):
-        row = (
-            await Cadre.select(Cadre.id)
-            .where(Cadre.external_id == fields.get(key, "").strip())
-            .first()
-        )
-        ids[key] = row["id"] if row else -1
+        found = await directory.cadre_id_for(fields.get(key, ""))
+        ids[key] = found if found is not None else -1
     try:
         await cycle_service.add_assignment(
             cycle_id,

@@ -12,26 +12,18 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import form_fields, redirect_with_message
 from app.templating import render
+from evaluation.cycles import service as cycle_service
+from evaluation.cycles.schemas import CycleRecord
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.organisation import directory
 from evaluation.responses.context import ratee_context
 from evaluation.responses.submit import Intake, submit
-from evaluation.tables import Cadre, Cycle
 
 MYSTERY = requires(Role.mystery)
 
 
-async def _current_cycle() -> dict[str, Any] | None:
-    return (
-        await Cycle.select(Cycle.id, Cycle.name, Cycle.closes_on)
-        .where(Cycle.state == "open")
-        .order_by(Cycle.id, ascending=False)
-        .first()
-    )
-
-
-async def _open_cycle() -> dict[str, Any]:
-    cycle = await _current_cycle()
+async def _open_cycle() -> CycleRecord:
+    cycle = await cycle_service.current_open_cycle()
     if cycle is None:
         raise NotFound("目前没有进行中的考核周期")
     return cycle
@@ -46,14 +38,10 @@ def visitor_key(user: CurrentUser) -> str:
 async def visit_home(
     request: Request[CurrentUser, str, Any], town: FromQuery[int | None] = None
 ) -> Template:
-    cycle = await _current_cycle()
+    cycle = await cycle_service.current_open_cycle()
     cadres = []
     if town is not None and cycle is not None:
-        cadres = (
-            await Cadre.select(Cadre.id, Cadre.name, Cadre.position)
-            .where((Cadre.town == town) & (Cadre.active.eq(True)))
-            .order_by(Cadre.external_id)
-        )
+        cadres = [c for c in await directory.cadres_of_town(town) if c.active]
     return render(
         request,
         "mystery/home.html",
@@ -71,7 +59,7 @@ async def _form(
     values: dict[str, str],
 ) -> Template:
     cycle = await _open_cycle()
-    context = await ratee_context(cycle["id"], ratee_id, "mystery")
+    context = await ratee_context(cycle.id, ratee_id, "mystery")
     return render(
         request,
         "mystery/form.html",
@@ -99,7 +87,7 @@ async def visit_submit(
         await submit(
             Intake(
                 channel="mystery",
-                cycle_id=cycle["id"],
+                cycle_id=cycle.id,
                 ratee_id=ratee_id,
                 group="mystery",
                 fields=fields,

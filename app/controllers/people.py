@@ -31,7 +31,7 @@ async def team_page(request: Request[CurrentUser, str, Any]) -> Template:
     team = await directory.team(request.user.cadre_id)
     snapshot = await snapshots.latest_published()
     results = (
-        await team_results(request.user.cadre_id, [m["id"] for m in team], snapshot)
+        await team_results(request.user.cadre_id, [m.id for m in team], snapshot)
         if snapshot
         else {}
     )

@@ -26,12 +26,14 @@ from evaluation.cycles.progress import overdue_raters
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Conflict, Invalid
 from evaluation.evidence.service import (
+    cadre_cycle_summary,
     evidence_cadres,
     evidence_frame,
     evidence_summary,
     import_evidence,
     read_evidence_file,
 )
+from evaluation.organisation import directory
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -170,16 +172,15 @@ routes = [progress_page, overdue_export, evidence_page, evidence_upload, evidenc
 async def cadre_in_cycle(
     request: Request[CurrentUser, str, Any], cycle_id: FromPath[int], cadre_id: FromPath[int]
 ) -> Template:
-    from evaluation.evidence.service import cadre_cycle_summary
-    from evaluation.organisation import directory
-
+    summary = await cadre_cycle_summary(cycle_id, cadre_id)
     return render(
         request,
         "cycles/cadre.html",
         cycle=await cycle_service.get_cycle(cycle_id),
         cadre=await directory.cadre(cadre_id),
         GROUP_LABELS=GROUP_LABELS,
-        **await cadre_cycle_summary(cycle_id, cadre_id),
+        evidence=summary.evidence,
+        responses=summary.responses,
     )
 
 

@@ -15,12 +15,10 @@ from app.resident import ResidentClient, remember_device, resident_client, withi
 from app.signing import sign, unsign
 from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.organisation.vocabulary import LEADERSHIP_TEAM, position_class
 from evaluation.responses import campaigns as campaign_service
+from evaluation.responses.campaigns import CodeSession
 from evaluation.responses.context import ratee_context
 from evaluation.responses.submit import Intake, submit
-from evaluation.tables import Cadre
-from evaluation.tables import Response as ResponseRow
 
 CODE_COOKIE = "c360_code"
 
@@ -42,7 +40,7 @@ async def _resident_page(
             status_code=404 if isinstance(exc, NotFound) else 410,
             detail=exc.message,
         )
-    context = await ratee_context(link["cycle"], link["ratee"], "resident")
+    context = await ratee_context(link.cycle_id, link.ratee_id, "resident")
     response: Response[Any] = render(
         request,
         "public/resident_form.html",
@@ -76,11 +74,11 @@ async def resident_submit(request: Request[Any, Any, Any], token: FromPath[str])
         await submit(
             Intake(
                 channel="qr",
-                cycle_id=link["cycle"],
-                ratee_id=link["ratee"],
+                cycle_id=link.cycle_id,
+                ratee_id=link.ratee_id,
                 group="resident",
                 fields=fields,
-                link_id=link["id"],
+                link_id=link.id,
                 client_key=fields.get("client_key"),
                 device=client.device,
                 source_hash=client.source_hash,
@@ -126,7 +124,7 @@ async def code_start(request: Request[Any, Any, Any]) -> Response[Any]:
     response.set_cookie(
         Cookie(
             key=CODE_COOKIE,
-            value=sign(secret, "code", str(row["id"])),
+            value=sign(secret, "code", str(row.id)),
             httponly=True,
             samesite="lax",
             secure=request.app.state.settings.cookies_secure,
@@ -136,26 +134,11 @@ async def code_start(request: Request[Any, Any, Any]) -> Response[Any]:
     return response
 
 
-async def _code_session(request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def _code_session(request: Request[Any, Any, Any]) -> CodeSession:
     raw = unsign(request.app.state.settings.secret_key, "code", request.cookies.get(CODE_COOKIE))
     if raw is None or not raw.isdigit():
         raise Conflict("请先输入考核码")
     return await campaign_service.code_is_live(int(raw))
-
-
-async def _code_ratees(session: dict[str, Any]) -> list[dict[str, Any]]:
-    cadres = (
-        await Cadre.select(Cadre.id, Cadre.name, Cadre.position)
-        .where((Cadre.town == session["batch.town"]) & (Cadre.active.eq(True)))
-        .order_by(Cadre.external_id)
-    )
-    done = set(
-        await ResponseRow.select(ResponseRow.ratee)
-        .where(ResponseRow.code == session["id"])
-        .output(as_list=True)
-    )
-    team = [c for c in cadres if position_class(c["position"]) == LEADERSHIP_TEAM]
-    return [{**c, "done": c["id"] in done} for c in team]
 
 
 @get("/code/rate", exclude_from_auth=True)
@@ -171,13 +154,16 @@ async def code_ratees(request: Request[Any, Any, Any]) -> Template:
             code="",
         )
     return render(
-        request, "public/code_ratees.html", session=session, ratees=await _code_ratees(session)
+        request,
+        "public/code_ratees.html",
+        session=session,
+        ratees=await campaign_service.code_ratees(session),
     )
 
 
-async def _require_in_scope(session: dict[str, Any], ratee_id: int) -> None:
+async def _require_in_scope(session: CodeSession, ratee_id: int) -> None:
     """A code rates only its town's leadership team."""
-    if ratee_id not in {r["id"] for r in await _code_ratees(session)}:
+    if ratee_id not in {r.cadre_id for r in await campaign_service.code_ratees(session)}:
         raise NotFound("不在本次测评范围内")
 
 
@@ -186,7 +172,7 @@ async def _code_form(
 ) -> Template:
     session = await _code_session(request)
     await _require_in_scope(session, ratee_id)
-    context = await ratee_context(session["batch.cycle"], ratee_id, session["batch.rater_group"])
+    context = await ratee_context(session.cycle_id, ratee_id, session.rater_group)
     return render(
         request,
         "public/code_form.html",
@@ -213,12 +199,12 @@ async def code_submit(request: Request[Any, Any, Any], ratee_id: FromPath[int]) 
         await submit(
             Intake(
                 channel="code",
-                cycle_id=session["batch.cycle"],
+                cycle_id=session.cycle_id,
                 ratee_id=ratee_id,
-                group=session["batch.rater_group"],
+                group=session.rater_group,
                 fields=fields,
-                code_id=session["id"],
-                batch_label=session["batch.label"],
+                code_id=session.id,
+                batch_label=session.label,
                 client_key=fields.get("client_key"),
             )
         )
@@ -232,7 +218,7 @@ async def code_submit(request: Request[Any, Any, Any], ratee_id: FromPath[int]) 
 @post("/code/finish", exclude_from_auth=True)
 async def code_finish(request: Request[Any, Any, Any]) -> Response[Any]:
     session = await _code_session(request)
-    await campaign_service.finish_code(session["id"])
+    await campaign_service.finish_code(session.id)
     response: Response[Any] = render(request, "public/thanks.html")
     response.set_cookie(Cookie(key=CODE_COOKIE, value="", max_age=0, path="/code"))
     return response

@@ -131,11 +131,11 @@ async def read_report(
 ) -> Response[bytes]:
     report = await rater_service.work_report_for(cycle_id, cadre_id, _cadre(request))
     return Response(
-        bytes(report["content"]),
-        media_type=report["media_type"],
+        report.content,
+        media_type=report.media_type,
         headers={
             "content-disposition": "inline; filename=work-report."
-            + report["filename"].rsplit(".", 1)[-1]
+            + report.filename.rsplit(".", 1)[-1]
         },
     )
 

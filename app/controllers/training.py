@@ -15,12 +15,15 @@ from litestar.response import Redirect, Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, redirect_with_message
+from app.qr import qr_svg
 from app.templating import render
 from evaluation.errors import Invalid, NotFound
 from evaluation.results import snapshots as results_service
 from training import enrolment as enrolment_service
 from training.catalogue import repository as catalogue_service
 from training.catalogue.importing import check_offering, check_sheet, read_sheet
+from training.effects import service as effects_service
+from training.effects.service import describe
 from training.insight import repository as insight_service
 from training.planning import service as plan_service
 
@@ -36,20 +39,23 @@ async def _plan_page(
     cycles = await results_service.published_cycles()
     catalogue = await catalogue_service.offerings()
     titles = dict(catalogue.select("id", "title").iter_rows()) if catalogue.height else {}
-    detail = await plan_service.plan_detail(int(latest["id"])) if latest else None
-    if detail:
-        detail["prices"] = [
+    prices = (
+        [
             (titles.get(int(key), key), price)
-            for key, price in sorted(detail["seat_prices"].items(), key=lambda kv: -kv[1])
+            for key, price in sorted(latest.seat_prices.items(), key=lambda kv: -kv[1])
             if price > 1e-6
         ][:5]
+        if latest
+        else []
+    )
     basis = cycles[0].id if cycles else None
     return render(
         request,
         "training/plan.html",
         cycles=cycles,
         catalogue=catalogue.height,
-        latest=detail,
+        latest=latest,
+        prices=prices,
         demand=(await insight_service.demand_report(basis)).to_dicts() if basis else [],
         exchanges=(await insight_service.exchange_plan(basis)).to_dicts() if basis else [],
         errors=errors,
@@ -109,6 +115,7 @@ async def _catalogue_page(
         towns=(await catalogue_service.catalogue_lookups())[1],
         errors=errors,
         values=values,
+        status_code=400 if errors else 200,
     )
 
 
@@ -121,7 +128,7 @@ async def add_offering(
     if problems or fields is None:
         return await _catalogue_page(request, problems, dict(data))
     await catalogue_service.add_offerings([fields])
-    return redirect_with_message("/training/catalogue", f"已添加：{fields['title']}")
+    return redirect_with_message("/training/catalogue", f"已添加：{fields.title}")
 
 
 @post("/training/catalogue/import", guards=[TRAINING])
@@ -150,33 +157,17 @@ async def import_catalogue(
 async def checkin_sheet(
     request: Request[CurrentUser, str, Any], offering_id: FromPath[int]
 ) -> Template:
-    from app.controllers.campaigns import qr_svg
-
-    row = await catalogue_service.offering(offering_id)
-    url = str(request.base_url).rstrip("/") + f"/training/checkin/{row['checkin_token']}"
-    return render(request, "training/checkin_sheet.html", offering=row, qr=qr_svg(url), url=url)
+    offering = await catalogue_service.offering(offering_id)
+    url = str(request.base_url).rstrip("/") + f"/training/checkin/{offering.checkin_token}"
+    return render(
+        request, "training/checkin_sheet.html", offering=offering, qr=qr_svg(url), url=url
+    )
 
 
 @get("/training/effects", guards=[TRAINING])
 async def effects_page(request: Request[CurrentUser, str, Any]) -> Template:
-    from training.effects.service import describe, plan_effects
-
-    plans = [
-        p
-        for p in await plan_service.published_plans()
-        if (await plan_effects(int(p["id"])))["after"] is not None
-    ]
-    chosen = plans[0] if plans else None
-    result = await plan_effects(int(chosen["id"])) if chosen else {"after": None, "rows": []}
-    rows = [
-        {
-            **row,
-            "verdict": describe(row["estimate"]),
-            "placebo_verdict": describe(row["placebo"]) if row["estimate"] else "",
-        }
-        for row in result["rows"]
-    ]
-    return render(request, "training/effects.html", plan=chosen, after=result["after"], rows=rows)
+    effects = await effects_service.latest_plan_effects()
+    return render(request, "training/effects.html", effects=effects, describe=describe)
 
 
 def _cadre(request: Request[CurrentUser, str, Any]) -> int:
@@ -226,8 +217,8 @@ async def give_feedback(
 
 @get("/training/checkin/{token:str}", guards=[CADRES])
 async def check_in(request: Request[CurrentUser, str, Any], token: FromPath[str]) -> Redirect:
-    offering = await enrolment_service.check_in(token, _cadre(request))
-    return redirect_with_message("/me/training", f"已签到：{offering['title']}")
+    title = await enrolment_service.check_in(token, _cadre(request))
+    return redirect_with_message("/me/training", f"已签到：{title}")
 
 
 routes = [

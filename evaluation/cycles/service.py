@@ -11,12 +11,13 @@ from typing import Any
 import polars as pl
 
 from evaluation.cycles import states as cycles
-from evaluation.cycles.assignment import generate_assignments
-from evaluation.cycles.schemas import CycleRecord
+from evaluation.cycles.assignment import generate_assignments, rater_loads
+from evaluation.cycles.schemas import CycleRecord, RubricVersionRef
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.groups import ASSIGNABLE
 from evaluation.infra.bulk import insert_values
 from evaluation.infra.invalidation import cycle_changed
+from evaluation.organisation.directory import cadre_frame
 from evaluation.rubrics.loader import DEFAULT_RUBRIC, load_rubric_text
 from evaluation.rubrics.schema import Rubric
 from evaluation.tables import (
@@ -67,10 +68,11 @@ async def register_default_rubric() -> int:
     return await register_rubric(DEFAULT_RUBRIC.read_text(encoding="utf-8"))
 
 
-async def rubric_versions() -> list[dict[str, Any]]:
-    return await RubricVersion.select(
+async def rubric_versions() -> list[RubricVersionRef]:
+    rows = await RubricVersion.select(
         RubricVersion.id, RubricVersion.code, RubricVersion.version, RubricVersion.name
     ).order_by(RubricVersion.id, ascending=False)
+    return [RubricVersionRef(**row) for row in rows]
 
 
 async def rubric_for_cycle(cycle_id: int) -> Rubric:
@@ -333,3 +335,40 @@ async def assignment_frame(cycle_id: int) -> pl.DataFrame:
             "reason": pl.String,
         },
     )
+
+
+async def assignment_overview(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """For the office's assignment page: each rater's load (with name and town), busiest
+    first within a town; and the assignments added by hand, with both names."""
+    frame = await assignment_frame(cycle_id)
+    names = (await cadre_frame()).select(
+        pl.col("cadre_id").alias("id"), "name", "external_id", "town"
+    )
+    loads = (
+        rater_loads(frame.filter(pl.col("status") != "removed"))
+        .join(names, left_on="rater_id", right_on="id", how="left")
+        .sort(["town", "total"], descending=[False, True])
+    )
+    manual = (
+        frame.filter(pl.col("source") == "manual")
+        .join(
+            names.select(pl.col("id").alias("rater_id"), pl.col("name").alias("rater")),
+            on="rater_id",
+        )
+        .join(
+            names.select(pl.col("id").alias("ratee_id"), pl.col("name").alias("ratee")),
+            on="ratee_id",
+        )
+    )
+    return loads, manual
+
+
+async def current_open_cycle() -> CycleRecord | None:
+    """The newest cycle that is collecting answers."""
+    row = (
+        await Cycle.select(*CYCLE_COLUMNS)
+        .where(Cycle.state == "open")
+        .order_by(Cycle.id, ascending=False)
+        .first()
+    )
+    return _record(row) if row else None

@@ -72,11 +72,6 @@ def require_editable(state: str) -> None:
         raise Conflict("周期开始后不能再修改量表、权重或日期")
 
 
-def require_accepting(state: str) -> None:
-    if state != "open":
-        raise Conflict("本周期" + ("尚未开始" if state == "draft" else "已截止") + "，不接受评价")
-
-
 def check_weights(weights: dict[str, float]) -> dict[str, float]:
     """Weights per rater group: known groups, each 0–1, summing to 1, residents ≥ 30%."""
     problems = {}

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 from piccolo.query.functions.aggregate import Count
 
 from evaluation.cycles.service import get_cycle, rubric_for_cycle
 from evaluation.errors import Conflict, Invalid
 from evaluation.evidence.mapping import EVIDENCE_COLUMNS, map_evidence
+from evaluation.evidence.schemas import (
+    CadreCycleSummary,
+    CadreEvidence,
+    EvidenceCadre,
+    IndicatorSummary,
+)
 from evaluation.infra.bulk import insert_chunked
 from evaluation.infra.spreadsheets import Limits, read_table
-from evaluation.tables import Cadre, Evidence
+from evaluation.tables import Cadre, Evidence, Response
 
 MAX_ROWS = 100_000
 
@@ -88,61 +92,65 @@ async def import_evidence(cycle_id: int, frame: pl.DataFrame, source: str) -> pl
     return mapped
 
 
-async def evidence_for_cadre(cycle_id: int, cadre_id: int) -> list[dict[str, Any]]:
-    return (
+async def evidence_summary(cycle_id: int) -> list[IndicatorSummary]:
+    rows = await Evidence.select(Evidence.indicator, Evidence.level).where(
+        Evidence.cycle == cycle_id
+    )
+    if not rows:
+        return []
+    summary = (
+        pl.DataFrame(rows)
+        .group_by("indicator")
+        .agg(pl.len().alias("cadres"), pl.col("level").mean().round(2).alias("mean_level"))
+        .sort("indicator")
+    )
+    return [IndicatorSummary(**row) for row in summary.iter_rows(named=True)]
+
+
+async def cadre_cycle_summary(cycle_id: int, cadre_id: int) -> CadreCycleSummary:
+    """Evidence (with the anchor each level maps to) and response counts per rater group."""
+    rubric = await rubric_for_cycle(cycle_id)
+    rows = (
         await Evidence.select(
             Evidence.competency, Evidence.indicator, Evidence.period, Evidence.value, Evidence.level
         )
         .where((Evidence.cycle == cycle_id) & (Evidence.cadre == cadre_id))
         .order_by(Evidence.indicator)
     )
-
-
-async def evidence_summary(cycle_id: int) -> list[dict[str, Any]]:
-    rows = await Evidence.select(Evidence.indicator, Evidence.level).where(
-        Evidence.cycle == cycle_id
-    )
-    if not rows:
-        return []
-    return (
-        pl.DataFrame(rows)
-        .group_by("indicator")
-        .agg(pl.len().alias("cadres"), pl.col("level").mean().round(2).alias("mean_level"))
-        .sort("indicator")
-        .to_dicts()
-    )
-
-
-async def cadre_cycle_summary(cycle_id: int, cadre_id: int) -> dict[str, Any]:
-    """Evidence (with the anchor each level maps to) and response counts per rater group."""
-    from evaluation.cycles.service import rubric_for_cycle
-    from evaluation.tables import Response
-
-    rubric = await rubric_for_cycle(cycle_id)
-    evidence = await evidence_for_cadre(cycle_id, cadre_id)
-    for row in evidence:
+    evidence = []
+    for row in rows:
         competency = rubric.competency(row["competency"])
         indicator = next(i for i in competency.indicators if i.id == row["indicator"])
         anchor = competency.anchor(row["level"])
-        row.update(
-            competency_name=competency.name,
-            indicator_name=indicator.name,
-            unit=indicator.unit,
-            anchor_label=anchor.label,
-            anchor_behaviour=anchor.behaviour,
+        evidence.append(
+            CadreEvidence(
+                competency=competency.id,
+                competency_name=competency.name,
+                indicator=indicator.id,
+                indicator_name=indicator.name,
+                unit=indicator.unit,
+                period=row["period"],
+                value=row["value"],
+                level=row["level"],
+                anchor_label=anchor.label,
+                anchor_behaviour=anchor.behaviour,
+            )
         )
     counts = (
         await Response.select(Response.rater_group, Count(alias="count"))
         .where((Response.cycle == cycle_id) & (Response.ratee == cadre_id))
         .group_by(Response.rater_group)
     )
-    return {"evidence": evidence, "responses": {r["rater_group"]: r["count"] for r in counts}}
+    return CadreCycleSummary(
+        evidence=evidence, responses={r["rater_group"]: r["count"] for r in counts}
+    )
 
 
-async def evidence_cadres(cycle_id: int) -> list[dict[str, Any]]:
-    return (
+async def evidence_cadres(cycle_id: int) -> list[EvidenceCadre]:
+    rows = (
         await Evidence.select(Evidence.cadre, Evidence.cadre.name)
         .where(Evidence.cycle == cycle_id)
         .distinct()
         .order_by(Evidence.cadre)
     )
+    return [EvidenceCadre(cadre_id=r["cadre"], name=r["cadre.name"]) for r in rows]

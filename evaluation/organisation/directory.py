@@ -7,6 +7,7 @@ from typing import Any
 import polars as pl
 
 from evaluation.errors import NotFound
+from evaluation.organisation.schemas import CadreRecord, PersonRef, TeamMember, TownRecord
 from evaluation.organisation.vocabulary import POSITIONS, STAFF
 from evaluation.tables import Cadre, County, Leadership, Town
 
@@ -78,11 +79,17 @@ async def towns_overview() -> pl.DataFrame:
     )
 
 
-async def town(town_id: int) -> dict[str, Any]:
-    row = await Town.select().where(Town.id == town_id).first()
+async def town(town_id: int) -> TownRecord:
+    row = (
+        await Town.select(
+            Town.id, Town.external_id, Town.name, Town.town_type, Town.latitude, Town.longitude
+        )
+        .where(Town.id == town_id)
+        .first()
+    )
     if row is None:
         raise NotFound("乡镇不存在")
-    return row
+    return TownRecord(**row)
 
 
 CADRE_FIELDS = (
@@ -98,27 +105,38 @@ CADRE_FIELDS = (
 )
 
 
-async def cadres_of_town(town_id: int) -> list[dict[str, Any]]:
-    return (
+def _cadre(row: dict[str, Any], leaders: tuple[PersonRef, ...] = ()) -> CadreRecord:
+    return CadreRecord(**row, leaders=leaders)
+
+
+async def cadres_of_town(town_id: int) -> list[CadreRecord]:
+    rows = (
         await Cadre.select(*CADRE_FIELDS).where(Cadre.town == town_id).order_by(Cadre.external_id)
     )
+    return [_cadre(row) for row in rows]
 
 
-async def cadre(cadre_id: int) -> dict[str, Any]:
+async def cadre(cadre_id: int) -> CadreRecord:
     row = await Cadre.select(*CADRE_FIELDS).where(Cadre.id == cadre_id).first()
     if row is None:
         raise NotFound("干部不存在")
-    row["leaders"] = await Leadership.select(
+    leaders = await Leadership.select(
         Leadership.leader.id.as_alias("id"),
         Leadership.leader.name.as_alias("name"),
         Leadership.leader.position.as_alias("position"),
     ).where(Leadership.member == cadre_id)
-    return row
+    return _cadre(row, tuple(PersonRef(**leader) for leader in leaders))
 
 
-async def team(leader_cadre_id: int) -> list[dict[str, Any]]:
+async def cadre_id_for(external_id: str) -> int | None:
+    """A cadre's id from their roster number (干部编号), as people type it."""
+    row = await Cadre.select(Cadre.id).where(Cadre.external_id == external_id.strip()).first()
+    return int(row["id"]) if row else None
+
+
+async def team(leader_cadre_id: int) -> list[TeamMember]:
     """The cadres this leader leads directly, in roster order."""
-    return (
+    rows = (
         await Leadership.select(
             Leadership.member.id.as_alias("id"),
             Leadership.member.external_id.as_alias("external_id"),
@@ -130,6 +148,7 @@ async def team(leader_cadre_id: int) -> list[dict[str, Any]]:
         .where(Leadership.leader == leader_cadre_id)
         .order_by(Leadership.member.external_id)
     )
+    return [TeamMember(**row) for row in rows]
 
 
 async def counts() -> dict[str, int]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from evaluation.errors import Invalid
+from evaluation.infra.invalidation import cycle_changed
 from evaluation.organisation import repository as roster_repository
 from evaluation.organisation.roster import RosterCheck, read_roster, validate_roster
 from evaluation.organisation.roster_plan import RosterPlan, plan_changes
@@ -49,6 +50,7 @@ async def import_frame(frame: pl.DataFrame, county_name: str | None = None) -> R
         )
     if not preview.plan.is_noop:
         await roster_repository.apply_plan(preview.plan, county_name)
+        cycle_changed()  # forms show names, posts and towns: drop what was cached
     return preview.plan
 
 

@@ -11,17 +11,22 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+from piccolo.query.functions.aggregate import Count
+
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.groups import RaterGroup
 from evaluation.infra.invalidation import on_cycle_change
 from evaluation.infra.sqlite_reader import active_reader
 from evaluation.infra.ttl_cache import TTLCache
+from evaluation.organisation.vocabulary import LEADERSHIP_TEAM, position_class
 from evaluation.tables import (
     Cadre,
     CodeBatch,
     Cycle,
     EvaluationCode,
     ResidentLink,
+    Response,
     Town,
     VerificationCode,
 )
@@ -29,6 +34,52 @@ from evaluation.tables import (
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 MAX_BATCH = 500
+
+
+class ResidentCard(msgspec.Struct, frozen=True, kw_only=True):
+    """One cadre's printed QR card."""
+
+    cadre_id: int
+    name: str
+    position: str
+    link_id: int
+    token: str
+
+
+class LiveLink(msgspec.Struct, frozen=True, kw_only=True):
+    """A QR link that accepts answers now."""
+
+    id: int
+    cycle_id: int
+    ratee_id: int
+    cycle_name: str
+
+
+class CodeSession(msgspec.Struct, frozen=True, kw_only=True):
+    """A live 考核码: which cycle, town and rater group its ballots belong to."""
+
+    id: int
+    cycle_id: int
+    town_id: int
+    rater_group: str
+    label: str
+
+
+class CodeRatee(msgspec.Struct, frozen=True, kw_only=True):
+    cadre_id: int
+    name: str
+    position: str
+    done: bool
+
+
+class CodeBatchSummary(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    label: str
+    size: int
+    rater_group: str
+    town_name: str
+    created_at: datetime
+    used: int
 
 
 def hash_code(code: str) -> str:
@@ -51,7 +102,7 @@ async def _cycle_state(cycle_id: int) -> str:
     return str(row["state"])
 
 
-async def town_resident_cards(cycle_id: int, town_id: int) -> list[dict[str, Any]]:
+async def town_resident_cards(cycle_id: int, town_id: int) -> list[ResidentCard]:
     """One card per active cadre of the town, creating the missing links (draft or open only)."""
     state = await _cycle_state(cycle_id)
     if not await Town.exists().where(Town.id == town_id):
@@ -79,7 +130,14 @@ async def town_resident_cards(cycle_id: int, town_id: int) -> list[dict[str, Any
         ).returning(ResidentLink.id, ResidentLink.ratee, ResidentLink.token)
         links.update({row["ratee"]: row for row in created})
     return [
-        {**c, "link_id": links[c["id"]]["id"], "token": links[c["id"]]["token"]} for c in cadres
+        ResidentCard(
+            cadre_id=c["id"],
+            name=c["name"],
+            position=c["position"],
+            link_id=links[c["id"]]["id"],
+            token=links[c["id"]]["token"],
+        )
+        for c in cadres
     ]
 
 
@@ -97,11 +155,11 @@ async def revoke_link(link_id: int) -> int:
 
 # Live links, for the hot resident path. A stale entry is harmless: the submission's own
 # transaction re-checks that the link is not revoked and the cycle is open.
-LIVE_LINKS: TTLCache[str, dict[str, Any]] = TTLCache(ttl_s=30)
+LIVE_LINKS: TTLCache[str, LiveLink] = TTLCache(ttl_s=30)
 on_cycle_change(LIVE_LINKS.clear)
 
 
-async def resolve_resident_link(token: str) -> dict[str, Any]:
+async def resolve_resident_link(token: str) -> LiveLink:
     """The live link behind a QR token; dead links (revoked, cycle not open) say so."""
     if not token or len(token) > 64:
         raise NotFound("二维码无效")
@@ -119,7 +177,13 @@ async def resolve_resident_link(token: str) -> dict[str, Any]:
             + ("尚未开始" if row["cycle.state"] == "draft" else "已经结束")
             + "，感谢您的关注"
         )
-    return LIVE_LINKS.put(token, row)
+    return LIVE_LINKS.put(token, live_link(row))
+
+
+def live_link(row: dict[str, Any]) -> LiveLink:
+    return LiveLink(
+        id=row["id"], cycle_id=row["cycle"], ratee_id=row["ratee"], cycle_name=row["cycle.name"]
+    )
 
 
 LINK_SQL = (
@@ -145,13 +209,14 @@ async def _link_row(token: str) -> dict[str, Any] | None:
     return await ResidentLink.select(*LINK_COLUMNS).where(ResidentLink.token == token).first()
 
 
-async def live_links(limit: int) -> list[dict[str, Any]]:
-    """Live links of open cycles, with their tokens (to warm the cache at startup)."""
-    return await (
+async def warm_live_links(limit: int) -> list[LiveLink]:
+    """Put the live links of open cycles in the cache (at startup); returns them."""
+    rows = await (
         ResidentLink.select(ResidentLink.token, *LINK_COLUMNS)
         .where(ResidentLink.revoked_at.is_null() & (ResidentLink.cycle.state == "open"))
         .limit(limit)
     )
+    return [LIVE_LINKS.put(row["token"], live_link(row)) for row in rows]
 
 
 async def create_code_batch(
@@ -187,7 +252,7 @@ async def create_code_batch(
     return [format_code(c) for c in codes]
 
 
-async def _live_code(where: Any, unknown: str) -> dict[str, Any]:
+async def _live_code(where: Any, unknown: str) -> CodeSession:
     """An unused code of an open cycle, with its batch (cycle, town, group, label)."""
     row = (
         await EvaluationCode.select(
@@ -208,19 +273,44 @@ async def _live_code(where: Any, unknown: str) -> dict[str, Any]:
         raise Conflict("此考核码已使用")
     if row["batch.cycle.state"] != "open":
         raise Conflict("本次测评不在进行中")
-    return row
+    return CodeSession(
+        id=row["id"],
+        cycle_id=row["batch.cycle"],
+        town_id=row["batch.town"],
+        rater_group=row["batch.rater_group"],
+        label=row["batch.label"],
+    )
 
 
-async def resolve_code(code: str) -> dict[str, Any]:
+async def resolve_code(code: str) -> CodeSession:
     """The code a rater typed in the meeting room."""
     return await _live_code(
         EvaluationCode.code_hash == hash_code(code), "考核码不正确，请核对后重新输入"
     )
 
 
-async def code_is_live(code_id: int) -> dict[str, Any]:
+async def code_is_live(code_id: int) -> CodeSession:
     """The code behind a running anonymous session (from its signed cookie)."""
     return await _live_code(EvaluationCode.id == code_id, "请先输入考核码")
+
+
+async def code_ratees(session: CodeSession) -> list[CodeRatee]:
+    """Whom a 考核码 rates: its town's leadership team, each marked once this code rated them."""
+    cadres = (
+        await Cadre.select(Cadre.id, Cadre.name, Cadre.position)
+        .where((Cadre.town == session.town_id) & (Cadre.active.eq(True)))
+        .order_by(Cadre.external_id)
+    )
+    done = set(
+        await Response.select(Response.ratee)
+        .where(Response.code == session.id)
+        .output(as_list=True)
+    )
+    return [
+        CodeRatee(cadre_id=c["id"], name=c["name"], position=c["position"], done=c["id"] in done)
+        for c in cadres
+        if position_class(c["position"]) == LEADERSHIP_TEAM
+    ]
 
 
 async def finish_code(code_id: int) -> None:
@@ -233,8 +323,8 @@ async def finish_code(code_id: int) -> None:
         raise Conflict("此考核码已使用")
 
 
-async def code_batches(cycle_id: int) -> list[dict[str, Any]]:
-    batches = (
+async def code_batches(cycle_id: int) -> list[CodeBatchSummary]:
+    rows = (
         await CodeBatch.select(
             CodeBatch.id,
             CodeBatch.label,
@@ -246,11 +336,27 @@ async def code_batches(cycle_id: int) -> list[dict[str, Any]]:
         .where(CodeBatch.cycle == cycle_id)
         .order_by(CodeBatch.id)
     )
-    for batch in batches:
-        batch["used"] = await EvaluationCode.count().where(
-            (EvaluationCode.batch == batch["id"]) & EvaluationCode.used_at.is_not_null()
+    used = {
+        row["batch"]: row["used"]
+        for row in await EvaluationCode.select(EvaluationCode.batch, Count().as_alias("used"))
+        .where(
+            EvaluationCode.batch.is_in([r["id"] for r in rows] or [0])
+            & EvaluationCode.used_at.is_not_null()
         )
-    return batches
+        .group_by(EvaluationCode.batch)
+    }
+    return [
+        CodeBatchSummary(
+            id=r["id"],
+            label=r["label"],
+            size=r["size"],
+            rater_group=r["rater_group"],
+            town_name=r["town.name"],
+            created_at=r["created_at"],
+            used=used.get(r["id"], 0),
+        )
+        for r in rows
+    ]
 
 
 async def issue_verification_codes(cycle_id: int, town_id: int, count: int) -> list[str]:

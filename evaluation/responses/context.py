@@ -6,6 +6,7 @@ import msgspec
 
 from evaluation.cycles.service import parsed_rubric
 from evaluation.errors import NotFound
+from evaluation.infra.invalidation import on_cycle_change
 from evaluation.infra.sqlite_reader import active_reader
 from evaluation.infra.ttl_cache import TTLCache
 from evaluation.organisation.vocabulary import position_class
@@ -30,6 +31,7 @@ class FormContext(msgspec.Struct, frozen=True):
 
 
 _contexts: TTLCache[tuple[int, int, str], FormContext] = TTLCache(ttl_s=60)
+on_cycle_change(_contexts.clear)
 CONTEXT_SQL = (
     "SELECT cadre.id, cadre.name, cadre.position, cadre.active, town.name, town.town_type, rv.source"
     " FROM cadre JOIN town ON town.id = cadre.town JOIN cycle ON cycle.id = ?2"

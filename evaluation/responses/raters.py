@@ -7,7 +7,6 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 import msgspec
 
@@ -56,6 +55,12 @@ class RaterCycle(msgspec.Struct, kw_only=True):
     @property
     def done(self) -> int:
         return sum(1 for t in self.tasks if t.status == "submitted")
+
+
+class WorkReportFile(msgspec.Struct, frozen=True, kw_only=True):
+    filename: str
+    media_type: str
+    content: bytes
 
 
 class WorkReportMeta(msgspec.Struct, frozen=True):
@@ -220,7 +225,7 @@ async def work_report_meta(cycle_id: int, cadre_id: int) -> WorkReportMeta | Non
     return WorkReportMeta(**row) if row else None
 
 
-async def work_report_for(cycle_id: int, cadre_id: int, viewer_id: int) -> dict[str, Any]:
+async def work_report_for(cycle_id: int, cadre_id: int, viewer_id: int) -> WorkReportFile:
     """The report, for the cadre or for someone assigned to rate them in this cycle."""
     allowed = viewer_id == cadre_id or await Assignment.exists().where(
         (Assignment.cycle == cycle_id)
@@ -235,7 +240,9 @@ async def work_report_for(cycle_id: int, cadre_id: int, viewer_id: int) -> dict[
     )
     if not allowed or row is None:
         raise NotFound("述职报告不存在")
-    return row
+    return WorkReportFile(
+        filename=row["filename"], media_type=row["media_type"], content=bytes(row["content"])
+    )
 
 
 async def rubric_quota(

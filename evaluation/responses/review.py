@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+
+import msgspec
 
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.tables import ResponseFlag
@@ -12,9 +13,21 @@ DECISIONS = {"kept": "保留", "excluded": "排除（不计入结果）"}
 REASONS = {"burst": "短时间大量提交", "identical": "同一地址答案雷同"}
 
 
-async def flags(cycle_id: int) -> list[dict[str, Any]]:
+class FlagView(msgspec.Struct, frozen=True, kw_only=True):
+    """A flag as the office reviews it: the ratee and when — never the answers or address."""
+
+    id: int
+    reason: str
+    detail: str
+    created_at: datetime
+    decision: str
+    ratee_name: str
+    verified: bool
+
+
+async def flags(cycle_id: int) -> list[FlagView]:
     """Flags with the ratee and when — never the answers, never the address."""
-    return (
+    rows = (
         await ResponseFlag.select(
             ResponseFlag.id,
             ResponseFlag.reason,
@@ -28,6 +41,18 @@ async def flags(cycle_id: int) -> list[dict[str, Any]]:
         .order_by(ResponseFlag.decision)
         .order_by(ResponseFlag.id, ascending=False)
     )
+    return [
+        FlagView(
+            id=r["id"],
+            reason=r["reason"],
+            detail=r["detail"],
+            created_at=r["created_at"],
+            decision=r["decision"],
+            ratee_name=r["response.ratee.name"],
+            verified=bool(r["response.verified"]),
+        )
+        for r in rows
+    ]
 
 
 async def decide(flag_id: int, decision: str) -> int:

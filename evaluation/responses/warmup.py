@@ -4,16 +4,14 @@ Bounded, so a province-size deployment still starts quickly; the rest fill on de
 
 from __future__ import annotations
 
-from evaluation.responses.campaigns import LIVE_LINKS, live_links
+from evaluation.responses.campaigns import warm_live_links
 from evaluation.responses.context import ratee_context
 
 WARM_LIMIT = 20_000
 
 
 async def warm_resident_path(limit: int = WARM_LIMIT) -> int:
-    rows = await live_links(limit)
-    for row in rows:
-        token = row.pop("token")
-        LIVE_LINKS.put(token, row)
-        await ratee_context(row["cycle"], row["ratee"], "resident")
-    return len(rows)
+    links = await warm_live_links(limit)
+    for cycle_id, ratee_id in {(link.cycle_id, link.ratee_id) for link in links}:
+        await ratee_context(cycle_id, ratee_id, "resident")
+    return len(links)

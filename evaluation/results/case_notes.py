@@ -3,7 +3,7 @@ are published with concrete cases). Shown on the public page once the cycle is p
 
 from __future__ import annotations
 
-from typing import Any
+import msgspec
 
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Invalid
@@ -30,11 +30,19 @@ async def add(cycle_id: int, town_id: int | None, title: str, body: str) -> int:
     return int(row[0]["id"])
 
 
-async def notes(cycle_id: int) -> list[dict[str, Any]]:
-    return (
+class CaseNoteView(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    title: str
+    body: str
+    town: str | None  # the town's name, or None for a county-wide case
+
+
+async def notes(cycle_id: int) -> list[CaseNoteView]:
+    rows = (
         await CaseNote.select(
             CaseNote.id, CaseNote.title, CaseNote.body, CaseNote.town.name.as_alias("town")
         )
         .where(CaseNote.cycle == cycle_id)
         .order_by(CaseNote.id)
     )
+    return [CaseNoteView(**row) for row in rows]

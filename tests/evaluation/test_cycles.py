@@ -12,7 +12,6 @@ from evaluation.cycles.states import (
     check_dates,
     check_weights,
     next_state,
-    require_accepting,
 )
 from evaluation.errors import Conflict, Invalid
 
@@ -43,13 +42,6 @@ def test_published_is_final() -> None:
 def test_unknown_action_is_invalid() -> None:
     with pytest.raises(Invalid):
         next_state("draft", "explode")
-
-
-def test_only_open_cycles_accept_responses() -> None:
-    require_accepting("open")
-    for state in ("draft", "closed", "published"):
-        with pytest.raises(Conflict):
-            require_accepting(state)
 
 
 def test_default_weights_and_their_rules() -> None:

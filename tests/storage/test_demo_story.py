@@ -55,21 +55,20 @@ async def test_the_demo_training_shows_its_planted_effect(db: str) -> None:
     are rare enough that smaller demo counties leave most sessions under five trainees."""
     from app.demo.loader import TRAINING_EFFECT
     from training.effects.service import plan_effects
-    from training.tables import TrainingPlan
+    from training.planning.service import published_plans
 
     assert await load_demo(towns=16, cadres_per_town=30, seed=1, if_empty=False)
-    plan = await TrainingPlan.select(TrainingPlan.id).order_by(TrainingPlan.id).first()
-    assert plan is not None
-    result = await plan_effects(int(plan["id"]))
-    assert result["after"] is not None
-    estimated = [r for r in result["rows"] if r["estimate"] is not None]
+    first = min(await published_plans(), key=lambda plan: plan.id)
+    result = await plan_effects(first)
+    assert result is not None
+    estimated = [(r, r.estimate) for r in result.rows if r.estimate is not None]
     assert len(estimated) >= 3
-    covered = [r for r in estimated if r["estimate"].lo <= TRAINING_EFFECT <= r["estimate"].hi]
+    covered = [r for r, e in estimated if e.lo <= TRAINING_EFFECT <= e.hi]
     assert len(covered) >= len(estimated) // 2  # main targets carry relevance 1: effect 0.5
-    effects = [r["estimate"].effect for r in estimated]
+    effects = [e.effect for _, e in estimated]
     assert sum(e > 0 for e in effects) >= 0.75 * len(effects)  # small groups: noisy one by one
     assert sum(effects) / len(effects) > 0.2
-    placebos = [r["placebo"] for r in estimated if r["placebo"] is not None]
+    placebos = [r.placebo for r, _ in estimated if r.placebo is not None]
     # the placebo shows no systematic effect: centred near 0, mostly unclear (the groups are
     # small and overlap between offerings, so a couple of 95% intervals may miss 0)
     assert placebos and abs(sum(p.effect for p in placebos) / len(placebos)) < 0.15

@@ -26,9 +26,9 @@ def test_a_good_sheet_is_read_whole() -> None:
     )
     rows, problems = check_sheet(sheet, COMPETENCIES, TOWNS)
     assert problems == {}
-    assert rows[0]["competencies"] == {"digital": 1.0} and rows[0]["venue_town"] == 1
-    assert rows[1]["competencies"] == {"service": 1.0, "digital": 1.0}
-    assert rows[1]["day"] == date(2027, 3, 8) and rows[1]["fee"] == 0.0
+    assert rows[0].competencies == {"digital": 1.0} and rows[0].venue_town == 1
+    assert rows[1].competencies == {"service": 1.0, "digital": 1.0}
+    assert rows[1].day == date(2027, 3, 8) and rows[1].fee == 0.0
 
 
 def test_every_bad_row_is_named_and_nothing_is_kept() -> None:

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.capacity_flow import capacity_only
 from tests.training_instances import random_instance
 from training.planning.optimiser import (
     Infeasible,
     Plan,
     Problem,
     candidate_pairs,
-    capacity_only,
     greedy,
     solve,
 )

@@ -37,7 +37,7 @@ async def test_admin_creates_a_cadre_account_linked_to_the_roster(
         client, "/admin/users/new", {"username": "newbie", "role": "cadre", "cadre": "NOPE"}
     )
     assert bad.status_code == 400
-    assert "关联的干部不存在" in text_of(bad.text, "div", class_="error-summary")
+    assert "花名册中没有编号为 NOPE 的干部" in text_of(bad.text, "div", class_="error-summary")
     ok = post_form(
         client, "/admin/users/new", {"username": "newbie", "role": "cadre", "cadre": "T003-010"}
     )

@@ -15,7 +15,7 @@ from tests.web.html import select, text_of, texts
 
 async def resident_links(cycle_id: int) -> list[str]:
     cards = await campaign_service.town_resident_cards(cycle_id, 1)
-    return [f"/r/{c['token']}" for c in cards]
+    return [f"/r/{c.token}" for c in cards]
 
 
 def answer(client: TestClient, link: str, level: str = "4", **extra: str):  # type: ignore[no-untyped-def]
@@ -128,8 +128,8 @@ async def test_startup_warms_live_links_and_skips_revoked_ones(people: People) -
 
     cycle_id = await open_cycle()
     cards = await campaign_service.town_resident_cards(cycle_id, 1)
-    await revoke_link(cards[0]["link_id"])
+    await revoke_link(cards[0].link_id)
     LIVE_LINKS.clear()
     assert await warm_resident_path() == len(cards) - 1
-    assert LIVE_LINKS.get(cards[0]["token"]) is None
-    assert LIVE_LINKS.get(cards[1]["token"])["ratee"] == cards[1]["id"]  # type: ignore[index]
+    assert LIVE_LINKS.get(cards[0].token) is None
+    assert LIVE_LINKS.get(cards[1].token).ratee_id == cards[1].cadre_id  # type: ignore[union-attr]

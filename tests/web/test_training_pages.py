@@ -9,6 +9,7 @@ from litestar.testing import TestClient
 from app.demo.loader import DEMO_PASSWORD
 from evaluation.tables import Cadre
 from tests.factories import login, post_form, small_demo_latest_published
+from tests.web.html import text_of
 from training.tables import Enrolment, TrainingPlan
 
 
@@ -119,7 +120,9 @@ async def test_catalogue_form_import_and_checkin_sheet(
         data={"_csrf_token": token},
         files={"file": ("目录.xlsx", sheet.getvalue(), "application/octet-stream")},
     )
-    assert "第 3 行" in refused.text and "未知能力：飞行" in refused.text
+    assert "第 3 行" in refused.text and "未知能力：飞行" in refused.text, text_of(
+        refused.text, "main"
+    )
     assert await Offering.count() == before  # nothing from a sheet with a bad row
     good = io.BytesIO()
     pl.DataFrame(

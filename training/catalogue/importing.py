@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from evaluation.infra.spreadsheets import Limits, read_table
+from training.catalogue.schemas import OfferingDraft
 
 HEADER = {
     "名称": "title",
@@ -32,9 +33,9 @@ KINDS = {
 
 def check_offering(
     row: dict[str, Any], competencies: dict[str, str], towns: dict[str, int]
-) -> tuple[dict[str, Any] | None, dict[str, str]]:
+) -> tuple[OfferingDraft | None, dict[str, str]]:
     """row: the HEADER's English keys as text. competencies: name or id → id. towns:
-    name → id. Returns the Offering fields, or the problems by field."""
+    name → id. Returns the checked offering, or the problems by field."""
     problems: dict[str, str] = {}
     title = str(row.get("title") or "").strip()
     if not title or len(title) > 64:
@@ -67,25 +68,24 @@ def check_offering(
     fee = _number(row.get("fee") if row.get("fee") not in (None, "") else 0)
     if fee is None or fee < 0:
         problems["fee"] = "费用应为不小于 0 的数字（元）"
-    if problems:
+    if problems or kind is None or day is None:
         return None, problems
-    return {
-        "kind": kind,
-        "title": title,
-        "competencies": targets,
-        "format": str(row.get("format") or "").strip()[:32],
-        "trainer": str(row.get("trainer") or "").strip()[:64],
-        "venue_town": towns.get(venue),
-        "host_cadres": "",
-        "day": day,
-        "capacity": int(capacity or 0),
-        "fee": float(fee or 0),
-    }, {}
+    return OfferingDraft(
+        kind=kind,
+        title=title,
+        competencies=targets,
+        format=str(row.get("format") or "").strip()[:32],
+        trainer=str(row.get("trainer") or "").strip()[:64],
+        venue_town=towns.get(venue),
+        day=day,
+        capacity=int(capacity or 0),
+        fee=float(fee or 0),
+    ), {}
 
 
 def check_sheet(
     frame: pl.DataFrame, competencies: dict[str, str], towns: dict[str, int]
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+) -> tuple[list[OfferingDraft], dict[str, str]]:
     """Every row checked; problems keyed 第 N 行 (the sheet's row number, header = 1)."""
     missing = [name for name in ("名称", "针对能力", "日期", "座位") if name not in frame.columns]
     if missing:

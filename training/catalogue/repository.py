@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import date
-from typing import Any
 
+import msgspec
 import polars as pl
 
 from evaluation.errors import NotFound
 from evaluation.tables import Town
+from training.catalogue.schemas import OfferingDraft, OfferingRef
 from training.tables import Offering
 
 
@@ -70,14 +71,16 @@ async def catalogue_lookups() -> tuple[dict[str, str], dict[str, int]]:
     return competencies, towns
 
 
-async def add_offerings(rows: list[dict[str, Any]]) -> int:
+async def add_offerings(drafts: list[OfferingDraft]) -> int:
     async with Offering._meta.db.transaction():  # all rows or none
-        for row in rows:
-            await Offering.insert(Offering(**row, checkin_token=secrets.token_urlsafe(12)))
-    return len(rows)
+        for draft in drafts:
+            await Offering.insert(
+                Offering(**msgspec.structs.asdict(draft), checkin_token=secrets.token_urlsafe(12))
+            )
+    return len(drafts)
 
 
-async def offering(offering_id: int) -> dict[str, Any]:
+async def offering(offering_id: int) -> OfferingRef:
     row = (
         await Offering.select(
             Offering.id,
@@ -91,4 +94,10 @@ async def offering(offering_id: int) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound("场次不存在")
-    return row
+    return OfferingRef(
+        id=row["id"],
+        title=row["title"],
+        day=row["day"],
+        checkin_token=row["checkin_token"],
+        venue_name=row["venue_town.name"],
+    )

@@ -4,15 +4,14 @@ waiting list — see `training.effects.effectiveness`."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import polars as pl
 
 from evaluation.results import snapshots as results_service
 from evaluation.tables import Cycle
 from training.effects.effectiveness import Estimate, did, placebo
-from training.tables import Enrolment, Offering, TrainingPlan
+from training.planning.service import published_plans
+from training.schemas import EffectRow, PlanEffects, PublishedPlan
+from training.tables import Enrolment, Offering
 
 MAIN_TARGET = 0.5
 
@@ -26,37 +25,42 @@ async def cycle_scores(cycle_id: int) -> pl.DataFrame:
     )
 
 
-async def next_published(cycle_id: int) -> dict[str, Any] | None:
+async def next_published(cycle_id: int) -> tuple[int, str] | None:
+    """The first published cycle of a later year: (id, name)."""
     cycle = await Cycle.select(Cycle.id, Cycle.year).where(Cycle.id == cycle_id).first()
     if cycle is None:
         return None
-    return (
+    later = (
         await Cycle.select(Cycle.id, Cycle.name, Cycle.year)
         .where((Cycle.state == "published") & (Cycle.year > cycle["year"]))
         .order_by(Cycle.year)
         .first()
     )
+    return (int(later["id"]), str(later["name"])) if later else None
 
 
-async def plan_effects(plan_id: int) -> dict[str, Any]:
-    plan = (
-        await TrainingPlan.select(TrainingPlan.id, TrainingPlan.cycle)
-        .where(TrainingPlan.id == plan_id)
-        .first()
-    )
-    if plan is None:
-        return {"after": None, "rows": []}
-    after_cycle = await next_published(int(plan["cycle"]))
+async def latest_plan_effects() -> PlanEffects | None:
+    """The newest published plan that a later published cycle can measure."""
+    for plan in await published_plans():
+        effects = await plan_effects(plan)
+        if effects is not None:
+            return effects
+    return None
+
+
+async def plan_effects(plan: PublishedPlan) -> PlanEffects | None:
+    after_cycle = await next_published(plan.cycle_id)
     if after_cycle is None:
-        return {"after": None, "rows": []}
-    before = await cycle_scores(int(plan["cycle"]))
-    after = await cycle_scores(int(after_cycle["id"]))
-    snapshot = await results_service.snapshot_for(int(after_cycle["id"]))
+        return None
+    after_id, after_name = after_cycle
+    before = await cycle_scores(plan.cycle_id)
+    after = await cycle_scores(after_id)
+    snapshot = await results_service.snapshot_for(after_id)
     names = {c.id: c.name for c in snapshot.rubric.competencies}
     enrolments = pl.DataFrame(
         await Enrolment.select(
             Enrolment.offering, Enrolment.cadre, Enrolment.status, Enrolment.attended_at
-        ).where(Enrolment.plan == plan_id),
+        ).where(Enrolment.plan == plan.id),
         schema={
             "offering": pl.Int64,
             "cadre": pl.Int64,
@@ -66,21 +70,14 @@ async def plan_effects(plan_id: int) -> dict[str, Any]:
     )
     offerings = {
         int(r["id"]): r
-        for r in await Offering.select(Offering.id, Offering.title, Offering.competencies).where(
-            Offering.id.is_in(enrolments["offering"].unique().to_list() or [0])
-        )
+        for r in await Offering.select(Offering.id, Offering.title, Offering.competencies)
+        .where(Offering.id.is_in(enrolments["offering"].unique().to_list() or [0]))
+        .output(load_json=True)
     }
     attended = enrolments.filter(
         (pl.col("status") == "assigned") & pl.col("attended_at").is_not_null()
     )
-    targeted_by = {
-        int(r["id"]): set(
-            json.loads(r["competencies"])
-            if isinstance(r["competencies"], str)
-            else r["competencies"]
-        )
-        for r in offerings.values()
-    }
+    targeted_by = {offering_id: set(r["competencies"]) for offering_id, r in offerings.items()}
     rows = []
     for offering_id, group in enrolments.group_by("offering"):
         trained = set(
@@ -90,40 +87,32 @@ async def plan_effects(plan_id: int) -> dict[str, Any]:
         )
         waitlist = set(group.filter(pl.col("status") == "waitlist")["cadre"].to_list())
         offering = offerings[int(offering_id[0])]
-        targets = offering["competencies"]
-        targets = json.loads(targets) if isinstance(targets, str) else targets
+        targets: dict[str, float] = offering["competencies"]
         main = {c for c, r in targets.items() if float(r) >= MAIN_TARGET}
+        # the placebo is a competency no session the trained attended targeted
+        untouched = set(targets).union(
+            *(
+                targeted_by.get(other, set())
+                for other in attended.filter(pl.col("cadre").is_in(list(trained)))[
+                    "offering"
+                ].unique()
+            )
+        )
         for competency in sorted(main):
             estimate = did(before, after, competency, trained, waitlist)
             rows.append(
-                {
-                    "offering": offering["title"],
-                    "competency": names.get(competency, competency),
-                    "estimate": estimate,
-                    # the placebo is a competency no session the trained attended targeted
-                    "placebo": placebo(
-                        before,
-                        after,
-                        set(targets).union(
-                            *(
-                                targeted_by.get(other, set())
-                                for other in attended.filter(pl.col("cadre").is_in(list(trained)))[
-                                    "offering"
-                                ].unique()
-                            )
-                        ),
-                        trained,
-                        waitlist,
-                    )
+                EffectRow(
+                    offering=offering["title"],
+                    competency=names.get(competency, competency),
+                    estimate=estimate,
+                    placebo=placebo(before, after, untouched, trained, waitlist)
                     if estimate
                     else None,
-                    "trained": len(trained),
-                }
+                    trained=len(trained),
+                )
             )
-    rows.sort(
-        key=lambda r: (r["estimate"] is None, -(r["estimate"].effect if r["estimate"] else 0))
-    )
-    return {"after": after_cycle, "rows": rows}
+    rows.sort(key=lambda r: (r.estimate is None, -(r.estimate.effect if r.estimate else 0)))
+    return PlanEffects(plan=plan, after_id=after_id, after_name=after_name, rows=rows)
 
 
 def describe(estimate: Estimate | None) -> str:

@@ -4,10 +4,8 @@ position) → publication → attendance and feedback."""
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import UTC, date, datetime
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -19,13 +17,19 @@ from training.catalogue.repository import offerings, targets, upcoming
 from training.insight.repository import town_distances, weaknesses
 from training.planning.optimiser import Infeasible, Problem, greedy, solve
 from training.planning.recommend import weakness_fit
+from training.schemas import (
+    PlanDetail,
+    PlanEnrolment,
+    PublishedPlan,
+    Recommendation,
+)
 from training.tables import Enrolment, Offering, TrainingPlan
 
 TRAVEL_OTHER_TOWN = 60.0  # 元: a day's travel to another town when no coordinates are known
 TRAVEL_PER_KM = 1.2
 
 
-async def recommendations(profile: Feedback) -> list[dict[str, Any]]:
+async def recommendations(profile: Feedback) -> list[Recommendation]:
     """For a feedback page: upcoming offerings that fit the specific weaknesses the profile
     holds, best first, with the reason."""
     weak = pl.DataFrame(
@@ -49,7 +53,18 @@ async def recommendations(profile: Feedback) -> list[dict[str, Any]]:
     if weak.is_empty() or catalogue.is_empty():
         return []
     fit = weakness_fit(weak, targets(catalogue)).head(5)
-    return fit.join(catalogue.rename({"id": "offering_id"}), on="offering_id").to_dicts()
+    chosen = fit.join(catalogue.rename({"id": "offering_id"}), on="offering_id")
+    return [
+        Recommendation(
+            offering_id=r["offering_id"],
+            title=r["title"],
+            kind=r["kind"],
+            day=r["day"],
+            venue=r["venue"],
+            reason=r["reason"],
+        )
+        for r in chosen.iter_rows(named=True)
+    ]
 
 
 async def problem(
@@ -239,18 +254,23 @@ async def publish(plan_id: int) -> None:
     )
 
 
-async def latest_plan() -> dict[str, Any] | None:
-    return await TrainingPlan.select().order_by(TrainingPlan.id, ascending=False).first()
+async def latest_plan() -> PlanDetail | None:
+    """The newest plan, published or not, with its enrolments."""
+    row = (
+        await TrainingPlan.select(TrainingPlan.id)
+        .order_by(TrainingPlan.id, ascending=False)
+        .first()
+    )
+    return await plan_detail(int(row["id"])) if row else None
 
 
-async def plan_detail(plan_id: int) -> dict[str, Any]:
-    plan = await TrainingPlan.select().where(TrainingPlan.id == plan_id).first()
+async def plan_detail(plan_id: int) -> PlanDetail:
+    plan = (
+        await TrainingPlan.select().where(TrainingPlan.id == plan_id).output(load_json=True).first()
+    )
     if plan is None:
         raise NotFound("培训方案不存在")
-    for key in ("parameters", "seat_prices"):
-        if isinstance(plan[key], str):
-            plan[key] = json.loads(plan[key])
-    enrolments = (
+    rows = (
         await Enrolment.select(
             Enrolment.id,
             Enrolment.status,
@@ -266,20 +286,40 @@ async def plan_detail(plan_id: int) -> dict[str, Any]:
         .order_by(Enrolment.offering)
         .order_by(Enrolment.status)
     )
-    plan["enrolments"] = enrolments
-    plan["assigned"] = sum(1 for e in enrolments if e["status"] == "assigned")
-    plan["waiting"] = sum(1 for e in enrolments if e["status"] == "waitlist")
-    return plan
+    enrolments = [PlanEnrolment(**row) for row in rows]
+    return PlanDetail(
+        id=plan["id"],
+        cycle_id=plan["cycle"],
+        published_at=plan["published_at"],
+        objective=plan["objective"],
+        greedy_objective=plan["greedy_objective"],
+        cost=plan["cost"],
+        status=plan["status"],
+        parameters=dict(plan["parameters"] or {}),
+        seat_prices={str(k): float(v) for k, v in (plan["seat_prices"] or {}).items()},
+        enrolments=enrolments,
+        assigned=sum(1 for e in enrolments if e.status == "assigned"),
+        waiting=sum(1 for e in enrolments if e.status == "waitlist"),
+    )
 
 
-async def published_plans() -> list[dict[str, Any]]:
-    return (
+async def published_plans() -> list[PublishedPlan]:
+    rows = (
         await TrainingPlan.select(
             TrainingPlan.id, TrainingPlan.cycle, TrainingPlan.cycle.name, TrainingPlan.published_at
         )
         .where(TrainingPlan.published_at.is_not_null())
         .order_by(TrainingPlan.id, ascending=False)
     )
+    return [
+        PublishedPlan(
+            id=r["id"],
+            cycle_id=r["cycle"],
+            cycle_name=r["cycle.name"],
+            published_at=r["published_at"],
+        )
+        for r in rows
+    ]
 
 
 async def parse_pairs(text: str, label: str) -> frozenset[tuple[int, int]]:

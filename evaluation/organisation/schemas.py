@@ -1,0 +1,44 @@
+"""The organisation as the rest of the code sees it: towns, cadres, a leader's team."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class TownRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    external_id: str
+    name: str
+    town_type: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class PersonRef(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone named on a page: a cadre's leader, a team member."""
+
+    id: int
+    name: str
+    position: str
+
+
+class CadreRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    external_id: str
+    name: str
+    position: str
+    rank: str
+    active: bool
+    town_id: int
+    town_name: str
+    town_type: str
+    leaders: tuple[PersonRef, ...] = ()
+
+
+class TeamMember(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    external_id: str
+    name: str
+    position: str
+    rank: str
+    active: bool

@@ -1,0 +1,138 @@
+"""Every "one per" rule is held by the database, not by a check before the insert: forms
+sent at the same moment (concurrent transactions on PostgreSQL, the group-commit writer on
+SQLite) cannot slip a second ballot in, and a client key is bound to what it acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from evaluation.cycles import service as cycle_service
+from evaluation.errors import Conflict, Invalid
+from evaluation.organisation.importing import import_frame
+from evaluation.responses import campaigns
+from evaluation.responses.context import ratee_context
+from evaluation.responses.raters import top_level_allowance
+from evaluation.tables import Response, ResponseItem
+from tests.factories import answers, open_cycle, record_response, roster_frame
+
+AT_ONCE = 8
+
+
+async def attempt(**intake: object) -> int | Exception:
+    try:
+        return await record_response(**intake)  # type: ignore[arg-type]
+    except (Conflict, Invalid) as refused:
+        return refused
+
+
+def stored(results: list[int | Exception]) -> list[int]:
+    return [r for r in results if isinstance(r, int)]
+
+
+@pytest.fixture
+async def cycle(db: str) -> int:
+    await import_frame(roster_frame(1, 15), county_name="测试县")
+    return await open_cycle()
+
+
+async def test_one_ballot_per_code_and_ratee(cycle: int) -> None:
+    code = (await campaigns.create_code_batch(cycle, 1, "peer", 1, "测评"))[0]
+    session = await campaigns.resolve_code(code)
+    ratee = (await campaigns.code_ratees(session))[0].cadre_id
+    code_id = session.id
+    items = (await ratee_context(cycle, ratee, "peer")).items
+    ballots = [
+        attempt(
+            cycle_id=cycle,
+            ratee_id=ratee,
+            group="peer",
+            channel="code",
+            fields=answers(items),
+            code_id=code_id,
+            client_key=f"tab-{n}",
+        )
+        for n in range(AT_ONCE)
+    ]
+    results = await asyncio.gather(*ballots)
+    assert len(stored(results)) == 1
+    assert await Response.count().where(Response.ratee == ratee) == 1
+
+
+async def test_one_response_per_assignment_whatever_the_keys(cycle: int) -> None:
+    assignment = (await cycle_service.assignment_frame(cycle)).row(0, named=True)
+    items = (await ratee_context(cycle, assignment["ratee_id"], assignment["rater_group"])).items
+    results = await asyncio.gather(
+        *[
+            attempt(
+                cycle_id=cycle,
+                ratee_id=assignment["ratee_id"],
+                group=assignment["rater_group"],
+                channel="online",
+                fields=answers(items),
+                rater_id=assignment["rater_id"],
+                assignment_id=assignment["id"],
+                client_key=f"phone-{n}",
+            )
+            for n in range(AT_ONCE)
+        ]
+    )
+    assert len(stored(results)) == 1
+    assert all("已经提交" in str(r) for r in results if isinstance(r, Conflict))
+    assert await Response.count() == 1
+
+
+async def test_a_key_is_refused_where_it_did_not_acknowledge(cycle: int) -> None:
+    cards = await campaigns.town_resident_cards(cycle, 1)
+    first, second = cards[0], cards[1]
+    links = [await campaigns.resolve_resident_link(card.token) for card in (first, second)]
+    items = (await ratee_context(cycle, links[0].ratee_id, "resident")).items
+
+    async def send(link: campaigns.LiveLink, device: str) -> int | Exception:
+        return await attempt(
+            cycle_id=cycle,
+            ratee_id=link.ratee_id,
+            group="resident",
+            channel="qr",
+            fields=answers(items),
+            link_id=link.id,
+            client_key="one-key",
+            device=device,
+            source_hash="0123456789abcdef",
+        )
+
+    acknowledged = await send(links[0], "phone-a")
+    assert isinstance(acknowledged, int)
+    assert await send(links[0], "phone-a") == acknowledged  # a retry: the same response
+    elsewhere = await send(links[1], "phone-a")
+    assert isinstance(elsewhere, Conflict) and "已在别处使用过" in str(elsewhere)
+    assert await Response.count().where(Response.ratee == links[1].ratee_id) == 0
+
+
+async def test_the_top_rating_quota_holds_for_forms_sent_at_once(cycle: int) -> None:
+    frame = await cycle_service.assignment_frame(cycle)
+    rater = frame.filter(frame["rater_group"] != "self")["rater_id"].mode()[0]
+    mine = frame.filter((frame["rater_id"] == rater) & (frame["rater_group"] != "self"))
+    allowance = await top_level_allowance(cycle, rater, 0.3)
+    forms = []
+    for row in mine.iter_rows(named=True):
+        items = (await ratee_context(cycle, row["ratee_id"], row["rater_group"])).items
+        forms.append(
+            attempt(
+                cycle_id=cycle,
+                ratee_id=row["ratee_id"],
+                group=row["rater_group"],
+                channel="online",
+                fields=answers(items, "5"),
+                rater_id=rater,
+                assignment_id=row["id"],
+                client_key=f"form-{row['id']}",
+            )
+        )
+    results = await asyncio.gather(*forms)
+    assert any(isinstance(r, Invalid) for r in results), "the quota was never reached"
+    tops = await ResponseItem.count().where(
+        (ResponseItem.response.rater == rater) & (ResponseItem.level == 5)
+    )
+    assert 0 < tops <= allowance

@@ -1,0 +1,864 @@
+"""The permission matrix's allowed side, for real: on the demo county (two published cycles,
+an open one, a catalogue, a training plan), every role opens every page the matrix grants it
+— with ids that exist and that it may see — and gets a 200 carrying that page's own content;
+then every write route is exercised once by a role allowed to call it, with a valid body,
+and its effect is checked. A route added to the app without an entry here fails."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pytest
+from litestar.testing import TestClient
+
+from app.config import load_settings
+from app.demo.loader import DEMO_PASSWORD
+from tests.conftest import copy_of, run_blocking
+from tests.factories import CSRF_INPUT
+from tests.route_table import declared_access
+from tests.web.html import select
+
+LOGINS = {
+    "admin": "admin",
+    "assessment_office": "office",
+    "training_office": "training",
+    "leader": "leader",
+    "cadre": "cadre",
+    "mystery": "visitor",
+}
+NEW_PASSWORD = "Matrix-pass-2027"
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Real ids of the demo county, each one a role may use."""
+
+    published: int
+    published_name: str
+    open: int
+    open_name: str
+    town: int
+    town_name: str
+    cadre: int  # in the published cycle, with a profile
+    cadre_name: str
+    member: int  # led by the demo leader
+    member_name: str
+    leader_assignment: int  # open, the leader rates
+    leader_ratee_name: str
+    cadre_assignments: tuple[int, int]  # open, the demo cadre rates
+    cadre_cadre: int  # the demo cadre's own cadre id
+    token: str  # a live QR link of the open cycle
+    link_id: int
+    link_ratee_name: str
+    code: str  # a 考核码 of the open cycle
+    code_ratee: int
+    code_ratee_name: str
+    offering: int
+    offering_title: str
+    checkin_token: str  # of an offering the demo cadre is enrolled in
+    enrolment: int  # the demo cadre's, attended, no feedback yet
+    flag: int
+    removable: int  # an open assignment nobody signed in holds
+    visit_ratee: int
+    visit_ratee_name: str
+    roster_xlsx: bytes
+
+
+async def collect_ids() -> Ids:
+    from app.accounts.tables import User
+    from evaluation.cycles import service as cycle_service
+    from evaluation.responses import campaigns, review
+    from evaluation.responses.context import ratee_context
+    from evaluation.tables import Cadre, Cycle, Leadership, ResponseFlag, Town
+    from tests.factories import answers, record_response, to_xlsx
+    from training.tables import Enrolment, Offering
+
+    cycles = {c["state"]: c for c in await Cycle.select().order_by(Cycle.id)}
+    published, open_ = cycles["published"], cycles["open"]
+    users = {u["username"]: u["cadre"] for u in await User.select(User.username, User.cadre)}
+    leader, cadre = users["leader"], users["cadre"]
+    town = await Town.select(Town.id, Town.name).order_by(Town.id).first()
+    names = {c["id"]: c["name"] for c in await Cadre.select(Cadre.id, Cadre.name)}
+    member = (
+        await Leadership.select(Leadership.member)
+        .where(Leadership.leader == leader)
+        .order_by(Leadership.member)
+        .first()
+    )
+    assignments = await cycle_service.assignment_frame(open_["id"])
+    open_ones = assignments.filter(pl.col("status") == "open")
+    leader_a = open_ones.filter(pl.col("rater_id") == leader).row(0, named=True)
+    cadre_a = open_ones.filter(
+        (pl.col("rater_id") == cadre) & (pl.col("rater_group") != "self")
+    ).sort("id")
+    removable = open_ones.filter(~pl.col("rater_id").is_in([leader, cadre])).row(0, named=True)
+    card = (await campaigns.town_resident_cards(open_["id"], town["id"]))[0]
+    code = (await campaigns.create_code_batch(open_["id"], town["id"], "peer", 2, "矩阵"))[0]
+    code_ratee = (await campaigns.code_ratees(await campaigns.resolve_code(code)))[0]
+    enrolment = (
+        await Enrolment.select(Enrolment.id, Enrolment.offering)
+        .where(
+            (Enrolment.cadre == cadre)
+            & (Enrolment.status == "assigned")
+            & Enrolment.attended_at.is_not_null()
+        )
+        .first()
+    )
+    upcoming = await Offering.select(Offering.id, Offering.title).order_by(Offering.id).first()
+    checkin = (
+        await Enrolment.select(Enrolment.offering.checkin_token)
+        .where((Enrolment.cadre == cadre) & (Enrolment.status == "assigned"))
+        .first()
+    )
+    # nine resident answers from one address within minutes: the last ones are flagged
+    items = (await ratee_context(open_["id"], card.cadre_id, "resident")).items
+    for n in range(9):
+        await record_response(
+            cycle_id=open_["id"],
+            ratee_id=card.cadre_id,
+            group="resident",
+            fields=answers(items, "4"),
+            channel="qr",
+            link_id=card.link_id,
+            device=f"matrix-phone-{n}",
+            source_hash="matrix-address-01",
+        )
+    flags = await ResponseFlag.select(ResponseFlag.id).order_by(ResponseFlag.id)
+    for other in flags[1:]:
+        await review.decide(other["id"], "kept")
+    visit = removable["ratee_id"]
+    return Ids(
+        published=published["id"],
+        published_name=published["name"],
+        open=open_["id"],
+        open_name=open_["name"],
+        town=town["id"],
+        town_name=town["name"],
+        cadre=member["member"],
+        cadre_name=names[member["member"]],
+        member=member["member"],
+        member_name=names[member["member"]],
+        leader_assignment=leader_a["id"],
+        leader_ratee_name=names[leader_a["ratee_id"]],
+        cadre_assignments=(cadre_a["id"][0], cadre_a["id"][1]),
+        cadre_cadre=cadre,
+        token=card.token,
+        link_id=card.link_id,
+        link_ratee_name=card.name,
+        code=code,
+        code_ratee=code_ratee.cadre_id,
+        code_ratee_name=code_ratee.name,
+        offering=upcoming["id"],
+        offering_title=upcoming["title"],
+        checkin_token=checkin["offering.checkin_token"],
+        enrolment=enrolment["id"],
+        flag=flags[0]["id"],
+        removable=removable["id"],
+        visit_ratee=visit,
+        visit_ratee_name=names[visit],
+        roster_xlsx=to_xlsx(await roster_as_uploaded()),
+    )
+
+
+async def roster_as_uploaded() -> pl.DataFrame:
+    """The stored roster as the office would download and re-upload it."""
+    from app.demo.county import demo_roster
+
+    return demo_roster(4, 20, 1)
+
+
+@pytest.fixture(scope="module")
+def demo(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    import os
+
+    from app.asgi import create_app
+    from app.database import engine_from_url, use_engine
+
+    url = copy_of(demo_template, tmp_path_factory.mktemp("matrix"))
+
+    async def prepare() -> Ids:
+        use_engine(engine_from_url(url))
+        return await collect_ids()
+
+    ids = run_blocking(prepare())
+    settings = load_settings({**os.environ, "DATABASE_URL": url})
+    with TestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+        yield client, ids, url
+
+
+def sign_in(client: TestClient, role: str | None, password: str = DEMO_PASSWORD) -> None:
+    client.cookies.clear()
+    if role is None:
+        return
+    page = client.get("/login").text
+    token = CSRF_INPUT.search(page).group(1)  # type: ignore[union-attr]
+    answer = client.post(
+        "/login",
+        data={"_csrf_token": token, "username": LOGINS[role], "password": password},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 302, (role, answer.text[:300])
+
+
+def token_of(client: TestClient, page: str) -> str:
+    match = CSRF_INPUT.search(client.get(page).text)
+    assert match, page
+    return match.group(1)
+
+
+Check = Callable[[Ids], tuple[str, str]]  # ids → (url, text the answer must hold)
+
+PAGES: dict[str, Check] = {
+    "/": lambda i: ("/", ""),
+    "/account/password": lambda i: ("/account/password", "修改密码"),
+    "/admin/users": lambda i: ("/admin/users", "cadre"),
+    "/admin/users/new": lambda i: ("/admin/users/new", "新建账号"),
+    "/api/assignments": lambda i: ("/api/assignments", i.open_name),
+    "/api/assignments/{assignment_id:int}/form": lambda i: (
+        f"/api/assignments/{i.cadre_assignments[0]}/form",
+        '"items"',
+    ),
+    "/api/r/{token:str}/form": lambda i: (f"/api/r/{i.token}/form", i.link_ratee_name),
+    "/code": lambda i: ("/code", "考核码"),
+    "/code/rate": lambda i: ("/code/rate", i.code_ratee_name),
+    "/code/rate/{ratee_id:int}": lambda i: (f"/code/rate/{i.code_ratee}", i.code_ratee_name),
+    "/healthz": lambda i: ("/healthz", "ok"),
+    "/login": lambda i: ("/login", "登录"),
+    "/me": lambda i: ("/me", ""),
+    "/me/feedback": lambda i: ("/me/feedback", i.published_name),
+    "/me/feedback.pdf": lambda i: ("/me/feedback.pdf", "%PDF"),
+    "/me/training": lambda i: ("/me/training", "培训"),
+    "/office": lambda i: ("/office", i.town_name),
+    "/office/audit": lambda i: ("/office/audit", "审计"),
+    "/office/cycles": lambda i: ("/office/cycles", i.published_name),
+    "/office/cycles/new": lambda i: ("/office/cycles/new", "新建考核周期"),
+    "/office/cycles/{cycle_id:int}": lambda i: (f"/office/cycles/{i.open}", i.open_name),
+    "/office/cycles/{cycle_id:int}/assignments": lambda i: (
+        f"/office/cycles/{i.open}/assignments",
+        i.leader_ratee_name,
+    ),
+    "/office/cycles/{cycle_id:int}/cadres/{cadre_id:int}": lambda i: (
+        f"/office/cycles/{i.published}/cadres/{i.cadre}",
+        i.cadre_name,
+    ),
+    "/office/cycles/{cycle_id:int}/codes": lambda i: (f"/office/cycles/{i.open}/codes", "考核码"),
+    "/office/cycles/{cycle_id:int}/evidence": lambda i: (
+        f"/office/cycles/{i.open}/evidence",
+        "客观",
+    ),
+    "/office/cycles/{cycle_id:int}/flags": lambda i: (
+        f"/office/cycles/{i.open}/flags",
+        "同一网络地址",
+    ),
+    "/office/cycles/{cycle_id:int}/paper": lambda i: (f"/office/cycles/{i.open}/paper", "纸质"),
+    "/office/cycles/{cycle_id:int}/progress": lambda i: (
+        f"/office/cycles/{i.open}/progress",
+        i.town_name,
+    ),
+    "/office/cycles/{cycle_id:int}/progress/overdue.xlsx": lambda i: (
+        f"/office/cycles/{i.open}/progress/overdue.xlsx",
+        "PK",
+    ),
+    "/office/cycles/{cycle_id:int}/qr/{town_id:int}": lambda i: (
+        f"/office/cycles/{i.open}/qr/{i.town}",
+        i.link_ratee_name,
+    ),
+    "/office/cycles/{cycle_id:int}/verification-codes": lambda i: (
+        f"/office/cycles/{i.open}/verification-codes",
+        "核验码",
+    ),
+    "/office/cycles/{cycle_id:int}/results": lambda i: (
+        f"/office/cycles/{i.published}/results",
+        i.town_name,
+    ),
+    "/office/cycles/{cycle_id:int}/results.xlsx": lambda i: (
+        f"/office/cycles/{i.published}/results.xlsx",
+        "PK",
+    ),
+    "/office/roster": lambda i: ("/office/roster", "花名册"),
+    "/office/roster/template.xlsx": lambda i: ("/office/roster/template.xlsx", "PK"),
+    "/office/towns/{town_id:int}": lambda i: (f"/office/towns/{i.town}", i.town_name),
+    "/r/{token:str}": lambda i: (f"/r/{i.token}", i.link_ratee_name),
+    "/rate": lambda i: ("/rate", i.open_name),
+    "/rate/{assignment_id:int}": lambda i: (f"/rate/{i.cadre_assignments[0]}", "提交"),
+    "/results": lambda i: ("/results", i.published_name),
+    "/results/{cycle_id:int}": lambda i: (f"/results/{i.published}", i.town_name),
+    "/team": lambda i: ("/team", i.member_name),
+    "/team/{member_id:int}/feedback": lambda i: (f"/team/{i.member}/feedback", i.member_name),
+    "/training": lambda i: ("/training", "培训"),
+    "/training/catalogue": lambda i: ("/training/catalogue", i.offering_title),
+    "/training/checkin/{token:str}": lambda i: (f"/training/checkin/{i.checkin_token}", "已签到"),
+    "/training/effects": lambda i: ("/training/effects", "培训"),
+    "/training/offerings/{offering_id:int}/checkin-sheet": lambda i: (
+        f"/training/offerings/{i.offering}/checkin-sheet",
+        i.offering_title,
+    ),
+    "/training/plan": lambda i: ("/training/plan", "培训"),
+    "/visit": lambda i: ("/visit", i.open_name),
+    "/visit/{ratee_id:int}": lambda i: (f"/visit/{i.visit_ratee}", i.visit_ratee_name),
+}
+# Pages a role reaches with a different id than the table's (its own assignment, say).
+OWN: dict[tuple[str, str], Check] = {
+    ("leader", "/api/assignments/{assignment_id:int}/form"): lambda i: (
+        f"/api/assignments/{i.leader_assignment}/form",
+        '"items"',
+    ),
+    ("leader", "/rate/{assignment_id:int}"): lambda i: (f"/rate/{i.leader_assignment}", "提交"),
+    ("leader", "/me/feedback"): lambda i: ("/me/feedback", ""),
+}
+NOT_A_PAGE = {  # GET routes answered with a file or a redirect, checked below
+    "/rate/report/{cycle_id:int}/{cadre_id:int}",
+}
+
+
+def allowed_roles(access: str) -> list[str | None]:
+    if access == "public":
+        return [None, *LOGINS]
+    if access == "any":
+        return list(LOGINS)
+    return access.split(", ")
+
+
+def test_every_get_route_has_a_check(demo: tuple) -> None:
+    client, _, _ = demo
+    gets = {path for (method, path) in declared_access(client.app) if method == "GET"}
+    assert gets - set(PAGES) - NOT_A_PAGE == set()
+
+
+@pytest.mark.parametrize("role", [None, *LOGINS])
+def test_every_allowed_page_answers_with_its_content(demo: tuple, role: str | None) -> None:
+    client, ids, _ = demo
+    sign_in(client, role)
+    started = client.post(  # a meeting-room session, for the /code pages
+        "/code", data={"_csrf_token": token_of(client, "/code"), "code": ids.code}
+    )
+    assert started.status_code == 200, started.text[:300]
+    failures = []
+    for (method, path), access in sorted(declared_access(client.app).items()):
+        if method != "GET" or path in NOT_A_PAGE or role not in allowed_roles(access):
+            continue
+        if path.startswith("/training/checkin/"):
+            continue  # a scan that records attendance: among the writes
+        url, expected = OWN.get((str(role), path), PAGES[path])(ids)
+        answer = client.get(url)
+        body = answer.content.decode("utf-8", "replace")
+        if answer.status_code != 200 or expected not in body or "<title>错误" in body:
+            failures.append((role, url, answer.status_code, expected))
+    assert failures == []
+
+
+def form_post(client: TestClient, url: str, page: str, **data: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        url, data={"_csrf_token": token_of(client, page), **data}, follow_redirects=False
+    )
+
+
+def radios(client: TestClient, page: str, level: str = "3") -> dict[str, str]:
+    """A form's hidden fields (its CSRF token among them) and every item at `level`."""
+    html = client.get(page).text
+    fields = {i.attrs["name"]: level for i in select(html, "input", type="radio")}
+    fields.update(
+        {i.attrs["name"]: i.attrs.get("value", "") for i in select(html, "input", type="hidden")}
+    )
+    return fields
+
+
+def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> None:
+    """One pass through the county's week, one write per route, each by an allowed role."""
+    client, ids, url = demo
+    done: set[tuple[str, str]] = set()
+    before = run_blocking(stored_counts(url))
+
+    def did(method: str, path: str, answer, ok=(200, 201, 204, 302, 303)) -> None:  # type: ignore[no-untyped-def]
+        assert answer.status_code in ok, (method, path, answer.status_code, answer.text[:400])
+        assert "<title>错误" not in answer.text, (method, path)
+        done.add((method, path))
+
+    # residents and meeting-room raters: no account
+    sign_in(client, None)
+    form = client.get(f"/api/r/{ids.token}/form").json()
+    body = {"answers": {str(i["id"]): 4 for i in form["items"]}, "client_key": "matrix-resident-1"}
+    did(
+        "POST",
+        "/api/r/{token:str}/responses",
+        client.post(f"/api/r/{ids.token}/responses", json=body),
+        (201,),
+    )
+    client.cookies.clear()
+    did(
+        "POST",
+        "/r/{token:str}",
+        client.post(f"/r/{ids.token}", data=radios(client, f"/r/{ids.token}", "4")),
+    )
+    did("POST", "/code", form_post(client, "/code", "/code", code=ids.code))
+    ballot = radios(client, f"/code/rate/{ids.code_ratee}")
+    sent = client.post(
+        f"/code/rate/{ids.code_ratee}",
+        data={"_csrf_token": token_of(client, "/code/rate"), **ballot},
+        follow_redirects=False,
+    )
+    did("POST", "/code/rate/{ratee_id:int}", sent)
+    assert "已评价" in client.get("/code/rate").text
+    did("POST", "/code/finish", form_post(client, "/code/finish", "/code/rate"))
+    did(
+        "POST",
+        "/login",
+        client.post(
+            "/login",
+            data={
+                "_csrf_token": token_of(client, "/login"),
+                "username": "cadre",
+                "password": DEMO_PASSWORD,
+            },
+            follow_redirects=False,
+        ),
+    )
+
+    # the demo cadre: drafts, the API, a work report, the training feedback, a check-in
+    first, second = ids.cadre_assignments
+    api_form = client.get(f"/api/assignments/{first}/form").json()
+    answers = {str(i["id"]): 3 for i in api_form["items"]}
+    did(
+        "PUT",
+        "/api/assignments/{assignment_id:int}/draft",
+        client.put(f"/api/assignments/{first}/draft", json={"answers": answers}),
+    )
+    did(
+        "POST",
+        "/api/assignments/{assignment_id:int}/response",
+        client.post(
+            f"/api/assignments/{first}/response",
+            json={"answers": answers, "client_key": "matrix-cadre-01"},
+        ),
+        (201,),
+    )
+    report = client.post(
+        f"/rate/report/{ids.open}",
+        data={"_csrf_token": token_of(client, "/rate")},
+        files={"report": ("述职报告.txt", "一年来的主要工作……".encode(), "text/plain")},
+        follow_redirects=False,
+    )
+    did("POST", "/rate/report/{cycle_id:int}", report)
+    own_report = client.get(f"/rate/report/{ids.open}/{ids.cadre_cadre}")
+    assert own_report.status_code == 200 and "主要工作" in own_report.text
+    done.add(("GET", "/rate/report/{cycle_id:int}/{cadre_id:int}"))
+    checked_in = client.get(f"/training/checkin/{ids.checkin_token}", follow_redirects=False)
+    did("GET", "/training/checkin/{token:str}", checked_in)
+    did(
+        "POST",
+        "/me/training/{enrolment_id:int}/feedback",
+        form_post(
+            client,
+            f"/me/training/{ids.enrolment}/feedback",
+            "/me/training",
+            reaction="4",
+            usefulness="5",
+            comment="案例实用",
+        ),
+    )
+    did(
+        "POST",
+        "/rate/{assignment_id:int}",
+        form_post(
+            client, f"/rate/{second}", f"/rate/{second}", **radios(client, f"/rate/{second}")
+        ),
+    )
+    did("POST", "/logout", form_post(client, "/logout", "/rate"))
+
+    # the leader rates from the form
+    sign_in(client, "leader")
+    page = f"/rate/{ids.leader_assignment}"
+    assert form_post(client, page, page, **radios(client, page)).status_code == 302
+
+    # the mystery visitor
+    sign_in(client, "mystery")
+    visit = f"/visit/{ids.visit_ratee}"
+    did(
+        "POST",
+        "/visit/{ratee_id:int}",
+        form_post(client, visit, visit, **radios(client, visit), visit_note="窗口暗访"),
+    )
+    did(
+        "POST",
+        "/account/password",
+        form_post(
+            client,
+            "/account/password",
+            "/account/password",
+            current=DEMO_PASSWORD,
+            new=NEW_PASSWORD,
+            confirm=NEW_PASSWORD,
+        ),
+    )
+
+    # the assessment office
+    sign_in(client, "assessment_office")
+    base = f"/office/cycles/{ids.open}"
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/codes",
+        form_post(
+            client,
+            f"{base}/codes",
+            f"{base}/codes",
+            town=str(ids.town),
+            rater_group="peer",
+            size="2",
+            label="补充测评",
+        ),
+    )
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/verification-codes",
+        form_post(
+            client,
+            f"{base}/verification-codes",
+            f"{base}/verification-codes",
+            town=str(ids.town),
+            size="2",
+        ),
+    )
+    paper = client.get(f"{base}/paper")
+    assert paper.status_code == 200
+    paper_form = f"{base}/paper?ratee=T001-002&group=peer&label=纸质第1批"
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/paper",
+        form_post(
+            client,
+            f"{base}/paper",
+            paper_form,
+            ratee="T001-002",
+            group="peer",
+            label="纸质第1批",
+            **{k: v for k, v in radios(client, paper_form).items() if k.startswith("level_")},
+        ),
+    )
+    evidence = "干部编号,指标,期间,数值\nT001-002,hotline_response_hours,2026,12\n".encode()
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/evidence",
+        client.post(
+            f"{base}/evidence",
+            data={"_csrf_token": token_of(client, f"{base}/evidence")},
+            files={"file": ("e.csv", evidence, "text/csv")},
+            follow_redirects=False,
+        ),
+    )
+    did(
+        "POST",
+        "/api/cycles/{cycle_id:int}/evidence",
+        client.post(
+            f"/api/cycles/{ids.open}/evidence",
+            json={
+                "rows": [
+                    {
+                        "cadre_id": "T001-003",
+                        "indicator": "hotline_response_hours",
+                        "period": "2026",
+                        "value": 20,
+                    }
+                ]
+            },
+            headers={"x-csrftoken": token_of(client, "/office")},
+        ),
+        (200, 201),
+    )
+    did(
+        "POST",
+        "/office/assignments/{assignment_id:int}/remove",
+        form_post(
+            client,
+            f"/office/assignments/{ids.removable}/remove",
+            f"{base}/assignments",
+            reason="调离本镇",
+        ),
+    )
+    did(
+        "POST",
+        "/office/resident-links/{link_id:int}/revoke",
+        form_post(client, f"/office/resident-links/{ids.link_id}/revoke", f"{base}/qr/{ids.town}"),
+    )
+    did(
+        "POST",
+        "/office/flags/{flag_id:int}",
+        form_post(client, f"/office/flags/{ids.flag}", f"{base}/flags", decision="excluded"),
+    )
+    preview = client.post(
+        "/office/roster/preview",
+        data={"_csrf_token": token_of(client, "/office/roster")},
+        files={"file": ("花名册.xlsx", ids.roster_xlsx, "application/octet-stream")},
+    )
+    did("POST", "/office/roster/preview", preview)
+    payload = base64.b64encode(ids.roster_xlsx).decode()
+    did(
+        "POST",
+        "/office/roster/import",
+        form_post(
+            client,
+            "/office/roster/import",
+            "/office/roster",
+            payload=payload,
+            filename="花名册.xlsx",
+        ),
+    )
+    new_form = client.get("/office/cycles/new").text
+    rubric = (
+        select(new_form, "option")[0].attrs["value"]
+        if select(new_form, "select", id="rubric")
+        else "1"
+    )
+    created = form_post(
+        client,
+        "/office/cycles/new",
+        "/office/cycles/new",
+        name="2027年第一季度评价",
+        period="quarterly",
+        year="2027",
+        quarter="1",
+        rubric=rubric,
+        opens_on="2027-03-01",
+        closes_on="2027-03-20",
+        remind_on="2027-03-15",
+        peers_per_cadre="3",
+        weight_superior="40",
+        weight_peer="30",
+        weight_resident="30",
+    )
+    did("POST", "/office/cycles/new", created)
+    draft = created.headers["location"].rstrip("/")
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/weights",
+        form_post(
+            client,
+            f"{draft}/weights",
+            draft,
+            weight_superior="35",
+            weight_peer="35",
+            weight_resident="30",
+        ),
+    )
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/assignments/generate",
+        form_post(client, f"{draft}/assignments/generate", draft),
+    )
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/assignments/add",
+        form_post(
+            client,
+            f"{draft}/assignments/add",
+            f"{draft}/assignments",
+            rater="T001-003",
+            ratee="T002-004",
+            rater_group="peer",
+            reason="跨镇交流",
+        ),
+    )
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/move",
+        form_post(client, f"{draft}/move", draft, action="open"),
+    )
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/cases",
+        form_post(
+            client,
+            f"/office/cycles/{ids.published}/cases",
+            f"/office/cycles/{ids.published}/results",
+            title="便民服务中心延时服务",
+            body="群众办事等候时间明显缩短。",
+            town=str(ids.town),
+        ),
+    )
+    assert form_post(client, f"{base}/move", base, action="close").status_code in (302, 303)
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/results/compute",
+        form_post(client, f"{base}/results/compute", base),
+    )
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/results/publish",
+        form_post(client, f"{base}/results/publish", base),
+    )
+    assert "已公布" in client.get(base).text or "published" in client.get(base).text
+
+    # the training office
+    sign_in(client, "training_office")
+    did(
+        "POST",
+        "/training/offerings",
+        form_post(
+            client,
+            "/training/offerings",
+            "/training/catalogue",
+            title="矩阵测试培训",
+            kind="专题培训",
+            competencies="数字化治理能力",
+            day="2099-04-01",
+            capacity="30",
+        ),
+    )
+    sheet = io.BytesIO()
+    pl.DataFrame(
+        {
+            "名称": ["矩阵夜校"],
+            "针对能力": ["数字化治理能力"],
+            "日期": ["2099-04-02"],
+            "座位": ["20"],
+        }
+    ).write_excel(sheet)
+    did(
+        "POST",
+        "/training/catalogue/import",
+        client.post(
+            "/training/catalogue/import",
+            data={"_csrf_token": token_of(client, "/training/catalogue")},
+            files={"file": ("目录.xlsx", sheet.getvalue(), "application/octet-stream")},
+            follow_redirects=False,
+        ),
+    )
+    run = form_post(
+        client,
+        "/training/plan/run",
+        "/training/plan",
+        cycle=str(ids.open),
+        per_cadre="2",
+        budget="",
+        town_share="50",
+        pinned="",
+        excluded="",
+    )
+    did("POST", "/training/plan/run", run)
+    plan_page = client.get("/training/plan").text
+    publish = next(
+        f.attrs["action"]
+        for f in select(plan_page, "form")
+        if f.attrs.get("action", "").endswith("/publish")
+    )
+    did(
+        "POST",
+        "/training/plans/{plan_id:int}/publish",
+        form_post(client, publish, "/training/plan"),
+    )
+
+    # the admin
+    sign_in(client, "admin")
+    did(
+        "POST",
+        "/admin/users/new",
+        form_post(
+            client,
+            "/admin/users/new",
+            "/admin/users/new",
+            username="matrix-user",
+            display_name="矩阵",
+            role="cadre",
+            cadre="T002-005",
+        ),
+    )
+    matrix_user = run_blocking(user_id_of(demo[2], "matrix-user"))
+    reset = form_post(client, f"/admin/users/{matrix_user}/reset-password", "/admin/users")
+    did("POST", "/admin/users/{user_id:int}/reset-password", reset)
+    assert "matrix-user" in reset.text
+
+    sign_in(client, "mystery", NEW_PASSWORD)  # the visitor's new password works
+
+    after = run_blocking(stored_counts(url))
+    changed = {
+        k: after.get(k, 0) - before.get(k, 0)
+        for k in after.keys() | before.keys()
+        if after.get(k, 0) != before.get(k, 0)
+    }
+    assert changed.pop("enrolment:not") > 0  # the new plan's enrolments
+    assert changed == {
+        "response:qr": 2,
+        "response:code": 1,
+        "response:online": 3,  # the cadre's API and form answers, the leader's form
+        "response:mystery": 1,
+        "response:paper": 1,
+        "evidence": 2,
+        "cycle": 1,
+        "cycle:published": 1,
+        "code_batch": 1,
+        "verification_code": 2,
+        "offering": 2,
+        "training_plan": 1,
+        "training_plan:published": 1,
+        "account_user": 1,
+        "session_feedback": 1,
+        "response_flag:pending": -1,
+        "response_flag:decided": 1,
+        "resident_link:live": -1,
+        "resident_link:revoked": 1,
+        "assignment:removed": 1,
+        "case_note": 1,
+        "work_report": 1,
+    } | {
+        k: v
+        for k, v in changed.items()
+        if k.startswith("assignment:") and k != "assignment:removed"
+    }
+
+    writes = {k for k in declared_access(client.app) if k[0] != "GET"}
+    writes.add(("GET", "/training/checkin/{token:str}"))
+    writes.add(("GET", "/rate/report/{cycle_id:int}/{cadre_id:int}"))
+    assert writes - done == set(), "write routes nobody exercised"
+
+
+async def user_id_of(url: str, username: str) -> int:
+    from app.accounts.tables import User
+    from app.database import engine_from_url, use_engine
+
+    use_engine(engine_from_url(url))
+    row = await User.select(User.id).where(User.username == username).first()
+    assert row is not None
+    return int(row["id"])
+
+
+async def stored_counts(url: str) -> dict[str, int]:
+    """Row counts the writes above change (by state where a state changes)."""
+    from app.database import engine_from_url, use_engine
+
+    engine = use_engine(engine_from_url(url))
+    queries = {
+        "response:{}": "SELECT channel, count(*) FROM response GROUP BY channel",
+        "cycle:{}": "SELECT state, count(*) FROM cycle GROUP BY state",
+        "training_plan:{}": "SELECT CASE WHEN published_at IS NULL THEN 'draft' ELSE"
+        " 'published' END, count(*) FROM training_plan GROUP BY 1",
+        "response_flag:{}": "SELECT CASE WHEN decision = '' THEN 'pending' ELSE 'decided' END,"
+        " count(*) FROM response_flag GROUP BY 1",
+        "resident_link:{}": "SELECT CASE WHEN revoked_at IS NULL THEN 'live' ELSE 'revoked' END,"
+        " count(*) FROM resident_link GROUP BY 1",
+        "assignment:{}": "SELECT status, count(*) FROM assignment GROUP BY status",
+        "enrolment:{}": "SELECT CASE WHEN attended_at IS NULL THEN 'not' ELSE 'attended' END,"
+        " count(*) FROM enrolment GROUP BY 1",
+    }
+    counts: dict[str, int] = {}
+    for pattern, sql in queries.items():
+        for key, count in (tuple(r.values()) for r in await engine.run_ddl(sql)):
+            counts[pattern.format(key)] = count
+    for table in (
+        "evidence",
+        "cycle",
+        "code_batch",
+        "verification_code",
+        "offering",
+        "training_plan",
+        "account_user",
+        "session_feedback",
+        "case_note",
+        "work_report",
+    ):
+        rows = await engine.run_ddl(f'SELECT count(*) AS n FROM "{table}"')
+        counts[table] = rows[0]["n"]
+    return counts

@@ -1,0 +1,87 @@
+"""What the training packages hand to the pages: typed records, not rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import msgspec
+
+from training.effects.effectiveness import Estimate
+
+
+class MyEnrolment(msgspec.Struct, frozen=True, kw_only=True):
+    """One of a cadre's places in a published plan."""
+
+    id: int
+    status: str  # assigned | waitlist
+    waitlist_rank: int | None
+    reason: str
+    attended_at: datetime | None
+    title: str
+    kind: str
+    day: date
+    format: str
+    venue: str | None
+    feedback_given: bool
+
+
+class Recommendation(msgspec.Struct, frozen=True, kw_only=True):
+    """An upcoming offering that fits a cadre's specific weakness, with why."""
+
+    offering_id: int
+    title: str
+    kind: str
+    day: date
+    venue: str | None
+    reason: str
+
+
+class PlanEnrolment(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    status: str
+    waitlist_rank: int | None
+    reason: str
+    value: float | None
+    name: str
+    town: str
+    offering_id: int
+    title: str
+
+
+class PlanDetail(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    cycle_id: int
+    published_at: datetime | None
+    objective: float
+    greedy_objective: float
+    cost: float
+    status: str
+    parameters: dict[str, object]
+    seat_prices: dict[str, float]  # offering id (text) → shadow price of one more seat
+    enrolments: list[PlanEnrolment]
+    assigned: int
+    waiting: int
+
+
+class PublishedPlan(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    cycle_id: int
+    cycle_name: str
+    published_at: datetime
+
+
+class EffectRow(msgspec.Struct, frozen=True, kw_only=True):
+    offering: str
+    competency: str
+    trained: int
+    estimate: Estimate | None
+    placebo: Estimate | None
+
+
+class PlanEffects(msgspec.Struct, frozen=True, kw_only=True):
+    """A published plan measured against the next published cycle."""
+
+    plan: PublishedPlan
+    after_id: int
+    after_name: str
+    rows: list[EffectRow]
