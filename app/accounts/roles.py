@@ -10,6 +10,7 @@ class Role(StrEnum):
     leader = "leader"
     cadre = "cadre"
     mystery = "mystery"
+    reporter = "reporter"
 
 
 ROLE_LABELS: dict[str, str] = {
@@ -19,10 +20,11 @@ ROLE_LABELS: dict[str, str] = {
     Role.leader: "领导干部",
     Role.cadre: "干部",
     Role.mystery: "暗访员",
+    Role.reporter: "乡镇填报员",
 }
 
 # Roles whose account must point at a cadre of the roster.
-ROLES_WITH_CADRE = frozenset({Role.leader, Role.cadre})
+ROLES_WITH_CADRE = frozenset({Role.leader, Role.cadre, Role.reporter})
 
 HOME_PATHS: dict[str, str] = {
     Role.admin: "/admin/users",
@@ -31,4 +33,5 @@ HOME_PATHS: dict[str, str] = {
     Role.leader: "/team",
     Role.cadre: "/me",
     Role.mystery: "/visit",
+    Role.reporter: "/town",
 }

@@ -78,7 +78,9 @@ async def create_user(
     if role not in Role.__members__:
         problems["role"] = f"未知角色：{role}"
     elif role in ROLES_WITH_CADRE and cadre_id is None and "cadre" not in problems:
-        problems["cadre"] = "领导干部和干部账号必须关联一名花名册中的干部"
+        problems["cadre"] = (
+            "领导干部、干部和乡镇填报员账号必须关联一名花名册中的干部（填报员按其所在乡镇填报）"
+        )
     if pw := password_problems(password, username):
         problems["password"] = "；".join(pw)
     if cadre_id is not None and not await Cadre.exists().where(Cadre.id == cadre_id):

@@ -47,33 +47,33 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
     ours = set(rows["id"].to_list())
 
     async def in_this_plan() -> list[dict[str, object]]:  # the demo has an older plan too
-        return [e for e in await enrolment_service.my_training(cadre) if e["id"] in ours]
+        return [e for e in await enrolment_service.my_training(cadre) if e.id in ours]
 
     assert await in_this_plan() == []  # nothing before publication
     await plan_service.publish(plan_id)
     with pytest.raises(Conflict):
         await plan_service.publish(plan_id)
     mine = await in_this_plan()
-    enrolment = next(e for e in mine if e["status"] == "assigned")
+    enrolment = next(e for e in mine if e.status == "assigned")
 
     with pytest.raises(Invalid) as invalid:
-        await enrolment_service.record_feedback(enrolment["id"], cadre, None, 9, "")
+        await enrolment_service.record_feedback(enrolment.id, cadre, None, 9, "")
     assert set(invalid.value.problems) == {"reaction", "usefulness"}
     other = int(rows.filter(pl.col("cadre") != cadre)["cadre"][0])
     with pytest.raises(NotFound):
-        await enrolment_service.record_feedback(enrolment["id"], other, 4, 4, "")
-    await enrolment_service.record_feedback(enrolment["id"], cadre, 4, 5, "案例实用")
+        await enrolment_service.record_feedback(enrolment.id, other, 4, 4, "")
+    await enrolment_service.record_feedback(enrolment.id, cadre, 4, 5, "案例实用")
     with pytest.raises(Conflict):
-        await enrolment_service.record_feedback(enrolment["id"], cadre, 4, 5, "")
+        await enrolment_service.record_feedback(enrolment.id, cadre, 4, 5, "")
 
     offering = (
         await Offering.select(Offering.checkin_token)
-        .where(Offering.id == int(assigned.filter(pl.col("id") == enrolment["id"])["offering"][0]))
+        .where(Offering.id == int(assigned.filter(pl.col("id") == enrolment.id)["offering"][0]))
         .first()
     )
     assert offering is not None
     await enrolment_service.check_in(offering["checkin_token"], cadre)
-    assert any(e["attended_at"] for e in await enrolment_service.my_training(cadre))
+    assert any(e.attended_at for e in await enrolment_service.my_training(cadre))
     with pytest.raises(NotFound):
         await enrolment_service.check_in("not-a-token", cadre)
 
