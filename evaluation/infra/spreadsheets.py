@@ -169,6 +169,7 @@ def parse_in_child(content: bytes) -> pl.DataFrame:
 
 
 ENCODINGS = ("utf-8-sig", "utf-16", "gb18030")
+POLARS_REPEAT = re.compile(r"^(.*)_duplicated_\d+$", re.S)
 
 
 def read_csv(content: bytes) -> pl.DataFrame:
@@ -191,4 +192,25 @@ def read_csv(content: bytes) -> pl.DataFrame:
         )
     except Exception:  # polars raises several kinds for malformed text
         raise refuse("CSV 文件格式有误，无法读取", "请检查分隔符与表头，或另存为 .xlsx") from None
-    return frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
+    return frame.rename(clean_headers(frame.columns))
+
+
+def clean_headers(columns: list[str]) -> dict[str, str]:
+    """Header cells without surrounding blanks or a byte-order mark; unnamed columns get a
+    placeholder name; two columns with one name are refused (which one would count?)."""
+    renames: dict[str, str] = {}
+    seen: set[str] = set()
+    for index, column in enumerate(columns):
+        repeated = POLARS_REPEAT.match(column)  # polars' own name for a repeated header
+        if repeated and repeated.group(1).strip():
+            raise refuse(
+                f"表头有重复的列名：{repeated.group(1).strip()[:40]}",
+                "请让每一列的表头各不相同后再导入",
+            )
+        raw = "" if repeated else column
+        name = raw.strip().lstrip("\ufeff").strip() or f"未命名列{index + 1}"
+        if name in seen:
+            raise refuse(f"表头有重复的列名：{name[:40]}", "请让每一列的表头各不相同后再导入")
+        seen.add(name)
+        renames[column] = name
+    return renames

@@ -96,3 +96,18 @@ def test_a_parser_that_dies_is_a_clear_error_not_a_dead_worker(site: Site, tmp_p
     for page in pages:
         assert "表格" in page or "文件" in page
     assert site.alive()
+
+
+def test_headers_that_blank_out_to_one_name_are_refused_not_a_crash() -> None:
+    """Found by the spreadsheet fuzz: two header cells that differ only in blanks made the
+    reader rename both columns to one name and fail with a 500."""
+    from evaluation.errors import Invalid
+    from evaluation.infra.spreadsheets import read_table
+
+    with pytest.raises(Invalid) as caught:
+        read_table("干部编号, 干部编号 ,姓名\nT1,T1,张三\n".encode(), "roster.csv")
+    assert "表头有重复的列名：干部编号" in caught.value.message
+    unnamed = read_table("干部编号,,\nT1,,\n".encode(), "roster.csv")
+    assert unnamed.columns == ["干部编号", "未命名列2", "未命名列3"]
+    with pytest.raises(Invalid):
+        read_table("姓名,姓名\n张三,李四\n".encode(), "roster.csv")
