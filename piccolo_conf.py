@@ -12,6 +12,7 @@ DB = engine_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLI
 APP_REGISTRY = AppRegistry(
     apps=[
         "evaluation.piccolo_app",
+        "evaluation.scorecard.piccolo_app",
         "training.piccolo_app",
         "app.accounts.piccolo_app",
     ]

@@ -15,7 +15,7 @@ from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
 from app.accounts.auth import PUBLIC_PATHS, SessionAuthMiddleware
-from app.config import Settings, load_settings
+from app.config import Settings, apply_clock, load_settings
 from app.controllers import (
     admin,
     api,
@@ -33,6 +33,7 @@ from app.controllers import (
     rating,
     results,
     roster,
+    scorecard,
     training,
 )
 from app.csrf import SessionCSRFMiddleware, csrf_config
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     engine = use_engine(engine_from_url(settings.database_url))
+    apply_clock(settings)
 
     async def start_pool() -> None:
         if isinstance(engine, PostgresEngine):
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *rating.routes,
             *api.routes,
             *mystery.routes,
+            *scorecard.routes,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -268,3 +268,111 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+# ---- the township scorecard: scores on 0–100 (up to 120 with over-attainment) ----------
+
+SCORE_MAX = 120.0
+
+
+def _score_colour(value: float) -> str:
+    if value < 60:
+        return LIGHT_COLOURS["red"]
+    if value < 80:
+        return LIGHT_COLOURS["yellow"]
+    return LIGHT_COLOURS["green"]
+
+
+def score_heatmap(
+    rows: Sequence[str], columns: Sequence[str], cells: dict[tuple[str, str], float], title: str
+) -> Markup:
+    """Towns × dimensions: the score in each cell, its colour by the scorecard's bands (green
+    from 80, yellow from 60, red below), stronger the further from 80."""
+    cell_w, cell_h, left, top = 70, 26, 96, 34
+    width = left + cell_w * len(columns) + 8
+    height = top + cell_h * len(rows) + 8
+    parts = [
+        f'<text x="{left + cell_w * j + cell_w / 2:.1f}" y="{top - 10}" font-size="12" '
+        f'fill="{INK}" text-anchor="middle">{escape(column)}</text>'
+        for j, column in enumerate(columns)
+    ]
+    for i, row in enumerate(rows):
+        y = top + cell_h * i
+        parts.append(
+            f'<text x="{left - 6}" y="{y + cell_h / 2:.1f}" font-size="12" fill="{INK}" '
+            f'text-anchor="end" dominant-baseline="middle">{escape(row)}</text>'
+        )
+        for j, column in enumerate(columns):
+            if (row, column) not in cells:
+                continue
+            value = cells[(row, column)]
+            strength = min(abs(value - 80) / 40, 1.0)
+            x = left + cell_w * j
+            parts.append(
+                f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" rx="3" '
+                f'fill="{_score_colour(value)}" fill-opacity="{0.12 + 0.5 * strength:.2f}">'
+                f"<title>{escape(row)} · {escape(column)}：{value:.1f}</title></rect>"
+                f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h / 2:.1f}" font-size="12" '
+                f'fill="{INK}" text-anchor="middle" dominant-baseline="middle">{value:.1f}</text>'
+            )
+    low = sum(1 for v in cells.values() if v < 60)
+    desc = f"{len(rows)} 个乡镇 × {len(columns)} 个维度的得分热力图：绿色 80 分以上，黄色 60–80，红色低于 60（{low} 格）"
+    return _svg(width, height, title, desc, "".join(parts))
+
+
+def score_bars(values: Sequence[tuple[str, float | None]], title: str, width: int = 420) -> Markup:
+    """One bar per dimension on 0–120, with the 60 and 80 lines marked."""
+    shown = [(label, v) for label, v in values if v is not None]
+    if not shown:
+        return Markup("")
+    row, top, left, right = 28, 6, 72, 48
+    height = top + row * len(shown) + 18
+    span = width - left - right
+
+    def x(value: float) -> float:
+        return left + span * min(max(value, 0), SCORE_MAX) / SCORE_MAX
+
+    parts = [
+        f'<line x1="{x(mark):.1f}" y1="{top}" x2="{x(mark):.1f}" y2="{height - 14}" '
+        f'stroke="{GRID}" stroke-dasharray="3 3"/>'
+        f'<text x="{x(mark):.1f}" y="{height - 2}" font-size="10" fill="{MUTED}" '
+        f'text-anchor="middle">{mark}</text>'
+        for mark in (0, 60, 80, 100, 120)
+    ]
+    for index, (label, value) in enumerate(shown):
+        y = top + row * index
+        parts.append(
+            f'<text x="{left - 6}" y="{y + row / 2:.1f}" font-size="12" fill="{INK}" '
+            f'text-anchor="end" dominant-baseline="middle">{escape(label)}</text>'
+            f'<rect x="{left}" y="{y + 6}" width="{x(value) - left:.1f}" height="{row - 12}" '
+            f'rx="3" fill="{_score_colour(value)}" fill-opacity="0.8"/>'
+            f'<text x="{x(value) + 4:.1f}" y="{y + row / 2:.1f}" font-size="12" fill="{INK}" '
+            f'dominant-baseline="middle">{value:.1f}</text>'
+        )
+    desc = "；".join(f"{label} {value:.1f} 分" for label, value in shown)
+    return _svg(width, height, title, desc, "".join(parts))
+
+
+def score_trend(values: Sequence[tuple[str, float]], title: str, width: int = 240) -> Markup:
+    """Totals quarter by quarter on 0–120."""
+    if not values:
+        return Markup("")
+    height = 64
+    step = (width - 40) / max(len(values) - 1, 1)
+
+    def y(value: float) -> float:
+        return 8 + (height - 28) * (SCORE_MAX - min(max(value, 0), SCORE_MAX)) / SCORE_MAX
+
+    coords = [(20 + step * i, y(v)) for i, (_, v) in enumerate(values)]
+    path = " ".join(f"{a:.1f},{b:.1f}" for a, b in coords)
+    parts = [f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>']
+    for (label, value), (a, b) in zip(values, coords, strict=True):
+        parts.append(
+            f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{ACCENT}"/>'
+            f'<text x="{a:.1f}" y="{b - 6:.1f}" font-size="10" fill="{INK}" '
+            f'text-anchor="middle">{value:.1f}</text>'
+            f'<text x="{a:.1f}" y="{height - 2}" font-size="10" fill="{MUTED}" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    desc = "；".join(f"{label}：{value:.1f}" for label, value in values)
+    return _svg(width, height, title, desc, "".join(parts))

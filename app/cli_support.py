@@ -27,9 +27,11 @@ def _settings() -> Settings:
 
 def _with_database(settings: Settings, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Bind the engine, run `work` on a fresh event loop."""
+    from app.config import apply_clock
     from app.database import engine_from_url, use_engine
 
     use_engine(engine_from_url(settings.database_url))
+    apply_clock(settings)
     return asyncio.run(work())
 
 

@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -55,6 +56,12 @@ SETTINGS: tuple[Setting, ...] = (
         "addresses of reverse proxies whose X-Forwarded-For is believed, comma-separated "
         "(empty: none — the connecting address is the client)",
     ),
+    Setting(
+        "CADRE360_TODAY",
+        "",
+        "pin today's date (YYYY-MM-DD) for demos, training sessions and tests — reporting "
+        "windows and deadlines follow it (empty: the real date)",
+    ),
 )
 
 
@@ -68,6 +75,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     resident_rate_limit: int = 20
     trusted_proxies: tuple[str, ...] = ()
+    today: date | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -150,11 +158,29 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                     "RESIDENT_RATE_LIMIT", raw["RESIDENT_RATE_LIMIT"], 0, 100_000
                 ),
                 "trusted_proxies": _addresses("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"] or ""),
+                "today": _date_setting("CADRE360_TODAY", raw["CADRE360_TODAY"] or ""),
             },
             Settings,
         )
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
+
+
+def _date_setting(name: str, value: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a date like 2026-11-20, not {value!r}") from None
+
+
+def apply_clock(settings: Settings) -> None:
+    """Point the domain's notion of today at the setting (the real date when empty)."""
+    from evaluation.scorecard import service
+
+    pinned = settings.today
+    service.CLOCK = (lambda: pinned) if pinned else date.today
 
 
 def _addresses(name: str, value: str) -> tuple[str, ...]:

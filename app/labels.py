@@ -36,6 +36,41 @@ GAP_LABELS = {
 }
 ASSIGNMENT_STATUS_LABELS = {"open": "待评价", "submitted": "已提交", "removed": "已移除"}
 
+DIMENSION_LABELS = {
+    "finance": "财务",
+    "service": "公共服务",
+    "internal": "内部管理",
+    "learning": "学习发展",
+}
+SOURCE_LABELS = {
+    "town": "乡镇填报",
+    "hotline_12345": "12345 热线",
+    "grid": "网格管理平台",
+    "environment": "环境监测系统",
+    "training": "培训办",
+    "satisfaction": "群众满意度",
+    "team360": "班子360度评价",
+}
+METHOD_LABELS = {
+    "attainment": "目标完成率（封顶）",
+    "bands": "分档计分",
+    "rank": "同类排名",
+    "deduction": "扣分制",
+}
+VALUE_STATUS_LABELS = {
+    "ok": "已填报",
+    "flagged": "待核查",
+    "confirmed": "核查确认",
+    "corrected": "核查更正",
+}
+DECISION_LABELS = {"confirm": "确认无误", "correct": "更正"}
+COMPOSITE_LABELS = {
+    "indicators": "指标得分",
+    "field_check": "实地核查",
+    "satisfaction": "群众满意度",
+    "third_party": "第三方评估",
+}
+
 LABELS: dict[str, dict[str, str]] = {
     "group": GROUP_LABELS,
     "state": STATE_LABELS,
@@ -46,6 +81,12 @@ LABELS: dict[str, dict[str, str]] = {
     "assignment_status": ASSIGNMENT_STATUS_LABELS,
     "town_type": TOWN_TYPE_LABELS,
     "position_class": POSITION_CLASS_LABELS,
+    "dimension": DIMENSION_LABELS,
+    "source": SOURCE_LABELS,
+    "method": METHOD_LABELS,
+    "value_status": VALUE_STATUS_LABELS,
+    "decision": DECISION_LABELS,
+    "composite": COMPOSITE_LABELS,
 }
 
 

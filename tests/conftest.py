@@ -21,15 +21,19 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="cadre360-tests-"))
 os.environ["CADRE360_MODE"] = "test"
 os.environ["SECRET_KEY"] = "test-secret-key-that-is-long-enough-0123456789"
 os.environ["DATABASE_URL"] = f"sqlite:///{_SESSION_DIR / 'default.sqlite'}"
+# A pinned day inside this year's fourth-quarter reporting window, so the scorecard's
+# windows and deadlines (and the demo built on them) are the same whenever the suite runs.
+os.environ["CADRE360_TODAY"] = f"{__import__('datetime').date.today().year}-11-20"
 
 import pytest  # noqa: E402
 from litestar.testing import TestClient  # noqa: E402
 
-from app.config import Settings, load_settings  # noqa: E402
+from app.config import Settings, apply_clock, load_settings  # noqa: E402
 from app.database import all_tables, engine_from_url, run_migrations, use_engine  # noqa: E402
 from tests import factories  # noqa: E402
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+apply_clock(load_settings())
 T = TypeVar("T")
 STORAGE_LEGS: dict[str, dict[str, int]] = {}
 

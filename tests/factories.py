@@ -36,6 +36,7 @@ class People:
     member: Person  # led by `leader`
     outsider: Person  # a cadre of another town
     visitor: Person  # a mystery visitor (暗访), no cadre
+    reporter: Person  # a town reporter (乡镇填报员) of the leader's town
 
     def all(self) -> list[Person]:
         return [
@@ -46,6 +47,7 @@ class People:
             self.member,
             self.outsider,
             self.visitor,
+            self.reporter,
         ]
 
 
@@ -85,6 +87,7 @@ async def standing_people() -> People:
         member=Person("member", "cadre", member),
         outsider=Person("outsider", "cadre", outsider),
         visitor=Person("visitor", "mystery"),
+        reporter=Person("reporter", "reporter", town1["cadre_id"][-1]),
     )
     for person in people.all():
         await services.create_user(

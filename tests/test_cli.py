@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from app.demo.loader import DEMO_USERS
 from tests.factories import roster_frame, to_csv, to_xlsx
 
 
@@ -42,7 +43,7 @@ def test_migrate_demo_and_its_logins(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from cadre").fetchone() == (60,)
         assert conn.execute("select count(*) from town").fetchone() == (3,)
-        assert conn.execute("select count(*) from account_user").fetchone() == (6,)
+        assert conn.execute("select count(*) from account_user").fetchone() == (len(DEMO_USERS),)
         assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
         # two past cycles published with frozen results, the current one open and partly answered
         cycles = conn.execute("select id, state from cycle order by year").fetchall()

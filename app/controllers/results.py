@@ -24,6 +24,7 @@ from evaluation.groups import COUNTED
 from evaluation.organisation import directory
 from evaluation.results import case_notes, county, publication, snapshots
 from evaluation.rubrics.schema import Rubric
+from evaluation.scorecard import service as scorecard_service
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 
@@ -296,7 +297,12 @@ async def add_case(
 
 @get("/results", exclude_from_auth=True)
 async def public_index(request: Request[Any, Any, Any]) -> Template:
-    return render(request, "results/public_index.html", cycles=await snapshots.published_cycles())
+    return render(
+        request,
+        "results/public_index.html",
+        cycles=await snapshots.published_cycles(),
+        town_years=await scorecard_service.finished_years(),
+    )
 
 
 @get("/results/{cycle_id:int}", exclude_from_auth=True)

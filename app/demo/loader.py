@@ -14,6 +14,7 @@ from app.accounts.tables import User
 from app.demo.catalogue import load_demo_catalogue
 from app.demo.county import demo_roster
 from app.demo.history_service import answer_cycle, people_with_story
+from app.demo.scorecard import demo_scorecard
 from app.demo.training import simulate_attendance
 from app.progress import advance, steps
 from evaluation.cycles import service as cycle_service
@@ -43,6 +44,7 @@ DEMO_USERS = (
     DemoUser("leader", "leader", "领导干部（分管副镇长）"),
     DemoUser("cadre", "cadre", "干部（站所负责人）"),
     DemoUser("visitor", "mystery", "暗访员", "暗访员一号"),
+    DemoUser("reporter", "reporter", "乡镇填报员"),
 )
 
 
@@ -55,7 +57,10 @@ def demo_people(roster: pl.DataFrame) -> dict[str, str]:
     member = town.filter(
         (pl.col("leader_ids") == leader) & pl.col("position").str.contains("主任|所长|负责人")
     )["cadre_id"][0]
-    return {"leader": leader, "cadre": member}
+    reporter = town.filter(
+        ~pl.col("cadre_id").is_in([leader, member]) & (pl.col("position") == "一般干部")
+    )["cadre_id"][0]
+    return {"leader": leader, "cadre": member, "reporter": reporter}
 
 
 async def load_demo(
@@ -68,7 +73,7 @@ async def load_demo(
 
 
 async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, str]]:
-    with steps("生成演示县花名册", total=4 + len(PAST_CYCLES) + len(DEMO_USERS)) as progress:
+    with steps("生成演示县花名册", total=5 + len(PAST_CYCLES) + len(DEMO_USERS)) as progress:
         roster = demo_roster(towns, cadres_per_town, seed)
         advance(progress, f"导入 {towns} 个乡镇、{roster.height} 名干部")
         await import_frame(roster, county_name=DEMO_COUNTY)
@@ -104,6 +109,11 @@ async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, 
             )
         )
         await demo_cycles(seed, progress, keep_open=demo_cadres)
+        reporter_town = (
+            await Cadre.select(Cadre.town).where(Cadre.external_id == people["reporter"]).first()
+        )
+        assert reporter_town is not None
+        advance(progress, await demo_scorecard(seed, int(reporter_town["town"])))
     return logins
 
 

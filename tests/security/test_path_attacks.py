@@ -19,6 +19,7 @@ USERS = {
     "leader": "leader",
     "cadre": "member",
     "mystery": "visitor",
+    "reporter": "reporter",
 }
 
 

@@ -23,6 +23,7 @@ USERS = {  # role → standing test login
     "leader": "leader",
     "cadre": "member",
     "mystery": "visitor",
+    "reporter": "reporter",
 }
 
 

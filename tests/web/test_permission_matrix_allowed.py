@@ -30,6 +30,7 @@ LOGINS = {
     "leader": "leader",
     "cadre": "cadre",
     "mystery": "visitor",
+    "reporter": "reporter",
 }
 NEW_PASSWORD = "Matrix-pass-2027"
 
@@ -67,6 +68,38 @@ class Ids:
     visit_ratee: int
     visit_ratee_name: str
     roster_xlsx: bytes
+    year: int  # the scorecard's current year (Q4 open on the pinned date)
+    last_year: int
+    sc_town: int  # the reporter's town
+    sc_town_name: str
+    flagged_value: int  # a value waiting for 核查
+    flagged_town_name: str
+    attachment: int  # a Q4 attachment of the reporter's town
+
+
+async def scorecard_ids() -> tuple[int, int, int, str, int, str, int]:
+    """The scorecard's ids; the reporter's town sends its fourth quarter with a file."""
+    from app.accounts.tables import User
+    from evaluation.organisation import directory
+    from evaluation.scorecard import service
+    from evaluation.scorecard.tables import ValueAttachment
+
+    year = await service.current_year()
+    assert year is not None
+    reporter = await User.select(User.cadre).where(User.username == "reporter").first()
+    town = await directory.town((await directory.cadre(reporter["cadre"])).town_id)
+    form = await service.quarter_form(year, town.id, 4)
+    fields = {i.code: f"{(i.pro_rata or 80):.2f}" for i in form.items}
+    upload = service.Upload(
+        indicator=form.items[0].code,
+        filename="台账.txt",
+        content_type="text/plain",
+        content=b"ledger",
+    )
+    await service.report(year, town.id, 4, fields, {}, [upload], "填报员")
+    flagged = (await service.review_queue(year))[0]
+    attachment = await ValueAttachment.select(ValueAttachment.id).first()
+    return year, year - 1, town.id, town.name, flagged.value_id, flagged.town_name, attachment["id"]
 
 
 async def collect_ids() -> Ids:
@@ -162,6 +195,21 @@ async def collect_ids() -> Ids:
         visit_ratee=visit,
         visit_ratee_name=names[visit],
         roster_xlsx=to_xlsx(await roster_as_uploaded()),
+        **dict(
+            zip(
+                (
+                    "year",
+                    "last_year",
+                    "sc_town",
+                    "sc_town_name",
+                    "flagged_value",
+                    "flagged_town_name",
+                    "attachment",
+                ),
+                await scorecard_ids(),
+                strict=True,
+            )
+        ),
     )
 
 
@@ -300,6 +348,27 @@ PAGES: dict[str, Check] = {
     ),
     "/training/plan": lambda i: ("/training/plan", "培训"),
     "/visit": lambda i: ("/visit", i.open_name),
+    "/scorecard": lambda i: ("/scorecard", "乡镇"),
+    "/scorecard/{year:int}": lambda i: (f"/scorecard/{i.year}", i.sc_town_name),
+    "/scorecard/{year:int}/plan": lambda i: (f"/scorecard/{i.year}/plan", "公共服务"),
+    "/scorecard/{year:int}/contracts": lambda i: (f"/scorecard/{i.year}/contracts", i.sc_town_name),
+    "/scorecard/{year:int}/contracts/{town_id:int}": lambda i: (
+        f"/scorecard/{i.year}/contracts/{i.sc_town}",
+        "绩效责任书",
+    ),
+    "/scorecard/{year:int}/review": lambda i: (f"/scorecard/{i.year}/review", i.flagged_town_name),
+    "/scorecard/{year:int}/imports": lambda i: (f"/scorecard/{i.year}/imports", "12345"),
+    "/scorecard/{year:int}/towns/{town_id:int}": lambda i: (
+        f"/scorecard/{i.year}/towns/{i.sc_town}",
+        i.sc_town_name,
+    ),
+    "/scorecard/attachments/{attachment_id:int}": lambda i: (
+        f"/scorecard/attachments/{i.attachment}",
+        "ledger",
+    ),
+    "/town": lambda i: ("/town", i.sc_town_name),
+    "/town/report/{quarter:int}": lambda i: ("/town/report/4", "第 4 季度"),
+    "/results/towns/{year:int}": lambda i: (f"/results/towns/{i.last_year}", "年终综合"),
     "/visit/{ratee_id:int}": lambda i: (f"/visit/{i.visit_ratee}", i.visit_ratee_name),
 }
 # Pages a role reaches with a different id than the table's (its own assignment, say).
@@ -692,6 +761,113 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
     )
     assert "已公布" in client.get(base).text or "published" in client.get(base).text
 
+    # the township scorecard: the office plans next year, adjusts, checks and imports
+    year = ids.year
+    did(
+        "POST",
+        "/scorecard/{year:int}/plan/draft",
+        form_post(client, f"/scorecard/{year + 1}/plan/draft", f"/scorecard/{year}/plan"),
+    )
+    plan_page = client.get(f"/scorecard/{year + 1}/plan").text
+    weights = next(
+        f.attrs["action"]
+        for f in select(plan_page, "form")
+        if f.attrs.get("action", "").endswith("/weights")
+    )
+    fields = {
+        i.attrs["name"]: i.attrs.get("value", "")
+        for i in select(plan_page, "input")
+        if i.attrs.get("name", "").startswith(("dim_", "ind_"))
+    }
+    fields.update(dim_finance="20", dim_service="40", note="矩阵调整")
+    did(
+        "POST",
+        "/scorecard/plans/{plan_id:int}/weights",
+        form_post(client, weights, f"/scorecard/{year + 1}/plan", **fields),
+    )
+    did(
+        "POST",
+        "/scorecard/plans/{plan_id:int}/publish",
+        form_post(client, weights.replace("/weights", "/publish"), f"/scorecard/{year + 1}/plan"),
+    )
+    contract = f"/scorecard/{year}/contracts/{ids.sc_town}"
+    did(
+        "POST",
+        "/scorecard/{year:int}/contracts/{town_id:int}/targets",
+        form_post(
+            client,
+            f"{contract}/targets",
+            contract,
+            indicator="fixed_investment",
+            target="90000",
+            reason="重大项目落地，上调目标",
+        ),
+    )
+    did(
+        "POST",
+        "/scorecard/values/{value_id:int}/review",
+        form_post(
+            client,
+            f"/scorecard/values/{ids.flagged_value}/review",
+            f"/scorecard/{year}/review",
+            decision="confirm",
+            value="",
+            reason="已核对原始台账",
+        ),
+    )
+    hotline = (
+        "工单编号,所属乡镇,受理时间,办结时间\n"
+        f"M1,{ids.sc_town_name},{year}-11-02 09:00:00,{year}-11-03 10:00:00\n"
+    )
+    did(
+        "POST",
+        "/scorecard/{year:int}/imports",
+        client.post(
+            f"/scorecard/{year}/imports",
+            data={
+                "_csrf_token": token_of(client, f"/scorecard/{year}/imports"),
+                "source": "hotline_12345",
+            },
+            files={"file": ("12345.csv", hotline.encode(), "text/csv")},
+            follow_redirects=False,
+        ),
+    )
+    did(
+        "POST",
+        "/scorecard/{year:int}/towns/{town_id:int}/year-end",
+        form_post(
+            client,
+            f"/scorecard/{year}/towns/{ids.sc_town}/year-end",
+            f"/scorecard/{year}/towns/{ids.sc_town}",
+            field_check="88",
+            third_party="90",
+        ),
+    )
+    # the town reporter confirms the adjusted contract and sends the quarter again
+    sign_in(client, "reporter")
+    did(
+        "POST",
+        "/scorecard/{year:int}/contracts/{town_id:int}/confirm",
+        form_post(client, f"{contract}/confirm", contract),
+    )
+    report_page = client.get("/town/report/4").text
+    values = {
+        i.attrs["name"]: i.attrs.get("value", "")
+        for i in select(report_page, "input")
+        if i.attrs.get("name", "").startswith(("v_", "n_"))
+    }
+    first_code = next(k for k in values if k.startswith("v_")).removeprefix("v_")
+    did(
+        "POST",
+        "/town/report/{quarter:int}",
+        client.post(
+            "/town/report/4",
+            data={"_csrf_token": token_of(client, "/town/report/4"), **values},
+            files={f"f_{first_code}": ("说明.txt", "补充说明".encode(), "text/plain")},
+            follow_redirects=False,
+        ),
+    )
+
     # the training office
     sign_in(client, "training_office")
     did(
@@ -780,6 +956,7 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         if after.get(k, 0) != before.get(k, 0)
     }
     assert changed.pop("enrolment:not") > 0  # the new plan's enrolments
+    assert changed.pop("scorecard_target") > 0  # next year's contracts
     assert changed == {
         "response:qr": 2,
         "response:code": 1,
@@ -803,6 +980,12 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "assignment:removed": 1,
         "case_note": 1,
         "work_report": 1,
+        "scorecard_plan:published": 1,
+        "scorecard_review": 1,
+        "scorecard_import": 1,
+        "scorecard_value": 1,  # the imported 12345 value; the quarter sent again replaces
+        "scorecard_adjustment": 1,
+        "scorecard_attachment": 1,
     } | {
         k: v
         for k, v in changed.items()
@@ -842,6 +1025,7 @@ async def stored_counts(url: str) -> dict[str, int]:
         "assignment:{}": "SELECT status, count(*) FROM assignment GROUP BY status",
         "enrolment:{}": "SELECT CASE WHEN attended_at IS NULL THEN 'not' ELSE 'attended' END,"
         " count(*) FROM enrolment GROUP BY 1",
+        "scorecard_plan:{}": "SELECT state, count(*) FROM scorecard_plan GROUP BY state",
     }
     counts: dict[str, int] = {}
     for pattern, sql in queries.items():
@@ -858,6 +1042,13 @@ async def stored_counts(url: str) -> dict[str, int]:
         "session_feedback",
         "case_note",
         "work_report",
+        "scorecard_target",
+        "scorecard_contract",
+        "scorecard_value",
+        "scorecard_review",
+        "scorecard_import",
+        "scorecard_adjustment",
+        "scorecard_attachment",
     ):
         rows = await engine.run_ddl(f'SELECT count(*) AS n FROM "{table}"')
         counts[table] = rows[0]["n"]

@@ -1,0 +1,246 @@
+"""The demo county's township scorecard, built through the same services the office and the
+towns use: last year complete (four quarters, year-end scores), this year with the quarters
+whose deadline has passed reported and imported, a few implausible values flagged, and a
+lagging town. The story: 公共文化服务 lags in several towns in both years (a systemic
+bottleneck); one town's fiscal revenue jumps in the latest quarter (flagged, awaiting 核查);
+three towns report the same budget figure (flagged; the office confirmed one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from evaluation.organisation.schemas import TownRecord
+from evaluation.scorecard import service
+from evaluation.scorecard.plan import Method, Plan, Source, moved_to_year, plan_for_year
+from training.effects import scorecard_feed
+
+OFFICE = "周敏"
+PLAN_FILES = {"last": 2025, "this": 2026}
+CULTURE_WEAK_SHARE = 0.3  # towns whose public culture lags, both years
+SHARED_BUDGET = 67.35  # the identical figure three towns report
+
+
+def strengths(towns: list[TownRecord], seed: int) -> dict[int, float]:
+    """Each town's performance level around 1.0; the fourth town lags clearly."""
+    rng = np.random.default_rng(seed + 17)
+    level = {t.id: float(1.0 + rng.normal(0, 0.07)) for t in towns}
+    if len(towns) > 3:
+        level[towns[3].id] = 0.74
+    return level
+
+
+def culture_weak(towns: list[TownRecord]) -> set[int]:
+    count = max(3, round(len(towns) * CULTURE_WEAK_SHARE)) if len(towns) >= 3 else 0
+    return {t.id for t in towns[1 : 1 + count]}
+
+
+def town_fields(
+    plan: Plan,
+    town: TownRecord,
+    quarter: int,
+    level: float,
+    weak_culture: bool,
+    targets: dict[str, float],
+    rng: np.random.Generator,
+) -> dict[str, str]:
+    """Plausible year-to-date values for a town's own indicators at a quarter's end."""
+    fields = {}
+    for indicator in service.town_indicators(plan, town.town_type, quarter):
+        noise = float(rng.normal(0, 0.03))
+        factor = level + noise - (0.3 if weak_culture and indicator.code == "public_culture" else 0)
+        target = targets.get(indicator.code)
+        if indicator.method == Method.bands:
+            value = min(99.0, max(60.0, 93 + 40 * (level - 1) + float(rng.normal(0, 1.5))))
+        elif indicator.method == Method.rank:
+            value = float(quarter * max(1, round(2 + 6 * (level - 1))))
+        elif target is None:
+            continue
+        elif indicator.cumulative:
+            value = target * quarter / 4 * factor
+        else:
+            value = target * factor
+        value = min(max(value, indicator.minimum), indicator.maximum)
+        fields[indicator.code] = f"{value:.2f}"
+    return fields
+
+
+def hotline_records(
+    towns: list[TownRecord],
+    levels: dict[int, float],
+    year: int,
+    quarter: int,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
+    rows = []
+    for town in towns:
+        median = 44 / levels[town.id] ** 2
+        for index in range(int(rng.integers(30, 60))):
+            month = 3 * quarter - 2 + int(rng.integers(0, 3))
+            start = dt.datetime(year, month, int(rng.integers(1, 25)), int(rng.integers(8, 17)))
+            hours = float(rng.lognormal(np.log(median), 0.5))
+            end = start + dt.timedelta(hours=hours)
+            if end.year != year or (end.month - 1) // 3 + 1 != quarter:
+                end = start + dt.timedelta(hours=2)
+            rows.append(
+                {
+                    "工单编号": f"{year}{quarter}{town.id:03d}{index:04d}",
+                    "所属乡镇": town.name,
+                    "受理时间": start.strftime("%Y-%m-%d %H:%M:%S"),
+                    "办结时间": end.strftime("%Y-%m-%d %H:%M:%S"),
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def grid_records(
+    towns: list[TownRecord],
+    levels: dict[int, float],
+    year: int,
+    quarter: int,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
+    rows = []
+    for town in towns:
+        on_time = min(0.995, 0.95 * levels[town.id])
+        major = 0.008 if levels[town.id] > 0.8 else 0.04
+        for index in range(int(rng.integers(40, 70))):
+            month = 3 * quarter - 2 + int(rng.integers(0, 3))
+            rows.append(
+                {
+                    "事件编号": f"G{year}{quarter}{town.id:03d}{index:04d}",
+                    "所属乡镇": town.name,
+                    "上报时间": f"{year}-{month:02d}-{int(rng.integers(1, 28)):02d}",
+                    "按期办结": "是" if rng.random() < on_time else "否",
+                    "事件等级": "重大" if rng.random() < major else "一般",
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def value_file(
+    towns: list[TownRecord],
+    plan: Plan,
+    quarters: list[int],
+    codes: list[str],
+    level: dict[int, float],
+    rng: np.random.Generator,
+) -> pl.DataFrame:
+    rows = []
+    for town in towns:
+        for quarter in quarters:
+            for code in codes:
+                indicator = plan.indicator(code)
+                if quarter not in indicator.quarters:
+                    continue
+                target = indicator.default_target(town.town_type) or 90
+                value = min(
+                    indicator.maximum, target * (level[town.id] + float(rng.normal(0, 0.02)))
+                )
+                rows.append(
+                    {
+                        "乡镇": town.name,
+                        "季度": str(quarter),
+                        "指标": indicator.name,
+                        "数值": f"{value:.2f}",
+                        "单位": indicator.unit,
+                    }
+                )
+    return pl.DataFrame(rows)
+
+
+async def demo_scorecard(seed: int, reporter_town: int) -> str:
+    today = service.today()
+    towns = await service.towns()
+    levels = strengths(towns, seed)
+    weak = culture_weak(towns)
+    rng = np.random.default_rng(seed + 29)
+    summary = []
+    for which, year in (("last", today.year - 1), ("this", today.year)):
+        plan = moved_to_year(plan_for_year(PLAN_FILES[which]), year)
+        plan_id = await service.add_plan(plan, f"{year} 年度方案（演示）", OFFICE)
+        await service.publish(plan_id, OFFICE)
+        quarters = [q for q in (1, 2, 3, 4) if plan.deadline(q) < today]
+        if which == "this" and len(towns) > 1:  # one town's revenue target raised, with a reason
+            await service.adjust_target(
+                year, towns[0].id, "fiscal_revenue", "20000", "新增工业园区税源，经协商上调"
+            )
+        for town in towns:
+            if which == "last" or town.id != towns[-1].id:  # the last town has not confirmed yet
+                await service.confirm_contract(year, town.id, f"{town.name}填报员")
+        for quarter in quarters:
+            on = plan.deadline(quarter) - dt.timedelta(days=3)
+            latest = which == "this" and quarter == quarters[-1]
+            for index, town in enumerate(towns):
+                targets = {
+                    r.code: r.target
+                    for r in (await service.contract(year, town.id)).rows
+                    if r.target
+                }
+                fields = town_fields(
+                    plan, town, quarter, levels[town.id], town.id in weak, targets, rng
+                )
+                notes = {}
+                if latest and town.id == reporter_town and "fiscal_revenue" in fields:
+                    fields["fiscal_revenue"] = f"{float(fields['fiscal_revenue']) * 1.9:.2f}"
+                if latest and index in (1, 2, 3) and "budget_execution" in fields:
+                    fields["budget_execution"] = f"{SHARED_BUDGET:.2f}"
+                    notes["budget_execution"] = "按财政所报表填报"
+                await service.report(
+                    year, town.id, quarter, fields, notes, [], f"{town.name}填报员", on=on
+                )
+            await service.import_frame(
+                year,
+                Source.hotline,
+                f"12345-{year}Q{quarter}.csv",
+                hotline_records(towns, levels, year, quarter, rng),
+                OFFICE,
+            )
+            await service.import_frame(
+                year,
+                Source.grid,
+                f"网格-{year}Q{quarter}.csv",
+                grid_records(towns, levels, year, quarter, rng),
+                OFFICE,
+            )
+        if quarters:
+            await service.import_frame(
+                year,
+                Source.environment,
+                f"环境监测-{year}.xlsx",
+                value_file(towns, plan, quarters, ["environment"], levels, rng),
+                OFFICE,
+            )
+            fed = await scorecard_feed.feed(year, quarters, "培训办")
+            missing = [q for q in quarters if fed is None or q not in fed.quarters]
+            if missing:  # a year without a published training plan: the office's own records
+                frame = value_file(towns, plan, missing, ["training_attendance"], levels, rng)
+                await service.import_frame(
+                    year, Source.training, f"参训台账-{year}.xlsx", frame, "培训办"
+                )
+        if which == "last" and 4 in quarters:
+            for town in towns:
+                await service.set_year_end(
+                    year,
+                    town.id,
+                    f"{min(100.0, 85 + 30 * (levels[town.id] - 1) + float(rng.normal(0, 3))):.1f}",
+                    f"{min(100.0, 82 + 30 * (levels[town.id] - 1) + float(rng.normal(0, 4))):.1f}",
+                    OFFICE,
+                )
+        queue = await service.review_queue(year)
+        if which == "last":  # a finished year has every flag decided
+            for item in queue:
+                await service.decide(
+                    item.value_id, "confirm", "", "已调取原始台账核实，数值属实", OFFICE
+                )
+        identical = [item for item in queue if item.indicator == "budget_execution"]
+        if which == "this" and identical:  # the office has looked at one of them already
+            await service.decide(
+                identical[0].value_id, "confirm", "", "已调取财政所报表，数值属实", OFFICE
+            )
+        summary.append(f"{year} 年 {len(quarters)} 个季度")
+    flagged = len(await service.review_queue(today.year))
+    return f"乡镇绩效考核：{'、'.join(summary)}，{flagged} 个数据待核查"

@@ -1,0 +1,33 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from evaluation.scorecard.tables import (
+    ContractAcceptance,
+    IndicatorValue,
+    SourceImport,
+    Target,
+    TownPlan,
+    ValueAttachment,
+    ValueReview,
+    YearAdjustment,
+)
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="scorecard",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=[
+        TownPlan,
+        Target,
+        ContractAcceptance,
+        IndicatorValue,
+        ValueAttachment,
+        ValueReview,
+        SourceImport,
+        YearAdjustment,
+    ],
+    migration_dependencies=["evaluation.piccolo_app"],
+    commands=[],
+)
