@@ -177,10 +177,10 @@ def _date_setting(name: str, value: str) -> date | None:
 
 def apply_clock(settings: Settings) -> None:
     """Point the domain's notion of today at the setting (the real date when empty)."""
-    from evaluation.scorecard import service
+    from evaluation.scorecard import clock
 
     pinned = settings.today
-    service.CLOCK = (lambda: pinned) if pinned else date.today
+    clock.CLOCK = (lambda: pinned) if pinned else date.today
 
 
 def _addresses(name: str, value: str) -> tuple[str, ...]:

@@ -74,6 +74,7 @@ PURE = (
     "evaluation.scorecard.scoring",
     "evaluation.scorecard.plausibility",
     "evaluation.scorecard.sources",
+    "evaluation.scorecard.cards",
     "training.effects.effectiveness",
     "training.insight.demand",
     "training.insight.exchange",

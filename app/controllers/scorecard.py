@@ -21,7 +21,7 @@ from app.templating import render
 from evaluation.errors import Invalid, NotFound, NotReady, PermissionDenied
 from evaluation.organisation import directory
 from evaluation.results import case_notes, snapshots
-from evaluation.scorecard import service
+from evaluation.scorecard import projects, service
 from evaluation.scorecard.plan import Dimension
 from evaluation.scorecard.sources import known_sources
 
@@ -66,6 +66,7 @@ async def scorecard_home(request: Request[CurrentUser, str, Any]) -> Template | 
 
 @get("/scorecard/{year:int}", guards=[OFFICE])
 async def board(request: Request[CurrentUser, str, Any], year: FromPath[int]) -> Template:
+    await projects.sweep(year)
     data = await service.board(year)
     return render(
         request,
@@ -358,11 +359,14 @@ async def _town_page(
     office: bool,
     errors: dict[str, str] | None = None,
 ) -> Template:
+    await projects.sweep(year)
     view = await service.town_view(year, town_id)
     return render(
         request,
         "scorecard/town.html",
         view=view,
+        cards=await projects.card_views(year, town_id),
+        criteria=projects.CRITERIA,
         office=office,
         dimensions=DIMENSIONS,
         bars=score_bars(
@@ -470,6 +474,186 @@ async def public_towns(request: Request[Any, Any, Any], year: FromPath[int]) -> 
     )
 
 
+# ---- key projects, cards and exemptions -------------------------------------------------
+
+
+def _fields(data: dict[str, Any]) -> FormReader:
+    return FormReader({k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)})
+
+
+async def _projects_page(
+    request: Request[CurrentUser, str, Any],
+    year: int,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Template:
+    return render(
+        request,
+        "scorecard/projects.html",
+        year=year,
+        projects=await projects.project_views(year),
+        cards=await projects.card_views(year),
+        towns=await service.towns(),
+        errors=errors or {},
+        values=values or {},
+        status_code=400 if errors else 200,
+    )
+
+
+@get("/scorecard/{year:int}/projects", guards=[OFFICE])
+async def projects_page(request: Request[CurrentUser, str, Any], year: FromPath[int]) -> Template:
+    return await _projects_page(request, year)
+
+
+@post("/scorecard/{year:int}/projects", guards=[OFFICE])
+async def add_project(
+    request: Request[CurrentUser, str, Any],
+    year: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    form = _fields(data)
+    town = form.text("town")
+    try:
+        await projects.add_project(
+            year,
+            int(town) if town.isdigit() else 0,
+            form.text("name"),
+            form.text("starts_on"),
+            form.text("ends_on"),
+            request.user.username,
+        )
+    except Invalid as exc:
+        return await _projects_page(request, year, exc.problems, form.fields)
+    return redirect_with_message(f"/scorecard/{year}/projects", "重点项目已添加，请添加节点")
+
+
+@post("/scorecard/projects/{project_id:int}/milestones", guards=[OFFICE])
+async def add_milestone(
+    request: Request[CurrentUser, str, Any],
+    project_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    form = _fields(data)
+    year = await projects.year_of_project(project_id)
+    try:
+        await projects.add_milestone(
+            project_id,
+            form.text("due_on"),
+            form.text("deliverable"),
+            form.text("responsible"),
+            form.text("evidence_required"),
+        )
+    except Invalid as exc:
+        problems = {f"m{project_id}_{k}": v for k, v in exc.problems.items()}
+        return await _projects_page(request, year, problems, form.fields)
+    return redirect_with_message(f"/scorecard/{year}/projects", "节点已添加")
+
+
+@post("/scorecard/cards/{card_id:int}/close", guards=[OFFICE])
+async def close_card(request: Request[CurrentUser, str, Any], card_id: FromPath[int]) -> Redirect:
+    year = await projects.year_of_card(card_id)
+    await projects.close_card(card_id, request.user.username)
+    return redirect_with_message(f"/scorecard/{year}/projects", "督办牌已关闭，记录保留")
+
+
+@get("/scorecard/{year:int}/exemptions", guards=[OFFICE])
+async def exemptions_page(request: Request[CurrentUser, str, Any], year: FromPath[int]) -> Template:
+    return await _exemptions_page(request, year, {}, None)
+
+
+async def _exemptions_page(
+    request: Request[CurrentUser, str, Any],
+    year: int,
+    errors: dict[str, str],
+    failed: int | None,
+) -> Template:
+    return render(
+        request,
+        "scorecard/exemptions.html",
+        year=year,
+        exemptions=await projects.exemption_views(year),
+        criteria=projects.CRITERIA,
+        errors=errors,
+        failed=failed,
+        status_code=400 if errors else 200,
+    )
+
+
+@post("/scorecard/exemptions/{exemption_id:int}/decide", guards=[OFFICE])
+async def decide_exemption(
+    request: Request[CurrentUser, str, Any],
+    exemption_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    form = _fields(data)
+    checklist = data.get("checklist", [])
+    ticked = [checklist] if isinstance(checklist, str) else [str(c) for c in checklist]
+    year = await projects.year_of_exemption(exemption_id)
+    try:
+        await projects.decide_exemption(
+            exemption_id,
+            form.text("decision") == "approve",
+            ticked,
+            form.text("decision_reason"),
+            request.user.username,
+        )
+    except Invalid as exc:
+        return await _exemptions_page(request, year, exc.problems, exemption_id)
+    return redirect_with_message(f"/scorecard/{year}/exemptions", "审核意见已保存")
+
+
+async def _card_action(
+    request: Request[CurrentUser, str, Any], action: Any, message: str
+) -> Template | Redirect:
+    town_id = await reporter_town(request.user)
+    try:
+        await action(town_id)
+    except Invalid as exc:
+        year = await year_or_current()
+        return await _town_page(request, year, town_id, office=False, errors=exc.problems)
+    return redirect_with_message("/town", message)
+
+
+@post("/town/cards/{card_id:int}/plan", guards=[REPORTER])
+async def card_plan(
+    request: Request[CurrentUser, str, Any],
+    card_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    text = _fields(data).text("plan_text")
+    return await _card_action(
+        request, lambda town: projects.submit_plan(card_id, town, text), "整改方案已提交"
+    )
+
+
+@post("/town/cards/{card_id:int}/rectify", guards=[REPORTER])
+async def card_rectify(
+    request: Request[CurrentUser, str, Any],
+    card_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    evidence = _fields(data).text("evidence")
+    return await _card_action(
+        request, lambda town: projects.rectify(card_id, town, evidence), "整改情况已报送考核办"
+    )
+
+
+@post("/town/cards/{card_id:int}/exemption", guards=[REPORTER])
+async def card_exemption(
+    request: Request[CurrentUser, str, Any],
+    card_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    form = _fields(data)
+    return await _card_action(
+        request,
+        lambda town: projects.apply_exemption(
+            card_id, request.user.display_name, town, form.text("reform"), form.text("reason")
+        ),
+        "豁免申请已提交，考核办审核后会在本页显示结果",
+    )
+
+
 routes = [
     scorecard_home,
     board,
@@ -492,4 +676,13 @@ routes = [
     report_form,
     submit_report,
     public_towns,
+    projects_page,
+    add_project,
+    add_milestone,
+    close_card,
+    exemptions_page,
+    decide_exemption,
+    card_plan,
+    card_rectify,
+    card_exemption,
 ]

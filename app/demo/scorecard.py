@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from evaluation.organisation.schemas import TownRecord
-from evaluation.scorecard import service
+from evaluation.scorecard import projects, service
 from evaluation.scorecard.plan import Method, Plan, Source, moved_to_year, plan_for_year
 from training.effects import scorecard_feed
 
@@ -243,4 +243,38 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
             )
         summary.append(f"{year} 年 {len(quarters)} 个季度")
     flagged = len(await service.review_queue(today.year))
-    return f"乡镇绩效考核：{'、'.join(summary)}，{flagged} 个数据待核查"
+    cards = await demo_projects(towns, reporter_town, today)
+    return f"乡镇绩效考核：{'、'.join(summary)}，{flagged} 个数据待核查，{cards} 张督办牌"
+
+
+async def demo_projects(towns: list[TownRecord], reporter_town: int, today: dt.date) -> int:
+    """Key projects: the reporter's town a few days late (yellow), the lagging town long late
+    (red, with its deduction), one on schedule."""
+    year = today.year
+    lagging = towns[3].id if len(towns) > 3 else towns[-1].id
+    plans = [
+        (
+            reporter_town,
+            "便民服务中心智慧化改造",
+            "完成自助终端安装调试",
+            today - dt.timedelta(days=5),
+        ),
+        (reporter_town, "一窗通办改革试点", "完成部门业务系统对接", today - dt.timedelta(days=40)),
+        (lagging, "乡镇污水处理设施扩建", "完成主管网铺设并通水", today - dt.timedelta(days=40)),
+        (
+            towns[1].id if len(towns) > 1 else reporter_town,
+            "特色农产品冷链物流中心",
+            "完成主体结构封顶",
+            today + dt.timedelta(days=30),
+        ),
+    ]
+    for town_id, name, deliverable, due in plans:
+        project = await projects.add_project(
+            year, town_id, name, f"{year}-01-10", f"{year}-12-31", OFFICE
+        )
+        await projects.add_milestone(
+            project, due.isoformat(), deliverable, "分管副镇长", "验收单、现场照片"
+        )
+    await projects.sweep(year, today - dt.timedelta(days=39))  # yellow the day after its date
+    await projects.sweep(year, today)
+    return len(await projects.card_views(year))

@@ -3,8 +3,12 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from evaluation.scorecard.tables import (
+    Card,
     ContractAcceptance,
+    Exemption,
     IndicatorValue,
+    KeyProject,
+    Milestone,
     SourceImport,
     Target,
     TownPlan,
@@ -27,6 +31,10 @@ APP_CONFIG = AppConfig(
         ValueReview,
         SourceImport,
         YearAdjustment,
+        KeyProject,
+        Milestone,
+        Card,
+        Exemption,
     ],
     migration_dependencies=["evaluation.piccolo_app"],
     commands=[],

@@ -114,6 +114,15 @@ class LightRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     red_score: float = 60.0
 
 
+class CardRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """红黄牌督办: a key-project milestone still open after its date is a yellow card; still
+    open `grace_days` later it turns red and `red_deduction` points come off the town's total
+    at once (实时扣分) until an approved exemption neutralises it."""
+
+    grace_days: int = 14
+    red_deduction: float = 2.0
+
+
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     year: int
     title: str
@@ -121,6 +130,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     indicators: list[Indicator]
     composite: Composite = Composite()
     lights: LightRule = LightRule()
+    cards: CardRule = CardRule()
     priorities: list[str] = []  # the year's 市委重点任务 behind the weights
     deadlines: list[dt.date] = []  # the last day to report each quarter (Q1..Q4)
 
@@ -215,6 +225,8 @@ def check_plan(plan: Plan) -> dict[str, str]:
     shares = msgspec.structs.asdict(plan.composite)
     if any(not _share(v) for v in shares.values()) or abs(sum(shares.values()) - 1) > TOLERANCE:
         problems["composite"] = "年终综合的各部分占比应在 0–1 之间且合计为 1"
+    if not (0 <= plan.cards.grace_days <= 365 and 0 <= plan.cards.red_deduction <= 20):
+        problems["cards"] = "红黄牌规则：宽限期应为 0–365 天，红牌扣分 0–20 分"
     if not 0 < plan.lights.red_below <= plan.lights.yellow_below <= 1.5:
         problems["lights"] = "亮灯规则：红灯线应低于黄灯线"
     seen: set[str] = set()

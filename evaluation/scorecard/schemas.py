@@ -161,6 +161,7 @@ class TownScore(msgspec.Struct, frozen=True):
     yellow: int
     dimensions: dict[str, float]
     trend: list[float | None]  # totals by quarter, Q1..Q4
+    deduction: float = 0.0  # red cards' points off the total (exempted ones not counted)
 
 
 class Bottleneck(msgspec.Struct, frozen=True):

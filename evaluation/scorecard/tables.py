@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     Bytea,
+    Date,
     Float,
     ForeignKey,
     Integer,
@@ -132,3 +133,64 @@ class YearAdjustment(Table, tablename="scorecard_adjustment"):
     note = Text(default="")
     entered_by = Varchar(length=64, default="")
     entered_at = Timestamptz(default=TimestamptzNow())
+
+
+class KeyProject(Table, tablename="scorecard_project"):
+    """A town's key project (重点项目) for a plan year, listed by the office."""
+
+    id: Serial
+    plan = ForeignKey(references=TownPlan, on_delete=OnDelete.cascade, null=False, index=True)
+    town = ForeignKey(references=Town, on_delete=OnDelete.restrict, null=False, index=True)
+    name = Varchar(length=128)
+    starts_on = Date()
+    ends_on = Date()
+    created_by = Varchar(length=64, default="")
+
+
+class Milestone(Table, tablename="scorecard_milestone"):
+    id: Serial
+    project = ForeignKey(references=KeyProject, on_delete=OnDelete.cascade, null=False, index=True)
+    due_on = Date()
+    deliverable = Text()
+    responsible = Varchar(length=64)  # the responsible cadre, by name and post
+    evidence_required = Text(default="")
+    done_on = Date(null=True, default=None)
+    done_evidence = Text(default="")
+
+
+class Card(Table, tablename="scorecard_card"):
+    """A card on a late milestone: yellow when it is past due, red (with its deduction) after
+    the grace period. Its life: issued → plan (整改方案) → rectified (with evidence) → closed by
+    the office. A closed card keeps its history and its deduction."""
+
+    id: Serial
+    milestone = ForeignKey(references=Milestone, on_delete=OnDelete.cascade, null=False, index=True)
+    colour = Varchar(length=8)  # yellow | red
+    state = Varchar(length=16, default="issued")  # issued | planned | rectified | closed
+    issued_on = Date()
+    red_on = Date(null=True, default=None)
+    deduction = Float(default=0.0)
+    plan_text = Text(default="")
+    planned_at = Timestamptz(null=True, default=None)
+    evidence = Text(default="")
+    rectified_at = Timestamptz(null=True, default=None)
+    closed_by = Varchar(length=64, default="")
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class Exemption(Table, tablename="scorecard_exemption"):
+    """容错纠错: an application to neutralise a card's deduction, citing the reform it came
+    from, decided by the office under the 三个区分开来 tests with written reasons."""
+
+    id: Serial
+    card = ForeignKey(references=Card, on_delete=OnDelete.cascade, null=False, index=True)
+    applicant = Varchar(length=64)
+    applicant_town = Integer()  # the town the applicant belongs to, checked against the card's
+    reform = Text()
+    reason = Text()
+    state = Varchar(length=16, default="pending")  # pending | approved | rejected
+    checklist = Text(default="")  # the tests the office found met, one code per line
+    decision_reason = Text(default="")
+    decided_by = Varchar(length=64, default="")
+    applied_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)

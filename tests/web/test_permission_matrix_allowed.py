@@ -75,6 +75,7 @@ class Ids:
     flagged_value: int  # a value waiting for 核查
     flagged_town_name: str
     attachment: int  # a Q4 attachment of the reporter's town
+    cards: tuple[tuple[int, int, str], ...]  # (card, town, colour) of the demo's cards
 
 
 async def scorecard_ids() -> tuple[int, int, int, str, int, str, int]:
@@ -210,7 +211,57 @@ async def collect_ids() -> Ids:
                 strict=True,
             )
         ),
+        cards=await demo_cards(),
     )
+
+
+async def demo_cards() -> tuple[tuple[int, int, str], ...]:
+    from evaluation.scorecard.tables import Card
+
+    rows = await Card.select(
+        Card.id, Card.milestone.project.town.as_alias("town"), Card.colour
+    ).order_by(Card.id)
+    return tuple((int(r["id"]), int(r["town"]), str(r["colour"])) for r in rows)
+
+
+async def make_red_card_for(url: str, town_id: int) -> None:
+    """A second, long-late milestone in the reporter's town, swept red."""
+    import datetime as dt
+
+    from app.database import engine_from_url, use_engine
+    from evaluation.scorecard import projects, service
+
+    use_engine(engine_from_url(url))
+    today = service.today()
+    project = await projects.add_project(
+        today.year, town_id, "村级道路硬化", f"{today.year}-01-10", f"{today.year}-12-31", "office"
+    )
+    due = today - dt.timedelta(days=30)
+    await projects.add_milestone(project, due.isoformat(), "完成路基", "分管副镇长", "")
+    await projects.sweep(today.year, due + dt.timedelta(days=1))
+    await projects.sweep(today.year, today)
+
+
+async def red_card_of(url: str, town_id: int) -> int:
+    from app.database import engine_from_url, use_engine
+    from evaluation.scorecard.tables import Card
+
+    use_engine(engine_from_url(url))
+    row = (
+        await Card.select(Card.id)
+        .where(Card.colour == "red", Card.milestone.project.town == town_id)
+        .first()
+    )
+    return int(row["id"])
+
+
+async def pending_exemption(url: str) -> int:
+    from app.database import engine_from_url, use_engine
+    from evaluation.scorecard.tables import Exemption
+
+    use_engine(engine_from_url(url))
+    row = await Exemption.select(Exemption.id).where(Exemption.state == "pending").first()
+    return int(row["id"])
 
 
 async def roster_as_uploaded() -> pl.DataFrame:
@@ -369,6 +420,11 @@ PAGES: dict[str, Check] = {
     "/town": lambda i: ("/town", i.sc_town_name),
     "/town/report/{quarter:int}": lambda i: ("/town/report/4", "第 4 季度"),
     "/results/towns/{year:int}": lambda i: (f"/results/towns/{i.last_year}", "年终综合"),
+    "/scorecard/{year:int}/projects": lambda i: (f"/scorecard/{i.year}/projects", "督办牌"),
+    "/scorecard/{year:int}/exemptions": lambda i: (
+        f"/scorecard/{i.year}/exemptions",
+        "三个区分开来",
+    ),
     "/visit/{ratee_id:int}": lambda i: (f"/visit/{i.visit_ratee}", i.visit_ratee_name),
 }
 # Pages a role reaches with a different id than the table's (its own assignment, say).
@@ -843,6 +899,38 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             third_party="90",
         ),
     )
+    projects_page = f"/scorecard/{year}/projects"
+    did(
+        "POST",
+        "/scorecard/{year:int}/projects",
+        form_post(
+            client,
+            projects_page,
+            projects_page,
+            town=str(ids.sc_town),
+            name="矩阵测试项目",
+            starts_on=f"{year}-01-01",
+            ends_on=f"{year}-12-31",
+        ),
+    )
+    new_project = max(
+        int(f.attrs["action"].split("/")[3])
+        for f in select(client.get(projects_page).text, "form")
+        if f.attrs.get("action", "").endswith("/milestones")
+    )
+    did(
+        "POST",
+        "/scorecard/projects/{project_id:int}/milestones",
+        form_post(
+            client,
+            f"/scorecard/projects/{new_project}/milestones",
+            projects_page,
+            due_on=f"{year}-12-20",
+            deliverable="完成立项",
+            responsible="分管副镇长",
+            evidence_required="批复文件",
+        ),
+    )
     # the town reporter confirms the adjusted contract and sends the quarter again
     sign_in(client, "reporter")
     did(
@@ -865,6 +953,55 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             data={"_csrf_token": token_of(client, "/town/report/4"), **values},
             files={f"f_{first_code}": ("说明.txt", "补充说明".encode(), "text/plain")},
             follow_redirects=False,
+        ),
+    )
+
+    # the reporter answers the town's yellow card, rectifies it; asks to exempt a red one
+    yellow = next(c for c in ids.cards if c[1] == ids.sc_town and c[2] == "yellow")[0]
+    did(
+        "POST",
+        "/town/cards/{card_id:int}/plan",
+        form_post(
+            client,
+            f"/town/cards/{yellow}/plan",
+            "/town",
+            plan_text="十二月五日前完成自助终端安装调试并验收",
+        ),
+    )
+    did(
+        "POST",
+        "/town/cards/{card_id:int}/rectify",
+        form_post(client, f"/town/cards/{yellow}/rectify", "/town", evidence="验收单已上传"),
+    )
+    run_blocking(make_red_card_for(url, ids.sc_town))
+    red = run_blocking(red_card_of(url, ids.sc_town))
+    did(
+        "POST",
+        "/town/cards/{card_id:int}/exemption",
+        form_post(
+            client,
+            f"/town/cards/{red}/exemption",
+            "/town",
+            reform="便民服务“一窗通办”改革试点",
+            reason="系统切换期间设备供应商调整，节点顺延属改革探索",
+        ),
+    )
+    sign_in(client, "assessment_office")
+    did(
+        "POST",
+        "/scorecard/cards/{card_id:int}/close",
+        form_post(client, f"/scorecard/cards/{yellow}/close", f"/scorecard/{year}/projects"),
+    )
+    exemption = run_blocking(pending_exemption(url))
+    did(
+        "POST",
+        "/scorecard/exemptions/{exemption_id:int}/decide",
+        form_post(
+            client,
+            f"/scorecard/exemptions/{exemption}/decide",
+            f"/scorecard/{year}/exemptions",
+            decision="reject",
+            decision_reason="未提供改革试点的批复文件",
         ),
     )
 
@@ -986,6 +1123,11 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "scorecard_value": 1,  # the imported 12345 value; the quarter sent again replaces
         "scorecard_adjustment": 1,
         "scorecard_attachment": 1,
+        "scorecard_project": 2,  # the office's and the red card's
+        "scorecard_milestone": 2,
+        "scorecard_card:closed": 1,
+        "scorecard_card:red": 1,
+        "scorecard_exemption:rejected": 1,
     } | {
         k: v
         for k, v in changed.items()
@@ -1026,6 +1168,9 @@ async def stored_counts(url: str) -> dict[str, int]:
         "enrolment:{}": "SELECT CASE WHEN attended_at IS NULL THEN 'not' ELSE 'attended' END,"
         " count(*) FROM enrolment GROUP BY 1",
         "scorecard_plan:{}": "SELECT state, count(*) FROM scorecard_plan GROUP BY state",
+        "scorecard_card:{}": "SELECT state, count(*) FROM scorecard_card GROUP BY state"
+        " UNION ALL SELECT colour, count(*) FROM scorecard_card GROUP BY colour",
+        "scorecard_exemption:{}": "SELECT state, count(*) FROM scorecard_exemption GROUP BY state",
     }
     counts: dict[str, int] = {}
     for pattern, sql in queries.items():
@@ -1049,6 +1194,8 @@ async def stored_counts(url: str) -> dict[str, int]:
         "scorecard_import",
         "scorecard_adjustment",
         "scorecard_attachment",
+        "scorecard_project",
+        "scorecard_milestone",
     ):
         rows = await engine.run_ddl(f'SELECT count(*) AS n FROM "{table}"')
         counts[table] = rows[0]["n"]

@@ -1,0 +1,140 @@
+"""绩效责任书: each town's targets for a plan year, adjusted with a reason and confirmed by the
+town."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import unicodedata
+
+import polars as pl
+
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.organisation.schemas import TownRecord
+from evaluation.scorecard import repository
+from evaluation.scorecard.plan import (
+    Method,
+)
+from evaluation.scorecard.plans import MAX_NOTE, published_record
+from evaluation.scorecard.schemas import (
+    Contract,
+    ContractRow,
+    ContractStatus,
+)
+
+
+async def _town(town_id: int) -> TownRecord:
+    for town in await repository.towns():
+        if town.id == town_id:
+            return town
+    raise NotFound("没有这个乡镇")
+
+
+def _digest(targets: pl.DataFrame) -> str:
+    text = ";".join(
+        f"{c}={v:g}" for c, v in targets.sort("indicator").select("indicator", "target").iter_rows()
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def contract(year: int, town_id: int) -> Contract:
+    record = await published_record(year)
+    town = await _town(town_id)
+    targets = await repository.targets(record.id, town_id)
+    by_code = {r["indicator"]: r for r in targets.iter_rows(named=True)}
+    rows = [
+        ContractRow(
+            code=i.code,
+            name=i.name,
+            dimension=str(i.dimension),
+            unit=i.unit,
+            method=str(i.method),
+            higher_is_better=i.higher_is_better,
+            cumulative=i.cumulative,
+            weight=i.weight,
+            target=by_code[i.code]["target"] if i.code in by_code else None,
+            default_target=by_code[i.code]["default_target"] if i.code in by_code else None,
+            reason=by_code[i.code]["reason"] if i.code in by_code else "",
+        )
+        for i in record.plan.for_town_type(town.town_type)
+    ]
+    accepted = (await repository.acceptances(record.id)).get(town_id)
+    return Contract(
+        plan_id=record.id,
+        year=year,
+        title=record.plan.title,
+        town_id=town.id,
+        town_name=town.name,
+        town_type=town.town_type,
+        rows=rows,
+        confirmed_by=accepted["confirmed_by"] if accepted else None,
+        confirmed_at=accepted["confirmed_at"] if accepted else None,
+        changed_since_confirmation=accepted is not None
+        and accepted["targets_digest"] != _digest(targets),
+    )
+
+
+async def contracts(year: int) -> list[ContractStatus]:
+    record = await published_record(year)
+    targets = await repository.targets(record.id)
+    adjusted = (
+        targets.filter(pl.col("target") != pl.col("default_target")).group_by("town_id").len()
+    )
+    counts = dict(adjusted.iter_rows())
+    accepted = await repository.acceptances(record.id)
+    return [
+        ContractStatus(
+            town_id=town.id,
+            town_name=town.name,
+            town_type=town.town_type,
+            adjusted=int(counts.get(town.id, 0)),
+            confirmed_by=accepted[town.id]["confirmed_by"] if town.id in accepted else None,
+            confirmed_at=accepted[town.id]["confirmed_at"] if town.id in accepted else None,
+        )
+        for town in await repository.towns()
+    ]
+
+
+def parse_number(raw: str) -> float | None:
+    """A number as people type it: full-width digits, thousands separators, a trailing %."""
+    text = unicodedata.normalize("NFKC", raw or "").strip().replace(",", "").rstrip("%").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+async def adjust_target(year: int, town_id: int, code: str, raw: str, reason: str) -> None:
+    """Change one town's target; a confirmed contract must then be confirmed again."""
+    record = await published_record(year)
+    town = await _town(town_id)
+    indicator = next((i for i in record.plan.for_town_type(town.town_type) if i.code == code), None)
+    if indicator is None or indicator.method != Method.attainment:
+        raise Invalid("该指标没有可调整的目标", {"indicator": "请选择本乡镇的目标类指标"})
+    value = parse_number(raw)
+    problems = {}
+    if value is None or math.isnan(value) or value <= 0 or value > indicator.maximum * 4:
+        problems["target"] = "目标值应为正数"
+    if len(reason.strip()) < 4:
+        problems["reason"] = "请写明调整理由（至少 4 个字）"
+    if problems:
+        raise Invalid("目标未调整", problems)
+    async with repository.transaction():
+        if not await repository.set_target(
+            record.id, town_id, code, float(value or 0), reason.strip()[:MAX_NOTE]
+        ):
+            raise NotFound("该乡镇没有这个指标的目标")
+        await repository.delete_acceptance(record.id, town_id)
+
+
+async def confirm_contract(year: int, town_id: int, by: str) -> None:
+    record = await published_record(year)
+    targets = await repository.targets(record.id, town_id)
+    if targets.is_empty():
+        raise NotFound("该乡镇没有责任书")
+    if town_id in await repository.acceptances(record.id):
+        raise Conflict("责任书已确认")
+    await repository.insert_acceptance(record.id, town_id, by, _digest(targets))

@@ -1,0 +1,344 @@
+"""Key projects and their cards (红黄牌督办), and exemptions (容错纠错): the use cases.
+
+A sweep on today's date (run whenever the board, a town page or the project list is read,
+and by the demo) issues yellow cards on late milestones and turns them red after the grace
+period; a red card's deduction reaches the town's total at once (`cards.apply_deductions`)
+until an approved exemption neutralises it. Every step is recorded on the card or the
+exemption with who and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+import polars as pl
+
+from evaluation.errors import Conflict, Invalid, PermissionDenied
+from evaluation.scorecard import project_store as store
+from evaluation.scorecard import repository
+from evaluation.scorecard.cards import new_yellow, turning_red
+from evaluation.scorecard.clock import today
+from evaluation.scorecard.plans import published_record
+
+MAX_TEXT = 1000
+# 三个区分开来: the written criteria the office checks before approving an exemption.
+CRITERIA = ("no_clear_rule", "for_public_interest", "no_personal_gain")
+
+
+class CardView(msgspec.Struct, frozen=True):
+    card_id: int
+    town_id: int
+    town_name: str
+    project: str
+    deliverable: str
+    responsible: str
+    due_on: dt.date
+    colour: str
+    state: str
+    issued_on: dt.date
+    red_on: dt.date | None
+    deduction: float
+    plan_text: str
+    evidence: str
+    exempted: bool
+    exemption_pending: bool
+    exemption_rejected: bool
+
+
+class ExemptionView(msgspec.Struct, frozen=True):
+    id: int
+    card_id: int
+    town_name: str
+    project: str
+    deliverable: str
+    deduction: float
+    applicant: str
+    reform: str
+    reason: str
+    state: str
+    checklist: list[str]
+    decision_reason: str
+    decided_by: str
+
+
+def _date(raw: str, where: str, problems: dict[str, str]) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        problems[where] = "请填写日期，例如 2026-06-30"
+        return None
+
+
+def _text(raw: str, where: str, label: str, problems: dict[str, str], least: int = 2) -> str:
+    text = (raw or "").strip()[:MAX_TEXT]
+    if len(text) < least:
+        problems[where] = f"请填写{label}"
+    return text
+
+
+async def add_project(
+    year: int, town_id: int, name: str, starts_on: str, ends_on: str, by: str
+) -> int:
+    record = await published_record(year)
+    problems: dict[str, str] = {}
+    title = _text(name, "name", "项目名称", problems)
+    start = _date(starts_on, "starts_on", problems)
+    end = _date(ends_on, "ends_on", problems)
+    if start and end and end < start:
+        problems["ends_on"] = "完成日期不能早于开工日期"
+    if town_id not in {t.id for t in await repository.towns()}:
+        problems["town"] = "请选择乡镇"
+    if problems:
+        raise Invalid("重点项目未保存", problems)
+    assert start and end
+    return await store.insert_project(record.id, town_id, title[:128], start, end, by)
+
+
+async def add_milestone(
+    project_id: int, due_on: str, deliverable: str, responsible: str, evidence: str
+) -> int:
+    project = await store.project(project_id)
+    problems: dict[str, str] = {}
+    due = _date(due_on, "due_on", problems)
+    what = _text(deliverable, "deliverable", "交付成果", problems)
+    who = _text(responsible, "responsible", "责任人", problems)
+    if due and due < project["starts_on"]:
+        problems["due_on"] = f"节点日期不能早于项目开工日期（{project['starts_on']}）"
+    elif due and due > project["ends_on"]:
+        problems["due_on"] = f"节点日期不能晚于项目完成日期（{project['ends_on']}）"
+    if problems:
+        raise Invalid("节点未保存", problems)
+    assert due
+    return await store.insert_milestone(
+        project_id, due, what, who[:64], evidence.strip()[:MAX_TEXT]
+    )
+
+
+async def sweep(year: int, on: dt.date | None = None) -> tuple[int, int]:
+    """Issue yellow cards on late milestones and turn cards red after the grace period."""
+    record = await repository.published(year)
+    if record is None:
+        return 0, 0
+    on = on or today()
+    async with repository.transaction():
+        milestones = await store.milestones(record.id)
+        cards = await store.cards(record.id)
+        yellow = new_yellow(milestones, cards, on)
+        await store.issue_yellow(yellow, on)
+        red = turning_red(milestones, cards, on, record.plan.cards)
+        await store.turn_red(red, on, record.plan.cards.red_deduction)
+    return len(yellow), len(red)
+
+
+async def card_views(year: int, town_id: int | None = None) -> list[CardView]:
+    record = await published_record(year)
+    await sweep(year)
+    names = {t.id: t.name for t in await repository.towns()}
+    milestones = await store.milestones(record.id)
+    cards = (await store.cards(record.id)).join(milestones, on="milestone_id")
+    if town_id is not None:
+        cards = cards.filter(pl.col("town_id") == town_id)
+    exempted = await store.approved_cards(record.id)
+    applications = await store.exemptions(record.id)
+    pending = {int(e["card"]) for e in applications if e["state"] == "pending"}
+    rejected = {int(e["card"]) for e in applications if e["state"] == "rejected"}
+    return [
+        CardView(
+            card_id=r["card_id"],
+            town_id=r["town_id"],
+            town_name=names.get(r["town_id"], ""),
+            project=r["project"],
+            deliverable=r["deliverable"],
+            responsible=r["responsible"],
+            due_on=r["due_on"],
+            colour=r["colour"],
+            state=r["state"],
+            issued_on=r["issued_on"],
+            red_on=r["red_on"],
+            deduction=r["deduction"],
+            plan_text=r["plan_text"],
+            evidence=r["evidence"],
+            exempted=r["card_id"] in exempted,
+            exemption_pending=r["card_id"] in pending,
+            exemption_rejected=r["card_id"] in rejected,
+        )
+        for r in cards.sort("state", "due_on").iter_rows(named=True)
+    ]
+
+
+async def _own_card(card_id: int, town_id: int | None) -> dict[str, object]:
+    card = await store.card(card_id)
+    if town_id is not None and card["town_id"] != town_id:
+        raise PermissionDenied("只能处理本乡镇的督办牌")
+    return card
+
+
+async def submit_plan(card_id: int, town_id: int, text: str) -> None:
+    card = await _own_card(card_id, town_id)
+    problems: dict[str, str] = {}
+    plan = _text(text, "plan_text", "整改方案（至少 10 个字）", problems, least=10)
+    if problems:
+        raise Invalid("整改方案未提交", problems)
+    if card["state"] not in ("issued", "planned"):
+        raise Conflict("该督办牌已整改或已关闭")
+    await store.set_card(
+        card_id,
+        {
+            store.Card.plan_text: plan,
+            store.Card.state: "planned",
+            store.Card.planned_at: dt.datetime.now(dt.UTC),
+        },
+    )
+
+
+async def rectify(card_id: int, town_id: int, evidence: str) -> None:
+    card = await _own_card(card_id, town_id)
+    if card["state"] != "planned":
+        raise Conflict(
+            "请先提交整改方案" if card["state"] == "issued" else "该督办牌已整改或已关闭"
+        )
+    problems: dict[str, str] = {}
+    proof = _text(evidence, "evidence", "整改佐证（至少 4 个字）", problems, least=4)
+    if problems:
+        raise Invalid("整改情况未提交", problems)
+    async with repository.transaction():
+        await store.set_card(
+            card_id,
+            {
+                store.Card.evidence: proof,
+                store.Card.state: "rectified",
+                store.Card.rectified_at: dt.datetime.now(dt.UTC),
+            },
+        )
+        await store.finish_milestone(int(card["milestone"]), today(), proof)  # type: ignore[call-overload]
+
+
+async def close_card(card_id: int, by: str) -> None:
+    card = await store.card(card_id)
+    if card["state"] != "rectified":
+        raise Conflict("只有已整改的督办牌可以关闭")
+    await store.set_card(
+        card_id,
+        {
+            store.Card.state: "closed",
+            store.Card.closed_by: by,
+            store.Card.closed_at: dt.datetime.now(dt.UTC),
+        },
+    )
+
+
+async def apply_exemption(
+    card_id: int, applicant: str, applicant_town: int, reform: str, reason: str
+) -> int:
+    """A town (or one of its cadres) asks that a card's deduction be neutralised."""
+    card = await store.card(card_id)
+    if card["town_id"] != applicant_town:
+        raise Invalid("不能为其他乡镇的督办牌申请豁免", {"card": "只能申请本乡镇的事项"})
+    problems: dict[str, str] = {}
+    cited = _text(reform, "reform", "所依据的改革事项", problems, least=4)
+    why = _text(reason, "reason", "申请理由（至少 10 个字）", problems, least=10)
+    if card["colour"] != "red":
+        problems["card"] = "只有红牌扣分可以申请豁免"
+    if problems:
+        raise Invalid("豁免申请未提交", problems)
+    if await store.pending_for(card_id):
+        raise Conflict("该督办牌已有待审的豁免申请")
+    return await store.insert_exemption(card_id, applicant, applicant_town, cited, why)
+
+
+async def decide_exemption(
+    exemption_id: int, approve: bool, checklist: list[str], reason: str, by: str
+) -> None:
+    """Approve only when every 三个区分开来 test is met; always with a written reason."""
+    problems: dict[str, str] = {}
+    why = _text(reason, "decision_reason", "审核意见（至少 4 个字）", problems, least=4)
+    met = [c for c in CRITERIA if c in checklist]
+    if approve and len(met) < len(CRITERIA):
+        problems["checklist"] = "批准豁免须三项标准全部符合"
+    if problems:
+        raise Invalid("审核意见未保存", problems)
+    await store.exemption(exemption_id)
+    if not await store.decide_exemption(
+        exemption_id, "approved" if approve else "rejected", "\n".join(met), why, by
+    ):
+        raise Conflict("该申请已审核")
+
+
+async def exemption_views(year: int) -> list[ExemptionView]:
+    record = await published_record(year)
+    names = {t.id: t.name for t in await repository.towns()}
+    return [
+        ExemptionView(
+            id=int(e["id"]),
+            card_id=int(e["card"]),
+            town_name=names.get(int(e["town_id"]), ""),
+            project=str(e["project"]),
+            deliverable=str(e["deliverable"]),
+            deduction=float(e["deduction"]),
+            applicant=str(e["applicant"]),
+            reform=str(e["reform"]),
+            reason=str(e["reason"]),
+            state=str(e["state"]),
+            checklist=[c for c in str(e["checklist"]).split("\n") if c],
+            decision_reason=str(e["decision_reason"]),
+            decided_by=str(e["decided_by"]),
+        )
+        for e in await store.exemptions(record.id)
+    ]
+
+
+class MilestoneView(msgspec.Struct, frozen=True):
+    id: int
+    due_on: dt.date
+    deliverable: str
+    responsible: str
+    done_on: dt.date | None
+
+
+class ProjectView(msgspec.Struct, frozen=True):
+    id: int
+    town_name: str
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    milestones: list[MilestoneView]
+
+
+async def project_views(year: int) -> list[ProjectView]:
+    record = await published_record(year)
+    names = {t.id: t.name for t in await repository.towns()}
+    milestones = await store.milestones(record.id)
+    return [
+        ProjectView(
+            id=int(p["id"]),
+            town_name=names.get(int(p["town"]), ""),
+            name=str(p["name"]),
+            starts_on=p["starts_on"],
+            ends_on=p["ends_on"],
+            milestones=[
+                MilestoneView(
+                    id=m["milestone_id"],
+                    due_on=m["due_on"],
+                    deliverable=m["deliverable"],
+                    responsible=m["responsible"],
+                    done_on=m["done_on"],
+                )
+                for m in milestones.filter(pl.col("project_id") == int(p["id"]))
+                .sort("due_on")
+                .iter_rows(named=True)
+            ],
+        )
+        for p in await store.projects(record.id)
+    ]
+
+
+async def year_of_project(project_id: int) -> int:
+    return (await repository.plan(int((await store.project(project_id))["plan"]))).year
+
+
+async def year_of_card(card_id: int) -> int:
+    return (await repository.plan(int((await store.card(card_id))["plan_id"]))).year
+
+
+async def year_of_exemption(exemption_id: int) -> int:
+    return await year_of_card(int((await store.exemption(exemption_id))["card"]))
