@@ -29,11 +29,13 @@ from app.controllers import (
     office,
     people,
     progress,
+    projects,
     public,
     rating,
     results,
     roster,
     scorecard,
+    town,
     training,
 )
 from app.csrf import SessionCSRFMiddleware, csrf_config
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *api.routes,
             *mystery.routes,
             *scorecard.routes,
+            *town.routes,
+            *projects.routes,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -6,6 +6,15 @@ from __future__ import annotations
 from litestar import Litestar
 
 IGNORED_METHODS = {"OPTIONS", "HEAD"}
+STANDING_LOGINS = {  # role → the standing test login of `factories.standing_people`
+    "admin": "admin",
+    "assessment_office": "office",
+    "training_office": "training",
+    "leader": "leader",
+    "cadre": "member",
+    "mystery": "visitor",
+    "reporter": "reporter",
+}
 
 
 def declared_access(app: Litestar) -> dict[tuple[str, str], str]:

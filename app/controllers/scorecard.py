@@ -1,6 +1,6 @@
-"""The township scorecard: the office's plan, contracts, 核查, imports and county board; a town
-reporter's page and quarterly form; the public town results. Parse, call the scorecard
-service, render."""
+"""The township scorecard for the assessment office: the county board, the year's plan and
+its weights, contracts, imports from other systems, 核查 and year-end scores. Parse, call the
+scorecard service, render."""
 
 from __future__ import annotations
 
@@ -8,52 +8,26 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from app.accounts.auth import CurrentUser, requires
-from app.accounts.roles import Role
-from app.charts import score_bars, score_heatmap, score_trend
+from app.accounts.auth import CurrentUser
+from app.charts import score_heatmap
 from app.forms import MAX_FIELD_CHARS, FormReader, redirect_with_message
 from app.labels import DIMENSION_LABELS
+from app.scorecard_views import (
+    DIMENSIONS,
+    FORM,
+    MULTIPART,
+    OFFICE,
+    OFFICE_OR_REPORTER,
+    may_see_town,
+    town_page,
+)
 from app.templating import render
-from evaluation.errors import Invalid, NotFound, NotReady, PermissionDenied
-from evaluation.organisation import directory
-from evaluation.results import case_notes, snapshots
+from evaluation.errors import Invalid, NotFound
 from evaluation.scorecard import projects, service
-from evaluation.scorecard.plan import Dimension
 from evaluation.scorecard.sources import known_sources
-
-OFFICE = requires(Role.assessment_office, Role.admin)
-REPORTER = requires(Role.reporter)
-OFFICE_OR_REPORTER = requires(Role.assessment_office, Role.admin, Role.reporter)
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
-DIMENSIONS = [str(d) for d in Dimension]
-MAX_UPLOAD = service.MAX_ATTACHMENT_BYTES
-
-
-async def reporter_town(user: CurrentUser) -> int:
-    """The town a reporter reports for: the town of the cadre their account points at."""
-    if user.cadre_id is None:
-        raise PermissionDenied("填报员账号没有关联乡镇，请联系管理员")
-    return (await directory.cadre(user.cadre_id)).town_id
-
-
-async def may_see_town(user: CurrentUser, town_id: int) -> None:
-    if user.role == Role.reporter and await reporter_town(user) != town_id:
-        raise PermissionDenied("只能查看本乡镇的考核信息")
-
-
-async def year_or_current(year: int | None = None) -> int:
-    chosen = year or await service.current_year()
-    if chosen is None:
-        raise NotReady("还没有发布的乡镇绩效考核方案")
-    return chosen
-
-
-# ---- the office ---------------------------------------------------------------------------
 
 
 @get("/scorecard", guards=[OFFICE])
@@ -204,15 +178,6 @@ async def adjust_target(
     )
 
 
-@post("/scorecard/{year:int}/contracts/{town_id:int}/confirm", guards=[REPORTER])
-async def confirm_contract(
-    request: Request[CurrentUser, str, Any], year: FromPath[int], town_id: FromPath[int]
-) -> Redirect:
-    await may_see_town(request.user, town_id)
-    await service.confirm_contract(year, town_id, request.user.display_name)
-    return redirect_with_message("/town", "责任书已确认")
-
-
 @get("/scorecard/{year:int}/review", guards=[OFFICE])
 async def review_page(request: Request[CurrentUser, str, Any], year: FromPath[int]) -> Template:
     return await _review_page(request, year, {}, None)
@@ -331,7 +296,7 @@ async def attachment(
 async def office_town(
     request: Request[CurrentUser, str, Any], year: FromPath[int], town_id: FromPath[int]
 ) -> Template:
-    return await _town_page(request, year, town_id, office=True)
+    return await town_page(request, year, town_id, office=True)
 
 
 @post("/scorecard/{year:int}/towns/{town_id:int}/year-end", guards=[OFFICE])
@@ -347,311 +312,8 @@ async def year_end(
             year, town_id, form.text("field_check"), form.text("third_party"), request.user.username
         )
     except Invalid as exc:
-        return await _town_page(request, year, town_id, office=True, errors=exc.problems)
+        return await town_page(request, year, town_id, office=True, errors=exc.problems)
     return redirect_with_message(f"/scorecard/{year}/towns/{town_id}", "年终评分已保存")
-
-
-async def _town_page(
-    request: Request[CurrentUser, str, Any],
-    year: int,
-    town_id: int,
-    *,
-    office: bool,
-    errors: dict[str, str] | None = None,
-) -> Template:
-    await projects.sweep(year)
-    view = await service.town_view(year, town_id)
-    return render(
-        request,
-        "scorecard/town.html",
-        view=view,
-        cards=await projects.card_views(year, town_id),
-        criteria=projects.CRITERIA,
-        office=office,
-        dimensions=DIMENSIONS,
-        bars=score_bars(
-            [(DIMENSION_LABELS[d], view.score.dimensions.get(d)) for d in DIMENSIONS]
-            if view.score
-            else [],
-            f"{view.town_name}四个维度得分",
-        ),
-        trend=score_trend(
-            [(f"Q{i + 1}", v) for i, v in enumerate(view.score.trend) if v is not None]
-            if view.score
-            else [],
-            f"{view.town_name}各季度总分",
-        ),
-        errors=errors or {},
-        status_code=400 if errors else 200,
-    )
-
-
-# ---- the town reporter ------------------------------------------------------------------
-
-
-@get("/town", guards=[REPORTER])
-async def town_home(request: Request[CurrentUser, str, Any]) -> Template:
-    town_id = await reporter_town(request.user)
-    return await _town_page(request, await year_or_current(), town_id, office=False)
-
-
-@get("/town/report/{quarter:int}", guards=[REPORTER])
-async def report_form(request: Request[CurrentUser, str, Any], quarter: FromPath[int]) -> Template:
-    town_id = await reporter_town(request.user)
-    form = await service.quarter_form(await year_or_current(), town_id, quarter)
-    return render(
-        request,
-        "scorecard/report.html",
-        form=form,
-        values={},
-        notes={},
-        labels={i.code: i.name for i in form.items},
-    )
-
-
-@post("/town/report/{quarter:int}", guards=[REPORTER])
-async def submit_report(
-    request: Request[CurrentUser, str, Any],
-    quarter: FromPath[int],
-    data: Annotated[dict[str, Any], MULTIPART],
-) -> Template | Redirect:
-    town_id = await reporter_town(request.user)
-    year = await year_or_current()
-    fields = {k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)}
-    values = {k.removeprefix("v_"): v for k, v in fields.items() if k.startswith("v_")}
-    notes = {k.removeprefix("n_"): v for k, v in fields.items() if k.startswith("n_")}
-    uploads = []
-    for key, item in data.items():
-        files = item if isinstance(item, list) else [item]
-        for upload in files:
-            if key.startswith("f_") and isinstance(upload, UploadFile) and upload.filename:
-                uploads.append(
-                    service.Upload(
-                        indicator=key.removeprefix("f_"),
-                        filename=upload.filename,
-                        content_type=upload.content_type or "application/octet-stream",
-                        content=await upload.read(),
-                    )
-                )
-    try:
-        flagged = await service.report(
-            year, town_id, quarter, values, notes, uploads, request.user.display_name
-        )
-    except Invalid as exc:
-        form = await service.quarter_form(year, town_id, quarter)
-        return render(
-            request,
-            "scorecard/report.html",
-            form=form,
-            values=values,
-            notes=notes,
-            labels={i.code: i.name for i in form.items},
-            errors=exc.problems,
-            status_code=400,
-        )
-    message = f"第 {quarter} 季度数据已提交"
-    if flagged:
-        message += f"；{'、'.join(flagged)}需考核办核查，请在备注中说明依据"
-    return redirect_with_message("/town", message)
-
-
-# ---- the public -----------------------------------------------------------------------------
-
-
-@get("/results/towns/{year:int}", exclude_from_auth=True)
-async def public_towns(request: Request[Any, Any, Any], year: FromPath[int]) -> Template:
-    results = await service.public_results(year)
-    notes = []
-    for cycle in await snapshots.published_cycles():
-        if cycle.year == year:
-            notes.extend(await case_notes.notes(cycle.id))
-    return render(
-        request,
-        "scorecard/public.html",
-        results=results,
-        dimensions=DIMENSIONS,
-        notes=notes,
-    )
-
-
-# ---- key projects, cards and exemptions -------------------------------------------------
-
-
-def _fields(data: dict[str, Any]) -> FormReader:
-    return FormReader({k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)})
-
-
-async def _projects_page(
-    request: Request[CurrentUser, str, Any],
-    year: int,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-) -> Template:
-    return render(
-        request,
-        "scorecard/projects.html",
-        year=year,
-        projects=await projects.project_views(year),
-        cards=await projects.card_views(year),
-        towns=await service.towns(),
-        errors=errors or {},
-        values=values or {},
-        status_code=400 if errors else 200,
-    )
-
-
-@get("/scorecard/{year:int}/projects", guards=[OFFICE])
-async def projects_page(request: Request[CurrentUser, str, Any], year: FromPath[int]) -> Template:
-    return await _projects_page(request, year)
-
-
-@post("/scorecard/{year:int}/projects", guards=[OFFICE])
-async def add_project(
-    request: Request[CurrentUser, str, Any],
-    year: FromPath[int],
-    data: Annotated[dict[str, Any], FORM],
-) -> Template | Redirect:
-    form = _fields(data)
-    town = form.text("town")
-    try:
-        await projects.add_project(
-            year,
-            int(town) if town.isdigit() else 0,
-            form.text("name"),
-            form.text("starts_on"),
-            form.text("ends_on"),
-            request.user.username,
-        )
-    except Invalid as exc:
-        return await _projects_page(request, year, exc.problems, form.fields)
-    return redirect_with_message(f"/scorecard/{year}/projects", "重点项目已添加，请添加节点")
-
-
-@post("/scorecard/projects/{project_id:int}/milestones", guards=[OFFICE])
-async def add_milestone(
-    request: Request[CurrentUser, str, Any],
-    project_id: FromPath[int],
-    data: Annotated[dict[str, Any], FORM],
-) -> Template | Redirect:
-    form = _fields(data)
-    year = await projects.year_of_project(project_id)
-    try:
-        await projects.add_milestone(
-            project_id,
-            form.text("due_on"),
-            form.text("deliverable"),
-            form.text("responsible"),
-            form.text("evidence_required"),
-        )
-    except Invalid as exc:
-        problems = {f"m{project_id}_{k}": v for k, v in exc.problems.items()}
-        return await _projects_page(request, year, problems, form.fields)
-    return redirect_with_message(f"/scorecard/{year}/projects", "节点已添加")
-
-
-@post("/scorecard/cards/{card_id:int}/close", guards=[OFFICE])
-async def close_card(request: Request[CurrentUser, str, Any], card_id: FromPath[int]) -> Redirect:
-    year = await projects.year_of_card(card_id)
-    await projects.close_card(card_id, request.user.username)
-    return redirect_with_message(f"/scorecard/{year}/projects", "督办牌已关闭，记录保留")
-
-
-@get("/scorecard/{year:int}/exemptions", guards=[OFFICE])
-async def exemptions_page(request: Request[CurrentUser, str, Any], year: FromPath[int]) -> Template:
-    return await _exemptions_page(request, year, {}, None)
-
-
-async def _exemptions_page(
-    request: Request[CurrentUser, str, Any],
-    year: int,
-    errors: dict[str, str],
-    failed: int | None,
-) -> Template:
-    return render(
-        request,
-        "scorecard/exemptions.html",
-        year=year,
-        exemptions=await projects.exemption_views(year),
-        criteria=projects.CRITERIA,
-        errors=errors,
-        failed=failed,
-        status_code=400 if errors else 200,
-    )
-
-
-@post("/scorecard/exemptions/{exemption_id:int}/decide", guards=[OFFICE])
-async def decide_exemption(
-    request: Request[CurrentUser, str, Any],
-    exemption_id: FromPath[int],
-    data: Annotated[dict[str, Any], FORM],
-) -> Template | Redirect:
-    form = _fields(data)
-    checklist = data.get("checklist", [])
-    ticked = [checklist] if isinstance(checklist, str) else [str(c) for c in checklist]
-    year = await projects.year_of_exemption(exemption_id)
-    try:
-        await projects.decide_exemption(
-            exemption_id,
-            form.text("decision") == "approve",
-            ticked,
-            form.text("decision_reason"),
-            request.user.username,
-        )
-    except Invalid as exc:
-        return await _exemptions_page(request, year, exc.problems, exemption_id)
-    return redirect_with_message(f"/scorecard/{year}/exemptions", "审核意见已保存")
-
-
-async def _card_action(
-    request: Request[CurrentUser, str, Any], action: Any, message: str
-) -> Template | Redirect:
-    town_id = await reporter_town(request.user)
-    try:
-        await action(town_id)
-    except Invalid as exc:
-        year = await year_or_current()
-        return await _town_page(request, year, town_id, office=False, errors=exc.problems)
-    return redirect_with_message("/town", message)
-
-
-@post("/town/cards/{card_id:int}/plan", guards=[REPORTER])
-async def card_plan(
-    request: Request[CurrentUser, str, Any],
-    card_id: FromPath[int],
-    data: Annotated[dict[str, Any], FORM],
-) -> Template | Redirect:
-    text = _fields(data).text("plan_text")
-    return await _card_action(
-        request, lambda town: projects.submit_plan(card_id, town, text), "整改方案已提交"
-    )
-
-
-@post("/town/cards/{card_id:int}/rectify", guards=[REPORTER])
-async def card_rectify(
-    request: Request[CurrentUser, str, Any],
-    card_id: FromPath[int],
-    data: Annotated[dict[str, Any], FORM],
-) -> Template | Redirect:
-    evidence = _fields(data).text("evidence")
-    return await _card_action(
-        request, lambda town: projects.rectify(card_id, town, evidence), "整改情况已报送考核办"
-    )
-
-
-@post("/town/cards/{card_id:int}/exemption", guards=[REPORTER])
-async def card_exemption(
-    request: Request[CurrentUser, str, Any],
-    card_id: FromPath[int],
-    data: Annotated[dict[str, Any], FORM],
-) -> Template | Redirect:
-    form = _fields(data)
-    return await _card_action(
-        request,
-        lambda town: projects.apply_exemption(
-            card_id, request.user.display_name, town, form.text("reform"), form.text("reason")
-        ),
-        "豁免申请已提交，考核办审核后会在本页显示结果",
-    )
 
 
 routes = [
@@ -664,7 +326,6 @@ routes = [
     contracts,
     contract,
     adjust_target,
-    confirm_contract,
     review_page,
     review_value,
     imports_page,
@@ -672,17 +333,4 @@ routes = [
     attachment,
     office_town,
     year_end,
-    town_home,
-    report_form,
-    submit_report,
-    public_towns,
-    projects_page,
-    add_project,
-    add_milestone,
-    close_card,
-    exemptions_page,
-    decide_exemption,
-    card_plan,
-    card_rectify,
-    card_exemption,
 ]

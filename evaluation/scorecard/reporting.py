@@ -4,7 +4,6 @@ after every write, and the office's 核查 with its reasons."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import math
 
@@ -12,8 +11,7 @@ import msgspec
 import polars as pl
 
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.infra.spreadsheets import Limits, read_table
-from evaluation.scorecard import repository
+from evaluation.scorecard import repository, value_store
 from evaluation.scorecard.clock import today
 from evaluation.scorecard.contracts import _town, parse_number
 from evaluation.scorecard.plan import (
@@ -27,15 +25,12 @@ from evaluation.scorecard.schemas import (
     AttachmentFile,
     Decision,
     FormItem,
-    ImportRecord,
     PlanRecord,
     QuarterForm,
     ReviewItem,
 )
-from evaluation.scorecard.sources import load_mapping, parse_source
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-MAX_SOURCE_RECORDS = 500_000
 
 
 def window_opens(plan: Plan, quarter: int) -> dt.date:
@@ -65,11 +60,11 @@ async def quarter_form(
     if quarter not in (1, 2, 3, 4):
         raise NotFound("季度应为 1–4")
     town = await _town(town_id)
-    values = await repository.values(record.id, town_id)
+    values = await value_store.values(record.id, town_id)
     targets = dict(
         (await repository.targets(record.id, town_id)).select("indicator", "target").iter_rows()
     )
-    files = await repository.attachments(values["id"].to_list())
+    files = await value_store.attachments(values["id"].to_list())
     by_value: dict[int, list[str]] = {}
     for f in files:
         by_value.setdefault(int(f["value"]), []).append(str(f["filename"]))
@@ -169,13 +164,13 @@ async def report(
     if problems:
         raise Invalid("请修改标出的问题后再提交，已填写的内容都还在", problems)
     async with repository.transaction():
-        ids = await repository.upsert_town_values(record.id, town_id, quarter, rows, by)
+        ids = await value_store.upsert_town_values(record.id, town_id, quarter, rows, by)
         for upload in uploads:
-            await repository.add_attachment(
+            await value_store.add_attachment(
                 ids[upload.indicator], upload.filename, upload.content_type, upload.content
             )
         await recheck(record, quarter)
-    flagged = (await repository.values(record.id, town_id)).filter(
+    flagged = (await value_store.values(record.id, town_id)).filter(
         pl.col("quarter") == quarter, pl.col("status") == "flagged"
     )
     return [record.plan.indicator(c).name for c in flagged["indicator"].to_list()]
@@ -184,7 +179,7 @@ async def report(
 async def recheck(record: PlanRecord, quarter: int) -> None:
     """Run the plausibility checks on the quarter's town values and store their flags
     (values the office already decided keep their decision)."""
-    values = await repository.values(record.id)
+    values = await value_store.values(record.id)
     flags = check_values(record.plan, values, quarter)
     messages = flags.group_by("town_id", "indicator").agg(pl.col("message").str.join("\n"))
     town_values = values.filter(pl.col("quarter") == quarter, pl.col("source") == "town")
@@ -195,130 +190,15 @@ async def recheck(record: PlanRecord, quarter: int) -> None:
         .filter(pl.col("status").is_in(["ok", "flagged"]))
         .select("id", "message")
     )
-    await repository.set_flags([(int(i), str(m)) for i, m in updates.iter_rows()])
-
-
-class ImportResult(msgspec.Struct, frozen=True):
-    source: str
-    quarters: list[int]
-    towns: int
-    values: int
-    records: int
-
-
-def read_source_file(content: bytes, filename: str) -> pl.DataFrame:
-    """CSV, Excel or JSON (a list of objects). Blocking: run it in a thread."""
-    stripped = content.lstrip()
-    if filename.lower().endswith(".json") or stripped[:1] in (b"[", b"{"):
-        try:
-            rows = msgspec.json.decode(content)
-        except msgspec.DecodeError:
-            raise Invalid(
-                "JSON 文件无法解析", {"file": '应为对象列表：[{"所属乡镇": …}, …]'}
-            ) from None
-        if isinstance(rows, dict):
-            rows = rows.get("records") or rows.get("data") or []
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise Invalid("JSON 文件格式不对", {"file": "应为对象列表，每个对象是一条记录"})
-        if len(rows) > MAX_SOURCE_RECORDS:
-            raise Invalid(f"一次最多导入 {MAX_SOURCE_RECORDS} 条记录", {"file": "请分批导入"})
-        if not rows:
-            raise Invalid("文件里没有记录", {"file": "请检查导出的文件"})
-        return pl.DataFrame(
-            [{str(k): None if v is None else str(v) for k, v in r.items()} for r in rows],
-            infer_schema_length=None,
-        )
-    return read_table(content, filename, Limits(rows=MAX_SOURCE_RECORDS, columns=40))
-
-
-async def import_source(
-    year: int, source: str, filename: str, content: bytes, by: str
-) -> ImportResult:
-    frame = await asyncio.to_thread(read_source_file, content, filename)
-    return await import_frame(year, source, filename, frame, by)
-
-
-async def import_frame(
-    year: int, source: str, filename: str, frame: pl.DataFrame, by: str
-) -> ImportResult:
-    """Values from one source file, whole or not at all; a quarter is imported once per
-    source."""
-    record = await published_record(year)
-    mapping = load_mapping(source)
-    town_list = await repository.towns()
-    names = {t.name: t.id for t in town_list} | {t.external_id: t.id for t in town_list}
-    values = parse_source(mapping, record.plan, frame, names)
-    quarters = sorted(set(values["quarter"].to_list()))
-    already = sorted(set(quarters) & await repository.imported_quarters(record.id, source))
-    if already:
-        raise Invalid(
-            f"{mapping.name}第 {'、'.join(map(str, already))} 季度的数据已经导入过，未重复导入",
-            {"季度": "同一来源每个季度只导入一次；如数据有误，请在核查中更正"},
-        )
-    values = await _carry_year_to_date(record, source, values, min(quarters))
-    async with repository.transaction():
-        await repository.insert_imported(record.id, source, values, by)
-        for quarter in quarters:
-            await repository.insert_import(record.id, source, quarter, filename, frame.height, by)
-        for quarter in quarters:
-            await recheck(record, quarter)
-    return ImportResult(
-        source=source,
-        quarters=quarters,
-        towns=values["town_id"].n_unique(),
-        values=values.height,
-        records=frame.height,
-    )
-
-
-async def _carry_year_to_date(
-    record: PlanRecord, source: str, values: pl.DataFrame, first: int
-) -> pl.DataFrame:
-    """Counts of cumulative indicators continue from the quarter before the file's first."""
-    cumulative = [i.code for i in record.plan.indicators if i.cumulative and i.source == source]
-    if first == 1 or not cumulative:
-        return values
-    stored = (
-        (await repository.values(record.id))
-        .filter(
-            pl.col("source") == source,
-            pl.col("quarter") == first - 1,
-            pl.col("indicator").is_in(cumulative),
-        )
-        .select("town_id", "indicator", carried=pl.col("value"))
-    )
-    return (
-        values.join(stored, on=["town_id", "indicator"], how="left")
-        .with_columns(value=pl.col("value") + pl.col("carried").fill_null(0.0))
-        .drop("carried")
-    )
-
-
-async def import_values(year: int, source: str, values: pl.DataFrame, by: str) -> ImportResult:
-    """The import interface for other packages (training feeds 学习发展 through it): values
-    (town_id, indicator, quarter, value) checked exactly like a file from that source."""
-    plan = (await published_record(year)).plan
-    units = {i.code: i.unit for i in plan.indicators}
-    towns = {t.id: t.name for t in await repository.towns()}
-    frame = pl.DataFrame(
-        {
-            "乡镇": [towns.get(int(t), str(t)) for t in values["town_id"].to_list()],
-            "季度": values["quarter"].cast(pl.String).to_list(),
-            "指标": values["indicator"].to_list(),
-            "数值": values["value"].cast(pl.String).to_list(),
-            "单位": [units.get(c, "") for c in values["indicator"].to_list()],
-        },
-        schema={name: pl.String for name in ("乡镇", "季度", "指标", "数值", "单位")},
-    )
-    return await import_frame(year, source, f"{source}-feed", frame, by)
+    await value_store.set_flags([(int(i), str(m)) for i, m in updates.iter_rows()])
 
 
 async def review_queue(year: int) -> list[ReviewItem]:
     record = await published_record(year)
-    values = await repository.values(record.id)
+    values = await value_store.values(record.id)
     flagged = values.filter(pl.col("status") == "flagged").sort("quarter", "town_id", "indicator")
     towns = {t.id: t.name for t in await repository.towns()}
-    files = await repository.attachments(flagged["id"].to_list())
+    files = await value_store.attachments(flagged["id"].to_list())
     previous = values.filter(pl.col("source") == "town").select(
         "town_id",
         "indicator",
@@ -352,7 +232,7 @@ async def review_queue(year: int) -> list[ReviewItem]:
 
 async def decide(value_id: int, decision: str, raw: str, reason: str, by: str) -> None:
     """The office confirms a flagged value as reported, or corrects it — always with a reason."""
-    row = await repository.value_row(value_id)
+    row = await value_store.value_row(value_id)
     record = await repository.plan(int(row["plan"]))
     indicator = record.plan.indicator(str(row["indicator"]))
     problems = {}
@@ -372,22 +252,22 @@ async def decide(value_id: int, decision: str, raw: str, reason: str, by: str) -
     if problems:
         raise Invalid("核查未保存", problems)
     async with repository.transaction():
-        current = await repository.value_row(value_id)
+        current = await value_store.value_row(value_id)
         if current["status"] != "flagged":
             raise Conflict("该数值已核查过")
-        await repository.review(
+        await value_store.review(
             value_id, decision, float(row["value"]), after, reason.strip()[:MAX_NOTE], by
         )
 
 
 async def decisions(year: int) -> list[Decision]:
     record = await published_record(year)
-    values = await repository.values(record.id)
+    values = await value_store.values(record.id)
     reviewed = values.filter(pl.col("status").is_in(["confirmed", "corrected"]))
     towns = {t.id: t.name for t in await repository.towns()}
     by_id = {r["id"]: r for r in reviewed.iter_rows(named=True)}
     out = []
-    for r in await repository.reviews(list(by_id)):
+    for r in await value_store.reviews(list(by_id)):
         value = by_id[int(r["value"])]
         out.append(
             Decision(
@@ -407,27 +287,12 @@ async def decisions(year: int) -> list[Decision]:
 
 
 async def year_of_value(value_id: int) -> int:
-    row = await repository.value_row(value_id)
+    row = await value_store.value_row(value_id)
     return (await repository.plan(int(row["plan"]))).year
 
 
-async def import_history(year: int) -> list[ImportRecord]:
-    record = await published_record(year)
-    return [
-        ImportRecord(
-            source=str(r["source"]),
-            quarter=int(r["quarter"]),
-            filename=str(r["filename"]),
-            records=int(r["records"]),
-            imported_by=str(r["imported_by"]),
-            imported_at=r["imported_at"],
-        )
-        for r in await repository.imports(record.id)
-    ]
-
-
 async def attachment(attachment_id: int) -> AttachmentFile:
-    row = await repository.attachment(attachment_id)
+    row = await value_store.attachment(attachment_id)
     return AttachmentFile(
         id=int(row["id"]),
         town_id=int(row["town_id"]),

@@ -1,7 +1,7 @@
 """The scorecard's use cases for callers, one import: plans and contracts, quarterly
-reporting and imports, 核查, scores and the pages' reads. Each lives in its own module
-(`plans`, `contracts`, `reporting`, `standing`); the date they run on is `clock.today()`
-(pin it through `clock.CLOCK`)."""
+reporting, imports and 核查, scores and the pages' reads. Each lives in its own module
+(`plans`, `contracts`, `reporting`, `imports`, `standing`); the date they run on is
+`clock.today()` (pin it through `clock.CLOCK`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,15 @@ from evaluation.scorecard.contracts import (
     contract,
     contracts,
     parse_number,
+)
+from evaluation.scorecard.imports import (
+    MAX_SOURCE_RECORDS,
+    ImportResult,
+    import_frame,
+    import_history,
+    import_source,
+    import_values,
+    read_source_file,
 )
 from evaluation.scorecard.plans import (
     MAX_NOTE,
@@ -30,19 +39,12 @@ from evaluation.scorecard.plans import (
 )
 from evaluation.scorecard.reporting import (
     MAX_ATTACHMENT_BYTES,
-    MAX_SOURCE_RECORDS,
-    ImportResult,
     Upload,
     attachment,
     decide,
     decisions,
-    import_frame,
-    import_history,
-    import_source,
-    import_values,
     open_quarter,
     quarter_form,
-    read_source_file,
     recheck,
     report,
     review_queue,

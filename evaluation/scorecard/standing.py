@@ -10,7 +10,7 @@ import polars as pl
 
 from evaluation.errors import Invalid, NotFound
 from evaluation.organisation.schemas import TownRecord
-from evaluation.scorecard import feeds, project_store, repository
+from evaluation.scorecard import feeds, project_store, repository, value_store
 from evaluation.scorecard.cards import apply_deductions
 from evaluation.scorecard.clock import today
 from evaluation.scorecard.contracts import _town, parse_number
@@ -41,7 +41,7 @@ async def effective_values(record: PlanRecord) -> pl.DataFrame:
     """The value that counts per town, indicator and quarter: the indicator's own source
     (the town's report, or the system it is imported from), corrected where the office
     corrected it; the leadership team's 360 where the plan takes it."""
-    values = await repository.values(record.id)
+    values = await value_store.values(record.id)
     sources = pl.DataFrame(
         {
             "indicator": [i.code for i in record.plan.indicators],
@@ -82,7 +82,7 @@ def settled_quarters(plan: Plan, values: pl.DataFrame, towns: list[TownRecord]) 
 
 async def scored(record: PlanRecord) -> tuple[Scores, list[int]]:
     town_list = await repository.towns()
-    quarters = settled_quarters(record.plan, await repository.values(record.id), town_list)
+    quarters = settled_quarters(record.plan, await value_store.values(record.id), town_list)
     values = (await effective_values(record)).filter(pl.col("quarter").is_in(quarters))
     towns = pl.DataFrame(
         {"town_id": [t.id for t in town_list], "town_type": [t.town_type for t in town_list]},
@@ -136,7 +136,7 @@ async def composite_rows(
     if year_end.is_empty():
         return []
     satisfaction = await feeds.resident_satisfaction(record.plan.year)
-    frame = composite(record.plan, year_end, await repository.adjustments(record.id), satisfaction)
+    frame = composite(record.plan, year_end, await value_store.adjustments(record.id), satisfaction)
     names = {t.id: t.name for t in towns}
     return [
         CompositeRow(
@@ -204,7 +204,7 @@ async def board(year: int) -> Board:
     scores, quarters = await scored(record)
     towns = await repository.towns()
     quarter = quarters[-1] if quarters else None
-    values = await repository.values(record.id)
+    values = await value_store.values(record.id)
     return Board(
         year=year,
         quarter=quarter,
@@ -226,7 +226,7 @@ async def town_view(year: int, town_id: int, on: dt.date | None = None) -> TownV
         [s for s in _town_scores(scores, towns, quarter) if s.town_id == town_id] if quarter else []
     )
     statuses = dict(
-        (await repository.values(record.id, town_id))
+        (await value_store.values(record.id, town_id))
         .filter(pl.col("quarter") == (quarter or 0), pl.col("source") == "town")
         .select("indicator", "status")
         .iter_rows()
@@ -257,7 +257,7 @@ async def town_view(year: int, town_id: int, on: dt.date | None = None) -> TownV
     if open_q:
         due_codes = {i.code for i in town_indicators(record.plan, town.town_type, open_q)}
         due = len(due_codes)
-        mine_values = await repository.values(record.id, town_id)
+        mine_values = await value_store.values(record.id, town_id)
         reported = mine_values.filter(
             pl.col("quarter") == open_q,
             pl.col("source") == "town",
@@ -300,7 +300,7 @@ async def set_year_end(
         parsed[name] = value
     if problems:
         raise Invalid("年终评分未保存", problems)
-    await repository.set_adjustment(
+    await value_store.set_adjustment(
         record.id, town_id, parsed["field_check"], parsed["third_party"], by
     )
 

@@ -9,18 +9,10 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.factories import People, csrf_token, login
-from tests.route_table import declared_access
+from tests.route_table import STANDING_LOGINS, declared_access
 
 HUGE_IDS = ["99999999999999999999", str(2**31), str(2**63), str(-(2**31) - 1)]
-USERS = {
-    "admin": "admin",
-    "assessment_office": "office",
-    "training_office": "training",
-    "leader": "leader",
-    "cadre": "member",
-    "mystery": "visitor",
-    "reporter": "reporter",
-}
+USERS = STANDING_LOGINS
 
 
 def caller(access: str) -> str | None:

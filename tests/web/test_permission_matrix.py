@@ -12,19 +12,11 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.factories import People, csrf_token, login
-from tests.route_table import declared_access
+from tests.route_table import STANDING_LOGINS, declared_access
 
 SECURITY = Path(__file__).resolve().parents[2] / "SECURITY.md"
 ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \| ([^|]+) \|$")
-USERS = {  # role → standing test login
-    "admin": "admin",
-    "assessment_office": "office",
-    "training_office": "training",
-    "leader": "leader",
-    "cadre": "member",
-    "mystery": "visitor",
-    "reporter": "reporter",
-}
+USERS = STANDING_LOGINS
 
 
 def documented() -> dict[tuple[str, str], str]:

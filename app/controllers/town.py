@@ -1,0 +1,184 @@
+"""A town reporter's side of the scorecard — the town's page, the quarter's form, the contract
+to confirm, the cards to answer — and the public results of finished years."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.accounts.auth import CurrentUser
+from app.forms import MAX_FIELD_CHARS, redirect_with_message
+from app.scorecard_views import (
+    DIMENSIONS,
+    FORM,
+    MULTIPART,
+    REPORTER,
+    form_reader,
+    may_see_town,
+    reporter_town,
+    town_page,
+    year_or_current,
+)
+from app.templating import render
+from evaluation.errors import Invalid
+from evaluation.results import case_notes, snapshots
+from evaluation.scorecard import projects, service
+
+
+@get("/town", guards=[REPORTER])
+async def town_home(request: Request[CurrentUser, str, Any]) -> Template:
+    town_id = await reporter_town(request.user)
+    return await town_page(request, await year_or_current(), town_id, office=False)
+
+
+@get("/town/report/{quarter:int}", guards=[REPORTER])
+async def report_form(request: Request[CurrentUser, str, Any], quarter: FromPath[int]) -> Template:
+    town_id = await reporter_town(request.user)
+    form = await service.quarter_form(await year_or_current(), town_id, quarter)
+    return render(
+        request,
+        "scorecard/report.html",
+        form=form,
+        values={},
+        notes={},
+        labels={i.code: i.name for i in form.items},
+    )
+
+
+@post("/town/report/{quarter:int}", guards=[REPORTER])
+async def submit_report(
+    request: Request[CurrentUser, str, Any],
+    quarter: FromPath[int],
+    data: Annotated[dict[str, Any], MULTIPART],
+) -> Template | Redirect:
+    town_id = await reporter_town(request.user)
+    year = await year_or_current()
+    fields = {k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)}
+    values = {k.removeprefix("v_"): v for k, v in fields.items() if k.startswith("v_")}
+    notes = {k.removeprefix("n_"): v for k, v in fields.items() if k.startswith("n_")}
+    uploads = []
+    for key, item in data.items():
+        files = item if isinstance(item, list) else [item]
+        for upload in files:
+            if key.startswith("f_") and isinstance(upload, UploadFile) and upload.filename:
+                uploads.append(
+                    service.Upload(
+                        indicator=key.removeprefix("f_"),
+                        filename=upload.filename,
+                        content_type=upload.content_type or "application/octet-stream",
+                        content=await upload.read(),
+                    )
+                )
+    try:
+        flagged = await service.report(
+            year, town_id, quarter, values, notes, uploads, request.user.display_name
+        )
+    except Invalid as exc:
+        form = await service.quarter_form(year, town_id, quarter)
+        return render(
+            request,
+            "scorecard/report.html",
+            form=form,
+            values=values,
+            notes=notes,
+            labels={i.code: i.name for i in form.items},
+            errors=exc.problems,
+            status_code=400,
+        )
+    message = f"第 {quarter} 季度数据已提交"
+    if flagged:
+        message += f"；{'、'.join(flagged)}需考核办核查，请在备注中说明依据"
+    return redirect_with_message("/town", message)
+
+
+@post("/scorecard/{year:int}/contracts/{town_id:int}/confirm", guards=[REPORTER])
+async def confirm_contract(
+    request: Request[CurrentUser, str, Any], year: FromPath[int], town_id: FromPath[int]
+) -> Redirect:
+    await may_see_town(request.user, town_id)
+    await service.confirm_contract(year, town_id, request.user.display_name)
+    return redirect_with_message("/town", "责任书已确认")
+
+
+async def _card_action(
+    request: Request[CurrentUser, str, Any], action: Any, message: str
+) -> Template | Redirect:
+    town_id = await reporter_town(request.user)
+    try:
+        await action(town_id)
+    except Invalid as exc:
+        year = await year_or_current()
+        return await town_page(request, year, town_id, office=False, errors=exc.problems)
+    return redirect_with_message("/town", message)
+
+
+@post("/town/cards/{card_id:int}/plan", guards=[REPORTER])
+async def card_plan(
+    request: Request[CurrentUser, str, Any],
+    card_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    text = form_reader(data).text("plan_text")
+    return await _card_action(
+        request, lambda town: projects.submit_plan(card_id, town, text), "整改方案已提交"
+    )
+
+
+@post("/town/cards/{card_id:int}/rectify", guards=[REPORTER])
+async def card_rectify(
+    request: Request[CurrentUser, str, Any],
+    card_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    evidence = form_reader(data).text("evidence")
+    return await _card_action(
+        request, lambda town: projects.rectify(card_id, town, evidence), "整改情况已报送考核办"
+    )
+
+
+@post("/town/cards/{card_id:int}/exemption", guards=[REPORTER])
+async def card_exemption(
+    request: Request[CurrentUser, str, Any],
+    card_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    form = form_reader(data)
+    return await _card_action(
+        request,
+        lambda town: projects.apply_exemption(
+            card_id, request.user.display_name, town, form.text("reform"), form.text("reason")
+        ),
+        "豁免申请已提交，考核办审核后会在本页显示结果",
+    )
+
+
+@get("/results/towns/{year:int}", exclude_from_auth=True)
+async def public_towns(request: Request[Any, Any, Any], year: FromPath[int]) -> Template:
+    results = await service.public_results(year)
+    notes = []
+    for cycle in await snapshots.published_cycles():
+        if cycle.year == year:
+            notes.extend(await case_notes.notes(cycle.id))
+    return render(
+        request,
+        "scorecard/public.html",
+        results=results,
+        dimensions=DIMENSIONS,
+        notes=notes,
+    )
+
+
+routes = [
+    town_home,
+    report_form,
+    submit_report,
+    confirm_contract,
+    card_plan,
+    card_rectify,
+    card_exemption,
+    public_towns,
+]

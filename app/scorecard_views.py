@@ -1,0 +1,87 @@
+"""What the scorecard's controllers share: whose town a reporter works for, the year a page
+shows, and a town's page (the office's view and the reporter's are one template)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Template
+
+from app.accounts.auth import CurrentUser, requires
+from app.accounts.roles import Role
+from app.charts import score_bars, score_trend
+from app.forms import MAX_FIELD_CHARS, FormReader
+from app.labels import DIMENSION_LABELS
+from app.templating import render
+from evaluation.errors import NotReady, PermissionDenied
+from evaluation.organisation import directory
+from evaluation.scorecard import projects, service
+from evaluation.scorecard.plan import Dimension
+
+OFFICE = requires(Role.assessment_office, Role.admin)
+REPORTER = requires(Role.reporter)
+OFFICE_OR_REPORTER = requires(Role.assessment_office, Role.admin, Role.reporter)
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
+DIMENSIONS = [str(d) for d in Dimension]
+
+
+async def reporter_town(user: CurrentUser) -> int:
+    """The town a reporter reports for: the town of the cadre their account points at."""
+    if user.cadre_id is None:
+        raise PermissionDenied("填报员账号没有关联乡镇，请联系管理员")
+    return (await directory.cadre(user.cadre_id)).town_id
+
+
+async def may_see_town(user: CurrentUser, town_id: int) -> None:
+    if user.role == Role.reporter and await reporter_town(user) != town_id:
+        raise PermissionDenied("只能查看本乡镇的考核信息")
+
+
+async def year_or_current(year: int | None = None) -> int:
+    chosen = year or await service.current_year()
+    if chosen is None:
+        raise NotReady("还没有发布的乡镇绩效考核方案")
+    return chosen
+
+
+async def town_page(
+    request: Request[CurrentUser, str, Any],
+    year: int,
+    town_id: int,
+    *,
+    office: bool,
+    errors: dict[str, str] | None = None,
+) -> Template:
+    await projects.sweep(year)
+    view = await service.town_view(year, town_id)
+    return render(
+        request,
+        "scorecard/town.html",
+        view=view,
+        cards=await projects.card_views(year, town_id),
+        criteria=projects.CRITERIA,
+        office=office,
+        dimensions=DIMENSIONS,
+        bars=score_bars(
+            [(DIMENSION_LABELS[d], view.score.dimensions.get(d)) for d in DIMENSIONS]
+            if view.score
+            else [],
+            f"{view.town_name}四个维度得分",
+        ),
+        trend=score_trend(
+            [(f"Q{i + 1}", v) for i, v in enumerate(view.score.trend) if v is not None]
+            if view.score
+            else [],
+            f"{view.town_name}各季度总分",
+        ),
+        errors=errors or {},
+        status_code=400 if errors else 200,
+    )
+
+
+def form_reader(data: dict[str, Any]) -> FormReader:
+    return FormReader({k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)})
