@@ -139,8 +139,12 @@ async def card(card_id: int) -> dict[str, Any]:
 
 
 async def issue_yellow(milestone_ids: list[int], on: dt.date) -> None:
+    """A card per milestone; two sweeps at once (two pages read together) issue it once —
+    the open-card index refuses the second and it is skipped, not an error."""
     for milestone_id in milestone_ids:
-        await Card(milestone=milestone_id, colour="yellow", issued_on=on).save()
+        await Card.insert(Card(milestone=milestone_id, colour="yellow", issued_on=on)).on_conflict(
+            action="DO NOTHING"
+        )
 
 
 async def turn_red(card_ids: list[int], on: dt.date, deduction: float) -> None:

@@ -115,17 +115,23 @@ async def add_milestone(
 
 
 async def sweep(year: int, on: dt.date | None = None) -> tuple[int, int]:
-    """Issue yellow cards on late milestones and turn cards red after the grace period."""
+    """Issue yellow cards on late milestones and turn cards red after the grace period.
+
+    Pages run it on every read, so it writes only when something is due and every write is
+    idempotent on its own (a second yellow card is skipped by the open-card index; turning
+    red updates only yellow cards): two sweeps at once never wait on each other's
+    transaction, on SQLite or PostgreSQL."""
     record = await repository.published(year)
     if record is None:
         return 0, 0
     on = on or today()
-    async with repository.transaction():
-        milestones = await store.milestones(record.id)
-        cards = await store.cards(record.id)
-        yellow = new_yellow(milestones, cards, on)
+    milestones = await store.milestones(record.id)
+    cards = await store.cards(record.id)
+    yellow = new_yellow(milestones, cards, on)
+    red = turning_red(milestones, cards, on, record.plan.cards)
+    if yellow:
         await store.issue_yellow(yellow, on)
-        red = turning_red(milestones, cards, on, record.plan.cards)
+    if red:
         await store.turn_red(red, on, record.plan.cards.red_deduction)
     return len(yellow), len(red)
 
