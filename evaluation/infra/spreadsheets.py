@@ -21,6 +21,7 @@ import re
 import subprocess
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import polars as pl
@@ -127,7 +128,7 @@ def check_grid(archive: zipfile.ZipFile, part: zipfile.ZipInfo, limits: Limits) 
                         "表格范围过大（有内容的单元格远在数据之外）",
                         f"一次最多 {limits.rows} 行、{limits.columns} 列：请删除表格远处的空白或多余单元格后再导入",
                     )
-    except (zipfile.BadZipFile, OSError, EOFError):
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError):
         raise refuse("文件已损坏或不是表格文件", "请用 Excel 或 WPS 重新保存后再导入") from None
 
 

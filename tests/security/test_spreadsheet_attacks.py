@@ -111,3 +111,27 @@ def test_headers_that_blank_out_to_one_name_are_refused_not_a_crash() -> None:
     assert unnamed.columns == ["干部编号", "未命名列2", "未命名列3"]
     with pytest.raises(Invalid):
         read_table("姓名,姓名\n张三,李四\n".encode(), "roster.csv")
+
+
+def test_a_corrupted_compressed_part_is_refused_not_a_crash() -> None:
+    """Found by the spreadsheet fuzz: a flipped byte inside a sheet's deflate stream raised
+    zlib.error out of the size check, a 500."""
+    import io
+    import random
+    import zipfile
+
+    from evaluation.errors import Invalid
+    from evaluation.infra.spreadsheets import read_table
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        cells = "".join(f"<c><v>{random.Random(n).random()}</v></c>" for n in range(800))
+        archive.writestr("xl/worksheets/sheet1.xml", f"<worksheet><row>{cells}</row></worksheet>")
+    content = bytearray(buffer.getvalue())
+    start = content.index(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    for at in range(start + 20, start + 60):
+        content[at] ^= 0x5A  # scramble the compressed bytes, keep the archive's directory
+    with pytest.raises(Invalid) as caught:
+        read_table(bytes(content), "roster.xlsx")
+    assert "文件已损坏" in caught.value.message
