@@ -13,8 +13,12 @@ MAX_FIELD_CHARS = 2_000
 
 
 async def form_fields(request: Request[Any, Any, Any]) -> dict[str, str]:
-    form = await request.form()
-    return {k: v[:MAX_FIELD_CHARS] for k, v in form.items() if isinstance(v, str)}
+    return text_fields(dict((await request.form()).items()))
+
+
+def text_fields(data: dict[str, Any]) -> dict[str, str]:
+    """A parsed form body's text fields, each cut to a sane length (files are left out)."""
+    return {k: v[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)}
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -13,7 +13,6 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.charts import score_bars, score_trend
-from app.forms import MAX_FIELD_CHARS, FormReader
 from app.labels import DIMENSION_LABELS
 from app.templating import render
 from evaluation.errors import NotReady, PermissionDenied
@@ -56,7 +55,6 @@ async def town_page(
     office: bool,
     errors: dict[str, str] | None = None,
 ) -> Template:
-    await projects.sweep(year)
     view = await service.town_view(year, town_id)
     return render(
         request,
@@ -81,7 +79,3 @@ async def town_page(
         errors=errors or {},
         status_code=400 if errors else 200,
     )
-
-
-def form_reader(data: dict[str, Any]) -> FormReader:
-    return FormReader({k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)})

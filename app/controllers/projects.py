@@ -9,8 +9,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import CurrentUser
-from app.forms import redirect_with_message
-from app.scorecard_views import FORM, OFFICE, form_reader
+from app.forms import FormReader, redirect_with_message, text_fields
+from app.scorecard_views import FORM, OFFICE
 from app.templating import render
 from evaluation.errors import Invalid
 from evaluation.scorecard import projects, service
@@ -46,7 +46,7 @@ async def add_project(
     year: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    form = form_reader(data)
+    form = FormReader(text_fields(data))
     town = form.text("town")
     try:
         await projects.add_project(
@@ -68,7 +68,7 @@ async def add_milestone(
     project_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    form = form_reader(data)
+    form = FormReader(text_fields(data))
     year = await projects.year_of_project(project_id)
     try:
         await projects.add_milestone(
@@ -120,7 +120,7 @@ async def decide_exemption(
     exemption_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    form = form_reader(data)
+    form = FormReader(text_fields(data))
     checklist = data.get("checklist", [])
     ticked = [checklist] if isinstance(checklist, str) else [str(c) for c in checklist]
     year = await projects.year_of_exemption(exemption_id)

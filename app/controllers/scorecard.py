@@ -13,7 +13,7 @@ from litestar.response import Redirect, Response, Template
 
 from app.accounts.auth import CurrentUser
 from app.charts import score_heatmap
-from app.forms import MAX_FIELD_CHARS, FormReader, redirect_with_message
+from app.forms import FormReader, redirect_with_message, text_fields
 from app.labels import DIMENSION_LABELS
 from app.scorecard_views import (
     DIMENSIONS,
@@ -26,7 +26,7 @@ from app.scorecard_views import (
 )
 from app.templating import render
 from evaluation.errors import Invalid, NotFound
-from evaluation.scorecard import projects, service
+from evaluation.scorecard import service
 from evaluation.scorecard.sources import known_sources
 
 
@@ -40,7 +40,6 @@ async def scorecard_home(request: Request[CurrentUser, str, Any]) -> Template | 
 
 @get("/scorecard/{year:int}", guards=[OFFICE])
 async def board(request: Request[CurrentUser, str, Any], year: FromPath[int]) -> Template:
-    await projects.sweep(year)
     data = await service.board(year)
     return render(
         request,
@@ -108,7 +107,7 @@ async def set_weights(
     plan_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    fields = {k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)}
+    fields = text_fields(data)
     record = await service.plan_record(plan_id)
     try:
         await service.set_weights(
@@ -159,7 +158,7 @@ async def adjust_target(
     town_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    form = FormReader({k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)})
+    form = FormReader(text_fields(data))
     try:
         await service.adjust_target(
             year, town_id, form.text("indicator"), form.text("target"), form.text("reason")
@@ -208,7 +207,7 @@ async def review_value(
     value_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    form = FormReader({k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)})
+    form = FormReader(text_fields(data))
     year = await service.year_of_value(value_id)
     try:
         await service.decide(
@@ -306,7 +305,7 @@ async def year_end(
     town_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    form = FormReader({k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)})
+    form = FormReader(text_fields(data))
     try:
         await service.set_year_end(
             year, town_id, form.text("field_check"), form.text("third_party"), request.user.username

@@ -11,13 +11,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import CurrentUser
-from app.forms import MAX_FIELD_CHARS, redirect_with_message
+from app.forms import FormReader, redirect_with_message, text_fields
 from app.scorecard_views import (
     DIMENSIONS,
     FORM,
     MULTIPART,
     REPORTER,
-    form_reader,
     may_see_town,
     reporter_town,
     town_page,
@@ -57,7 +56,7 @@ async def submit_report(
 ) -> Template | Redirect:
     town_id = await reporter_town(request.user)
     year = await year_or_current()
-    fields = {k: str(v)[:MAX_FIELD_CHARS] for k, v in data.items() if isinstance(v, str)}
+    fields = text_fields(data)
     values = {k.removeprefix("v_"): v for k, v in fields.items() if k.startswith("v_")}
     notes = {k.removeprefix("n_"): v for k, v in fields.items() if k.startswith("n_")}
     uploads = []
@@ -122,7 +121,7 @@ async def card_plan(
     card_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    text = form_reader(data).text("plan_text")
+    text = FormReader(text_fields(data)).text("plan_text")
     return await _card_action(
         request, lambda town: projects.submit_plan(card_id, town, text), "整改方案已提交"
     )
@@ -134,7 +133,7 @@ async def card_rectify(
     card_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    evidence = form_reader(data).text("evidence")
+    evidence = FormReader(text_fields(data)).text("evidence")
     return await _card_action(
         request, lambda town: projects.rectify(card_id, town, evidence), "整改情况已报送考核办"
     )
@@ -146,7 +145,7 @@ async def card_exemption(
     card_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    form = form_reader(data)
+    form = FormReader(text_fields(data))
     return await _card_action(
         request,
         lambda town: projects.apply_exemption(

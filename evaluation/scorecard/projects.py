@@ -1,7 +1,6 @@
 """Key projects and their cards (红黄牌督办), and exemptions (容错纠错): the use cases.
 
-A sweep on today's date (run whenever the board, a town page or the project list is read,
-and by the demo) issues yellow cards on late milestones and turns them red after the grace
+A sweep on today's date (run before scores are read and before cards are listed) issues yellow cards on late milestones and turns them red after the grace
 period; a red card's deduction reaches the town's total at once (`cards.apply_deductions`)
 until an approved exemption neutralises it. Every step is recorded on the card or the
 exemption with who and when."""

@@ -10,7 +10,7 @@ import polars as pl
 
 from evaluation.errors import Invalid, NotFound
 from evaluation.organisation.schemas import TownRecord
-from evaluation.scorecard import feeds, project_store, repository, value_store
+from evaluation.scorecard import feeds, project_store, projects, repository, value_store
 from evaluation.scorecard.cards import apply_deductions
 from evaluation.scorecard.clock import today
 from evaluation.scorecard.contracts import _town, parse_number
@@ -37,11 +37,10 @@ from evaluation.scorecard.scoring import Scores, composite, score
 BOTTLENECK_TOWNS = 3
 
 
-async def effective_values(record: PlanRecord) -> pl.DataFrame:
-    """The value that counts per town, indicator and quarter: the indicator's own source
-    (the town's report, or the system it is imported from), corrected where the office
-    corrected it; the leadership team's 360 where the plan takes it."""
-    values = await value_store.values(record.id)
+async def effective_values(record: PlanRecord, values: pl.DataFrame) -> pl.DataFrame:
+    """The value that counts per town, indicator and quarter (from the stored `values`): the
+    indicator's own source (the town's report, or the system it is imported from), corrected
+    where the office corrected it; the leadership team's 360 where the plan takes it."""
     sources = pl.DataFrame(
         {
             "indicator": [i.code for i in record.plan.indicators],
@@ -81,9 +80,17 @@ def settled_quarters(plan: Plan, values: pl.DataFrame, towns: list[TownRecord]) 
 
 
 async def scored(record: PlanRecord) -> tuple[Scores, list[int]]:
-    town_list = await repository.towns()
-    quarters = settled_quarters(record.plan, await value_store.values(record.id), town_list)
-    values = (await effective_values(record)).filter(pl.col("quarter").is_in(quarters))
+    return await score_from(record, await value_store.values(record.id), await repository.towns())
+
+
+async def score_from(
+    record: PlanRecord, stored: pl.DataFrame, town_list: list[TownRecord]
+) -> tuple[Scores, list[int]]:
+    """Scores of the settled quarters from the year's stored values, less red-card deductions
+    — after the day's card sweep, so a deduction due today is in the total it reads."""
+    await projects.sweep(record.plan.year)
+    quarters = settled_quarters(record.plan, stored, town_list)
+    values = (await effective_values(record, stored)).filter(pl.col("quarter").is_in(quarters))
     towns = pl.DataFrame(
         {"town_id": [t.id for t in town_list], "town_type": [t.town_type for t in town_list]},
         schema={"town_id": pl.Int64, "town_type": pl.String},
@@ -156,7 +163,9 @@ async def composite_rows(
     ]
 
 
-async def bottlenecks(year: int, scores: Scores, quarter: int) -> list[Bottleneck]:
+async def bottlenecks(
+    record: PlanRecord, scores: Scores, quarter: int, town_list: list[TownRecord]
+) -> list[Bottleneck]:
     """Indicators lagging in several towns now, with the earlier years they also lagged in."""
 
     def lagging(s: Scores, q: int) -> dict[str, list[int]]:
@@ -170,21 +179,23 @@ async def bottlenecks(year: int, scores: Scores, quarter: int) -> list[Bottlenec
             code: towns for code, towns in grouped.iter_rows() if len(towns) >= BOTTLENECK_TOWNS
         }
 
+    year = record.plan.year
     now = lagging(scores, quarter)
     years: dict[str, list[int]] = {code: [year] for code in now}
     for earlier in await repository.published_years():
         if earlier >= year or not now:
             continue
-        record = await repository.published(earlier)
-        if record is None:
+        past_record = await repository.published(earlier)
+        if past_record is None:
             continue
-        past, quarters = await scored(record)
+        past, quarters = await score_from(
+            past_record, await value_store.values(past_record.id), town_list
+        )
         if quarters:
             for code in lagging(past, quarters[-1]):
                 if code in years:
                     years[code].insert(0, earlier)
-    record = await published_record(year)
-    names = {t.id: t.name for t in await repository.towns()}
+    names = {t.id: t.name for t in town_list}
     return sorted(
         (
             Bottleneck(
@@ -201,16 +212,16 @@ async def bottlenecks(year: int, scores: Scores, quarter: int) -> list[Bottlenec
 
 async def board(year: int) -> Board:
     record = await published_record(year)
-    scores, quarters = await scored(record)
-    towns = await repository.towns()
-    quarter = quarters[-1] if quarters else None
     values = await value_store.values(record.id)
+    towns = await repository.towns()
+    scores, quarters = await score_from(record, values, towns)
+    quarter = quarters[-1] if quarters else None
     return Board(
         year=year,
         quarter=quarter,
         record=record,
         towns=_town_scores(scores, towns, quarter) if quarter else [],
-        bottlenecks=await bottlenecks(year, scores, quarter) if quarter else [],
+        bottlenecks=await bottlenecks(record, scores, quarter, towns) if quarter else [],
         flagged=values.filter(pl.col("status") == "flagged").height,
         composite=await composite_rows(record, scores, towns),
     )
@@ -218,16 +229,19 @@ async def board(year: int) -> Board:
 
 async def town_view(year: int, town_id: int, on: dt.date | None = None) -> TownView:
     record = await published_record(year)
-    town = await _town(town_id)
-    scores, quarters = await scored(record)
     towns = await repository.towns()
+    town = next((t for t in towns if t.id == town_id), None)
+    if town is None:
+        raise NotFound("没有这个乡镇")
+    values = await value_store.values(record.id)
+    scores, quarters = await score_from(record, values, towns)
+    mine_values = values.filter(pl.col("town_id") == town_id, pl.col("source") == "town")
     quarter = quarters[-1] if quarters else None
     mine = (
         [s for s in _town_scores(scores, towns, quarter) if s.town_id == town_id] if quarter else []
     )
     statuses = dict(
-        (await value_store.values(record.id, town_id))
-        .filter(pl.col("quarter") == (quarter or 0), pl.col("source") == "town")
+        mine_values.filter(pl.col("quarter") == (quarter or 0))
         .select("indicator", "status")
         .iter_rows()
     )
@@ -257,10 +271,8 @@ async def town_view(year: int, town_id: int, on: dt.date | None = None) -> TownV
     if open_q:
         due_codes = {i.code for i in town_indicators(record.plan, town.town_type, open_q)}
         due = len(due_codes)
-        mine_values = await value_store.values(record.id, town_id)
         reported = mine_values.filter(
             pl.col("quarter") == open_q,
-            pl.col("source") == "town",
             pl.col("indicator").is_in(list(due_codes)),
         ).height
     composite_list = [
@@ -336,10 +348,14 @@ async def public_results(year: int) -> PublicResults:
 
 
 async def finished_years() -> list[int]:
-    """Years whose fourth quarter is scored: their results are public."""
+    """Years whose fourth quarter is settled: their results are public. (Read on the public
+    index: it asks which quarters are settled, without scoring the years.)"""
+    towns = await repository.towns()
     finished = []
     for year in await repository.published_years():
         record = await repository.published(year)
-        if record is not None and 4 in (await scored(record))[1]:
+        if record is None:
+            continue
+        if 4 in settled_quarters(record.plan, await value_store.values(record.id), towns):
             finished.append(year)
     return finished
