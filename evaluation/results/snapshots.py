@@ -128,9 +128,12 @@ async def snapshot_for(cycle_id: int, *, preview: bool = False) -> Snapshot:
     )
 
 
-async def latest_published() -> Snapshot | None:
+async def latest_published(year: int | None = None) -> Snapshot | None:
+    """The newest published cycle's frozen snapshot — of `year`, when one is given."""
     cycles = await published_cycles()
     for cycle in cycles:
+        if year is not None and cycle.year != year:
+            continue
         try:
             return await snapshot_for(cycle.id)
         except NotReady:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from evaluation.errors import NotReady
 from evaluation.organisation.vocabulary import LEADERSHIP_TEAM
 from evaluation.results import snapshots
 
@@ -22,14 +21,8 @@ TEAM_INDICATOR = "team_360"
 
 
 async def _snapshot_id(year: int) -> int | None:
-    for cycle in await snapshots.published_cycles():
-        if cycle.year != year:
-            continue
-        try:
-            return (await snapshots.snapshot_for(cycle.id)).id
-        except NotReady:
-            continue
-    return None
+    snapshot = await snapshots.latest_published(year)
+    return snapshot.id if snapshot else None
 
 
 async def resident_satisfaction(year: int) -> pl.DataFrame:

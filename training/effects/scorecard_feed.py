@@ -14,7 +14,6 @@ import datetime as dt
 
 import polars as pl
 
-from evaluation.errors import NotReady
 from evaluation.results import snapshots
 from evaluation.scorecard import service as scorecard
 from evaluation.scorecard.service import ImportResult
@@ -76,14 +75,10 @@ def attendance(frame: pl.DataFrame, quarters: list[int]) -> pl.DataFrame:
 
 
 async def _overall(year: int) -> pl.DataFrame | None:
-    for cycle in await snapshots.published_cycles():
-        if cycle.year == year:
-            try:
-                snapshot = await snapshots.snapshot_for(cycle.id)
-            except NotReady:
-                continue
-            return (await snapshots.summaries(snapshot.id)).select("ratee_id", "overall")
-    return None
+    snapshot = await snapshots.latest_published(year)
+    if snapshot is None:
+        return None
+    return (await snapshots.summaries(snapshot.id)).select("ratee_id", "overall")
 
 
 async def improvement(year: int, frame: pl.DataFrame) -> pl.DataFrame:
