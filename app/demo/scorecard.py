@@ -171,17 +171,18 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
         for town in towns:
             if which == "last" or town.id != towns[-1].id:  # the last town has not confirmed yet
                 await service.confirm_contract(year, town.id, f"{town.name}填报员")
+        targets = {
+            town.id: {
+                r.code: r.target for r in (await service.contract(year, town.id)).rows if r.target
+            }
+            for town in towns
+        }
         for quarter in quarters:
             on = plan.deadline(quarter) - dt.timedelta(days=3)
             latest = which == "this" and quarter == quarters[-1]
             for index, town in enumerate(towns):
-                targets = {
-                    r.code: r.target
-                    for r in (await service.contract(year, town.id)).rows
-                    if r.target
-                }
                 fields = town_fields(
-                    plan, town, quarter, levels[town.id], town.id in weak, targets, rng
+                    plan, town, quarter, levels[town.id], town.id in weak, targets[town.id], rng
                 )
                 notes = {}
                 if latest and town.id == reporter_town and "fiscal_revenue" in fields:

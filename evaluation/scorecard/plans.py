@@ -14,7 +14,6 @@ from evaluation.scorecard.clock import today
 from evaluation.scorecard.plan import (
     Dimension,
     Plan,
-    load_plan_text,
     moved_to_year,
     plan_for_year,
     plan_to_json,
@@ -112,10 +111,6 @@ async def add_plan(plan: Plan, note: str, by: str) -> int:
         return await repository.insert_plan(
             plan.year, version, plan.title, plan_to_json(plan), note, by
         )
-
-
-async def load_plan(text: str, note: str, by: str) -> int:
-    return await add_plan(load_plan_text(text), note, by)
 
 
 async def start_draft(year: int, by: str) -> int:
