@@ -19,11 +19,13 @@ from app.config import Settings, apply_clock, load_settings
 from app.controllers import (
     admin,
     api,
+    appeals,
     audit_log,
     auth,
     campaigns,
     cycles,
     feedback,
+    followup,
     health,
     mystery,
     office,
@@ -98,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *scorecard.routes,
             *town.routes,
             *projects.routes,
+            *followup.routes,
+            *appeals.routes,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

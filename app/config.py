@@ -177,7 +177,7 @@ def _date_setting(name: str, value: str) -> date | None:
 
 def apply_clock(settings: Settings) -> None:
     """Point the domain's notion of today at the setting (the real date when empty)."""
-    from evaluation.scorecard import clock
+    from evaluation import clock
 
     pinned = settings.today
     clock.CLOCK = (lambda: pinned) if pinned else date.today

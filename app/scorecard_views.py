@@ -13,11 +13,12 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.charts import score_bars, score_trend
+from app.home_notices import notices_for
 from app.labels import DIMENSION_LABELS
 from app.templating import render
 from evaluation.errors import NotReady, PermissionDenied
 from evaluation.organisation import directory
-from evaluation.scorecard import projects, service
+from evaluation.scorecard import followup, projects, service
 from evaluation.scorecard.plan import Dimension
 
 OFFICE = requires(Role.assessment_office, Role.admin)
@@ -56,12 +57,17 @@ async def town_page(
     errors: dict[str, str] | None = None,
 ) -> Template:
     view = await service.town_view(year, town_id)
+    interviews, tasks = await followup.town_followups(year, town_id)
     return render(
         request,
         "scorecard/town.html",
         view=view,
         cards=await projects.card_views(year, town_id),
         criteria=projects.CRITERIA,
+        interviews=interviews,
+        notices=[] if office else await notices_for(request.user),
+        tasks=tasks,
+        outcomes=followup.OUTCOMES,
         office=office,
         dimensions=DIMENSIONS,
         bars=score_bars(

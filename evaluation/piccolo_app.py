@@ -2,6 +2,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from evaluation.results.appeal_tables import Appeal
 from evaluation.tables import (
     AgreementRow,
     Assignment,
@@ -61,6 +62,7 @@ APP_CONFIG = AppConfig(
         AgreementRow,
         RaterResult,
         CaseNote,
+        Appeal,
     ],
     migration_dependencies=[],
     commands=[],

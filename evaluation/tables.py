@@ -82,6 +82,8 @@ class Cycle(Table):
     opens_on = Date()
     closes_on = Date()
     remind_on = Date(null=True, default=None)
+    publicity_days = Integer(default=7)  # 公示: days results stay open to appeal once published
+    publicity_ends_on = Date(null=True, default=None)  # set at publication
     state = Varchar(length=16, default="draft", index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     opened_at = Timestamptz(null=True, default=None)

@@ -18,9 +18,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("app", "evaluation", "training")
 DOMAIN = ("evaluation", "training")
-ORM_MODULES = ("evaluation.tables", "training.tables", "app.accounts.tables", "piccolo")
+ORM_MODULES = (
+    "evaluation.tables",
+    "evaluation.results.appeal_tables",
+    "training.tables",
+    "app.accounts.tables",
+    "piccolo",
+)
 STORAGE = (
     "evaluation.tables",
+    "evaluation.results.appeal_tables",
     "training.tables",
     "evaluation.infra.bulk",
     "evaluation.infra.group_commit",
@@ -35,9 +42,12 @@ STORAGE = (
 # Bottom to top: a package may import the ones listed before it, never one after it.
 LAYERS = (
     "evaluation.errors",
+    "evaluation.clock",
+    "evaluation.notices",
     "evaluation.groups",
     "evaluation.infra",
     "evaluation.tables",
+    "evaluation.results.appeal_tables",
     "evaluation.piccolo_app",
     "evaluation.organisation",
     "evaluation.rubrics",
@@ -75,6 +85,7 @@ PURE = (
     "evaluation.scorecard.plausibility",
     "evaluation.scorecard.sources",
     "evaluation.scorecard.cards",
+    "evaluation.scorecard.tiers",
     "training.effects.effectiveness",
     "training.insight.demand",
     "training.insight.exchange",

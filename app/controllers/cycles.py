@@ -64,6 +64,7 @@ async def new_cycle_page(request: Request[CurrentUser, str, Any]) -> Template:
         "closes_on": date(year, 12, 20).isoformat(),
         "remind_on": date(year, 12, 15).isoformat(),
         "peers_per_cadre": "4",
+        "publicity_days": "7",
         **{f"weight_{g}": str(round(DEFAULT_WEIGHTS[g] * 100)) for g in WEIGHT_GROUPS},
     }
     return await _new_form(request, values, {})
@@ -80,6 +81,7 @@ async def create_cycle(request: Request[CurrentUser, str, Any]) -> Response[Any]
     year, rubric = form.integer("year", "年份"), form.integer("rubric", "量表")
     quarter = form.integer("quarter", "季度", required=False)
     peers = form.integer("peers_per_cadre", "同事评价人数")
+    publicity = form.integer("publicity_days", "公示天数", required=False)
     opens_on, closes_on = form.day("opens_on", "开始日期"), form.day("closes_on", "截止日期")
     remind_on = form.day("remind_on", "提醒日期", required=False)
     weights = read_weights(form)
@@ -104,6 +106,7 @@ async def create_cycle(request: Request[CurrentUser, str, Any]) -> Response[Any]
             remind_on=remind_on,
             weights=weights,
             peers_per_cadre=peers,
+            publicity_days=7 if publicity is None else publicity,
         )
     except Invalid as exc:
         return await _new_form(request, fields, exc.problems)

@@ -17,6 +17,7 @@ from app.pdf_report import feedback_pdf
 from app.templating import render
 from evaluation.errors import NotFound
 from evaluation.organisation import directory
+from evaluation.results import appeals
 from evaluation.results.feedback import Feedback, cadre_feedback
 from training.planning import service as plan_service
 
@@ -50,19 +51,34 @@ def _own_cadre(request: Request[CurrentUser, str, Any]) -> int:
     return request.user.cadre_id
 
 
-@get("/me/feedback", guards=[requires(Role.cadre, Role.leader)])
-async def my_feedback(
-    request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
+async def own_feedback_page(
+    request: Request[CurrentUser, str, Any],
+    cycle: int | None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ) -> Template:
-    profile = await cadre_feedback(_own_cadre(request), cycle)
+    cadre = _own_cadre(request)
+    profile = await cadre_feedback(cadre, cycle)
     return render(
         request,
         "feedback/profile.html",
         p=profile,
         own=True,
         training=await plan_service.recommendations(profile),
+        publicity=await appeals.publicity(profile.cycle.id),
+        appeals=await appeals.for_cadre(cadre, profile.cycle.id),
+        errors=errors or {},
+        values=values or {},
+        status_code=400 if errors else 200,
         **charts(profile),
     )
+
+
+@get("/me/feedback", guards=[requires(Role.cadre, Role.leader)])
+async def my_feedback(
+    request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
+) -> Template:
+    return await own_feedback_page(request, cycle)
 
 
 @get("/me/feedback.pdf", guards=[requires(Role.cadre, Role.leader)])
@@ -87,11 +103,16 @@ async def member_feedback(
     if not await directory.leads(leader, member_id):
         raise NotFound("找不到该干部")  # the same answer whether or not the cadre exists
     profile = await cadre_feedback(member_id, cycle, reader=leader)
+    upheld = [
+        a for a in await appeals.for_cadre(member_id, profile.cycle.id) if a.state == "upheld"
+    ]
     return render(
         request,
         "feedback/profile.html",
         p=profile,
         own=False,
+        publicity=await appeals.publicity(profile.cycle.id),
+        appeals=upheld,  # the corrections are part of the result; the cadre's reasons are not
         training=await plan_service.recommendations(profile),
         **charts(profile),
     )

@@ -149,7 +149,12 @@ async def card_exemption(
     return await _card_action(
         request,
         lambda town: projects.apply_exemption(
-            card_id, request.user.display_name, town, form.text("reform"), form.text("reason")
+            card_id,
+            request.user.display_name,
+            town,
+            form.text("reform"),
+            form.text("reason"),
+            request.user.username,
         ),
         "豁免申请已提交，考核办审核后会在本页显示结果",
     )

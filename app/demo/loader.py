@@ -140,7 +140,7 @@ async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> N
         await cycle_service.move_cycle(cycle_id, "open")
         written = await answer_cycle(cycle_id, people, seed, index, answered=0.96, boost=boost)
         await cycle_service.move_cycle(cycle_id, "close")
-        await publication.publish(cycle_id)
+        await publication.publish(cycle_id, on=date(year, 11, 28))  # 公示 ends 5 December
         advance(progress, f"{year} 年度周期：{written} 份评价，已公布结果")
         if index == 0:  # the spring after: a training plan, attended, that works next cycle
             boost = await demo_training_round(cycle_id, date(year + 1, 3, 2), seed)

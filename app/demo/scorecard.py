@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from evaluation.organisation.schemas import TownRecord
-from evaluation.scorecard import projects, service
+from evaluation.scorecard import followup, projects, service
 from evaluation.scorecard.plan import Method, Plan, Source, moved_to_year, plan_for_year
 from training.effects import scorecard_feed
 
@@ -245,7 +245,30 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
         summary.append(f"{year} 年 {len(quarters)} 个季度")
     flagged = len(await service.review_queue(today.year))
     cards = await demo_projects(towns, reporter_town, today)
-    return f"乡镇绩效考核：{'、'.join(summary)}，{flagged} 个数据待核查，{cards} 张督办牌"
+    interviews = await demo_interviews(today)
+    return (
+        f"乡镇绩效考核：{'、'.join(summary)}，{flagged} 个数据待核查，{cards} 张督办牌，"
+        f"{interviews} 次约谈"
+    )
+
+
+async def demo_interviews(today: dt.date) -> int:
+    """Last year's lowest town was called to a 约谈 in January; its commitments wait for
+    this year's review."""
+    last = await followup.results_use(today.year - 1)
+    held_on = dt.date(today.year, 1, 20)
+    lowest = [r for r in last.rows if r.lowest]
+    for row in lowest if held_on <= today else []:
+        await followup.record_interview(
+            today.year - 1,
+            row.town_id,
+            held_on.isoformat(),
+            "县委副书记、县考核办主任",
+            f"{today.year - 1} 年度综合考核排名末位，重点项目推进滞后，群众满意度偏低。",
+            "一季度前完成污水管网整改\n建立重点项目周调度机制\n开展群众满意度回访",
+            OFFICE,
+        )
+    return len(lowest)
 
 
 async def demo_projects(towns: list[TownRecord], reporter_town: int, today: dt.date) -> int:

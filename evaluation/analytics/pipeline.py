@@ -47,10 +47,17 @@ def minimum_responses(rubric: Rubric) -> dict[str, int]:
 
 
 def aggregate(
-    responses: pl.DataFrame, ratees: pl.DataFrame, rubric: Rubric, weights: dict[str, float]
+    responses: pl.DataFrame,
+    ratees: pl.DataFrame,
+    rubric: Rubric,
+    weights: dict[str, float],
+    excluded: pl.DataFrame | None = None,
 ) -> CycleResults:
     """responses: ratee_id, rater_id, rater_group, competency, level (counted responses
-    only). ratees: ratee_id, position_class. weights: the cycle's rater-group weights."""
+    only). ratees: ratee_id, position_class. weights: the cycle's rater-group weights.
+    excluded: ratee_id, competency — cells an upheld appeal found not to apply to the
+    cadre's post: still shown, left out of the overall (a function of released numbers
+    only, so the anonymity of the release holds)."""
     coded = encode(responses)
     calibration = calibrate(coded, weights)
     # Rater flags and the agreement report need only the codes and the calibration:
@@ -115,8 +122,13 @@ def aggregate(
             .drop("released", "pooled_shown")
             .sort("cell")
         )
+        counted = profiles.filter(pl.col("score").is_not_null())
+        if excluded is not None and not excluded.is_empty():
+            counted = counted.join(
+                excluded.select("ratee_id", "competency"), on=["ratee_id", "competency"], how="anti"
+            )
         summary = overall(
-            profiles.filter(pl.col("score").is_not_null()),
+            counted,
             {c.id: c.weight for c in rubric.competencies},
             ratees.select("ratee_id", "position_class"),
         ).join(ratees.select("ratee_id", "position_class"), on="ratee_id", how="left")

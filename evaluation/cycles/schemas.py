@@ -22,6 +22,8 @@ class CycleRecord(msgspec.Struct, frozen=True, kw_only=True):
     closes_on: date
     remind_on: date | None
     state: str  # draft | open | closed | published
+    publicity_days: int = 7
+    publicity_ends_on: date | None = None  # the last day of 公示 (set at publication)
     created_at: datetime | None = None
     opened_at: datetime | None = None
     closed_at: datetime | None = None

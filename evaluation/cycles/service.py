@@ -94,6 +94,7 @@ async def create_cycle(
     remind_on: date | None = None,
     weights: dict[str, float] | None = None,
     peers_per_cadre: int = 4,
+    publicity_days: int = 7,
 ) -> int:
     problems = {}
     if not name.strip() or len(name) > 64:
@@ -106,6 +107,8 @@ async def create_cycle(
         problems["year"] = "年份不正确"
     if not 1 <= peers_per_cadre <= 12:
         problems["peers_per_cadre"] = "每人同事评价人数应为 1–12"
+    if not 5 <= publicity_days <= 30:
+        problems["publicity_days"] = "公示期应为 5–30 天"
     if not await RubricVersion.exists().where(RubricVersion.id == rubric_id):
         problems["rubric"] = "请选择量表"
     for check in (
@@ -128,6 +131,7 @@ async def create_cycle(
             rubric=rubric_id,
             weights=checked,
             peers_per_cadre=peers_per_cadre,
+            publicity_days=publicity_days,
             opens_on=opens_on,
             closes_on=closes_on,
             remind_on=remind_on,

@@ -16,6 +16,7 @@ from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
 from evaluation.infra.bulk import insert_values
 from evaluation.organisation.directory import cadre_frame
+from evaluation.results.appeal_tables import Appeal
 from evaluation.tables import (
     AgreementRow,
     CadreSummary,
@@ -72,9 +73,30 @@ async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:
         raise Conflict("本周期还没有评价数据，无法计算结果")
     ratees = cadres.select(pl.col("cadre_id").alias("ratee_id"), "town_id", "position_class")
     results = aggregate(
-        responses, ratees, await cycle_service.rubric_for_cycle(cycle_id), cycle.weights
+        responses,
+        ratees,
+        await cycle_service.rubric_for_cycle(cycle_id),
+        cycle.weights,
+        await excluded_cells(cycle_id),
     )
     return results, cadres
+
+
+async def excluded_cells(cycle_id: int) -> pl.DataFrame:
+    """Competencies upheld appeals took out of a cadre's overall (ratee_id, competency)."""
+    rows = await Appeal.select(Appeal.cadre.as_alias("ratee_id"), Appeal.competency).where(
+        (Appeal.cycle == cycle_id) & (Appeal.state == "upheld") & (Appeal.correction == "exclude")
+    )
+    return pl.DataFrame(rows, schema={"ratee_id": pl.Int64, "competency": pl.String})
+
+
+def counted_in_overall(rows: pl.DataFrame, excluded: pl.DataFrame) -> pl.DataFrame:
+    """Released rows (ratee_id, competency, score, …) whose score counts in the overall:
+    shown, and not excluded by an upheld appeal."""
+    shown = rows.filter(pl.col("score").is_not_null())
+    if excluded.is_empty():
+        return shown
+    return shown.join(excluded, on=["ratee_id", "competency"], how="anti")
 
 
 async def store_snapshot(cycle_id: int, results: CycleResults, cadres: pl.DataFrame) -> int:

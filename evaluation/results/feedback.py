@@ -20,7 +20,7 @@ from evaluation.cycles.schemas import CycleRecord
 from evaluation.errors import NotFound, NotReady
 from evaluation.groups import RaterGroup
 from evaluation.results import snapshots
-from evaluation.results.compute import uncounted_responses
+from evaluation.results.compute import counted_in_overall, excluded_cells, uncounted_responses
 from evaluation.rubrics.schema import Anchor, Lights, Rubric
 from evaluation.tables import Evidence, Response, ResponseItem
 
@@ -153,7 +153,7 @@ async def cadre_feedback(
     ]
     order = {c.id: i for i, c in enumerate(rubric.competencies)}
     competencies.sort(key=lambda c: order.get(c.competency, 99))
-    shown = rows.filter(pl.col("score").is_not_null())
+    shown = counted_in_overall(rows, await excluded_cells(cycle_id))
     weights = {c.id: c.weight for c in rubric.competencies}
     total = overall(shown, weights)
     summary = total.row(0, named=True) if total.height else None
@@ -291,7 +291,7 @@ async def _history(
             rows, _, _ = await released(snapshot, cadre_id, reader)
         except (NotReady, NotFound):
             continue
-        summary = overall(rows.filter(pl.col("score").is_not_null()), weights)
+        summary = overall(counted_in_overall(rows, await excluded_cells(cycle.id)), weights)
         if summary.height:
             points.append(HistoryPoint(label=str(cycle.year), overall=float(summary["overall"][0])))
     return points

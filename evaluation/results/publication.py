@@ -9,8 +9,9 @@ preview exists the cycle cannot reopen and no flag decision can change (`cycles.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from evaluation.clock import today
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.states import next_state
 from evaluation.errors import Conflict
@@ -45,15 +46,24 @@ async def has_preview(cycle_id: int) -> bool:
     return await ProfileSnapshot.exists().where(ProfileSnapshot.cycle == cycle_id)
 
 
-async def publish(cycle_id: int) -> int:
-    """Compute the final results of a closed cycle, freeze them and publish, at once."""
+async def publish(cycle_id: int, on: date | None = None) -> int:
+    """Compute the final results of a closed cycle, freeze them and publish, at once; the
+    公示 period (the cycle's days from `on`, today by default) opens for appeals."""
     await _require_computable(cycle_id, "publish")
+    cycle = await cycle_service.get_cycle(cycle_id)
+    ends_on = (on or today()) + timedelta(days=cycle.publicity_days)
     results, cadres = await compute(cycle_id)
     async with Cycle._meta.db.transaction():
         snapshot = await store_snapshot(cycle_id, results, cadres)
         await freeze(snapshot)
         moved = (
-            await Cycle.update({Cycle.state: "published", Cycle.published_at: datetime.now(UTC)})
+            await Cycle.update(
+                {
+                    Cycle.state: "published",
+                    Cycle.published_at: datetime.now(UTC),
+                    Cycle.publicity_ends_on: ends_on,
+                }
+            )
             .where((Cycle.id == cycle_id) & (Cycle.state == "closed"))
             .returning(Cycle.id)
         )

@@ -9,6 +9,7 @@ from evaluation.analytics.pipeline import minimum_responses
 from evaluation.analytics.profiles import overall
 from evaluation.analytics.release import restrict_for_rater
 from evaluation.results import snapshots
+from evaluation.results.compute import counted_in_overall, excluded_cells
 from evaluation.results.feedback import rated_as_superior
 
 
@@ -31,6 +32,7 @@ async def team_results(
     )
     weights = {c.id: c.weight for c in snapshot.rubric.competencies}
     minimum = minimum_responses(snapshot.rubric)
+    excluded = await excluded_cells(snapshot.cycle.id)
     found = {}
     for member in member_ids:
         rows = cells.filter(pl.col("ratee_id") == member)
@@ -42,7 +44,7 @@ async def team_results(
                 rows, groups.filter(pl.col("ratee_id") == member), rated, minimum
             )
         shown = rows.filter(pl.col("score").is_not_null())
-        summary = overall(shown, weights)
+        summary = overall(counted_in_overall(rows, excluded), weights)
         found[member] = MemberResult(
             overall=float(summary["overall"][0]) if summary.height else None,
             red=int((shown["light"] == "red").sum()),

@@ -123,6 +123,16 @@ class CardRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     red_deduction: float = 2.0
 
 
+class ResultsUse(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """结果运用 tiers for the year: the top `excellent_share` of each town type (by the
+    year-end composite) is 优秀; towns 优秀 `fund_years` years running head the project-fund
+    priority list; the `interview_lowest` lowest of each type are proposed for 约谈."""
+
+    excellent_share: float = 0.2
+    fund_years: int = 2
+    interview_lowest: int = 1
+
+
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     year: int
     title: str
@@ -131,6 +141,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     composite: Composite = Composite()
     lights: LightRule = LightRule()
     cards: CardRule = CardRule()
+    results_use: ResultsUse = ResultsUse()
     priorities: list[str] = []  # the year's 市委重点任务 behind the weights
     deadlines: list[dt.date] = []  # the last day to report each quarter (Q1..Q4)
 
@@ -227,6 +238,11 @@ def check_plan(plan: Plan) -> dict[str, str]:
         problems["composite"] = "年终综合的各部分占比应在 0–1 之间且合计为 1"
     if not (0 <= plan.cards.grace_days <= 365 and 0 <= plan.cards.red_deduction <= 20):
         problems["cards"] = "红黄牌规则：宽限期应为 0–365 天，红牌扣分 0–20 分"
+    use = plan.results_use
+    if not (0 < use.excellent_share <= 0.5 and 1 <= use.fund_years <= 5):
+        problems["results_use"] = "结果运用：优秀比例应在 0–50% 之间，连续优秀年数 1–5 年"
+    elif not 0 <= use.interview_lowest <= 5:
+        problems["results_use"] = "结果运用：每类乡镇约谈末位数应为 0–5 个"
     if not 0 < plan.lights.red_below <= plan.lights.yellow_below <= 1.5:
         problems["lights"] = "亮灯规则：红灯线应低于黄灯线"
     seen: set[str] = set()

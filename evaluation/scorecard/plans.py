@@ -7,10 +7,10 @@ import datetime as dt
 import math
 import unicodedata
 
+from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound, NotReady
 from evaluation.organisation.schemas import TownRecord
 from evaluation.scorecard import repository
-from evaluation.scorecard.clock import today
 from evaluation.scorecard.plan import (
     Dimension,
     Plan,

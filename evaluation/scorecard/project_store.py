@@ -165,11 +165,12 @@ async def finish_milestone(milestone_id: int, on: dt.date, evidence: str) -> Non
 
 
 async def insert_exemption(
-    card_id: int, applicant: str, applicant_town: int, reform: str, reason: str
+    card_id: int, applicant: str, applicant_town: int, reform: str, reason: str, account: str
 ) -> int:
     row = Exemption(
         card=card_id,
         applicant=applicant,
+        applicant_account=account,
         applicant_town=applicant_town,
         reform=reform,
         reason=reason,
@@ -184,6 +185,7 @@ async def exemptions(plan_id: int) -> list[dict[str, Any]]:
             Exemption.id,
             Exemption.card,
             Exemption.applicant,
+            Exemption.applicant_account,
             Exemption.reform,
             Exemption.reason,
             Exemption.state,

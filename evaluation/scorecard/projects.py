@@ -12,14 +12,16 @@ import datetime as dt
 import msgspec
 import polars as pl
 
+from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, PermissionDenied
 from evaluation.scorecard import project_store as store
 from evaluation.scorecard import repository
 from evaluation.scorecard.cards import new_yellow, turning_red
-from evaluation.scorecard.clock import today
+from evaluation.scorecard.inputs import MAX_TEXT
+from evaluation.scorecard.inputs import date as _date
+from evaluation.scorecard.inputs import text as _text
 from evaluation.scorecard.plans import published_record
 
-MAX_TEXT = 1000
 # 三个区分开来: the written criteria the office checks before approving an exemption.
 CRITERIA = ("no_clear_rule", "for_public_interest", "no_personal_gain")
 
@@ -52,27 +54,14 @@ class ExemptionView(msgspec.Struct, frozen=True):
     deliverable: str
     deduction: float
     applicant: str
+    account: str  # the applying account ("" where it was not kept)
     reform: str
     reason: str
     state: str
     checklist: list[str]
     decision_reason: str
     decided_by: str
-
-
-def _date(raw: str, where: str, problems: dict[str, str]) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((raw or "").strip())
-    except ValueError:
-        problems[where] = "请填写日期，例如 2026-06-30"
-        return None
-
-
-def _text(raw: str, where: str, label: str, problems: dict[str, str], least: int = 2) -> str:
-    text = (raw or "").strip()[:MAX_TEXT]
-    if len(text) < least:
-        problems[where] = f"请填写{label}"
-    return text
+    decided_on: dt.date | None
 
 
 async def add_project(
@@ -233,9 +222,10 @@ async def close_card(card_id: int, by: str) -> None:
 
 
 async def apply_exemption(
-    card_id: int, applicant: str, applicant_town: int, reform: str, reason: str
+    card_id: int, applicant: str, applicant_town: int, reform: str, reason: str, account: str = ""
 ) -> int:
-    """A town (or one of its cadres) asks that a card's deduction be neutralised."""
+    """A town (or one of its cadres) asks that a card's deduction be neutralised; `account`
+    is the applying account, whose home page shows the decision."""
     card = await store.card(card_id)
     if card["town_id"] != applicant_town:
         raise Invalid("不能为其他乡镇的督办牌申请豁免", {"card": "只能申请本乡镇的事项"})
@@ -248,7 +238,7 @@ async def apply_exemption(
         raise Invalid("豁免申请未提交", problems)
     if await store.pending_for(card_id):
         raise Conflict("该督办牌已有待审的豁免申请")
-    return await store.insert_exemption(card_id, applicant, applicant_town, cited, why)
+    return await store.insert_exemption(card_id, applicant, applicant_town, cited, why, account)
 
 
 async def decide_exemption(
@@ -281,12 +271,14 @@ async def exemption_views(year: int) -> list[ExemptionView]:
             deliverable=str(e["deliverable"]),
             deduction=float(e["deduction"]),
             applicant=str(e["applicant"]),
+            account=str(e["applicant_account"]),
             reform=str(e["reform"]),
             reason=str(e["reason"]),
             state=str(e["state"]),
             checklist=[c for c in str(e["checklist"]).split("\n") if c],
             decision_reason=str(e["decision_reason"]),
             decided_by=str(e["decided_by"]),
+            decided_on=e["decided_at"].date() if e["decided_at"] else None,
         )
         for e in await store.exemptions(record.id)
     ]

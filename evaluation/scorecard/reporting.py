@@ -10,9 +10,9 @@ import math
 import msgspec
 import polars as pl
 
+from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import repository, value_store
-from evaluation.scorecard.clock import today
 from evaluation.scorecard.contracts import _town, parse_number
 from evaluation.scorecard.plan import (
     Indicator,

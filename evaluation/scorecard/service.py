@@ -5,7 +5,7 @@ reporting, imports and 核查, scores and the pages' reads. Each lives in its ow
 
 from __future__ import annotations
 
-from evaluation.scorecard.clock import today
+from evaluation.clock import today
 from evaluation.scorecard.contracts import (
     adjust_target,
     confirm_contract,

@@ -8,11 +8,11 @@ import math
 
 import polars as pl
 
+from evaluation.clock import today
 from evaluation.errors import Invalid, NotFound
 from evaluation.organisation.schemas import TownRecord
 from evaluation.scorecard import feeds, project_store, projects, repository, value_store
 from evaluation.scorecard.cards import apply_deductions
-from evaluation.scorecard.clock import today
 from evaluation.scorecard.contracts import _town, parse_number
 from evaluation.scorecard.plan import (
     Method,

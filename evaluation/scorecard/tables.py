@@ -185,6 +185,7 @@ class Exemption(Table, tablename="scorecard_exemption"):
     id: Serial
     card = ForeignKey(references=Card, on_delete=OnDelete.cascade, null=False, index=True)
     applicant = Varchar(length=64)
+    applicant_account = Varchar(length=64, default="")  # the account that applied, for its home
     applicant_town = Integer()  # the town the applicant belongs to, checked against the card's
     reform = Text()
     reason = Text()
@@ -194,3 +195,39 @@ class Exemption(Table, tablename="scorecard_exemption"):
     decided_by = Varchar(length=64, default="")
     applied_at = Timestamptz(default=TimestamptzNow())
     decided_at = Timestamptz(null=True, default=None)
+
+
+class Interview(Table, tablename="scorecard_interview"):
+    """约谈: a meeting with a lagging town's leaders — when, who held it, the issues raised and
+    the town's rectification commitments (one per line); a later review records whether the
+    commitments were met, which next year's pages show."""
+
+    id: Serial
+    plan = ForeignKey(references=TownPlan, on_delete=OnDelete.cascade, null=False, index=True)
+    town = ForeignKey(references=Town, on_delete=OnDelete.restrict, null=False, index=True)
+    held_on = Date()
+    held_by = Varchar(length=128)  # who held it (names and posts)
+    issues = Text()
+    commitments = Text()
+    recorded_by = Varchar(length=64)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    outcome = Varchar(length=16, default="")  # "" (not reviewed) | met | partly | unmet
+    outcome_note = Text(default="")
+    reviewed_by = Varchar(length=64, default="")
+    reviewed_at = Timestamptz(null=True, default=None)
+
+
+class Supervision(Table, tablename="scorecard_supervision"):
+    """专项督导: a task followed until the office closes it with what was found."""
+
+    id: Serial
+    plan = ForeignKey(references=TownPlan, on_delete=OnDelete.cascade, null=False, index=True)
+    town = ForeignKey(references=Town, on_delete=OnDelete.restrict, null=False, index=True)
+    title = Varchar(length=128)
+    due_on = Date()
+    state = Varchar(length=16, default="open")  # open | closed
+    created_by = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+    closing_note = Text(default="")
+    closed_by = Varchar(length=64, default="")
+    closed_at = Timestamptz(null=True, default=None)

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
+from evaluation import clock as scorecard_clock
 from evaluation.errors import Conflict, Invalid, PermissionDenied
 from evaluation.organisation.importing import import_frame
-from evaluation.scorecard import clock as scorecard_clock
 from evaluation.scorecard import projects, service
 from evaluation.scorecard.plan import plan_for_year
 from evaluation.scorecard.tables import Card

@@ -1,5 +1,5 @@
-"""Today, as the scorecard sees it: the real date unless the app pins one (CADRE360_TODAY:
-demos, training sessions, and tests that travel in time)."""
+"""Today, as the product sees it (scorecard deadlines, cards, 公示 periods): the real date
+unless the app pins one (CADRE360_TODAY: demos, training sessions, tests that travel in time)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,24 @@
+"""The notices a person's home page leads with: their town's cards, 约谈 and 督导, and the
+decisions on their own exemption applications and appeals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.accounts.auth import CurrentUser
+from app.accounts.roles import Role
+from evaluation.notices import Notice
+from evaluation.organisation import directory
+from evaluation.results import appeals
+from evaluation.scorecard.notices import scorecard_notices
+
+
+async def notices_for(user: CurrentUser) -> list[Notice]:
+    if user.cadre_id is None:
+        return []
+    cadre = await directory.cadre(user.cadre_id)
+    link = "/town" if user.role == Role.reporter else "/me"
+    found = await scorecard_notices(cadre.town_id, user.username, link)
+    if user.role in (Role.cadre, Role.leader):
+        found += await appeals.appeal_notices(user.cadre_id)
+    return sorted(found, key=lambda n: n.on or dt.date.min, reverse=True)

@@ -1,0 +1,108 @@
+"""约谈 records and 专项督导 tasks in the tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from evaluation.errors import NotFound
+from evaluation.scorecard.tables import Interview, Supervision
+
+
+async def insert_interview(values: dict[str, Any]) -> int:
+    row = Interview(**values)
+    await row.save()
+    return int(row.id)
+
+
+async def interviews(plan_ids: list[int], town_id: int | None = None) -> list[dict[str, Any]]:
+    query = Interview.select(
+        Interview.id,
+        Interview.plan,
+        Interview.plan.year.as_alias("year"),
+        Interview.town,
+        Interview.town.name.as_alias("town_name"),
+        Interview.held_on,
+        Interview.held_by,
+        Interview.issues,
+        Interview.commitments,
+        Interview.outcome,
+        Interview.outcome_note,
+        Interview.reviewed_by,
+    ).where(Interview.plan.is_in(plan_ids or [0]))
+    if town_id is not None:
+        query = query.where(Interview.town == town_id)
+    return await query.order_by(Interview.held_on, ascending=False).order_by(Interview.id)
+
+
+async def interview(interview_id: int) -> dict[str, Any]:
+    row = (
+        await Interview.select(Interview.id, Interview.plan, Interview.town)
+        .where(Interview.id == interview_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("没有这条约谈记录")
+    return row
+
+
+async def review_interview(interview_id: int, outcome: str, note: str, by: str) -> None:
+    await Interview.update(
+        {
+            Interview.outcome: outcome,
+            Interview.outcome_note: note,
+            Interview.reviewed_by: by,
+            Interview.reviewed_at: dt.datetime.now(dt.UTC),
+        }
+    ).where(Interview.id == interview_id)
+
+
+async def insert_supervision(values: dict[str, Any]) -> int:
+    row = Supervision(**values)
+    await row.save()
+    return int(row.id)
+
+
+async def supervisions(plan_ids: list[int], town_id: int | None = None) -> list[dict[str, Any]]:
+    query = Supervision.select(
+        Supervision.id,
+        Supervision.plan,
+        Supervision.town,
+        Supervision.town.name.as_alias("town_name"),
+        Supervision.title,
+        Supervision.due_on,
+        Supervision.state,
+        Supervision.closing_note,
+        Supervision.closed_by,
+    ).where(Supervision.plan.is_in(plan_ids or [0]))
+    if town_id is not None:
+        query = query.where(Supervision.town == town_id)
+    return await query.order_by(Supervision.state, ascending=False).order_by(Supervision.due_on)
+
+
+async def supervision(task_id: int) -> dict[str, Any]:
+    row = (
+        await Supervision.select(Supervision.id, Supervision.plan, Supervision.state)
+        .where(Supervision.id == task_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("没有这项督导任务")
+    return row
+
+
+async def close_supervision(task_id: int, note: str, by: str) -> int:
+    """Closes an open task; returns how many rows moved (0: it was closed already)."""
+    moved = (
+        await Supervision.update(
+            {
+                Supervision.state: "closed",
+                Supervision.closing_note: note,
+                Supervision.closed_by: by,
+                Supervision.closed_at: dt.datetime.now(dt.UTC),
+            }
+        )
+        .where(Supervision.id == task_id, Supervision.state == "open")
+        .returning(Supervision.id)
+    )
+    return len(moved)

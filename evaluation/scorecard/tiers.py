@@ -1,0 +1,57 @@
+"""结果运用 tiers as pure rules over a year's standings.
+
+`standing` — town_id, town_type, score: the year-end composite once the year is scored,
+else the latest scored quarter's total. Towns are tiered within their type (分类排名) when
+every type has at least `MIN_GROUP` towns; with fewer, a type cannot be ranked fairly (a
+town alone in its type would always be first and never last), so the county is ranked as
+one group.
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from evaluation.scorecard.plan import ResultsUse
+
+MIN_GROUP = 3
+
+
+def excellent_places(of: int, share: float) -> int:
+    """How many of a group of `of` towns are 优秀: the share rounded down, at least one —
+    none in a group too small to rank."""
+    return max(1, math.floor(of * share + 1e-9)) if of >= MIN_GROUP else 0
+
+
+def by_type(standing: pl.DataFrame) -> bool:
+    """Whether the tiers are drawn within town types (else across the county)."""
+    counts = standing.group_by("town_type").len()
+    return not counts.is_empty() and bool(counts["len"].min() >= MIN_GROUP)  # type: ignore[operator]
+
+
+def with_tiers(standing: pl.DataFrame, rule: ResultsUse) -> pl.DataFrame:
+    """The standing with its group's `rank` and `of`, `excellent` (the top share of the
+    group) and `lowest` (its last `interview_lowest`, proposed for 约谈)."""
+    group = ["town_type"] if by_type(standing) else []
+    rank = (-pl.col("score")).rank("min")
+    ranked = standing.with_columns(
+        rank=(rank.over(group) if group else rank).cast(pl.Int64),
+        of=(pl.len().over(group) if group else pl.len()).cast(pl.Int64),
+    )
+    places = pl.col("of").map_elements(
+        lambda of: excellent_places(of, rule.excellent_share), return_dtype=pl.Int64
+    )
+    return ranked.with_columns(
+        excellent=pl.col("rank") <= places,
+        lowest=(pl.col("of") >= MIN_GROUP)
+        & (pl.col("rank") > pl.col("of") - rule.interview_lowest),
+    )
+
+
+def fund_priority(excellent_by_year: dict[int, set[int]], year: int, years: int) -> set[int]:
+    """Towns 优秀 in each of the `years` years up to and including `year` (项目资金优先)."""
+    window = [excellent_by_year.get(y) for y in range(year - years + 1, year + 1)]
+    if any(w is None for w in window):
+        return set()
+    return set.intersection(*[w for w in window if w is not None])

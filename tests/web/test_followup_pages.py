@@ -1,0 +1,198 @@
+"""结果运用 over HTTP on the demo county: the year's tiers from the year-end composite (last
+year) or the latest quarter (this year); a 约谈 recorded for the lowest town and shown on
+its own page, its commitments reviewed on the next year's page; a 督导 task followed until
+closed. Bad input is refused with Chinese messages and nothing is written."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from app.config import load_settings
+from tests.conftest import copy_of, run_blocking
+from tests.web.html import select, text_of
+from tests.web.test_permission_matrix_allowed import sign_in, token_of
+
+
+async def facts(url: str) -> dict[str, int]:
+    from app.accounts.tables import User
+    from app.database import engine_from_url, use_engine
+    from evaluation.organisation import directory
+    from evaluation.scorecard import followup, service
+
+    use_engine(engine_from_url(url))
+    year = await service.current_year()
+    assert year is not None
+    lowest = [r.town_id for r in (await followup.results_use(year)).rows if r.lowest]
+    reporter = await User.select(User.cadre).where(User.username == "reporter").first()
+    return {
+        "year": year,
+        "lowest": lowest[0],
+        "reporter_town": (await directory.cadre(reporter["cadre"])).town_id,
+    }
+
+
+async def counts(url: str) -> tuple[int, int]:
+    from app.database import engine_from_url, use_engine
+    from evaluation.scorecard.tables import Interview, Supervision
+
+    use_engine(engine_from_url(url))
+    return await Interview.count(), await Supervision.count()
+
+
+@pytest.fixture(scope="module")
+def site(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    from app.asgi import create_app
+
+    url = copy_of(demo_template, tmp_path_factory.mktemp("followup"))
+    known = run_blocking(facts(url))
+    settings = load_settings({**os.environ, "DATABASE_URL": url})
+    with TestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+        yield client, known, url
+
+
+def post(client: TestClient, url: str, page: str, **data: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        url, data={"_csrf_token": token_of(client, page), **data}, follow_redirects=False
+    )
+
+
+def test_the_tiers_name_the_best_and_the_lowest_towns(site: tuple) -> None:
+    client, known, _ = site
+    sign_in(client, "assessment_office")
+    year = known["year"]
+    last = client.get(f"/scorecard/{year - 1}/followup").text
+    assert "年终综合得分" in last
+    tiers = text_of(last, "table", id="tiers")
+    assert tiers.count("优秀") == 1 and tiers.count("末位") == 1  # 4 towns: one of each
+    this = client.get(f"/scorecard/{year}/followup").text
+    assert "第3季度总分（年终前）" in this
+    assert "优秀" not in text_of(this, "table", id="tiers")  # 优秀 is a year-end verdict
+    lowest_row = text_of(this, "tr", id=f"tier-{known['lowest']}")
+    assert "末位" in lowest_row and "4/4" in lowest_row
+    # the interview form proposes the lowest town
+    chosen = [o for o in select(this, "option") if "selected" in o.attrs]
+    assert chosen and chosen[0].attrs["value"] == str(known["lowest"])
+
+
+def test_an_interview_is_checked_then_recorded_and_shown_to_the_town(site: tuple) -> None:
+    client, known, url = site
+    sign_in(client, "assessment_office")
+    year, town = known["year"], known["lowest"]
+    page = f"/scorecard/{year}/followup"
+    before = run_blocking(counts(url))
+    bad = post(
+        client,
+        f"/scorecard/{year}/interviews",
+        page,
+        town=str(town),
+        held_on=f"{year + 1}-01-05",
+        held_by="",
+        issues="太短",
+        commitments="",
+    )
+    assert bad.status_code == 400
+    for message in ("约谈日期不能晚于今天", "请填写约谈人", "约谈指出的问题", "请填写整改承诺"):
+        assert message in bad.text
+    assert "太短" in bad.text  # what was typed stays
+    garbage = post(client, f"/scorecard/{year}/interviews", page, town="x", held_on="昨天")
+    assert garbage.status_code == 400 and "请选择乡镇" in garbage.text
+    assert run_blocking(counts(url)) == before
+    good = post(
+        client,
+        f"/scorecard/{year}/interviews",
+        page,
+        town=str(town),
+        held_on=f"{year}-11-18",
+        held_by="县委书记",
+        issues="第三季度总分全县末位，污水处理项目红牌未整改。",
+        commitments="十二月底前完成管网通水\n每周报送项目进度",
+    )
+    assert good.status_code == 302
+    shown = client.get(page).text
+    assert "十二月底前完成管网通水" in text_of(shown, "section", id="interviews")
+    office_town = client.get(f"/scorecard/{year}/towns/{town}").text
+    assert "每周报送项目进度" in text_of(office_town, "section", id="town-followup")
+    assert run_blocking(counts(url))[0] == before[0] + 1
+
+
+def test_last_years_commitments_are_reviewed_on_this_years_page(site: tuple) -> None:
+    client, known, _ = site
+    sign_in(client, "assessment_office")
+    year = known["year"]
+    page = client.get(f"/scorecard/{year}/followup").text
+    earlier = text_of(page, "section", id="earlier-interviews")
+    assert f"{year - 1} 年度约谈承诺落实情况" in earlier and "建立重点项目周调度机制" in earlier
+    action = next(
+        f.attrs["action"] for f in select(page, "form") if f.attrs["action"].endswith("/review")
+    )
+    bad = post(client, action, f"/scorecard/{year}/followup", outcome="maybe", outcome_note="")
+    assert bad.status_code == 400 and "请选择承诺落实情况" in bad.text
+    good = post(
+        client,
+        action,
+        f"/scorecard/{year}/followup",
+        outcome="partly",
+        outcome_note="管网已通水，回访未开展",
+    )
+    assert good.status_code == 302
+    again = client.get(f"/scorecard/{year}/followup").text
+    assert "部分落实" in text_of(again, "section", id="earlier-interviews")
+    # the town sees last year's 约谈 and whether its commitments were met
+    town_page = client.get(f"/scorecard/{year}/towns/{known['lowest']}").text
+    followups = text_of(town_page, "section", id="town-followup")
+    assert f"{year - 1} 年度约谈" in followups and "部分落实" in followups
+
+
+def test_a_supervision_task_is_followed_until_closed(site: tuple) -> None:
+    client, known, url = site
+    sign_in(client, "assessment_office")
+    year, town = known["year"], known["lowest"]
+    page = f"/scorecard/{year}/followup"
+    before = run_blocking(counts(url))
+    bad = post(
+        client,
+        f"/scorecard/{year}/supervisions",
+        page,
+        town=str(town),
+        title="",
+        due_on=f"{year - 1}-01-01",
+    )
+    assert bad.status_code == 400
+    assert "请填写督导事项" in bad.text and "完成时限不能早于今天" in bad.text
+    assert run_blocking(counts(url)) == before
+    good = post(
+        client,
+        f"/scorecard/{year}/supervisions",
+        page,
+        town=str(town),
+        title="污水处理设施扩建专项督导",
+        due_on=f"{year}-12-31",
+    )
+    assert good.status_code == 302
+    listing = client.get(page).text
+    task = next(li for li in select(listing, "li") if "污水处理设施扩建专项督导" in (li.text or ""))
+    action = next(
+        f.attrs["action"] for f in select(listing, "form") if "/supervisions/" in f.attrs["action"]
+    )
+    assert "督导中" in task.text
+    empty = post(client, action, page, closing_note="")
+    assert empty.status_code == 400 and "请填写督导结论" in empty.text
+    closed = post(client, action, page, closing_note="管网已通水，验收合格")
+    assert closed.status_code == 302
+    twice = post(client, action, page, closing_note="再关一次")
+    assert twice.status_code == 409 and "已关闭" in twice.text
+    assert "管网已通水，验收合格" in text_of(client.get(page).text, "section", id="supervisions")
+
+
+def test_a_reporter_reaches_none_of_it(site: tuple) -> None:
+    client, known, _ = site
+    sign_in(client, "reporter")
+    year = known["year"]
+    assert client.get(f"/scorecard/{year}/followup").status_code == 403
+    answer = post(client, f"/scorecard/{year}/interviews", "/town", town=str(known["lowest"]))
+    assert answer.status_code == 403
