@@ -78,5 +78,9 @@ class FormReader:
 
 
 def redirect_with_message(path: str, message: str) -> Redirect:
-    """Post/redirect/get with a short notice shown once on the target page."""
-    return Redirect(path=f"{path}?{urlencode({'msg': message[:200]})}")
+    """Post/redirect/get with a short notice shown once on the target page (`path` may hold
+    a query and a #fragment: the notice joins the query, the fragment stays last)."""
+    target, hash_mark, fragment = path.partition("#")
+    joiner = "&" if "?" in target else "?"
+    notice = urlencode({"msg": message[:200]})
+    return Redirect(path=f"{target}{joiner}{notice}{hash_mark}{fragment}")

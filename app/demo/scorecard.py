@@ -272,8 +272,8 @@ async def demo_interviews(today: dt.date) -> int:
 
 
 async def demo_projects(towns: list[TownRecord], reporter_town: int, today: dt.date) -> int:
-    """Key projects: the reporter's town a few days late (yellow), the lagging town long late
-    (red, with its deduction), one on schedule."""
+    """Key projects: the reporter's town a few days late (yellow) and twice long late (red,
+    with their deductions), the lagging town long late (red), one on schedule."""
     year = today.year
     lagging = towns[3].id if len(towns) > 3 else towns[-1].id
     plans = [
@@ -284,6 +284,12 @@ async def demo_projects(towns: list[TownRecord], reporter_town: int, today: dt.d
             today - dt.timedelta(days=5),
         ),
         (reporter_town, "一窗通办改革试点", "完成部门业务系统对接", today - dt.timedelta(days=40)),
+        (
+            reporter_town,
+            "农村人居环境整治“以奖代补”试点",
+            "完成村庄污水收集点建设",
+            today - dt.timedelta(days=30),
+        ),
         (lagging, "乡镇污水处理设施扩建", "完成主管网铺设并通水", today - dt.timedelta(days=40)),
         (
             towns[1].id if len(towns) > 1 else reporter_town,
@@ -300,5 +306,6 @@ async def demo_projects(towns: list[TownRecord], reporter_town: int, today: dt.d
             project, due.isoformat(), deliverable, "分管副镇长", "验收单、现场照片"
         )
     await projects.sweep(year, today - dt.timedelta(days=39))  # yellow the day after its date
+    await projects.sweep(year, today - dt.timedelta(days=20))
     await projects.sweep(year, today)
     return len(await projects.card_views(year))

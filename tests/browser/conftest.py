@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -45,19 +46,26 @@ def _cli(env: dict[str, str], *args: str) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """migrate → demo → serve, as `make run` does, on a free port and a fresh database."""
-    db = tmp_path_factory.mktemp("live") / "cadre360.sqlite"
+def demo_database(directory: Path) -> Path:
+    """migrate → demo, as `make run` does, into a fresh SQLite file."""
+    db = directory / "cadre360.sqlite"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "LOG_LEVEL": "warning"}
+    _cli(env, "migrate")
+    _cli(env, "demo", "--towns", "4", "--cadres-per-town", "20", "--seed", "1")
+    return db
+
+
+@contextlib.contextmanager
+def serving(db: Path, **extra: str) -> Iterator[str]:
+    """`cadre360 serve` on `db` and a free port (`extra`: settings, CADRE360_TODAY say)."""
     port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db}",
         "PORT": str(port),
         "LOG_LEVEL": "warning",
+        **extra,
     }
-    _cli(env, "migrate")
-    _cli(env, "demo", "--towns", "4", "--cadres-per-town", "20", "--seed", "1")
     server = subprocess.Popen(
         [sys.executable, "-c", "from app.cli import main; main()", "serve"],
         env=env,
@@ -76,12 +84,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 server.kill()
                 raise RuntimeError("cadre360 serve did not come up") from None
             time.sleep(0.2)
-    yield base
-    server.terminate()
     try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """migrate → demo → serve, as `make run` does, on a free port and a fresh database."""
+    with serving(demo_database(tmp_path_factory.mktemp("live"))) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,7 @@ class Ids:
     leader_ratee_name: str
     cadre_assignments: tuple[int, int]  # open, the demo cadre rates
     cadre_cadre: int  # the demo cadre's own cadre id
+    cadre_town: int  # the demo cadre's town
     token: str  # a live QR link of the open cycle
     link_id: int
     link_ratee_name: str
@@ -181,6 +182,7 @@ async def collect_ids() -> Ids:
         leader_ratee_name=names[leader_a["ratee_id"]],
         cadre_assignments=(cadre_a["id"][0], cadre_a["id"][1]),
         cadre_cadre=cadre,
+        cadre_town=(await Cadre.select(Cadre.town).where(Cadre.id == cadre).first())["town"],
         token=card.token,
         link_id=card.link_id,
         link_ratee_name=card.name,
@@ -421,6 +423,11 @@ PAGES: dict[str, Check] = {
     "/town/report/{quarter:int}": lambda i: ("/town/report/4", "第 4 季度"),
     "/results/towns/{year:int}": lambda i: (f"/results/towns/{i.last_year}", "年终综合"),
     "/scorecard/{year:int}/projects": lambda i: (f"/scorecard/{i.year}/projects", "督办牌"),
+    "/scorecard/{year:int}/followup": lambda i: (f"/scorecard/{i.year}/followup", "结果运用"),
+    "/office/cycles/{cycle_id:int}/appeals": lambda i: (
+        f"/office/cycles/{i.published}/appeals",
+        "申诉复核",
+    ),
     "/scorecard/{year:int}/exemptions": lambda i: (
         f"/scorecard/{i.year}/exemptions",
         "三个区分开来",
@@ -1004,6 +1011,101 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             decision_reason="未提供改革试点的批复文件",
         ),
     )
+    # 结果运用: a 约谈 and a 督导 task for a town; last year's commitments reviewed
+    followup = f"/scorecard/{year}/followup"
+    did(
+        "POST",
+        "/scorecard/{year:int}/interviews",
+        form_post(
+            client,
+            f"/scorecard/{year}/interviews",
+            followup,
+            town=str(ids.sc_town),
+            held_on=f"{year}-11-18",
+            held_by="县委副书记",
+            issues="重点项目推进滞后，整改不到位。",
+            commitments="月底前完成整改",
+        ),
+    )
+    did(
+        "POST",
+        "/scorecard/{year:int}/supervisions",
+        form_post(
+            client,
+            f"/scorecard/{year}/supervisions",
+            followup,
+            town=str(ids.sc_town),
+            title="重点项目专项督导",
+            due_on=f"{year}-12-31",
+        ),
+    )
+    followup_page = client.get(followup).text
+    actions = [f.attrs["action"] for f in select(followup_page, "form")]
+    did(
+        "POST",
+        "/scorecard/supervisions/{task_id:int}/close",
+        form_post(
+            client,
+            next(a for a in actions if a.endswith("/close")),
+            followup,
+            closing_note="已整改到位",
+        ),
+    )
+    did(
+        "POST",
+        "/scorecard/interviews/{interview_id:int}/review",
+        form_post(
+            client,
+            next(a for a in actions if a.endswith("/review")),
+            followup,
+            outcome="met",
+            outcome_note="承诺事项均已完成",
+        ),
+    )
+    # 公示: the demo cadre objects to the result just published; the office answers; the
+    # cadre applies for an exemption on a red card of their own town
+    sign_in(client, "cadre")
+    did(
+        "POST",
+        "/me/appeals",
+        form_post(
+            client,
+            "/me/appeals",
+            "/account/password",
+            cycle=str(ids.open),
+            competency="",
+            reason="本人岗位调整，对综合结果有异议，请复核",
+        ),
+    )
+    run_blocking(make_red_card_for(url, ids.cadre_town))
+    did(
+        "POST",
+        "/me/cards/{card_id:int}/exemption",
+        form_post(
+            client,
+            f"/me/cards/{run_blocking(red_card_of(url, ids.cadre_town))}/exemption",
+            "/me",
+            reform="村级道路建设“以奖代补”改革",
+            reason="改革试点期间资金拨付方式调整，节点顺延",
+        ),
+    )
+    sign_in(client, "assessment_office")
+    appeals_page = client.get(f"/office/cycles/{ids.open}/appeals").text
+    did(
+        "POST",
+        "/office/appeals/{appeal_id:int}/decide",
+        form_post(
+            client,
+            next(
+                f.attrs["action"]
+                for f in select(appeals_page, "form")
+                if "/appeals/" in f.attrs["action"]
+            ),
+            f"/office/cycles/{ids.open}/appeals",
+            decision="reject",
+            decision_reason="综合结果按规定权重计算，无误",
+        ),
+    )
 
     # the training office
     sign_in(client, "training_office")
@@ -1123,11 +1225,17 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "scorecard_value": 1,  # the imported 12345 value; the quarter sent again replaces
         "scorecard_adjustment": 1,
         "scorecard_attachment": 1,
-        "scorecard_project": 2,  # the office's and the red card's
-        "scorecard_milestone": 2,
+        "scorecard_project": 3,  # the office's and the two red cards' (reporter's, cadre's)
+        "scorecard_milestone": 3,
         "scorecard_card:closed": 1,
-        "scorecard_card:red": 1,
+        "scorecard_card:issued": 1,  # the cadre's town's new red card
+        "scorecard_card:red": 2,
         "scorecard_exemption:rejected": 1,
+        "scorecard_exemption:pending": 1,  # the cadre's application
+        "scorecard_interview": 1,
+        "scorecard_interview:reviewed": 1,  # last year's, reviewed this year
+        "scorecard_supervision:closed": 1,
+        "appeal:rejected": 1,
     } | {
         k: v
         for k, v in changed.items()
@@ -1171,6 +1279,11 @@ async def stored_counts(url: str) -> dict[str, int]:
         "scorecard_card:{}": "SELECT state, count(*) FROM scorecard_card GROUP BY state"
         " UNION ALL SELECT colour, count(*) FROM scorecard_card GROUP BY colour",
         "scorecard_exemption:{}": "SELECT state, count(*) FROM scorecard_exemption GROUP BY state",
+        "scorecard_interview:{}": "SELECT CASE WHEN outcome = '' THEN 'open' ELSE 'reviewed'"
+        " END, count(*) FROM scorecard_interview GROUP BY 1",
+        "scorecard_supervision:{}": "SELECT state, count(*) FROM scorecard_supervision"
+        " GROUP BY state",
+        "appeal:{}": "SELECT state, count(*) FROM appeal GROUP BY state",
     }
     counts: dict[str, int] = {}
     for pattern, sql in queries.items():
@@ -1196,6 +1309,7 @@ async def stored_counts(url: str) -> dict[str, int]:
         "scorecard_attachment",
         "scorecard_project",
         "scorecard_milestone",
+        "scorecard_interview",
     ):
         rows = await engine.run_ddl(f'SELECT count(*) AS n FROM "{table}"')
         counts[table] = rows[0]["n"]
