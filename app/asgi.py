@@ -30,6 +30,7 @@ from app.controllers import (
     mystery,
     office,
     people,
+    personnel,
     progress,
     projects,
     public,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *projects.routes,
             *followup.routes,
             *appeals.routes,
+            *personnel.routes,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -41,12 +41,17 @@ def list_evidence(lists: dict[str, pl.DataFrame], rubric: Rubric) -> dict[str, p
 
     excellent = lists["excellent_cadres"].with_columns(
         evidence=pl.format(
-            "综合 {}（可比类别第 {} / {} 名），{} 项中 {} 项绿灯，无短板",
+            "综合 {}（可比类别第 {} / {} 名），{} 项适用能力中 {} 项有分、{} 项绿灯，无短板；"
+            "本镇符合条件 {} 人，名额 {} 人，列第 {}",
             pl.col("overall").round(2),
             "rank",
             "peers",
+            "applicable",
             "competencies",
             "green",
+            "eligible",
+            "quota",
+            "place",
         )
     )
     lagging = lists["lagging_cadres"].with_columns(
@@ -85,3 +90,53 @@ def indicator_names(frame: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
         indicator_name=pl.col("indicator").replace_strict(names, default=pl.col("indicator")),
         unit=pl.col("indicator").replace_strict(units, default=""),
     )
+
+
+TIER_WORDS = {"excellent": "优秀", "lagging": "后进", "standard": "称职"}
+TOWN_TIER_WORDS = {"excellent": "优秀乡镇", "lowest": "末位乡镇（约谈）", "standard": "—"}
+
+
+def personnel_sheets(
+    people: pl.DataFrame,
+    lists: dict[str, pl.DataFrame],
+    exemptions: dict[int, list[str]],
+    basis: str,
+) -> list[tuple[str, pl.DataFrame]]:
+    """The personnel office's workbook: 提拔推荐 and 绩效奖金系数, each entry with its
+    evidence (the 360 list's sentence, the town's tier and what it was read from) and the
+    town's approved 容错 exemptions."""
+    evidence = pl.concat(
+        [lists[k].select("ratee_id", "evidence") for k in ("excellent_cadres", "lagging_cadres")]
+    )
+    worded_rows = (
+        people.join(evidence, on="ratee_id", how="left")
+        .with_columns(
+            tier_word=pl.col("tier").replace_strict(TIER_WORDS),
+            town_word=pl.col("town_tier").replace_strict(TOWN_TIER_WORDS),
+            evidence=pl.col("evidence").fill_null(
+                pl.format("综合 {}，未列入优秀或后进名单", pl.col("overall").round(2))
+            ),
+            exemption=pl.col("town_id").replace_strict(
+                {k: "；".join(v) for k, v in exemptions.items()}, default="", return_dtype=pl.String
+            ),
+            basis=pl.lit(basis),
+        )
+        .sort("coefficient", "overall", descending=True)
+    )
+    columns = {
+        "town": "乡镇",
+        "name": "姓名",
+        "position": "职务",
+        "overall": "360综合得分",
+        "tier_word": "360等次",
+        "town_word": "乡镇考核等次",
+        "basis": "乡镇等次依据",
+        "coefficient": "绩效奖金系数",
+        "evidence": "依据",
+        "exemption": "容错豁免",
+    }
+    recommended = worded_rows.filter("recommend").select(list(columns)).rename(columns)
+    return [
+        ("提拔推荐", recommended),
+        ("绩效奖金系数", worded_rows.select(list(columns)).rename(columns)),
+    ]

@@ -41,7 +41,7 @@ def town_heatmap(towns: pl.DataFrame, rubric: Rubric, title: str) -> Any:
     return heatmap(rows, [names[c] for c in present], cells, title)
 
 
-async def _county(
+async def county_tables(
     cycle_id: int,
 ) -> tuple[snapshots.Snapshot, dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
     snapshot = await snapshots.snapshot_for(cycle_id, preview=True)
@@ -55,7 +55,7 @@ async def _county(
 
 @get("/office/cycles/{cycle_id:int}/results", guards=[OFFICE])
 async def county_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]) -> Template:
-    snapshot, frames, lists = await _county(cycle_id)
+    snapshot, frames, lists = await county_tables(cycle_id)
     rubric = snapshot.rubric
     cadres = frames["cadres"]
     by_town = [
@@ -251,7 +251,7 @@ def export_frames(
 async def results_export(cycle_id: FromPath[int]) -> Response[bytes]:
     """Every table of the county view, one sheet each, exactly as released: a withheld
     number is an empty cell, never a value."""
-    snapshot, frames, lists = await _county(cycle_id)
+    snapshot, frames, lists = await county_tables(cycle_id)
     return Response(
         workbook(export_frames(frames, lists, snapshot.rubric)),
         media_type=XLSX,

@@ -14,6 +14,8 @@ from evaluation.results.snapshots import Snapshot
 from evaluation.tables import Evidence
 
 PUBLIC_MIN_CADRES = 3  # a town cell on the public page averages at least this many cadres
+EXCELLENT_SHARE = 0.2  # 优秀 名额: at most a fifth of a town's cadres
+EXCELLENT_EVIDENCE = 0.8  # 优秀 needs scores on at least 80% of the competencies that apply
 
 
 async def county_frames(snapshot: Snapshot) -> dict[str, pl.DataFrame]:
@@ -35,8 +37,10 @@ async def county_frames(snapshot: Snapshot) -> dict[str, pl.DataFrame]:
         .filter(pl.col("finding") == "weakness")
         .sort_by(pl.col("severity").filter(pl.col("finding") == "weakness"), descending=True),
     )
+    applicable = cells.group_by("ratee_id").agg(applicable=pl.len())
     per_cadre = (
         summaries.join(weak, on="ratee_id", how="left")
+        .join(applicable, on="ratee_id", how="left")
         .join(people, on="ratee_id")
         .with_columns(pl.col("red", "green", "weak").fill_null(0))
         .sort("position_class", "rank")
@@ -100,14 +104,31 @@ def results_use(
     frames: dict[str, pl.DataFrame], green_from: float, red_below: float
 ) -> dict[str, pl.DataFrame]:
     """The lists results feed (结果运用), each entry with the evidence behind it.
-    Excellent cadres: overall at or above the green line, no red light, no weakness.
+    Excellent cadres (优秀): overall at or above the green line, no red light, no weakness,
+    scored on at least `EXCELLENT_EVIDENCE` of the competencies that apply to them — and
+    within the quota: at most `EXCELLENT_SHARE` of a town's cadres (at least one), the best
+    overall first (`place`, `quota`, and `eligible` — how many met the rule in the town).
     Lagging cadres: two or more red lights, or overall below the red line.
     Excellent towns: every competency green, none lagging. Lagging towns: three or more
     lagging competencies or any red light."""
     cadres = frames["cadres"]
-    excellent = cadres.filter(
-        (pl.col("overall") >= green_from) & (pl.col("red") == 0) & (pl.col("weak") == 0)
-    ).sort("overall", descending=True)
+    quota = cadres.group_by("town_id").agg(
+        quota=(pl.len() * EXCELLENT_SHARE).floor().cast(pl.Int64).clip(lower_bound=1)
+    )
+    eligible = cadres.filter(
+        (pl.col("overall") >= green_from)
+        & (pl.col("red") == 0)
+        & (pl.col("weak") == 0)
+        & (pl.col("competencies") >= (pl.col("applicable") * EXCELLENT_EVIDENCE).ceil())
+    ).with_columns(
+        place=pl.col("overall").rank("ordinal", descending=True).over("town_id").cast(pl.Int64),
+        eligible=pl.len().over("town_id").cast(pl.Int64),
+    )
+    excellent = (
+        eligible.join(quota, on="town_id")
+        .filter(pl.col("place") <= pl.col("quota"))
+        .sort("overall", descending=True)
+    )
     lagging = cadres.filter((pl.col("red") >= 2) | (pl.col("overall") < red_below)).sort("overall")
     town_summary = (
         frames["towns"]

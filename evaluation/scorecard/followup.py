@@ -13,9 +13,10 @@ from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid
 from evaluation.organisation.schemas import TownRecord
 from evaluation.scorecard import followup_store as store
-from evaluation.scorecard import repository, value_store
+from evaluation.scorecard import projects, repository, value_store
 from evaluation.scorecard.inputs import date as _date
 from evaluation.scorecard.inputs import text as _text
+from evaluation.scorecard.plan import ResultsUse
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.schemas import PlanRecord
 from evaluation.scorecard.standing import composite_rows, score_from
@@ -274,3 +275,37 @@ async def year_of_interview(interview_id: int) -> int:
 
 async def year_of_supervision(task_id: int) -> int:
     return (await repository.plan(int((await store.supervision(task_id))["plan"]))).year
+
+
+class TownTiers(msgspec.Struct, frozen=True):
+    """A year's town tiers for the personnel lists: `frame` (town_id, excellent, lowest),
+    what they were read from, and each town's approved 容错 exemptions (by town id)."""
+
+    rule: ResultsUse
+    basis: str
+    frame: pl.DataFrame
+    exemptions: dict[int, list[str]]
+
+
+async def town_tiers(year: int) -> TownTiers:
+    record = await repository.published(year)
+    empty = pl.DataFrame(
+        schema={"town_id": pl.Int64, "excellent": pl.Boolean, "lowest": pl.Boolean}
+    )
+    if record is None:
+        return TownTiers(ResultsUse(), f"{year} 年度无乡镇考核方案", empty, {})
+    towns = await repository.towns()
+    basis, standing = await year_standing(record, towns)
+    tiers = with_tiers(standing, record.plan.results_use).with_columns(
+        excellent=pl.col("excellent") & (basis == "年终综合得分")  # 优秀 is a year-end verdict
+    )
+    ids = {t.name: t.id for t in towns}
+    approved: dict[int, list[str]] = {}
+    for e in await projects.exemption_views(year):
+        if e.state == "approved":
+            approved.setdefault(ids.get(e.town_name, 0), []).append(
+                f"{e.project}（红牌扣 {e.deduction:g} 分经容错豁免：{e.decision_reason}）"
+            )
+    return TownTiers(
+        record.plan.results_use, basis, tiers.select("town_id", "excellent", "lowest"), approved
+    )

@@ -131,6 +131,11 @@ class ResultsUse(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     excellent_share: float = 0.2
     fund_years: int = 2
     interview_lowest: int = 1
+    # 绩效奖金 coefficients: the cadre's 360 tier times the town's tier
+    bonus_excellent: float = 1.2
+    bonus_lagging: float = 0.8
+    town_excellent: float = 1.1
+    town_lowest: float = 0.9
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -243,6 +248,11 @@ def check_plan(plan: Plan) -> dict[str, str]:
         problems["results_use"] = "结果运用：优秀比例应在 0–50% 之间，连续优秀年数 1–5 年"
     elif not 0 <= use.interview_lowest <= 5:
         problems["results_use"] = "结果运用：每类乡镇约谈末位数应为 0–5 个"
+    elif not all(
+        0.5 <= f <= 2
+        for f in (use.bonus_excellent, use.bonus_lagging, use.town_excellent, use.town_lowest)
+    ):
+        problems["results_use"] = "结果运用：绩效奖金系数应在 0.5–2 之间"
     if not 0 < plan.lights.red_below <= plan.lights.yellow_below <= 1.5:
         problems["lights"] = "亮灯规则：红灯线应低于黄灯线"
     seen: set[str] = set()

@@ -55,3 +55,49 @@ def fund_priority(excellent_by_year: dict[int, set[int]], year: int, years: int)
     if any(w is None for w in window):
         return set()
     return set.intersection(*[w for w in window if w is not None])
+
+
+def personnel(
+    cadres: pl.DataFrame,
+    excellent: list[int],
+    lagging: list[int],
+    towns: pl.DataFrame,
+    rule: ResultsUse,
+) -> pl.DataFrame:
+    """The personnel office's list: per cadre (ratee_id, town_id, …) the 360 tier (优秀 from
+    the quota'd list, 后进, else 称职), the town's tier (`towns`: town_id, excellent,
+    lowest), the 绩效奖金 coefficient (the cadre's tier factor times the town's) and whether
+    the cadre is recommended for promotion (优秀, in a town not proposed for 约谈)."""
+    tier = (
+        pl.when(pl.col("ratee_id").is_in(excellent))
+        .then(pl.lit("excellent"))
+        .when(pl.col("ratee_id").is_in(lagging))
+        .then(pl.lit("lagging"))
+        .otherwise(pl.lit("standard"))
+    )
+    joined = cadres.with_columns(tier=tier).join(
+        towns.select("town_id", "excellent", "lowest"), on="town_id", how="left"
+    )
+    town_tier = (
+        pl.when(pl.col("excellent").fill_null(False))
+        .then(pl.lit("excellent"))
+        .when(pl.col("lowest").fill_null(False))
+        .then(pl.lit("lowest"))
+        .otherwise(pl.lit("standard"))
+    )
+    own = pl.col("tier").replace_strict(
+        {"excellent": rule.bonus_excellent, "lagging": rule.bonus_lagging, "standard": 1.0},
+        return_dtype=pl.Float64,
+    )
+    town = pl.col("town_tier").replace_strict(
+        {"excellent": rule.town_excellent, "lowest": rule.town_lowest, "standard": 1.0},
+        return_dtype=pl.Float64,
+    )
+    return (
+        joined.with_columns(town_tier=town_tier)
+        .with_columns(
+            coefficient=(own * town).round(2),
+            recommend=(pl.col("tier") == "excellent") & (pl.col("town_tier") != "lowest"),
+        )
+        .drop("excellent", "lowest")
+    )

@@ -5,10 +5,12 @@ closed. Bad input is refused with Chinese messages and nothing is written."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 from litestar.testing import TestClient
 
@@ -29,7 +31,10 @@ async def facts(url: str) -> dict[str, int]:
     assert year is not None
     lowest = [r.town_id for r in (await followup.results_use(year)).rows if r.lowest]
     reporter = await User.select(User.cadre).where(User.username == "reporter").first()
+    from evaluation.results import snapshots
+
     return {
+        "cycle": (await snapshots.published_cycles())[0].id,
         "year": year,
         "lowest": lowest[0],
         "reporter_town": (await directory.cadre(reporter["cadre"])).town_id,
@@ -196,3 +201,30 @@ def test_a_reporter_reaches_none_of_it(site: tuple) -> None:
     assert client.get(f"/scorecard/{year}/followup").status_code == 403
     answer = post(client, f"/scorecard/{year}/interviews", "/town", town=str(known["lowest"]))
     assert answer.status_code == 403
+
+
+def test_the_personnel_office_gets_promotion_and_bonus_lists_with_evidence(site: tuple) -> None:
+    client, known, _ = site
+    sign_in(client, "assessment_office")
+    answer = client.get(f"/office/cycles/{known['cycle']}/personnel.xlsx")
+    assert answer.status_code == 200 and answer.content[:2] == b"PK"
+    book = pl.read_excel(io.BytesIO(answer.content), sheet_id=0)
+    assert set(book) == {"提拔推荐", "绩效奖金系数"}
+    bonus = book["绩效奖金系数"]
+    assert bonus.height >= 60 and bonus["依据"].null_count() == 0
+    own = {"优秀": 1.2, "称职": 1.0, "后进": 0.8}
+    town = {"优秀乡镇": 1.1, "末位乡镇（约谈）": 0.9, "—": 1.0}
+    for row in bonus.iter_rows(named=True):
+        expected = round(own[row["360等次"]] * town[row["乡镇考核等次"]], 2)
+        assert row["绩效奖金系数"] == pytest.approx(expected), row
+    assert set(bonus["乡镇考核等次"]) >= {"优秀乡镇", "末位乡镇（约谈）"}  # last year is complete
+    assert (bonus["乡镇等次依据"] == "年终综合得分").all()
+    recommended = book["提拔推荐"]
+    assert recommended.height >= 1
+    assert (recommended["360等次"] == "优秀").all()
+    assert (recommended["乡镇考核等次"] != "末位乡镇（约谈）").all()
+    per_town = bonus.filter(pl.col("360等次") == "优秀").group_by("乡镇").len()
+    sizes = bonus.group_by("乡镇").len().rename({"len": "cadres"})
+    quota = per_town.join(sizes, on="乡镇")
+    assert (quota["len"] <= (quota["cadres"] * 0.2).floor().clip(lower_bound=1)).all()
+    assert client.get(f"/office/cycles/{known['cycle']}/results").text.count("personnel.xlsx") == 1
