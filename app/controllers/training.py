@@ -49,6 +49,7 @@ async def _plan_page(
         else []
     )
     basis = cycles[0].id if cycles else None
+    scorecard_year, scorecard_pairs = await insight_service.scorecard_exchange_plan()
     return render(
         request,
         "training/plan.html",
@@ -58,6 +59,8 @@ async def _plan_page(
         prices=prices,
         demand=(await insight_service.demand_report(basis)).to_dicts() if basis else [],
         exchanges=(await insight_service.exchange_plan(basis)).to_dicts() if basis else [],
+        scorecard_year=scorecard_year,
+        scorecard_exchanges=scorecard_pairs.to_dicts(),
         errors=errors,
         values=values,
     )

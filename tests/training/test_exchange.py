@@ -7,7 +7,12 @@ import itertools
 
 import polars as pl
 
-from training.insight.exchange import candidates, pair_towns
+from training.insight.exchange import (
+    candidates,
+    indicator_candidates,
+    pair_lagging_indicators,
+    pair_towns,
+)
 
 
 def town(town_id: int, competency: str, mean: float, cadres: int = 10) -> dict[str, object]:
@@ -67,3 +72,27 @@ def test_twin_towns_are_marked_reciprocal_and_distance_counts() -> None:
     assert (1, 3) not in set(
         pair_towns(TOWNS, far, host_cap=2).select("host", "visitor").iter_rows()
     )
+
+
+INDICATORS = pl.DataFrame(
+    {
+        "town_id": [1, 2, 3, 4, 1, 2, 3, 4],
+        "indicator": ["hotline"] * 4 + ["culture"] * 4,
+        "score": [95.0, 62.0, 55.0, 80.0, 40.0, 92.0, 45.0, 70.0],
+        "light": ["green", "red", "red", "green", "red", "green", "yellow", "green"],
+    }
+)
+
+
+def test_scorecard_weaknesses_are_paired_with_towns_green_and_above_the_mean() -> None:
+    options = indicator_candidates(INDICATORS, NO_DISTANCES, 0.04)
+    # hosts: green and above the indicator's county mean (hotline mean 73: towns 1 and 4;
+    # culture mean 61.75: towns 2 and 4); visitors: red or yellow
+    assert set(options.filter(pl.col("competency") == "hotline")["host"]) == {1, 4}
+    assert set(options.filter(pl.col("competency") == "culture")["visitor"]) == {1, 3}
+    pairs = pair_lagging_indicators(INDICATORS, NO_DISTANCES, host_cap=1)
+    assert pairs.group_by("host").len()["len"].max() <= 1
+    assert pairs.group_by("competency", "visitor").len()["len"].max() == 1
+    chosen = pairs.join(options, on=["competency", "host", "visitor"])
+    assert chosen["score"].sum() == brute_force(options, host_cap=1)
+    assert set(pairs["visitor"]) <= {1, 2, 3} and 4 not in set(pairs["visitor"])

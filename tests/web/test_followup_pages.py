@@ -20,7 +20,7 @@ from tests.web.html import select, text_of
 from tests.web.test_permission_matrix_allowed import sign_in, token_of
 
 
-async def facts(url: str) -> dict[str, int]:
+async def facts(url: str) -> dict[str, object]:
     from app.accounts.tables import User
     from app.database import engine_from_url, use_engine
     from evaluation.organisation import directory
@@ -35,6 +35,7 @@ async def facts(url: str) -> dict[str, int]:
 
     return {
         "cycle": (await snapshots.published_cycles())[0].id,
+        "towns": [t.name for t in await service.towns()],
         "year": year,
         "lowest": lowest[0],
         "reporter_town": (await directory.cadre(reporter["cadre"])).town_id,
@@ -228,3 +229,19 @@ def test_the_personnel_office_gets_promotion_and_bonus_lists_with_evidence(site:
     quota = per_town.join(sizes, on="乡镇")
     assert (quota["len"] <= (quota["cadres"] * 0.2).floor().clip(lower_bound=1)).all()
     assert client.get(f"/office/cycles/{known['cycle']}/results").text.count("personnel.xlsx") == 1
+
+
+def test_the_training_office_sees_exchanges_for_the_scorecards_common_weaknesses(
+    site: tuple,
+) -> None:
+    client, known, _ = site
+    sign_in(client, "training_office")
+    page = client.get("/training/plan").text
+    section = text_of(page, "section", id="scorecard-exchanges")
+    assert f"{known['year']} 年度" in section
+    assert "本年度乡镇考核没有可互补的指标" not in section
+    assert "介绍经验" in section and "来访学习" in section
+    # every pairing names two different towns of the county, a host and a visitor
+    towns = set(known["towns"])
+    body = section.split("互学", 1)[1]
+    assert sum(name in body for name in towns) >= 2

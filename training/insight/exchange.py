@@ -20,14 +20,12 @@ from scipy.sparse import csr_array, vstack
 MIN_CADRES = 3
 
 
-def candidates(towns: pl.DataFrame, distances: pl.DataFrame, per_km: float) -> pl.DataFrame:
-    """towns: town_id, competency, cadres, mean, lo, hi, norm. distances: from_town,
-    to_town, km (missing pairs count as 0 km)."""
-    strong = towns.filter((pl.col("lo") > pl.col("norm")) & (pl.col("cadres") >= MIN_CADRES))
-    weak = towns.filter(pl.col("hi") < pl.col("norm"))
+def _options(
+    weak: pl.DataFrame, strong: pl.DataFrame, distances: pl.DataFrame, per_km: float
+) -> pl.DataFrame:
+    """weak: competency, visitor, visitor_mean; strong: competency, host, host_mean."""
     return (
-        weak.select("competency", visitor="town_id", visitor_mean="mean")
-        .join(strong.select("competency", host="town_id", host_mean="mean"), on="competency")
+        weak.join(strong, on="competency")
         .filter(pl.col("host") != pl.col("visitor"))
         .join(
             distances.rename({"from_town": "visitor", "to_town": "host"}),
@@ -44,11 +42,56 @@ def candidates(towns: pl.DataFrame, distances: pl.DataFrame, per_km: float) -> p
     )
 
 
+def candidates(towns: pl.DataFrame, distances: pl.DataFrame, per_km: float) -> pl.DataFrame:
+    """towns: town_id, competency, cadres, mean, lo, hi, norm. distances: from_town,
+    to_town, km (missing pairs count as 0 km)."""
+    strong = towns.filter((pl.col("lo") > pl.col("norm")) & (pl.col("cadres") >= MIN_CADRES))
+    weak = towns.filter(pl.col("hi") < pl.col("norm"))
+    return _options(
+        weak.select("competency", visitor="town_id", visitor_mean="mean"),
+        strong.select("competency", host="town_id", host_mean="mean"),
+        distances,
+        per_km,
+    )
+
+
+def indicator_candidates(
+    indicators: pl.DataFrame, distances: pl.DataFrame, per_km: float
+) -> pl.DataFrame:
+    """The township scorecard's common weaknesses: indicators: town_id, indicator, score
+    (0–100), light. A town with a red or yellow light on an indicator visits one that is
+    green on it and above the county's mean score for it."""
+    mean = pl.col("score").mean().over("indicator")
+    strong = indicators.filter((pl.col("light") == "green") & (pl.col("score") > mean))
+    weak = indicators.filter(pl.col("light").is_in(["red", "yellow"]))
+    return _options(
+        weak.select(competency="indicator", visitor="town_id", visitor_mean="score"),
+        strong.select(competency="indicator", host="town_id", host_mean="score"),
+        distances,
+        per_km,
+    )
+
+
 def pair_towns(
     towns: pl.DataFrame, distances: pl.DataFrame, host_cap: int = 2, per_km: float = 0.002
 ) -> pl.DataFrame:
     """competency, host, visitor, benefit, km, reciprocal — the optimal pairing."""
-    options = candidates(towns, distances, per_km).with_row_index("var")
+    return solve(candidates(towns, distances, per_km), host_cap)
+
+
+def pair_lagging_indicators(
+    indicators: pl.DataFrame, distances: pl.DataFrame, host_cap: int = 2, per_km: float = 0.04
+) -> pl.DataFrame:
+    """The same pairing over the scorecard's indicators (scores on 0–100, so a kilometre
+    costs twenty times what it does on the 360's 1–5 scale); `competency` holds the
+    indicator's code."""
+    return solve(indicator_candidates(indicators, distances, per_km), host_cap)
+
+
+def solve(candidates: pl.DataFrame, host_cap: int) -> pl.DataFrame:
+    """The pairing maximising Σ score: each visitor at most one host per competency, each
+    host at most `host_cap` visits."""
+    options = candidates.with_row_index("var")
     if options.is_empty():
         return options.select("competency", "host", "visitor", "benefit", "km").with_columns(
             reciprocal=pl.lit(False)

@@ -78,3 +78,33 @@ async def exchange_plan(cycle_id: int, host_cap: int = 2) -> pl.DataFrame:
         visitor_name=pl.col("visitor").replace_strict(names, default=None),
         competency_name=pl.col("competency").replace_strict(competency_names, default=None),
     )
+
+
+async def scorecard_exchange_plan(host_cap: int = 2) -> tuple[int | None, pl.DataFrame]:
+    """Exchange pairing on the township scorecard's lagging indicators (rank indicators
+    left out: half the towns are always below the middle), at the latest scored quarter of
+    the current plan year; (year, pairing with names) — (None, empty) without a plan."""
+    from evaluation.scorecard import service as scorecard
+    from evaluation.scorecard.plan import Method
+    from training.insight.exchange import pair_lagging_indicators
+
+    year = await scorecard.current_year()
+    record = await scorecard.published_record(year) if year else None
+    if record is None:
+        return None, pl.DataFrame()
+    scores, quarters = await scorecard.scored(record)
+    if not quarters:
+        return year, pl.DataFrame()
+    ranked_codes = [i.code for i in record.plan.indicators if i.method == Method.rank]
+    latest = scores.indicators.filter(
+        pl.col("quarter") == quarters[-1], ~pl.col("indicator").is_in(ranked_codes)
+    ).select("town_id", "indicator", "score", "light")
+    names = {t.id: t.name for t in await scorecard.towns()}
+    indicator_names = {i.code: i.name for i in record.plan.indicators}
+    pairs = pair_lagging_indicators(latest, await town_distances(), host_cap=host_cap)
+    return year, pairs.with_columns(
+        host_name=pl.col("host").replace_strict(names, default=None),
+        visitor_name=pl.col("visitor").replace_strict(names, default=None),
+        indicator_name=pl.col("competency").replace_strict(indicator_names, default=None),
+        quarter=pl.lit(quarters[-1]),
+    )
