@@ -18,7 +18,7 @@ from app.labels import DIMENSION_LABELS
 from app.templating import render
 from evaluation.errors import NotReady, PermissionDenied
 from evaluation.organisation import directory
-from evaluation.scorecard import followup, projects, service
+from evaluation.scorecard import followup, group_boards, projects, service
 from evaluation.scorecard.plan import Dimension
 
 OFFICE = requires(Role.assessment_office, Role.admin)
@@ -65,6 +65,7 @@ async def town_page(
         cards=await projects.card_views(year, town_id),
         criteria=projects.CRITERIA,
         interviews=interviews,
+        group=await group_boards.town_group(year, town_id),
         notices=[] if office else await notices_for(request.user),
         tasks=tasks,
         outcomes=followup.OUTCOMES,

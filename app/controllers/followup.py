@@ -14,7 +14,7 @@ from app.forms import FormReader, redirect_with_message, text_fields
 from app.scorecard_views import FORM, OFFICE
 from app.templating import render
 from evaluation.errors import Invalid
-from evaluation.scorecard import followup, service
+from evaluation.scorecard import followup, group_boards, service
 
 
 async def _page(
@@ -119,4 +119,56 @@ async def close_supervision(
     return redirect_with_message(f"/scorecard/{year}/followup", "督导任务已关闭，记录保留")
 
 
-routes = [followup_page, record_interview, review_interview, add_supervision, close_supervision]
+async def _groups_page(
+    request: Request[CurrentUser, str, Any],
+    year: int,
+    errors: dict[str, str] | None = None,
+    failed: str = "",
+) -> Template:
+    return render(
+        request,
+        "scorecard/groups.html",
+        year=year,
+        boards=await group_boards.boards(year),
+        towns=await service.towns(),
+        errors=errors or {},
+        failed=failed,
+        status_code=400 if errors else 200,
+    )
+
+
+@get("/scorecard/{year:int}/groups", guards=[OFFICE])
+async def groups_page(request: Request[CurrentUser, str, Any], year: FromPath[int]) -> Template:
+    return await _groups_page(request, year)
+
+
+@post("/scorecard/{year:int}/groups/{code:str}/members", guards=[OFFICE])
+async def set_group_members(
+    request: Request[CurrentUser, str, Any],
+    year: FromPath[int],
+    code: FromPath[str],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    raw = data.get("towns", [])
+    ticked = [raw] if isinstance(raw, str) else [str(t) for t in raw]
+    towns = [int(t) for t in ticked if t.isdigit() and len(t) < 10]
+    if len(towns) != len(ticked):
+        towns.append(0)  # not a town: refused with the others' problems
+    try:
+        await group_boards.set_members(year, code, towns, request.user.username)
+    except Invalid as exc:
+        return await _groups_page(request, year, exc.problems, code)
+    return redirect_with_message(
+        f"/scorecard/{year}/groups", "组团成员已保存，得分已按组团规则重算"
+    )
+
+
+routes = [
+    followup_page,
+    record_interview,
+    review_interview,
+    add_supervision,
+    close_supervision,
+    groups_page,
+    set_group_members,
+]

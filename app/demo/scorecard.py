@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from evaluation.organisation.schemas import TownRecord
-from evaluation.scorecard import followup, projects, service
+from evaluation.scorecard import followup, group_boards, projects, service
 from evaluation.scorecard.plan import Method, Plan, Source, moved_to_year, plan_for_year
 from training.effects import scorecard_feed
 
@@ -246,6 +246,9 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
     flagged = len(await service.review_queue(today.year))
     cards = await demo_projects(towns, reporter_town, today)
     interviews = await demo_interviews(today)
+    for group in plan_for_year(PLAN_FILES["this"]).groups if len(towns) >= 3 else []:
+        # the basin's towns: every town but the first (the county seat)
+        await group_boards.set_members(today.year, group.code, [t.id for t in towns[1:4]], OFFICE)
     return (
         f"乡镇绩效考核：{'、'.join(summary)}，{flagged} 个数据待核查，{cards} 张督办牌，"
         f"{interviews} 次约谈"

@@ -138,6 +138,18 @@ class ResultsUse(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     town_lowest: float = 0.9
 
 
+class TownGroup(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """组团式考核: towns sharing a goal (a river basin, an industry chain). The group's result
+    — its members' mean score on the shared indicators — is `share` of each member's total;
+    the office names the members for the year."""
+
+    code: str
+    name: str
+    goal: str
+    indicators: list[str]
+    share: float = 0.1
+
+
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     year: int
     title: str
@@ -147,6 +159,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     lights: LightRule = LightRule()
     cards: CardRule = CardRule()
     results_use: ResultsUse = ResultsUse()
+    groups: list[TownGroup] = []
     priorities: list[str] = []  # the year's 市委重点任务 behind the weights
     deadlines: list[dt.date] = []  # the last day to report each quarter (Q1..Q4)
 
@@ -265,6 +278,7 @@ def check_plan(plan: Plan) -> dict[str, str]:
             problems[where] = f"{problems[where]}；{message}" if where in problems else message
     if not plan.indicators:
         problems["indicators"] = "至少需要一个指标"
+    problems.update(check_groups(plan, seen))
     for town_type in TOWN_TYPE_LABELS:
         for dimension in plan.dimensions:
             if plan.dimensions[dimension] > 0 and not any(
@@ -272,6 +286,22 @@ def check_plan(plan: Plan) -> dict[str, str]:
             ):
                 where = f"dimensions.{dimension}"
                 problems[where] = f"{TOWN_TYPE_LABELS[town_type]}在该维度没有指标"
+    return problems
+
+
+def check_groups(plan: Plan, codes: set[str]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    named: set[str] = set()
+    for index, group in enumerate(plan.groups, start=1):
+        where = f"groups[{index}]（{group.code}）"
+        unknown = [c for c in group.indicators if c not in codes]
+        if group.code in named:
+            problems[where] = f"组团编号「{group.code}」重复"
+        elif not group.indicators or unknown:
+            problems[where] = f"组团的共同指标不在方案中：{'、'.join(unknown) or '（未填）'}"
+        elif not 0 < group.share <= 0.3:
+            problems[where] = "组团得分占成员总分的比例应在 0–30% 之间"
+        named.add(group.code)
     return problems
 
 

@@ -11,8 +11,16 @@ import polars as pl
 from evaluation.clock import today
 from evaluation.errors import Invalid, NotFound
 from evaluation.organisation.schemas import TownRecord
-from evaluation.scorecard import feeds, project_store, projects, repository, value_store
+from evaluation.scorecard import (
+    feeds,
+    group_store,
+    project_store,
+    projects,
+    repository,
+    value_store,
+)
 from evaluation.scorecard.cards import apply_deductions
+from evaluation.scorecard.clusters import blend, member_rows
 from evaluation.scorecard.contracts import _town, parse_number
 from evaluation.scorecard.plan import (
     Method,
@@ -86,8 +94,9 @@ async def scored(record: PlanRecord) -> tuple[Scores, list[int]]:
 async def score_from(
     record: PlanRecord, stored: pl.DataFrame, town_list: list[TownRecord]
 ) -> tuple[Scores, list[int]]:
-    """Scores of the settled quarters from the year's stored values, less red-card deductions
-    — after the day's card sweep, so a deduction due today is in the total it reads."""
+    """Scores of the settled quarters from the year's stored values, with each 组团 member's
+    share of its group's result, less red-card deductions — after the day's card sweep, so a
+    deduction due today is in the total it reads."""
     await projects.sweep(record.plan.year)
     quarters = settled_quarters(record.plan, stored, town_list)
     values = (await effective_values(record, stored)).filter(pl.col("quarter").is_in(quarters))
@@ -97,8 +106,9 @@ async def score_from(
     )
     targets = await repository.targets(record.id)
     scores = score(record.plan, values, targets, towns, quarters)
+    members = member_rows(record.plan, scores.indicators, await group_store.members(record.id))
     totals = apply_deductions(
-        scores.totals,
+        blend(scores.totals, members),
         await project_store.deductions(record.id),
         record.plan.year,
         quarters[-1] if quarters else None,

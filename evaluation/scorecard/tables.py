@@ -231,3 +231,15 @@ class Supervision(Table, tablename="scorecard_supervision"):
     closing_note = Text(default="")
     closed_by = Varchar(length=64, default="")
     closed_at = Timestamptz(null=True, default=None)
+
+
+class GroupMember(Table, tablename="scorecard_group_member"):
+    """A town's membership of a 组团 (a plan's group, by its code) for the plan year; a town
+    belongs to at most one group a year (a unique index holds it)."""
+
+    id: Serial
+    plan = ForeignKey(references=TownPlan, on_delete=OnDelete.cascade, null=False, index=True)
+    group = Varchar(length=48)
+    town = ForeignKey(references=Town, on_delete=OnDelete.restrict, null=False, index=True)
+    added_by = Varchar(length=64, default="")
+    added_at = Timestamptz(default=TimestamptzNow())

@@ -36,6 +36,7 @@ async def facts(url: str) -> dict[str, object]:
     return {
         "cycle": (await snapshots.published_cycles())[0].id,
         "towns": [t.name for t in await service.towns()],
+        "town_ids": [t.id for t in await service.towns()],
         "year": year,
         "lowest": lowest[0],
         "reporter_town": (await directory.cadre(reporter["cadre"])).town_id,
@@ -245,3 +246,62 @@ def test_the_training_office_sees_exchanges_for_the_scorecards_common_weaknesses
     towns = set(known["towns"])
     body = section.split("互学", 1)[1]
     assert sum(name in body for name in towns) >= 2
+
+
+async def group_members(url: str) -> list[tuple[str, int]]:
+    from app.database import engine_from_url, use_engine
+    from evaluation.scorecard.tables import GroupMember
+
+    use_engine(engine_from_url(url))
+    rows = await GroupMember.select(GroupMember.group, GroupMember.town).order_by(GroupMember.town)
+    return [(r["group"], r["town"]) for r in rows]
+
+
+def test_a_group_has_one_board_and_its_members_are_checked(site: tuple) -> None:
+    client, known, url = site
+    sign_in(client, "assessment_office")
+    year = known["year"]
+    page = f"/scorecard/{year}/groups"
+    board = client.get(page).text
+    section = text_of(board, "section", id="group-qingjiang_basin")
+    assert "清江流域生态共治组团" in section and "组团得分占成员总分 10%" in section
+    members = text_of(board, "table", id="members-qingjiang_basin")
+    assert ("拖后腿" in members) or ("同步推进" in members)
+    before = run_blocking(group_members(url))
+    assert len(before) == 3  # the demo's basin towns
+    action = f"/scorecard/{year}/groups/qingjiang_basin/members"
+    one = client.post(
+        action,
+        data={"_csrf_token": token_of(client, page), "towns": [str(before[0][1])]},
+        follow_redirects=False,
+    )
+    assert one.status_code == 400 and "组团至少需要两个乡镇" in one.text
+    junk = client.post(
+        action,
+        data={"_csrf_token": token_of(client, page), "towns": ["1", "x'; drop"]},
+        follow_redirects=False,
+    )
+    assert junk.status_code == 400 and "请选择本县的乡镇" in junk.text
+    unknown = client.post(
+        f"/scorecard/{year}/groups/no_such/members",
+        data={"_csrf_token": token_of(client, page), "towns": ["1", "2"]},
+        follow_redirects=False,
+    )
+    assert unknown.status_code == 404 and "方案中没有这个组团" in unknown.text
+    assert run_blocking(group_members(url)) == before
+    everyone = [str(t) for t in known["town_ids"]]
+    good = client.post(
+        action,
+        data={"_csrf_token": token_of(client, page), "towns": everyone},
+        follow_redirects=False,
+    )
+    assert good.status_code == 302
+    assert len(run_blocking(group_members(url))) == len(everyone)
+    town_page = client.get(f"/scorecard/{year}/towns/{known['town_ids'][0]}").text
+    assert "组团：清江流域生态共治组团" in text_of(town_page, "section", id="town-group")
+    restore = client.post(
+        action,
+        data={"_csrf_token": token_of(client, page), "towns": [str(t) for _, t in before]},
+        follow_redirects=False,
+    )
+    assert restore.status_code == 302 and run_blocking(group_members(url)) == before

@@ -377,6 +377,10 @@ PAGES: dict[str, Check] = {
         f"/office/cycles/{i.published}/results",
         i.town_name,
     ),
+    "/office/cycles/{cycle_id:int}/personnel.xlsx": lambda i: (
+        f"/office/cycles/{i.published}/personnel.xlsx",
+        "PK",
+    ),
     "/office/cycles/{cycle_id:int}/results.xlsx": lambda i: (
         f"/office/cycles/{i.published}/results.xlsx",
         "PK",
@@ -424,6 +428,7 @@ PAGES: dict[str, Check] = {
     "/results/towns/{year:int}": lambda i: (f"/results/towns/{i.last_year}", "年终综合"),
     "/scorecard/{year:int}/projects": lambda i: (f"/scorecard/{i.year}/projects", "督办牌"),
     "/scorecard/{year:int}/followup": lambda i: (f"/scorecard/{i.year}/followup", "结果运用"),
+    "/scorecard/{year:int}/groups": lambda i: (f"/scorecard/{i.year}/groups", "清江流域"),
     "/office/cycles/{cycle_id:int}/appeals": lambda i: (
         f"/office/cycles/{i.published}/appeals",
         "申诉复核",
@@ -1037,6 +1042,19 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             town=str(ids.sc_town),
             title="重点项目专项督导",
             due_on=f"{year}-12-31",
+        ),
+    )
+    groups = f"/scorecard/{year}/groups"
+    did(
+        "POST",
+        "/scorecard/{year:int}/groups/{code:str}/members",
+        client.post(
+            f"{groups}/qingjiang_basin/members",
+            data={
+                "_csrf_token": token_of(client, groups),
+                "towns": [str(ids.town), str(ids.town + 1)],  # two of the demo's towns
+            },
+            follow_redirects=False,
         ),
     )
     followup_page = client.get(followup).text

@@ -1,0 +1,83 @@
+"""组团式考核 as pure rules over frames: a group's result, its lagging members, and how the
+result enters each member's total.
+
+* `indicators` — town_id, quarter, indicator, score, light (the scored indicators);
+* `members` — group (the plan group's code), town_id;
+* `totals` — town_id, town_type, quarter, total (ranked within type afterwards).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from evaluation.scorecard.plan import Plan
+from evaluation.scorecard.scoring import with_class_rank
+
+LAG_POINTS = 5.0  # a member this far below the group's result on the shared indicators lags
+
+MEMBER_SCHEMA = {
+    "group": pl.String,
+    "town_id": pl.Int64,
+    "quarter": pl.Int64,
+    "member_score": pl.Float64,
+    "red": pl.Boolean,
+    "result": pl.Float64,
+    "share": pl.Float64,
+    "lagging": pl.Boolean,
+}
+
+
+def member_rows(plan: Plan, indicators: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Per group, member and quarter: the member's mean score on the shared indicators (and
+    whether any of them is red), the group's result (the mean over its members) and whether
+    the member lags (`LAG_POINTS` below the result, or a red light on a shared indicator)."""
+    shared = pl.DataFrame(
+        [(g.code, code, g.share) for g in plan.groups for code in g.indicators],
+        schema={"group": pl.String, "indicator": pl.String, "share": pl.Float64},
+        orient="row",
+    )
+    if shared.is_empty() or members.is_empty():
+        return pl.DataFrame(schema=MEMBER_SCHEMA)
+    rows = (
+        members.join(shared, on="group")
+        .join(
+            indicators.select("town_id", "quarter", "indicator", "score", "light"),
+            on=["town_id", "indicator"],
+        )
+        .group_by("group", "town_id", "quarter")
+        .agg(
+            member_score=pl.col("score").mean(),
+            red=(pl.col("light") == "red").any(),
+            share=pl.col("share").first(),
+        )
+    )
+    return (
+        rows.with_columns(result=pl.col("member_score").mean().over("group", "quarter"))
+        .with_columns(
+            lagging=(pl.col("member_score") < pl.col("result") - LAG_POINTS) | pl.col("red")
+        )
+        .select(list(MEMBER_SCHEMA))
+        .cast(MEMBER_SCHEMA)  # type: ignore[arg-type]
+        .sort("group", "quarter", "town_id")
+    )
+
+
+def blend(totals: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Each member's total becomes (1 − share) × its own total + share × its group's result,
+    then towns are ranked again within their type; `group` and `group_result` say which
+    group and what result went in (null for towns in no group)."""
+    if members.is_empty():
+        return totals.with_columns(
+            group=pl.lit(None, pl.String), group_result=pl.lit(None, pl.Float64)
+        )
+    joined = totals.join(
+        members.select("town_id", "quarter", "group", group_result="result", share="share"),
+        on=["town_id", "quarter"],
+        how="left",
+    )
+    blended = joined.with_columns(
+        total=pl.when(pl.col("group").is_not_null())
+        .then((1 - pl.col("share")) * pl.col("total") + pl.col("share") * pl.col("group_result"))
+        .otherwise(pl.col("total"))
+    ).drop("share")
+    return with_class_rank(blended, "total")
