@@ -56,7 +56,7 @@ def test_a_group_result_enters_each_members_total_by_its_share(
         else:
             assert r["total"] == before[key] and r["group"] is None
     # ranks within type and quarter are taken again from the blended totals
-    for (quarter, town_type), part in blended.group_by("quarter", "town_type"):
+    for _key, part in blended.group_by("quarter", "town_type"):
         best = part.sort("total", descending=True)["town_id"][0]
         assert part.filter(pl.col("town_id") == best)["rank"].item() == 1
 
