@@ -39,6 +39,7 @@ from app.controllers import (
     roster,
     scorecard,
     town,
+    town_appeals,
     training,
 )
 from app.csrf import SessionCSRFMiddleware, csrf_config
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *followup.routes,
             *appeals.routes,
             *personnel.routes,
+            *town_appeals.routes,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -18,7 +18,7 @@ from app.labels import DIMENSION_LABELS
 from app.templating import render
 from evaluation.errors import NotReady, PermissionDenied
 from evaluation.organisation import directory
-from evaluation.scorecard import followup, group_boards, projects, service
+from evaluation.scorecard import followup, group_boards, projects, service, town_appeals
 from evaluation.scorecard.plan import Dimension
 
 OFFICE = requires(Role.assessment_office, Role.admin)
@@ -58,6 +58,12 @@ async def town_page(
 ) -> Template:
     view = await service.town_view(year, town_id)
     interviews, tasks = await followup.town_followups(year, town_id)
+    years = await service.published_years()
+    earlier = (
+        (year - 1)
+        if not office and year - 1 in years and (await town_appeals.year_publicity(year - 1)).open
+        else None
+    )
     return render(
         request,
         "scorecard/town.html",
@@ -66,6 +72,9 @@ async def town_page(
         criteria=projects.CRITERIA,
         interviews=interviews,
         group=await group_boards.town_group(year, town_id),
+        publicity=await town_appeals.year_publicity(year),
+        appeals=await town_appeals.views(year, town_id),
+        earlier_in_publicity=earlier,
         notices=[] if office else await notices_for(request.user),
         tasks=tasks,
         outcomes=followup.OUTCOMES,

@@ -26,7 +26,7 @@ from app.scorecard_views import (
 )
 from app.templating import render
 from evaluation.errors import Invalid, NotFound
-from evaluation.scorecard import service
+from evaluation.scorecard import service, town_appeals
 from evaluation.scorecard.sources import known_sources
 
 
@@ -45,6 +45,7 @@ async def board(request: Request[CurrentUser, str, Any], year: FromPath[int]) ->
         request,
         "scorecard/board.html",
         board=data,
+        publicity=await town_appeals.year_publicity(year),
         dimensions=DIMENSIONS,
         heatmap=score_heatmap(
             [t.name for t in data.towns],

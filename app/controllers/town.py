@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import CurrentUser
@@ -29,9 +29,12 @@ from evaluation.scorecard import projects, service
 
 
 @get("/town", guards=[REPORTER])
-async def town_home(request: Request[CurrentUser, str, Any]) -> Template:
+async def town_home(
+    request: Request[CurrentUser, str, Any], year: FromQuery[int | None] = None
+) -> Template:
+    """This year's page; `year` shows another (last year's during its 公示, say)."""
     town_id = await reporter_town(request.user)
-    return await town_page(request, await year_or_current(), town_id, office=False)
+    return await town_page(request, await year_or_current(year), town_id, office=False)
 
 
 @get("/town/report/{quarter:int}", guards=[REPORTER])

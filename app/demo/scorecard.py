@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from evaluation.organisation.schemas import TownRecord
-from evaluation.scorecard import followup, group_boards, projects, service
+from evaluation.scorecard import followup, group_boards, projects, service, town_appeals
 from evaluation.scorecard.plan import Method, Plan, Source, moved_to_year, plan_for_year
 from training.effects import scorecard_feed
 
@@ -243,6 +243,10 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
                 identical[0].value_id, "confirm", "", "已调取财政所报表，数值属实", OFFICE
             )
         summary.append(f"{year} 年 {len(quarters)} 个季度")
+    last = today.year - 1
+    if 4 in (await service.scored(await service.published_record(last)))[1]:
+        # last year's results were published for 公示 in January and are final by now
+        await town_appeals.publish_results(last, OFFICE, on=min(today, dt.date(today.year, 1, 10)))
     flagged = len(await service.review_queue(today.year))
     cards = await demo_projects(towns, reporter_town, today)
     interviews = await demo_interviews(today)

@@ -136,6 +136,7 @@ class ResultsUse(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     bonus_lagging: float = 0.8
     town_excellent: float = 1.1
     town_lowest: float = 0.9
+    publicity_days: int = 7  # 公示 of the year's results: days to appeal once published
 
 
 class TownGroup(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -266,6 +267,8 @@ def check_plan(plan: Plan) -> dict[str, str]:
         for f in (use.bonus_excellent, use.bonus_lagging, use.town_excellent, use.town_lowest)
     ):
         problems["results_use"] = "结果运用：绩效奖金系数应在 0.5–2 之间"
+    elif not 5 <= use.publicity_days <= 30:
+        problems["results_use"] = "结果运用：公示期应为 5–30 天"
     if not 0 < plan.lights.red_below <= plan.lights.yellow_below <= 1.5:
         problems["lights"] = "亮灯规则：红灯线应低于黄灯线"
     seen: set[str] = set()

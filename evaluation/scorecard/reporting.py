@@ -21,6 +21,7 @@ from evaluation.scorecard.plan import (
 )
 from evaluation.scorecard.plans import MAX_NOTE, published_record
 from evaluation.scorecard.plausibility import check_values
+from evaluation.scorecard.publicity import refuse_if_final
 from evaluation.scorecard.schemas import (
     AttachmentFile,
     Decision,
@@ -234,6 +235,7 @@ async def decide(value_id: int, decision: str, raw: str, reason: str, by: str) -
     """The office confirms a flagged value as reported, or corrects it — always with a reason."""
     row = await value_store.value_row(value_id)
     record = await repository.plan(int(row["plan"]))
+    await refuse_if_final(record)
     indicator = record.plan.indicator(str(row["indicator"]))
     problems = {}
     if decision not in ("confirm", "correct"):

@@ -34,6 +34,8 @@ def _record(row: dict[str, Any]) -> PlanRecord:
         published_at=row["published_at"],
         published_by=str(row["published_by"] or ""),
         plan=plan_from_json(row["document"]),
+        results_on=row["results_on"],
+        publicity_ends_on=row["publicity_ends_on"],
     )
 
 
@@ -46,6 +48,8 @@ PLAN_COLUMNS = (
     TownPlan.published_at,
     TownPlan.published_by,
     TownPlan.document,
+    TownPlan.results_on,
+    TownPlan.publicity_ends_on,
 )
 
 
@@ -173,3 +177,12 @@ async def delete_acceptance(plan_id: int, town_id: int) -> None:
     await ContractAcceptance.delete().where(
         ContractAcceptance.plan == plan_id, ContractAcceptance.town == town_id
     )
+
+
+async def publish_results(plan_id: int, on: dt.date, ends_on: dt.date) -> bool:
+    moved = (
+        await TownPlan.update({TownPlan.results_on: on, TownPlan.publicity_ends_on: ends_on})
+        .where(TownPlan.id == plan_id, TownPlan.results_on.is_null())
+        .returning(TownPlan.id)
+    )
+    return bool(moved)

@@ -18,6 +18,8 @@ class PlanRecord(msgspec.Struct, frozen=True):
     published_at: dt.datetime | None
     published_by: str
     plan: Plan
+    results_on: dt.date | None = None  # the year's results published for 公示
+    publicity_ends_on: dt.date | None = None
 
 
 class WeightChange(msgspec.Struct, frozen=True):
@@ -258,3 +260,5 @@ class PublicResults(msgspec.Struct, frozen=True):
     title: str
     towns: list[PublicTown]
     years: list[int]
+    in_publicity: bool = False  # 公示 still running: the result may change on appeal
+    publicity_ends_on: dt.date | None = None

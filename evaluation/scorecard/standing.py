@@ -28,6 +28,7 @@ from evaluation.scorecard.plan import (
     Source,
 )
 from evaluation.scorecard.plans import published_record
+from evaluation.scorecard.publicity import publicity, refuse_if_final
 from evaluation.scorecard.reporting import open_quarter, town_indicators
 from evaluation.scorecard.schemas import (
     Board,
@@ -312,6 +313,7 @@ async def set_year_end(
     year: int, town_id: int, field_check: str, third_party: str, by: str
 ) -> None:
     record = await published_record(year)
+    await refuse_if_final(record)
     await _town(town_id)
     problems = {}
     parsed = {}
@@ -328,10 +330,13 @@ async def set_year_end(
 
 
 async def public_results(year: int) -> PublicResults:
-    """Published to everyone once the year is complete (all four quarters scored)."""
+    """Published to everyone once the office has published the year (its fourth quarter
+    settled) for 公示."""
     record = await repository.published(year)
     if record is None:
         raise NotFound("没有这一年度公布的乡镇考核结果")
+    if record.results_on is None:
+        raise NotFound(f"{year} 年度乡镇考核结果尚未公布：第四季度结算后由考核办发布并公示")
     scores, quarters = await scored(record)
     if 4 not in quarters:
         raise NotFound(f"{year} 年度乡镇考核尚未结束，结果年终公布")
@@ -353,19 +358,16 @@ async def public_results(year: int) -> PublicResults:
             )
         )
     return PublicResults(
-        year=year, title=record.plan.title, towns=rows, years=await finished_years()
+        year=year,
+        title=record.plan.title,
+        towns=rows,
+        years=await finished_years(),
+        in_publicity=(await publicity(record)).open,
+        publicity_ends_on=record.publicity_ends_on,
     )
 
 
 async def finished_years() -> list[int]:
-    """Years whose fourth quarter is settled: their results are public. (Read on the public
-    index: it asks which quarters are settled, without scoring the years.)"""
-    towns = await repository.towns()
-    finished = []
-    for year in await repository.published_years():
-        record = await repository.published(year)
-        if record is None:
-            continue
-        if 4 in settled_quarters(record.plan, await value_store.values(record.id), towns):
-            finished.append(year)
-    return finished
+    """Years whose results the office has published (in 公示 or final): they are public."""
+    found = [await repository.published(y) for y in await repository.published_years()]
+    return [r.year for r in found if r is not None and r.results_on is not None]

@@ -37,6 +37,8 @@ class TownPlan(Table, tablename="scorecard_plan"):
     created_at = Timestamptz(default=TimestamptzNow())
     published_by = Varchar(length=64, default="")
     published_at = Timestamptz(null=True, default=None)
+    results_on = Date(null=True, default=None)  # the year's results published for 公示
+    publicity_ends_on = Date(null=True, default=None)  # then final once appeals are closed
 
 
 class Target(Table, tablename="scorecard_target"):
@@ -243,3 +245,22 @@ class GroupMember(Table, tablename="scorecard_group_member"):
     town = ForeignKey(references=Town, on_delete=OnDelete.restrict, null=False, index=True)
     added_by = Varchar(length=64, default="")
     added_at = Timestamptz(default=TimestamptzNow())
+
+
+class TownAppeal(Table, tablename="scorecard_appeal"):
+    """A town's objection to its published year result during 公示 (one indicator, or the
+    result as a whole), decided by the office: upheld with the indicator's value corrected
+    (a 核查 record with the reason, and the result recomputed) or rejected, in writing."""
+
+    id: Serial
+    plan = ForeignKey(references=TownPlan, on_delete=OnDelete.cascade, null=False, index=True)
+    town = ForeignKey(references=Town, on_delete=OnDelete.restrict, null=False, index=True)
+    indicator = Varchar(length=48, default="")  # "" = the result as a whole
+    reason = Text()
+    lodged_by = Varchar(length=64)
+    lodged_on = Date()
+    state = Varchar(length=16, default="pending")  # pending | upheld | rejected
+    corrected = Float(null=True, default=None)  # the value an upheld appeal set
+    decision_reason = Text(default="")
+    decided_by = Varchar(length=64, default="")
+    decided_on = Date(null=True, default=None)

@@ -7,7 +7,9 @@ and its effect is checked. A route added to the app without an entry here fails.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ import polars as pl
 import pytest
 from litestar.testing import TestClient
 
-from app.config import load_settings
+from app.config import apply_clock, load_settings
 from app.demo.loader import DEMO_PASSWORD
 from tests.conftest import copy_of, run_blocking
 from tests.factories import CSRF_INPUT
@@ -228,8 +230,6 @@ async def demo_cards() -> tuple[tuple[int, int, str], ...]:
 
 async def make_red_card_for(url: str, town_id: int) -> None:
     """A second, long-late milestone in the reporter's town, swept red."""
-    import datetime as dt
-
     from app.database import engine_from_url, use_engine
     from evaluation.scorecard import projects, service
 
@@ -257,6 +257,24 @@ async def red_card_of(url: str, town_id: int) -> int:
     return int(row["id"])
 
 
+async def publicity_end(url: str, year: int) -> dt.date:
+    from app.database import engine_from_url, use_engine
+    from evaluation.scorecard import service
+
+    use_engine(engine_from_url(url))
+    ends_on = (await service.published_record(year)).publicity_ends_on
+    assert ends_on is not None
+    return ends_on
+
+
+def dated_client(url: str, day: dt.date) -> TestClient:
+    """A second app on the same database with the clock on `day`."""
+    from app.asgi import create_app
+
+    settings = load_settings({**os.environ, "DATABASE_URL": url, "CADRE360_TODAY": day.isoformat()})
+    return TestClient(app=create_app(settings), base_url="http://testserver.local")
+
+
 async def pending_exemption(url: str) -> int:
     from app.database import engine_from_url, use_engine
     from evaluation.scorecard.tables import Exemption
@@ -275,8 +293,6 @@ async def roster_as_uploaded() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def demo(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
-    import os
-
     from app.asgi import create_app
     from app.database import engine_from_url, use_engine
 
@@ -429,6 +445,7 @@ PAGES: dict[str, Check] = {
     "/scorecard/{year:int}/projects": lambda i: (f"/scorecard/{i.year}/projects", "督办牌"),
     "/scorecard/{year:int}/followup": lambda i: (f"/scorecard/{i.year}/followup", "结果运用"),
     "/scorecard/{year:int}/groups": lambda i: (f"/scorecard/{i.year}/groups", "清江流域"),
+    "/scorecard/{year:int}/appeals": lambda i: (f"/scorecard/{i.last_year}/appeals", "已定稿"),
     "/office/cycles/{cycle_id:int}/appeals": lambda i: (
         f"/office/cycles/{i.published}/appeals",
         "申诉复核",
@@ -1125,6 +1142,48 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         ),
     )
 
+    # 公示 of the towns' year results, on days inside last year's period and after this
+    # year's fourth quarter (the app's clock moved; the suite's date is put back after)
+    ends_on = run_blocking(publicity_end(url, year - 1))
+    last_page = f"/town?year={year - 1}"
+    with dated_client(url, ends_on - dt.timedelta(days=1)) as dated:
+        sign_in(dated, "reporter")
+        did(
+            "POST",
+            "/town/appeals",
+            form_post(
+                dated,
+                "/town/appeals",
+                last_page,
+                year=str(year - 1),
+                indicator="",
+                reason="年度结果与本镇台账不一致，请复核",
+            ),
+        )
+        sign_in(dated, "assessment_office")
+        appeals = f"/scorecard/{year - 1}/appeals"
+        decide = next(
+            f.attrs["action"]
+            for f in select(dated.get(appeals).text, "form")
+            if f.attrs["action"].endswith("/decide")
+        )
+        did(
+            "POST",
+            "/scorecard/appeals/{appeal_id:int}/decide",
+            form_post(
+                dated, decide, appeals, decision="reject", decision_reason="台账已核对，无误"
+            ),
+        )
+    with dated_client(url, dt.date(year + 1, 1, 20)) as dated:
+        sign_in(dated, "assessment_office")
+        did(
+            "POST",
+            "/scorecard/{year:int}/results/publish",
+            form_post(dated, f"/scorecard/{year}/results/publish", f"/scorecard/{year}"),
+        )
+    apply_clock(load_settings(dict(os.environ)))
+    sign_in(client, "assessment_office")
+
     # the training office
     sign_in(client, "training_office")
     did(
@@ -1246,14 +1305,18 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "scorecard_project": 3,  # the office's and the two red cards' (reporter's, cadre's)
         "scorecard_milestone": 3,
         "scorecard_card:closed": 1,
-        "scorecard_card:issued": 1,  # the cadre's town's new red card
-        "scorecard_card:red": 2,
+        # the cadre's town's new red card, and two more: publishing this year's results in
+        # January sweeps the milestones due in December (they go yellow, then red)
+        "scorecard_card:issued": 3,
+        "scorecard_card:red": 4,
         "scorecard_exemption:rejected": 1,
         "scorecard_exemption:pending": 1,  # the cadre's application
         "scorecard_interview": 1,
         "scorecard_interview:reviewed": 1,  # last year's, reviewed this year
         "scorecard_supervision:closed": 1,
         "appeal:rejected": 1,
+        "scorecard_appeal:rejected": 1,
+        "scorecard_plan:results": 1,  # this year's results published (after its Q4)
     } | {
         k: v
         for k, v in changed.items()
@@ -1302,6 +1365,9 @@ async def stored_counts(url: str) -> dict[str, int]:
         "scorecard_supervision:{}": "SELECT state, count(*) FROM scorecard_supervision"
         " GROUP BY state",
         "appeal:{}": "SELECT state, count(*) FROM appeal GROUP BY state",
+        "scorecard_appeal:{}": "SELECT state, count(*) FROM scorecard_appeal GROUP BY state",
+        "scorecard_plan:results": "SELECT 'x', count(*) FROM scorecard_plan"
+        " WHERE results_on IS NOT NULL",
     }
     counts: dict[str, int] = {}
     for pattern, sql in queries.items():

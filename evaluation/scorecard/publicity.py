@@ -1,0 +1,47 @@
+"""公示 of a year's town results: published for 公示 by the office once the fourth quarter is
+settled; towns may appeal until `publicity_ends_on`; final (定稿) once the period is over and
+every appeal is decided — after which no value of the year is corrected any more."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from evaluation.clock import today
+from evaluation.errors import Conflict
+from evaluation.scorecard.schemas import PlanRecord
+from evaluation.scorecard.tables import TownAppeal
+
+
+class Publicity(msgspec.Struct, frozen=True):
+    results_on: dt.date | None  # None: the year's results are not published yet
+    ends_on: dt.date | None
+    open: bool  # appeals accepted today
+    pending: int
+    final: bool
+
+
+async def pending(plan_id: int) -> int:
+    return await TownAppeal.count().where(
+        (TownAppeal.plan == plan_id) & (TownAppeal.state == "pending")
+    )
+
+
+async def publicity(record: PlanRecord, on: dt.date | None = None) -> Publicity:
+    on = on or today()
+    waiting = await pending(record.id)
+    ends = record.publicity_ends_on
+    is_open = record.results_on is not None and ends is not None and on <= ends
+    return Publicity(
+        results_on=record.results_on,
+        ends_on=ends,
+        open=is_open,
+        pending=waiting,
+        final=record.results_on is not None and not is_open and waiting == 0,
+    )
+
+
+async def refuse_if_final(record: PlanRecord) -> None:
+    if (await publicity(record)).final:
+        raise Conflict(f"{record.year} 年度乡镇考核结果已定稿，不再更正")

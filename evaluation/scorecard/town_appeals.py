@@ -1,0 +1,203 @@
+"""申诉/复核 of a town's year result during 公示: the office publishes the year's results once
+the fourth quarter is settled; a town objects to one indicator (or the whole) with reasons;
+the office upholds with the indicator's fourth-quarter value corrected — recorded as a 核查
+decision with the reason, so the result recomputes from it — or rejects, in writing. An
+appeal after the period is refused; once the period is over and every appeal decided, the
+year is final and no value of it changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import msgspec
+import polars as pl
+
+from evaluation.clock import today
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.scorecard import repository, value_store
+from evaluation.scorecard.contracts import parse_number
+from evaluation.scorecard.plans import published_record
+from evaluation.scorecard.publicity import Publicity, publicity
+from evaluation.scorecard.standing import scored
+from evaluation.scorecard.tables import TownAppeal
+
+MAX_TEXT = 1000
+
+
+class TownAppealView(msgspec.Struct, frozen=True):
+    id: int
+    town_id: int
+    town_name: str
+    indicator: str
+    indicator_name: str
+    reason: str
+    lodged_by: str
+    lodged_on: dt.date
+    state: str
+    corrected: float | None
+    decision_reason: str
+    decided_on: dt.date | None
+
+
+async def year_publicity(year: int) -> Publicity:
+    return await publicity(await published_record(year))
+
+
+async def publish_results(year: int, by: str, on: dt.date | None = None) -> Publicity:
+    """Publish the year's results for 公示 (from `on`, today by default)."""
+    record = await published_record(year)
+    _, quarters = await scored(record)
+    if 4 not in quarters:
+        raise Conflict("第四季度结算后才能发布年度结果")
+    start = on or today()
+    ends = start + dt.timedelta(days=record.plan.results_use.publicity_days)
+    if not await repository.publish_results(record.id, start, ends):
+        raise Conflict("年度结果已发布")
+    return await year_publicity(year)
+
+
+async def views(year: int, town_id: int | None = None) -> list[TownAppealView]:
+    record = await published_record(year)
+    query = TownAppeal.select(
+        TownAppeal.id,
+        TownAppeal.town,
+        TownAppeal.town.name.as_alias("town_name"),
+        TownAppeal.indicator,
+        TownAppeal.reason,
+        TownAppeal.lodged_by,
+        TownAppeal.lodged_on,
+        TownAppeal.state,
+        TownAppeal.corrected,
+        TownAppeal.decision_reason,
+        TownAppeal.decided_on,
+    ).where(TownAppeal.plan == record.id)
+    if town_id is not None:
+        query = query.where(TownAppeal.town == town_id)
+    names = {i.code: i.name for i in record.plan.indicators}
+    return [
+        TownAppealView(
+            id=r["id"],
+            town_id=r["town"],
+            town_name=r["town_name"],
+            indicator=r["indicator"],
+            indicator_name=names.get(r["indicator"], "年度结果") if r["indicator"] else "年度结果",
+            reason=r["reason"],
+            lodged_by=r["lodged_by"],
+            lodged_on=r["lodged_on"],
+            state=r["state"],
+            corrected=r["corrected"],
+            decision_reason=r["decision_reason"],
+            decided_on=r["decided_on"],
+        )
+        for r in await query.order_by(TownAppeal.id, ascending=False)
+    ]
+
+
+async def lodge(year: int, town_id: int, indicator: str, reason: str, by: str) -> int:
+    record = await published_record(year)
+    state = await publicity(record)
+    if state.results_on is None:
+        raise Conflict("年度结果尚未发布，发布后公示期内可以申诉")
+    if not state.open:
+        raise Conflict(f"公示期已于 {state.ends_on} 结束，不再受理申诉")
+    town = next((t for t in await repository.towns() if t.id == town_id), None)
+    if town is None:
+        raise NotFound("没有这个乡镇")
+    problems: dict[str, str] = {}
+    if indicator and indicator not in {i.code for i in record.plan.for_town_type(town.town_type)}:
+        problems["indicator"] = "请选择本镇考核的指标，或“年度结果”"
+    why = (reason or "").strip()[:MAX_TEXT]
+    if len(why) < 10:
+        problems["reason"] = "请写明申诉理由和依据（至少 10 个字）"
+    if problems:
+        raise Invalid("申诉未提交", problems)
+    rows = (
+        await TownAppeal.insert(
+            TownAppeal(
+                plan=record.id,
+                town=town_id,
+                indicator=indicator,
+                reason=why,
+                lodged_by=by,
+                lodged_on=today(),
+            )
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(TownAppeal.id)
+    )
+    if not rows:
+        raise Conflict("本镇已有一件待复核的申诉，考核办答复后可再提出")
+    return int(rows[0]["id"])
+
+
+async def decide(appeal_id: int, uphold: bool, raw_value: str, reason: str, by: str) -> None:
+    row = (
+        await TownAppeal.select(
+            TownAppeal.id, TownAppeal.plan, TownAppeal.town, TownAppeal.indicator
+        )
+        .where(TownAppeal.id == appeal_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("没有这件申诉")
+    record = await repository.plan(int(row["plan"]))
+    problems: dict[str, str] = {}
+    why = (reason or "").strip()[:MAX_TEXT]
+    if len(why) < 4:
+        problems["decision_reason"] = "请写明复核意见（至少 4 个字）"
+    target: dict[str, object] | None = None
+    value = parse_number(raw_value)
+    if uphold:
+        if not row["indicator"]:
+            problems["value"] = "针对年度结果整体的申诉没有可更正的数值：请驳回并说明理由"
+        else:
+            indicator = record.plan.indicator(str(row["indicator"]))
+            values = (await value_store.values(record.id, int(row["town"]))).filter(
+                pl.col("indicator") == indicator.code,
+                pl.col("quarter") == 4,
+                pl.col("source") == str(indicator.source),
+            )
+            if values.is_empty():
+                problems["value"] = "该指标第四季度没有数值可更正"
+            elif value is None or math.isnan(value):
+                problems["value"] = "请填写更正后的数值"
+            elif not indicator.minimum <= value <= indicator.maximum:
+                problems["value"] = f"超出可能的范围（{indicator.minimum:g}–{indicator.maximum:g}）"
+            else:
+                target = values.row(0, named=True)
+    if problems:
+        raise Invalid("复核意见未保存", problems)
+    async with repository.transaction():
+        moved = (
+            await TownAppeal.update(
+                {
+                    TownAppeal.state: "upheld" if uphold else "rejected",
+                    TownAppeal.corrected: value if uphold else None,
+                    TownAppeal.decision_reason: why,
+                    TownAppeal.decided_by: by,
+                    TownAppeal.decided_on: today(),
+                }
+            )
+            .where((TownAppeal.id == appeal_id) & (TownAppeal.state == "pending"))
+            .returning(TownAppeal.id)
+        )
+        if not moved:
+            raise Conflict("该申诉已复核")
+        if target is not None and value is not None:
+            before = target["corrected"] if target["corrected"] is not None else target["value"]
+            await value_store.review(
+                int(target["id"]),  # type: ignore[call-overload]
+                "correct",
+                float(before),  # type: ignore[arg-type]
+                value,
+                f"申诉复核：{why}",
+                by,
+            )
+
+
+async def year_of(appeal_id: int) -> int:
+    row = await TownAppeal.select(TownAppeal.plan).where(TownAppeal.id == appeal_id).first()
+    if row is None:
+        raise NotFound("没有这件申诉")
+    return (await repository.plan(int(row["plan"]))).year
