@@ -176,6 +176,7 @@ async def public_towns(request: Request[Any, Any, Any], year: FromPath[int]) -> 
         results=results,
         dimensions=DIMENSIONS,
         notes=notes,
+        exemptions=await projects.exemption_views(year),
     )
 
 

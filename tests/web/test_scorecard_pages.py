@@ -320,6 +320,8 @@ def test_the_public_sees_finished_years_only(site: tuple) -> None:
     assert f"/results/towns/{year - 1}" in index and f"/results/towns/{year}" not in index
     page = client.get(f"/results/towns/{year - 1}").text
     assert "年终综合" in page and all(n in page for n in known["names"])  # type: ignore[attr-defined]
+    assert "结果已定稿" in text_of(page, "p", id="publicity")  # published in January, 公示 over
+    assert "申请改革创新容错豁免" in text_of(page, "section", id="exemption-counts")
     assert client.get(f"/results/towns/{year}").status_code == 404
     assert client.get(f"/scorecard/{year}", follow_redirects=False).status_code in (302, 303)
 
