@@ -86,6 +86,7 @@ PURE = (
     "evaluation.scorecard.sources",
     "evaluation.scorecard.cards",
     "evaluation.scorecard.tiers",
+    "evaluation.scorecard.clusters",
     "training.effects.effectiveness",
     "training.insight.demand",
     "training.insight.exchange",
