@@ -4,7 +4,8 @@ town, and decisions on the applicant's exemptions."""
 from __future__ import annotations
 
 from evaluation.notices import Notice
-from evaluation.scorecard import followup, projects, repository
+from evaluation.scorecard import followup, projects
+from evaluation.scorecard.plans import current_year
 
 STATE_WORDS = {
     "issued": "请提交整改方案",
@@ -15,10 +16,9 @@ STATE_WORDS = {
 
 async def scorecard_notices(town_id: int, account: str, link: str) -> list[Notice]:
     """`link`: the page (with the cards) the notices point to for this reader."""
-    years = await repository.published_years()
-    if not years:
+    year = await current_year()
+    if year is None:
         return []
-    year = max(years)
     found: list[Notice] = []
     for card in await projects.card_views(year, town_id):
         if card.state != "closed" and not card.exempted:
