@@ -25,5 +25,7 @@ def steps(title: str, total: int) -> Iterator[Progress]:
 
 
 def advance(progress: Progress, description: str, amount: int = 1) -> None:
-    task = progress.tasks[0].id
-    progress.update(task, advance=amount, description=description)
+    """A finished step: its line printed above the bar (however long it is, the bar keeps
+    its width on an 80-column terminal), the bar moved on."""
+    progress.console.print(description)
+    progress.update(progress.tasks[0].id, advance=amount)

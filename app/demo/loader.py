@@ -73,7 +73,7 @@ async def load_demo(
 
 
 async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, str]]:
-    with steps("生成演示县花名册", total=5 + len(PAST_CYCLES) + len(DEMO_USERS)) as progress:
+    with steps("载入演示县", total=5 + len(PAST_CYCLES) + len(DEMO_USERS)) as progress:
         roster = demo_roster(towns, cadres_per_town, seed)
         advance(progress, f"导入 {towns} 个乡镇、{roster.height} 名干部")
         await import_frame(roster, county_name=DEMO_COUNTY)
