@@ -84,6 +84,22 @@ async def add_milestone(
     return redirect_with_message(f"/scorecard/{year}/projects", "节点已添加")
 
 
+@post("/scorecard/milestones/{milestone_id:int}/card", guards=[OFFICE])
+async def issue_card(
+    request: Request[CurrentUser, str, Any],
+    milestone_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    form = FormReader(text_fields(data))
+    year = await projects.year_of_milestone(milestone_id)
+    try:
+        await projects.issue_card(milestone_id, form.text("colour"), form.text("reason"))
+    except Invalid as exc:
+        problems = {f"c{milestone_id}_{k}": v for k, v in exc.problems.items()}
+        return await _projects_page(request, year, problems, form.fields)
+    return redirect_with_message(f"/scorecard/{year}/projects", "督办牌已发出，乡镇首页可见")
+
+
 @post("/scorecard/cards/{card_id:int}/close", guards=[OFFICE])
 async def close_card(request: Request[CurrentUser, str, Any], card_id: FromPath[int]) -> Redirect:
     year = await projects.year_of_card(card_id)
@@ -141,6 +157,7 @@ routes = [
     projects_page,
     add_project,
     add_milestone,
+    issue_card,
     close_card,
     exemptions_page,
     decide_exemption,

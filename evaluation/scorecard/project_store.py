@@ -87,6 +87,7 @@ CARD_SCHEMA = {
     "plan_text": pl.String,
     "evidence": pl.String,
     "closed_by": pl.String,
+    "reason": pl.String,
 }
 
 
@@ -116,6 +117,7 @@ async def cards(plan_id: int) -> pl.DataFrame:
         Card.plan_text,
         Card.evidence,
         Card.closed_by,
+        Card.reason,
     ).where(Card.milestone.project.plan == plan_id)  # type: ignore[union-attr]
     return pl.DataFrame(rows, schema=CARD_SCHEMA)
 
@@ -145,6 +147,39 @@ async def issue_yellow(milestone_ids: list[int], on: dt.date) -> None:
         await Card.insert(Card(milestone=milestone_id, colour="yellow", issued_on=on)).on_conflict(
             action="DO NOTHING"
         )
+
+
+async def issue_card(
+    milestone_id: int, colour: str, on: dt.date, deduction: float, reason: str
+) -> bool:
+    """A card the office issues by hand; False when the milestone has an open card already
+    (the open-card index refuses the second, also when two are sent at once)."""
+    rows = (
+        await Card.insert(
+            Card(
+                milestone=milestone_id,
+                colour=colour,
+                issued_on=on,
+                red_on=on if colour == "red" else None,
+                deduction=deduction if colour == "red" else 0.0,
+                reason=reason,
+            )
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(Card.id)
+    )
+    return bool(rows)
+
+
+async def milestone_plan(milestone_id: int) -> int:
+    row = (
+        await Milestone.select(Milestone.project.plan.as_alias("plan"))
+        .where(Milestone.id == milestone_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("没有这个节点")
+    return int(row["plan"])
 
 
 async def turn_red(card_ids: list[int], on: dt.date, deduction: float) -> None:

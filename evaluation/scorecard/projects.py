@@ -41,6 +41,7 @@ class CardView(msgspec.Struct, frozen=True):
     deduction: float
     plan_text: str
     evidence: str
+    reason: str  # why the office issued it by hand ("" for a late milestone)
     exempted: bool
     exemption_pending: bool
     exemption_rejected: bool
@@ -124,6 +125,22 @@ async def sweep(year: int, on: dt.date | None = None) -> tuple[int, int]:
     return len(yellow), len(red)
 
 
+async def issue_card(milestone_id: int, colour: str, reason: str) -> None:
+    """督办 by hand: the office issues a yellow or red card on a milestone (a quality problem,
+    say) with its reason; one open card per milestone."""
+    record = await repository.plan(await store.milestone_plan(milestone_id))
+    problems: dict[str, str] = {}
+    if colour not in ("yellow", "red"):
+        problems["colour"] = "请选择黄牌或红牌"
+    why = _text(reason, "reason", "发牌理由（至少 4 个字）", problems, least=4)
+    if problems:
+        raise Invalid("督办牌未发出", problems)
+    if not await store.issue_card(
+        milestone_id, colour, today(), record.plan.cards.red_deduction, why
+    ):
+        raise Conflict("该节点已有未关闭的督办牌：请先整改、关闭后再发新牌")
+
+
 async def card_views(year: int, town_id: int | None = None) -> list[CardView]:
     record = await published_record(year)
     await sweep(year)
@@ -152,6 +169,7 @@ async def card_views(year: int, town_id: int | None = None) -> list[CardView]:
             deduction=r["deduction"],
             plan_text=r["plan_text"],
             evidence=r["evidence"],
+            reason=r["reason"],
             exempted=r["card_id"] in exempted,
             exemption_pending=r["card_id"] in pending,
             exemption_rejected=r["card_id"] in rejected,
@@ -331,6 +349,10 @@ async def project_views(year: int) -> list[ProjectView]:
 
 async def year_of_project(project_id: int) -> int:
     return (await repository.plan(int((await store.project(project_id))["plan"]))).year
+
+
+async def year_of_milestone(milestone_id: int) -> int:
+    return (await repository.plan(await store.milestone_plan(milestone_id))).year
 
 
 async def year_of_card(card_id: int) -> int:

@@ -169,6 +169,7 @@ class Card(Table, tablename="scorecard_card"):
     milestone = ForeignKey(references=Milestone, on_delete=OnDelete.cascade, null=False, index=True)
     colour = Varchar(length=8)  # yellow | red
     state = Varchar(length=16, default="issued")  # issued | planned | rectified | closed
+    reason = Text(default="")  # why the office issued it by hand ("" for a late milestone)
     issued_on = Date()
     red_on = Date(null=True, default=None)
     deduction = Float(default=0.0)

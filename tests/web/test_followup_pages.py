@@ -305,3 +305,48 @@ def test_a_group_has_one_board_and_its_members_are_checked(site: tuple) -> None:
         follow_redirects=False,
     )
     assert restore.status_code == 302 and run_blocking(group_members(url)) == before
+
+
+async def open_milestone(url: str, year: int) -> tuple[int, int]:
+    """A milestone not done and without a card (the demo's one on schedule), and the number
+    of cards."""
+    from app.database import engine_from_url, use_engine
+    from evaluation.scorecard import projects
+    from evaluation.scorecard.tables import Card
+
+    use_engine(engine_from_url(url))
+    carded = {c.deliverable for c in await projects.card_views(year)}
+    free = next(
+        m.id
+        for p in await projects.project_views(year)
+        for m in p.milestones
+        if m.done_on is None and m.deliverable not in carded
+    )
+    return free, await Card.count()
+
+
+async def card_count(url: str) -> int:
+    from app.database import engine_from_url, use_engine
+    from evaluation.scorecard.tables import Card
+
+    use_engine(engine_from_url(url))
+    return await Card.count()
+
+
+def test_the_office_issues_a_card_by_hand_and_a_second_open_one_is_refused(site: tuple) -> None:
+    client, known, url = site
+    sign_in(client, "assessment_office")
+    year = known["year"]
+    page = f"/scorecard/{year}/projects"
+    milestone, cards = run_blocking(open_milestone(url, year))
+    action = f"/scorecard/milestones/{milestone}/card"
+    bare = post(client, action, page, colour="purple", reason="")
+    assert bare.status_code == 400
+    assert "请选择黄牌或红牌" in bare.text and "请填写发牌理由" in bare.text
+    why = "主体结构混凝土强度检测不合格，需返工"
+    assert post(client, action, page, colour="yellow", reason=why).status_code == 302
+    second = post(client, action, page, colour="red", reason="再发一张红牌")
+    assert second.status_code == 409 and "该节点已有未关闭的督办牌" in second.text
+    assert run_blocking(card_count(url)) == cards + 1  # the refused one wrote nothing
+    listing = text_of(client.get(page).text, "ul", id="cards")
+    assert why in listing

@@ -947,6 +947,11 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         for f in select(client.get(projects_page).text, "form")
         if f.attrs.get("action", "").endswith("/milestones")
     )
+    milestones_before = {
+        f.attrs["action"]
+        for f in select(client.get(projects_page).text, "form")
+        if f.attrs.get("action", "").endswith("/card")
+    }
     did(
         "POST",
         "/scorecard/projects/{project_id:int}/milestones",
@@ -958,6 +963,23 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             deliverable="完成立项",
             responsible="分管副镇长",
             evidence_required="批复文件",
+        ),
+    )
+    new_milestone = next(
+        f.attrs["action"].split("/")[3]
+        for f in select(client.get(projects_page).text, "form")
+        if f.attrs.get("action", "").endswith("/card")
+        and f.attrs["action"] not in milestones_before
+    )
+    did(
+        "POST",
+        "/scorecard/milestones/{milestone_id:int}/card",
+        form_post(
+            client,
+            f"/scorecard/milestones/{new_milestone}/card",
+            projects_page,
+            colour="yellow",
+            reason="立项材料不全，预警",
         ),
     )
     # the town reporter confirms the adjusted contract and sends the quarter again
