@@ -350,3 +350,14 @@ def test_the_office_issues_a_card_by_hand_and_a_second_open_one_is_refused(site:
     assert run_blocking(card_count(url)) == cards + 1  # the refused one wrote nothing
     listing = text_of(client.get(page).text, "ul", id="cards")
     assert why in listing
+
+
+def test_a_cadres_home_leads_with_notices_and_offers_the_towns_red_cards(site: tuple) -> None:
+    client, _, _ = site
+    sign_in(client, "cadre")
+    page = client.get("/me").text
+    title = text_of(page, "title")
+    assert title.startswith("我的信息") and "督办" not in title  # the page's parts stay in the body
+    assert "红牌督办" in text_of(page, "section", id="notices")
+    cards = text_of(page, "section", id="my-cards")
+    assert "申请容错豁免" in cards and "收集点" in cards
