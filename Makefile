@@ -21,7 +21,7 @@ run: $(STAMP)
 
 ## test: the whole suite (browser tests included; PostgreSQL leg when TEST_POSTGRES_URL is set)
 test: $(STAMP) chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=20
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

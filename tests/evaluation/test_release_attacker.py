@@ -21,7 +21,7 @@ from evaluation.rubrics.loader import load_default_rubric
 from tests.evaluation.attacker import COUNTED, Cell, linear_equation, recovered, unknown_mean
 
 RUBRIC = load_default_rubric()
-EXAMPLES = int(os.environ.get("ATTACKER_EXAMPLES", "600"))  # make fuzz: 5000
+EXAMPLES = int(os.environ.get("ATTACKER_EXAMPLES", "400"))  # make fuzz: 5000
 
 
 @st.composite
