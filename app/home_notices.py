@@ -11,14 +11,20 @@ from evaluation.notices import Notice
 from evaluation.organisation import directory
 from evaluation.results import appeals
 from evaluation.scorecard.notices import scorecard_notices
+from evaluation.scorecard.projects import CardView, ExemptionView
 
 
-async def notices_for(user: CurrentUser) -> list[Notice]:
+async def notices_for(
+    user: CurrentUser,
+    cards: list[CardView] | None = None,
+    exemptions: list[ExemptionView] | None = None,
+) -> list[Notice]:
+    """`cards` (the user's town's, this year) and `exemptions`: where the page read them."""
     if user.cadre_id is None:
         return []
     cadre = await directory.cadre(user.cadre_id)
     link = "/town" if user.role == Role.reporter else "/me"
-    found = await scorecard_notices(cadre.town_id, user.username, link)
+    found = await scorecard_notices(cadre.town_id, user.username, link, cards, exemptions)
     if user.role in (Role.cadre, Role.leader):
         found += await appeals.appeal_notices(user.cadre_id)
     return sorted(found, key=lambda n: n.on or dt.date.min, reverse=True)

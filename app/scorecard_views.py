@@ -18,7 +18,7 @@ from app.labels import DIMENSION_LABELS
 from app.templating import render
 from evaluation.errors import NotReady, PermissionDenied
 from evaluation.organisation import directory
-from evaluation.scorecard import followup, group_boards, projects, service, town_appeals
+from evaluation.scorecard import followup, projects, service, town_appeals
 from evaluation.scorecard.plan import Dimension
 
 OFFICE = requires(Role.assessment_office, Role.admin)
@@ -57,6 +57,7 @@ async def town_page(
     errors: dict[str, str] | None = None,
 ) -> Template:
     view = await service.town_view(year, town_id)
+    cards = await projects.card_views(year, town_id)
     interviews, tasks = await followup.town_followups(year, town_id)
     years = await service.published_years()
     earlier = (
@@ -68,14 +69,18 @@ async def town_page(
         request,
         "scorecard/town.html",
         view=view,
-        cards=await projects.card_views(year, town_id),
+        cards=cards,
         criteria=projects.CRITERIA,
         interviews=interviews,
-        group=await group_boards.town_group(year, town_id),
+        group=view.group,
         publicity=await town_appeals.year_publicity(year),
         appeals=await town_appeals.views(year, town_id),
         earlier_in_publicity=earlier,
-        notices=[] if office else await notices_for(request.user),
+        notices=[]
+        if office
+        else await notices_for(
+            request.user, cards if year == await service.current_year() else None
+        ),
         tasks=tasks,
         outcomes=followup.OUTCOMES,
         office=office,

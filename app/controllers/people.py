@@ -38,18 +38,14 @@ async def _me_page(
     cadre = await directory.cadre(_own(request))
     year = await service.current_year()
     cards = await projects.card_views(year, cadre.town_id) if year else []
-    mine = (
-        [e for e in await projects.exemption_views(year) if e.account == request.user.username]
-        if year
-        else []
-    )
+    exemptions = await projects.exemption_views(year) if year else []
     return render(
         request,
         "people/me.html",
         cadre=cadre,
-        notices=await notices_for(request.user),
+        notices=await notices_for(request.user, cards, exemptions),
         red_cards=[c for c in cards if c.colour == "red"],
-        exemptions=mine,
+        exemptions=[e for e in exemptions if e.account == request.user.username],
         failed=failed,
         errors=errors or {},
         status_code=400 if errors else 200,

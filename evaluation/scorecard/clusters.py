@@ -8,6 +8,7 @@ result enters each member's total.
 
 from __future__ import annotations
 
+import msgspec
 import polars as pl
 
 from evaluation.scorecard.plan import Plan
@@ -81,3 +82,64 @@ def blend(totals: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("total"))
     ).drop("share")
     return with_class_rank(blended, "total")
+
+
+class MemberLine(msgspec.Struct, frozen=True):
+    town_id: int
+    name: str
+    score: float | None  # mean score on the shared indicators, latest scored quarter
+    lagging: bool
+
+
+class GroupBoard(msgspec.Struct, frozen=True):
+    code: str
+    name: str
+    goal: str
+    indicators: list[str]  # names
+    share: float
+    quarter: int | None
+    result: float | None
+    trend: list[float | None]  # Q1..Q4
+    members: list[MemberLine]
+    lag_points: float = LAG_POINTS
+
+
+def boards(
+    plan: Plan,
+    rows: pl.DataFrame,
+    members: pl.DataFrame,
+    names: dict[int, str],
+    latest: int | None,
+) -> list[GroupBoard]:
+    """One board per plan group from `member_rows` (`rows`) and the memberships."""
+    found = []
+    for group in plan.groups:
+        mine = rows.filter(pl.col("group") == group.code)
+        now = mine.filter(pl.col("quarter") == (latest or 0))
+        by_town = {r["town_id"]: r for r in now.iter_rows(named=True)}
+        trend: list[float | None] = [None] * 4
+        for quarter, result in mine.select("quarter", "result").unique().iter_rows():
+            trend[quarter - 1] = result
+        lines = [
+            MemberLine(
+                town_id=town_id,
+                name=names.get(town_id, ""),
+                score=by_town[town_id]["member_score"] if town_id in by_town else None,
+                lagging=bool(by_town[town_id]["lagging"]) if town_id in by_town else False,
+            )
+            for town_id in members.filter(pl.col("group") == group.code)["town_id"]
+        ]
+        found.append(
+            GroupBoard(
+                code=group.code,
+                name=group.name,
+                goal=group.goal,
+                indicators=[plan.indicator(c).name for c in group.indicators],
+                share=group.share,
+                quarter=latest,
+                result=now["result"][0] if now.height else None,
+                trend=trend,
+                members=sorted(lines, key=lambda m: -(m.score or 0.0)),
+            )
+        )
+    return found

@@ -1,90 +1,30 @@
 """组团式考核 for the pages: who is in each of the year's groups (the office names them), one
-board per group — its result by quarter and its members, a lagging one marked — and a
-town's own group line."""
+board per group — its result by quarter and its members, a lagging one marked (the town's
+own page reads its group from `standing.town_view`)."""
 
 from __future__ import annotations
 
-import msgspec
 import polars as pl
 
 from evaluation.errors import Invalid, NotFound
-from evaluation.scorecard import group_store, repository, value_store
-from evaluation.scorecard.clusters import LAG_POINTS, member_rows
+from evaluation.scorecard import clusters, group_store, repository, value_store
+from evaluation.scorecard.clusters import GroupBoard
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.standing import score_from
-
-
-class MemberLine(msgspec.Struct, frozen=True):
-    town_id: int
-    name: str
-    score: float | None  # mean score on the shared indicators, latest scored quarter
-    lagging: bool
-
-
-class GroupBoard(msgspec.Struct, frozen=True):
-    code: str
-    name: str
-    goal: str
-    indicators: list[str]  # names
-    share: float
-    quarter: int | None
-    result: float | None
-    trend: list[float | None]  # Q1..Q4
-    members: list[MemberLine]
-    lag_points: float = LAG_POINTS
 
 
 async def boards(year: int) -> list[GroupBoard]:
     record = await published_record(year)
     towns = await repository.towns()
-    names = {t.id: t.name for t in towns}
     scores, quarters = await score_from(record, await value_store.values(record.id), towns)
     members = await group_store.members(record.id)
-    rows = member_rows(record.plan, scores.indicators, members)
-    latest = quarters[-1] if quarters else None
-    found = []
-    for group in record.plan.groups:
-        mine = rows.filter(pl.col("group") == group.code)
-        now = mine.filter(pl.col("quarter") == (latest or 0))
-        by_town = {r["town_id"]: r for r in now.iter_rows(named=True)}
-        trend: list[float | None] = [None] * 4
-        for quarter, result in mine.select("quarter", "result").unique().iter_rows():
-            trend[quarter - 1] = result
-        found.append(
-            GroupBoard(
-                code=group.code,
-                name=group.name,
-                goal=group.goal,
-                indicators=[record.plan.indicator(c).name for c in group.indicators],
-                share=group.share,
-                quarter=latest,
-                result=now["result"][0] if now.height else None,
-                trend=trend,
-                members=sorted(
-                    (
-                        MemberLine(
-                            town_id=town_id,
-                            name=names.get(town_id, ""),
-                            score=by_town[town_id]["member_score"] if town_id in by_town else None,
-                            lagging=bool(by_town[town_id]["lagging"])
-                            if town_id in by_town
-                            else False,
-                        )
-                        for town_id in members.filter(pl.col("group") == group.code)["town_id"]
-                    ),
-                    key=lambda m: -(m.score or 0.0),
-                ),
-            )
-        )
-    return found
-
-
-async def town_group(year: int, town_id: int) -> GroupBoard | None:
-    """The board of the group the town belongs to this year, if any."""
-    for board in await boards(year):
-        if any(m.town_id == town_id for m in board.members):
-            return board
-    return None
+    return clusters.boards(
+        record.plan,
+        clusters.member_rows(record.plan, scores.indicators, members),
+        members,
+        {t.id: t.name for t in towns},
+        quarters[-1] if quarters else None,
+    )
 
 
 async def set_members(year: int, code: str, town_ids: list[int], by: str) -> None:

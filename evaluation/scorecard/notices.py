@@ -14,13 +14,24 @@ STATE_WORDS = {
 }
 
 
-async def scorecard_notices(town_id: int, account: str, link: str) -> list[Notice]:
-    """`link`: the page (with the cards) the notices point to for this reader."""
+async def scorecard_notices(
+    town_id: int,
+    account: str,
+    link: str,
+    cards: list[projects.CardView] | None = None,
+    exemptions: list[projects.ExemptionView] | None = None,
+) -> list[Notice]:
+    """`link`: the page (with the cards) the notices point to for this reader; `cards` (the
+    town's, this year) and `exemptions` (this year's): where the page has read them already."""
     year = await current_year()
     if year is None:
         return []
+    if cards is None:
+        cards = await projects.card_views(year, town_id)
+    if exemptions is None:
+        exemptions = await projects.exemption_views(year)
     found: list[Notice] = []
-    for card in await projects.card_views(year, town_id):
+    for card in cards:
         if card.state != "closed" and not card.exempted:
             red = card.colour == "red"
             found.append(
@@ -35,7 +46,7 @@ async def scorecard_notices(town_id: int, account: str, link: str) -> list[Notic
                     tone="red" if red else "yellow",
                 )
             )
-    for e in await projects.exemption_views(year):
+    for e in exemptions:
         if account and e.account == account and e.state != "pending":
             approved = e.state == "approved"
             found.append(

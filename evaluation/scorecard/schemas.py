@@ -6,6 +6,7 @@ import datetime as dt
 
 import msgspec
 
+from evaluation.scorecard.clusters import GroupBoard
 from evaluation.scorecard.plan import Plan
 
 
@@ -218,6 +219,7 @@ class TownView(msgspec.Struct, frozen=True):
     due: int
     confirmed: bool
     composite: CompositeRow | None
+    group: GroupBoard | None = None  # the 组团 the town belongs to this year
 
 
 class ImportRecord(msgspec.Struct, frozen=True):

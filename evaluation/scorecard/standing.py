@@ -20,7 +20,7 @@ from evaluation.scorecard import (
     value_store,
 )
 from evaluation.scorecard.cards import apply_deductions
-from evaluation.scorecard.clusters import blend, member_rows
+from evaluation.scorecard.clusters import blend, boards, member_rows
 from evaluation.scorecard.contracts import _town, parse_number
 from evaluation.scorecard.plan import (
     Method,
@@ -289,6 +289,21 @@ async def town_view(year: int, town_id: int, on: dt.date | None = None) -> TownV
     composite_list = [
         c for c in await composite_rows(record, scores, towns) if c.town_id == town_id
     ]
+    memberships = await group_store.members(record.id)
+    group = next(
+        (
+            b
+            for b in boards(
+                record.plan,
+                member_rows(record.plan, scores.indicators, memberships),
+                memberships,
+                {t.id: t.name for t in towns},
+                quarter,
+            )
+            if any(m.town_id == town_id for m in b.members)
+        ),
+        None,
+    )
     return TownView(
         year=year,
         quarter=quarter,
@@ -306,6 +321,7 @@ async def town_view(year: int, town_id: int, on: dt.date | None = None) -> TownV
         due=due,
         confirmed=town_id in await repository.acceptances(record.id),
         composite=composite_list[0] if composite_list else None,
+        group=group,
     )
 
 
