@@ -96,9 +96,13 @@ async def year_standing(record: PlanRecord, towns: list[TownRecord]) -> tuple[st
     ).cast(STANDING_SCHEMA)  # type: ignore[arg-type]
 
 
-async def _excellent_by_year(upto: int, years: int, towns: list[TownRecord]) -> dict[int, set[int]]:
-    found: dict[int, set[int]] = {}
-    for year in range(upto - years + 1, upto + 1):
+async def _excellent_by_year(
+    upto: int, years: int, towns: list[TownRecord], known: set[int]
+) -> dict[int, set[int]]:
+    """Each year's 优秀 towns over the `years` up to `upto`, whose own (`known`) the caller
+    has already drawn."""
+    found: dict[int, set[int]] = {upto: known}
+    for year in range(upto - years + 1, upto):
         record = await repository.published(year)
         if record is None:
             continue
@@ -152,7 +156,16 @@ async def results_use(year: int) -> ResultsUseView:
     tiers = with_tiers(standing, rule)
     final = basis == "年终综合得分"
     priority = (
-        fund_priority(await _excellent_by_year(year, rule.fund_years, towns), year, rule.fund_years)
+        fund_priority(
+            await _excellent_by_year(
+                year,
+                rule.fund_years,
+                towns,
+                set(tiers.filter("excellent")["town_id"].to_list()),
+            ),
+            year,
+            rule.fund_years,
+        )
         if final
         else set()
     )

@@ -31,22 +31,30 @@ def by_type(standing: pl.DataFrame) -> bool:
 
 
 def with_tiers(standing: pl.DataFrame, rule: ResultsUse) -> pl.DataFrame:
-    """The standing with its group's `rank` and `of`, `excellent` (the top share of the
-    group) and `lowest` (its last `interview_lowest`, proposed for 约谈)."""
+    """The standing with its group's `rank` (shared on ties) and `of`, `excellent` (the top
+    share of the group — a quota: towns tied at the cut are taken in town order, so it is
+    never exceeded) and `lowest` (its last `interview_lowest`, proposed for 约谈 — every town
+    tied at the bottom is)."""
     group = ["town_type"] if by_type(standing) else []
-    rank = (-pl.col("score")).rank("min")
+
+    def over(expr: pl.Expr) -> pl.Expr:
+        return expr.over(group) if group else expr
+
+    descending = pl.struct(-pl.col("score"), "town_id")
     ranked = standing.with_columns(
-        rank=(rank.over(group) if group else rank).cast(pl.Int64),
-        of=(pl.len().over(group) if group else pl.len()).cast(pl.Int64),
+        rank=over((-pl.col("score")).rank("min")).cast(pl.Int64),
+        place=over(descending.rank("ordinal")).cast(pl.Int64),
+        from_bottom=over((-pl.col("score")).rank("max")).cast(pl.Int64),
+        of=over(pl.len()).cast(pl.Int64),
     )
     places = pl.col("of").map_elements(
         lambda of: excellent_places(of, rule.excellent_share), return_dtype=pl.Int64
     )
     return ranked.with_columns(
-        excellent=pl.col("rank") <= places,
+        excellent=pl.col("place") <= places,
         lowest=(pl.col("of") >= MIN_GROUP)
-        & (pl.col("rank") > pl.col("of") - rule.interview_lowest),
-    )
+        & (pl.col("from_bottom") > pl.col("of") - rule.interview_lowest),
+    ).drop("place", "from_bottom")
 
 
 def fund_priority(excellent_by_year: dict[int, set[int]], year: int, years: int) -> set[int]:
