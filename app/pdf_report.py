@@ -106,7 +106,9 @@ def _chart(profile: Feedback, width: float) -> Drawing:
     return drawing
 
 
-def feedback_pdf(profile: Feedback) -> bytes:
+def feedback_pdf(profile: Feedback, corrections: list[str] | None = None) -> bytes:
+    """The cadre's report; `corrections`: the upheld appeals' corrections, each with its
+    reason, printed under the overall (the overall already carries them)."""
     styles = _styles()
     buffer = io.BytesIO()
     person, cycle = profile.person, profile.cycle
@@ -133,6 +135,7 @@ def feedback_pdf(profile: Feedback) -> bytes:
             "人数少于 3 人的评价组不单独显示。",
             styles["small"],
         ),
+        *[Paragraph(f"复核更正：{e(text)}", styles["small"]) for text in corrections or []],
         Spacer(1, 6),
         _chart(profile, document.width),
         Paragraph("各项能力", styles["h2"]),

@@ -85,9 +85,15 @@ async def my_feedback(
 async def my_feedback_pdf(
     request: Request[CurrentUser, str, Any], cycle: FromQuery[int | None] = None
 ) -> Response[bytes]:
-    profile = await cadre_feedback(_own_cadre(request), cycle)
+    cadre = _own_cadre(request)
+    profile = await cadre_feedback(cadre, cycle)
+    corrections = [
+        f"{a.competency_name}：{a.correction_text}（{a.decided_on}，{a.decision_reason}）"
+        for a in await appeals.for_cadre(cadre, profile.cycle.id)
+        if a.state == "upheld"
+    ]
     return Response(
-        feedback_pdf(profile),
+        feedback_pdf(profile, corrections),
         media_type=PDF,
         headers={"content-disposition": f"attachment; filename=feedback-{profile.cycle.year}.pdf"},
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -177,6 +178,11 @@ def test_an_appeal_during_publicity_is_upheld_with_a_correction_and_recomputed(s
         corrections = text_of(mine, "section", id="corrections")
         assert "不计入综合得分" in corrections and why in corrections
         assert f"{overall:.2f}" in text_of(mine, "div", class_="stats")
+        pdf = client.get(f"/me/feedback.pdf?cycle={cycle}")
+        printed = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=pdf.content, capture_output=True, check=True
+        ).stdout.decode()
+        assert "复核更正" in printed and "岗位职责内" in "".join(printed.split())  # the report too
         home = text_of(client.get("/me").text, "section", id="notices")
         assert "申诉复核维持" in home
 
