@@ -10,8 +10,8 @@ import msgspec
 
 from evaluation.clock import today
 from evaluation.errors import Conflict
+from evaluation.scorecard import town_appeal_store as store
 from evaluation.scorecard.schemas import PlanRecord
-from evaluation.scorecard.tables import TownAppeal
 
 
 class Publicity(msgspec.Struct, frozen=True):
@@ -22,15 +22,9 @@ class Publicity(msgspec.Struct, frozen=True):
     final: bool
 
 
-async def pending(plan_id: int) -> int:
-    return await TownAppeal.count().where(
-        (TownAppeal.plan == plan_id) & (TownAppeal.state == "pending")
-    )
-
-
 async def publicity(record: PlanRecord, on: dt.date | None = None) -> Publicity:
     on = on or today()
-    waiting = await pending(record.id)
+    waiting = await store.pending(record.id)
     ends = record.publicity_ends_on
     is_open = record.results_on is not None and ends is not None and on <= ends
     return Publicity(

@@ -16,13 +16,12 @@ import polars as pl
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import repository, value_store
+from evaluation.scorecard import town_appeal_store as store
 from evaluation.scorecard.contracts import parse_number
+from evaluation.scorecard.inputs import MAX_TEXT
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.publicity import Publicity, publicity
 from evaluation.scorecard.standing import scored
-from evaluation.scorecard.tables import TownAppeal
-
-MAX_TEXT = 1000
 
 
 class TownAppealView(msgspec.Struct, frozen=True):
@@ -59,21 +58,6 @@ async def publish_results(year: int, by: str, on: dt.date | None = None) -> Publ
 
 async def views(year: int, town_id: int | None = None) -> list[TownAppealView]:
     record = await published_record(year)
-    query = TownAppeal.select(
-        TownAppeal.id,
-        TownAppeal.town,
-        TownAppeal.town.name.as_alias("town_name"),
-        TownAppeal.indicator,
-        TownAppeal.reason,
-        TownAppeal.lodged_by,
-        TownAppeal.lodged_on,
-        TownAppeal.state,
-        TownAppeal.corrected,
-        TownAppeal.decision_reason,
-        TownAppeal.decided_on,
-    ).where(TownAppeal.plan == record.id)
-    if town_id is not None:
-        query = query.where(TownAppeal.town == town_id)
     names = {i.code: i.name for i in record.plan.indicators}
     return [
         TownAppealView(
@@ -90,7 +74,7 @@ async def views(year: int, town_id: int | None = None) -> list[TownAppealView]:
             decision_reason=r["decision_reason"],
             decided_on=r["decided_on"],
         )
-        for r in await query.order_by(TownAppeal.id, ascending=False)
+        for r in await store.rows(record.id, town_id)
     ]
 
 
@@ -112,35 +96,14 @@ async def lodge(year: int, town_id: int, indicator: str, reason: str, by: str) -
         problems["reason"] = "请写明申诉理由和依据（至少 10 个字）"
     if problems:
         raise Invalid("申诉未提交", problems)
-    rows = (
-        await TownAppeal.insert(
-            TownAppeal(
-                plan=record.id,
-                town=town_id,
-                indicator=indicator,
-                reason=why,
-                lodged_by=by,
-                lodged_on=today(),
-            )
-        )
-        .on_conflict(action="DO NOTHING")
-        .returning(TownAppeal.id)
-    )
-    if not rows:
+    appeal_id = await store.insert(record.id, town_id, indicator, why, by, today())
+    if appeal_id is None:
         raise Conflict("本镇已有一件待复核的申诉，考核办答复后可再提出")
-    return int(rows[0]["id"])
+    return appeal_id
 
 
 async def decide(appeal_id: int, uphold: bool, raw_value: str, reason: str, by: str) -> None:
-    row = (
-        await TownAppeal.select(
-            TownAppeal.id, TownAppeal.plan, TownAppeal.town, TownAppeal.indicator
-        )
-        .where(TownAppeal.id == appeal_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("没有这件申诉")
+    row = await store.row(appeal_id)
     record = await repository.plan(int(row["plan"]))
     problems: dict[str, str] = {}
     why = (reason or "").strip()[:MAX_TEXT]
@@ -169,18 +132,13 @@ async def decide(appeal_id: int, uphold: bool, raw_value: str, reason: str, by: 
     if problems:
         raise Invalid("复核意见未保存", problems)
     async with repository.transaction():
-        moved = (
-            await TownAppeal.update(
-                {
-                    TownAppeal.state: "upheld" if uphold else "rejected",
-                    TownAppeal.corrected: value if uphold else None,
-                    TownAppeal.decision_reason: why,
-                    TownAppeal.decided_by: by,
-                    TownAppeal.decided_on: today(),
-                }
-            )
-            .where((TownAppeal.id == appeal_id) & (TownAppeal.state == "pending"))
-            .returning(TownAppeal.id)
+        moved = await store.decide(
+            appeal_id,
+            "upheld" if uphold else "rejected",
+            value if uphold else None,
+            why,
+            by,
+            today(),
         )
         if not moved:
             raise Conflict("该申诉已复核")
@@ -197,7 +155,4 @@ async def decide(appeal_id: int, uphold: bool, raw_value: str, reason: str, by: 
 
 
 async def year_of(appeal_id: int) -> int:
-    row = await TownAppeal.select(TownAppeal.plan).where(TownAppeal.id == appeal_id).first()
-    if row is None:
-        raise NotFound("没有这件申诉")
-    return (await repository.plan(int(row["plan"]))).year
+    return (await repository.plan(int((await store.row(appeal_id))["plan"]))).year
