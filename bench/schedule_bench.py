@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.capacity_flow import capacity_only
 from tests.training_instances import random_instance
-from training.planning.optimiser import Problem, greedy, solve
+from training.planning.feasible import greedy
+from training.planning.optimiser import Problem, solve
 
 
 def timed(fn):  # type: ignore[no-untyped-def]

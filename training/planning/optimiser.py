@@ -64,6 +64,7 @@ class Plan:
     message: str = ""
     gap: float = 0.0  # relative MIP gap at stop (≤ 1e-4 when optimal: HiGHS' default)
     seat_prices: pl.DataFrame = field(default_factory=pl.DataFrame)  # session_id, price
+    bound: float | None = None  # proven upper bound on the objective, when one was computed
 
 
 class Infeasible(Exception):
@@ -244,37 +245,3 @@ def diagnose(problem: Problem, pairs: pl.DataFrame, families: list[Any]) -> list
         for index in np.flatnonzero(used > upper + 1e-9):
             reasons.append(labels[family](keys[index], used[index], upper[index]))
     return reasons
-
-
-def greedy(problem: Problem) -> Plan:
-    """The baseline: pairs by value, highest first, kept when every constraint still holds."""
-    pairs = candidate_pairs(problem)
-    if pairs.is_empty():
-        return Plan(
-            pairs.select("cadre_id", "session_id", "value", "cost", "pinned"), 0.0, 0.0, "greedy"
-        )
-    families = constraints(problem, pairs)
-    columns = [a.tocsc() for _, a, _, _ in families]
-    used = [np.zeros(a.shape[0]) for _, a, _, _ in families]
-    uppers = [u for _, _, _, u in families]
-    order = pairs.sort(["pinned", "value", "var"], descending=[True, True, False])["var"].to_numpy()
-    chosen = np.zeros(pairs.height, dtype=bool)
-    for var in order:
-        rows = [
-            (
-                c.indices[c.indptr[var] : c.indptr[var + 1]],
-                c.data[c.indptr[var] : c.indptr[var + 1]],
-            )
-            for c in columns
-        ]
-        if all(
-            np.all(u[r] + d <= up[r] + 1e-9)
-            for (r, d), u, up in zip(rows, used, uppers, strict=True)
-        ):
-            for (r, d), u in zip(rows, used, strict=True):
-                u[r] += d
-            chosen[var] = True
-    plan = pairs.filter(pl.Series(chosen)).select(
-        "cadre_id", "session_id", "value", "cost", "pinned"
-    )
-    return Plan(plan, float(plan["value"].sum()), float(plan["cost"].sum()), "greedy")

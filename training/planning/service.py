@@ -15,7 +15,8 @@ from evaluation.results.feedback import Feedback
 from evaluation.tables import Cadre
 from training.catalogue.repository import offerings, targets, upcoming
 from training.insight.repository import town_distances, weaknesses
-from training.planning.optimiser import Infeasible, Problem, greedy, solve
+from training.planning.feasible import greedy
+from training.planning.optimiser import Infeasible, Problem, solve
 from training.planning.recommend import weakness_fit
 from training.schemas import (
     PlanDetail,
