@@ -127,6 +127,22 @@ def post_form(client: TestClient, path: str, data: dict[str, str], page: str | N
     )
 
 
+def finished_job(client: TestClient, started, timeout: float = 120.0):  # type: ignore[no-untyped-def]
+    """Follow a started optimiser run (the 302 to its page) until it stops running; returns
+    the job page. The job runs on the test client's event loop, between our requests."""
+    import time
+
+    assert started.status_code == 302, started.text
+    location = started.headers["location"]
+    assert location.startswith("/training/plan/jobs/"), location
+    deadline = time.monotonic() + timeout
+    while True:
+        page = client.get(location)
+        if 'data-status="running"' not in page.text or time.monotonic() > deadline:
+            return page
+        time.sleep(0.1)
+
+
 async def draft_cycle(peers: int = 3, name: str = "2026年度干部综合评价") -> int:
     """A draft cycle on the shipped rubric, through the service the office page uses."""
     from datetime import date

@@ -56,6 +56,8 @@ class PlanDetail(msgspec.Struct, frozen=True, kw_only=True):
     greedy_objective: float
     cost: float
     status: str
+    gap: float
+    bound: float | None
     parameters: dict[str, object]
     seat_prices: dict[str, float]  # offering id (text) → shadow price of one more seat
     enrolments: list[PlanEnrolment]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -49,7 +50,9 @@ class TrainingPlan(Table, tablename="training_plan"):
     objective = Float(default=0.0)
     greedy_objective = Float(default=0.0)
     cost = Float(default=0.0)
-    status = Varchar(length=16, default="")
+    status = Varchar(length=16, default="")  # optimal | time_limit | within_gap
+    gap = Float(default=0.0)  # how far below the proven bound the plan may be (relative)
+    bound = Float(null=True, default=None)  # the proven upper bound on the objective
     seat_prices = JSON()  # {offering id: shadow price}
     created_at = Timestamptz(default=TimestamptzNow())
     published_at = Timestamptz(null=True, default=None)
@@ -83,4 +86,25 @@ class SessionFeedback(Table, tablename="session_feedback"):
     submitted_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: list[type[Table]] = [Offering, TrainingPlan, Enrolment, SessionFeedback]
+class PlanJob(Table, tablename="plan_job"):
+    """One optimiser run in the background: its progress for the office's page, a cancel
+    request, and the plan it stored. `updated_at` is a heartbeat — a running job whose heartbeat
+    stopped (the server restarted) is shown as interrupted."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    parameters = JSON()
+    status = Varchar(length=16, default="running")  # running | done | failed | cancelled
+    phase = Varchar(length=16, default="fast")  # fast | exact
+    rounds = Integer(default=0)
+    best = Float(null=True, default=None)
+    bound = Float(null=True, default=None)
+    pairs = Integer(default=0)
+    message = Text(default="")
+    cancel_requested = Boolean(default=False)
+    plan = ForeignKey(references=TrainingPlan, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: list[type[Table]] = [Offering, TrainingPlan, Enrolment, SessionFeedback, PlanJob]

@@ -25,6 +25,7 @@ from training.catalogue.importing import check_offering, check_sheet, read_sheet
 from training.effects import service as effects_service
 from training.effects.service import describe
 from training.insight import repository as insight_service
+from training.planning import jobs as plan_jobs
 from training.planning import service as plan_service
 
 TRAINING = requires(Role.training_office, Role.admin)
@@ -53,6 +54,7 @@ async def _plan_page(
     return render(
         request,
         "training/plan.html",
+        running=await plan_jobs.running_job(),
         cycles=cycles,
         catalogue=catalogue.height,
         latest=latest,
@@ -76,8 +78,7 @@ async def run_plan(
     request: Request[CurrentUser, str, Any],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    from evaluation.errors import Invalid
-
+    """Check the request and start the solve in the background; the job's page follows it."""
     form = FormReader(data)
     cycle = form.integer("cycle", "考核周期")
     per_cadre = form.integer("per_cadre", "每人场次上限")
@@ -88,12 +89,24 @@ async def run_plan(
     try:
         pinned = await plan_service.parse_pairs(form.text("pinned"), "指定")
         excluded = await plan_service.parse_pairs(form.text("excluded"), "排除")
-        plan_id = await plan_service.run_plan(
+        prepared = await plan_service.prepare(
             cycle, per_cadre or 0, budget, share, pinned=pinned, excluded=excluded
         )
     except Invalid as exc:
         return await _plan_page(request, exc.problems, dict(data))
-    return redirect_with_message("/training/plan", f"方案 {plan_id} 已生成：请核对后发布")
+    job_id = await plan_jobs.start(prepared)
+    return Redirect(path=f"/training/plan/jobs/{job_id}")
+
+
+@get("/training/plan/jobs/{job_id:int}", guards=[TRAINING])
+async def plan_job_page(request: Request[CurrentUser, str, Any], job_id: FromPath[int]) -> Template:
+    return render(request, "training/plan_job.html", job=await plan_jobs.view(job_id))
+
+
+@post("/training/plan/jobs/{job_id:int}/cancel", guards=[TRAINING])
+async def cancel_plan_job(job_id: FromPath[int]) -> Redirect:
+    await plan_jobs.cancel(job_id)
+    return redirect_with_message(f"/training/plan/jobs/{job_id}", "已请求取消：正在停止求解")
 
 
 @post("/training/plans/{plan_id:int}/publish", guards=[TRAINING])
@@ -228,6 +241,8 @@ routes = [
     effects_page,
     plan_page,
     run_plan,
+    plan_job_page,
+    cancel_plan_job,
     publish_plan,
     catalogue_page,
     add_offering,

@@ -24,8 +24,13 @@ def test_office_optimises_and_publishes_then_a_cadre_gives_feedback(
     assert "每人场次上限应为 1–6" in page.locator(".error-summary").inner_text()
     page.get_by_label("每人场次上限").fill("2")
     page.get_by_role("button", name="运行优化").click()
+    page.wait_for_load_state()  # the run's own page, refreshing itself until the plan is stored
+    page.locator("#open-plan").wait_for(timeout=60_000)
+    assert "方案已生成" in page.locator("#job").inner_text()
+    screenshot(page, "training-plan-job")
+    page.locator("#open-plan").click()
     page.wait_for_load_state()
-    assert "已生成" in page.locator("#notice").inner_text()
+    assert "最优方案" in page.locator("#plan-quality").inner_text()
     assert page.locator("#enrolments tbody tr").count() > 0
     assert "针对短板" in page.locator("#enrolments").inner_text()  # every assignment says why
     screenshot(page, "training-plan")

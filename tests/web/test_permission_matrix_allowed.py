@@ -21,7 +21,7 @@ from litestar.testing import TestClient
 from app.config import apply_clock, load_settings
 from app.demo.loader import DEMO_PASSWORD
 from tests.conftest import copy_of, run_blocking
-from tests.factories import CSRF_INPUT
+from tests.factories import CSRF_INPUT, finished_job
 from tests.route_table import declared_access
 from tests.web.html import select
 
@@ -65,6 +65,7 @@ class Ids:
     offering: int
     offering_title: str
     checkin_token: str  # of an offering the demo cadre is enrolled in
+    plan_job: int  # a finished optimiser run
     enrolment: int  # the demo cadre's, attended, no feedback yet
     flag: int
     removable: int  # an open assignment nobody signed in holds
@@ -113,6 +114,8 @@ async def collect_ids() -> Ids:
     from evaluation.responses.context import ratee_context
     from evaluation.tables import Cadre, Cycle, Leadership, ResponseFlag, Town
     from tests.factories import answers, record_response, to_xlsx
+    from training.planning import jobs as plan_jobs
+    from training.planning import service as plan_service
     from training.tables import Enrolment, Offering
 
     cycles = {c["state"]: c for c in await Cycle.select().order_by(Cycle.id)}
@@ -169,7 +172,11 @@ async def collect_ids() -> Ids:
     for other in flags[1:]:
         await review.decide(other["id"], "kept")
     visit = removable["ratee_id"]
+    prepared = await plan_service.prepare(published["id"], 2, None, 0.5)
+    plan_job = await plan_jobs.start(prepared)
+    await plan_jobs.wait_all()
     return Ids(
+        plan_job=plan_job,
         published=published["id"],
         published_name=published["name"],
         open=open_["id"],
@@ -420,6 +427,10 @@ PAGES: dict[str, Check] = {
         i.offering_title,
     ),
     "/training/plan": lambda i: ("/training/plan", "培训"),
+    "/training/plan/jobs/{job_id:int}": lambda i: (
+        f"/training/plan/jobs/{i.plan_job}",
+        "方案已生成",
+    ),
     "/visit": lambda i: ("/visit", i.open_name),
     "/scorecard": lambda i: ("/scorecard", "乡镇"),
     "/scorecard/{year:int}": lambda i: (f"/scorecard/{i.year}", i.sc_town_name),
@@ -1254,6 +1265,15 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         excluded="",
     )
     did("POST", "/training/plan/run", run)
+    job = finished_job(client, run)
+    assert 'data-status="done"' in job.text, job.text.split("<main", 1)[-1][:1500]
+    # the run has finished, so its cancel is refused — by the guard-passing handler, not a 403
+    did(
+        "POST",
+        "/training/plan/jobs/{job_id:int}/cancel",
+        form_post(client, f"{job.url.path}/cancel", job.url.path),
+        (409,),
+    )
     plan_page = client.get("/training/plan").text
     publish = next(
         f.attrs["action"]

@@ -8,7 +8,7 @@ from litestar.testing import TestClient
 
 from app.demo.loader import DEMO_PASSWORD
 from evaluation.tables import Cadre
-from tests.factories import login, post_form, small_demo_latest_published
+from tests.factories import finished_job, login, post_form, small_demo_latest_published
 from tests.web.html import text_of
 from training.tables import Enrolment, TrainingPlan
 
@@ -39,7 +39,8 @@ async def test_exclusions_and_pins_shape_the_rerun(
     client: TestClient, published_cycle: int
 ) -> None:
     login(client, "training", DEMO_PASSWORD)
-    assert run(client, published_cycle).status_code == 302
+    done = finished_job(client, run(client, published_cycle))
+    assert 'data-status="done"' in done.text, text_of(done.text, "main")
     plan = (
         await TrainingPlan.select(TrainingPlan.id)
         .order_by(TrainingPlan.id, ascending=False)
@@ -60,15 +61,16 @@ async def test_exclusions_and_pins_shape_the_rerun(
     ]
     other = await Cadre.select(Cadre.external_id).where(Cadre.id.not_in(taking)).first()
     assert other is not None
-    assert (
+    rerun = finished_job(
+        client,
         run(
             client,
             published_cycle,
             excluded=f"{first['cadre.external_id']} {first['offering']}",
             pinned=f"{other['external_id']} {first['offering']}",
-        ).status_code
-        == 302
+        ),
     )
+    assert "方案已生成" in rerun.text
     latest = (
         await TrainingPlan.select(TrainingPlan.id)
         .order_by(TrainingPlan.id, ascending=False)
@@ -84,6 +86,35 @@ async def test_exclusions_and_pins_shape_the_rerun(
     assert any(r["reason"].startswith("（指定）") for r in rows)
     page = client.get("/training/plan").text
     assert 'id="demand"' in page and 'id="exchanges"' in page
+    assert "本方案是满足全部约束的最优方案" in text_of(page, "p", id="plan-quality")
+
+
+async def test_pins_that_break_a_constraint_fail_the_run_in_words_and_store_nothing(
+    client: TestClient, published_cycle: int
+) -> None:
+    login(client, "training", DEMO_PASSWORD)
+    plans = await TrainingPlan.count()
+    from datetime import date
+
+    from training.tables import Offering
+
+    sessions = [
+        r["id"]
+        for r in await Offering.select(Offering.id)
+        .where(Offering.day >= date.today())
+        .order_by(Offering.id)
+        .limit(3)
+    ]
+    cadre = await Cadre.select(Cadre.external_id).first()
+    assert cadre is not None and len(sessions) == 3
+    pins = "\n".join(f"{cadre['external_id']} {s}" for s in sessions)
+    page = finished_job(client, run(client, published_cycle, pinned=pins))
+    assert 'data-status="failed"' in page.text
+    assert "无法满足全部约束" in text_of(page.text, "p", id="job-error")
+    assert await TrainingPlan.count() == plans
+    job = page.url.path
+    refused = post_form(client, f"{job}/cancel", {}, page=job)
+    assert refused.status_code == 409 and "已经结束" in refused.text
 
 
 async def test_catalogue_form_import_and_checkin_sheet(

@@ -5,6 +5,7 @@ position) → publication → attendance and feedback."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -16,8 +17,9 @@ from evaluation.tables import Cadre
 from training.catalogue.repository import offerings, targets, upcoming
 from training.insight.repository import town_distances, weaknesses
 from training.planning.feasible import greedy
-from training.planning.optimiser import Infeasible, Problem, solve
+from training.planning.optimiser import Infeasible, Plan, Problem
 from training.planning.recommend import weakness_fit
+from training.planning.strategy import choose_plan
 from training.schemas import (
     PlanDetail,
     PlanEnrolment,
@@ -139,7 +141,17 @@ def check_parameters(per_cadre: int | None, budget: float | None, town_share: fl
         raise Invalid("参数有误", problems)
 
 
-async def run_plan(
+@dataclass(frozen=True)
+class Prepared:
+    """A checked request for a plan: the problem to solve and each pair's reason."""
+
+    cycle_id: int
+    problem: Problem
+    reasons: pl.DataFrame
+    parameters: dict[str, object]
+
+
+async def prepare(
     cycle_id: int,
     per_cadre: int,
     budget: float | None,
@@ -147,10 +159,9 @@ async def run_plan(
     pinned: frozenset[tuple[int, int]] = frozenset(),
     excluded: frozenset[tuple[int, int]] = frozenset(),
     as_of: date | None = None,
-) -> int:
-    """Solve and store a plan (not yet published) over the sessions held on or after
-    `as_of` (today). Raises Invalid naming the binding
-    constraints when the pins cannot all be honoured."""
+) -> Prepared:
+    """Check the parameters and build the problem over the sessions held on or after `as_of`
+    (today). Raises Invalid in Chinese for anything the office can fix."""
     check_parameters(per_cadre, budget, town_share)
     held = {session for _, session in pinned | excluded}
     open_sessions = set(upcoming(await offerings(), as_of)["id"].to_list() or [])
@@ -166,33 +177,60 @@ async def run_plan(
         excluded,
         as_of,
     )
+    parameters: dict[str, object] = {
+        "per_cadre": per_cadre,
+        "budget": budget,
+        "town_share": town_share,
+        "pinned": sorted(pinned),
+        "excluded": sorted(excluded),
+    }
+    return Prepared(cycle_id, built, reasons, parameters)
+
+
+def infeasible(exc: Infeasible) -> Invalid:
+    return Invalid("无法满足全部约束：" + "；".join(exc.reasons), {"plan": "；".join(exc.reasons)})
+
+
+async def run_plan(
+    cycle_id: int,
+    per_cadre: int,
+    budget: float | None,
+    town_share: float,
+    pinned: frozenset[tuple[int, int]] = frozenset(),
+    excluded: frozenset[tuple[int, int]] = frozenset(),
+    as_of: date | None = None,
+) -> int:
+    """Solve and store a plan (not yet published) in one go — for the demo and scripts; the
+    web runs the same steps as a background job (`training.planning.jobs`). Raises Invalid
+    naming the binding constraints when the pins cannot all be honoured."""
+    prepared = await prepare(cycle_id, per_cadre, budget, town_share, pinned, excluded, as_of)
     try:
-        plan = solve(built)
+        plan = choose_plan(prepared.problem)
     except Infeasible as exc:
-        raise Invalid(
-            "无法满足全部约束：" + "；".join(exc.reasons), {"plan": "；".join(exc.reasons)}
-        ) from None
-    baseline = greedy(built)
+        raise infeasible(exc) from None
+    return await store_plan(prepared, plan, greedy(prepared.problem))
+
+
+async def store_plan(prepared: Prepared, plan: Plan, baseline: Plan) -> int:
+    """The plan and its enrolments (assigned with reasons, then the waiting lists), at once."""
     async with TrainingPlan._meta.db.transaction():
         created = await TrainingPlan.insert(
             TrainingPlan(
-                cycle=cycle_id,
-                parameters={
-                    "per_cadre": per_cadre,
-                    "budget": budget,
-                    "town_share": town_share,
-                    "pinned": sorted(pinned),
-                    "excluded": sorted(excluded),
-                },
+                cycle=prepared.cycle_id,
+                parameters=prepared.parameters,
                 objective=plan.objective,
                 greedy_objective=baseline.objective,
                 cost=plan.cost,
                 status=plan.status,
+                gap=plan.gap,
+                bound=plan.bound,
                 seat_prices={str(k): round(v, 4) for k, v in plan.seat_prices.iter_rows()},
             )
         ).returning(TrainingPlan.id)
         plan_id = int(created[0]["id"])
-        assigned = plan.assignments.join(reasons, on=["cadre_id", "session_id"], how="left")
+        assigned = plan.assignments.join(
+            prepared.reasons, on=["cadre_id", "session_id"], how="left"
+        )
         rows = [
             Enrolment(
                 plan=plan_id,
@@ -204,7 +242,7 @@ async def run_plan(
             )
             for row in assigned.iter_rows(named=True)
         ]
-        rows.extend(waiting_list(plan_id, built, plan.assignments, reasons))
+        rows.extend(waiting_list(plan_id, prepared.problem, plan.assignments, prepared.reasons))
         for start in range(0, len(rows), 500):
             await Enrolment.insert(*rows[start : start + 500])
     return plan_id
@@ -294,6 +332,8 @@ async def plan_detail(plan_id: int) -> PlanDetail:
         published_at=plan["published_at"],
         objective=plan["objective"],
         greedy_objective=plan["greedy_objective"],
+        gap=plan["gap"],
+        bound=plan["bound"],
         cost=plan["cost"],
         status=plan["status"],
         parameters=dict(plan["parameters"] or {}),
