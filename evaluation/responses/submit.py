@@ -24,6 +24,7 @@ import msgspec
 from evaluation.errors import Invalid
 from evaluation.groups import RaterGroup
 from evaluation.infra.group_commit import active_writer
+from evaluation.infra.pg_group_commit import active_pg_writer
 from evaluation.responses.campaigns import hash_code
 from evaluation.responses.context import ratee_context
 from evaluation.responses.forms import check_form
@@ -122,10 +123,14 @@ async def top_allowed(intake: Intake, quota: object) -> int | None:
 
 
 async def store(submission: Submission) -> int:
-    """On SQLite through the group-commit writer; otherwise in a piccolo transaction."""
+    """Through the engine's group-commit writer (SQLite's, or PostgreSQL's when the server
+    started one); otherwise in a piccolo transaction."""
     writer = active_writer()
     if writer is not None:
         return await writer.run(lambda conn: run_sync(conn, submission_steps(submission)))
+    pg_writer = active_pg_writer()
+    if pg_writer is not None:
+        return await pg_writer.run(lambda: submission_steps(submission))
     engine = Response._meta.db
     async with engine.transaction():
         return await run_async(engine, submission_steps(submission))

@@ -5,11 +5,13 @@ SQLite) cannot slip a second ballot in, and a client key is bound to what it ack
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict, Invalid
+from evaluation.infra.pg_group_commit import start_pg_writer, stop_pg_writer
 from evaluation.organisation.importing import import_frame
 from evaluation.responses import campaigns
 from evaluation.responses.context import ratee_context
@@ -32,9 +34,18 @@ def stored(results: list[int | Exception]) -> list[int]:
 
 
 @pytest.fixture
-async def cycle(db: str) -> int:
+async def cycle(db: str) -> AsyncIterator[int]:
+    """On PostgreSQL through the group-commit writer, as the server runs (other storage
+    tests submit through piccolo transactions, the path scripts take)."""
     await import_frame(roster_frame(1, 15), county_name="测试县")
-    return await open_cycle()
+    cycle_id = await open_cycle()
+    if db.startswith("postgres"):
+        writer = await start_pg_writer(Response._meta.db.config)
+        yield cycle_id
+        assert writer.jobs > 0  # the submissions above went through it
+        await stop_pg_writer()
+    else:
+        yield cycle_id
 
 
 async def test_one_ballot_per_code_and_ratee(cycle: int) -> None:
