@@ -2,8 +2,9 @@
 
 Through piccolo each submission is a transaction of its own: its statements go through the
 query builder, and its commit waits for its own WAL flush. Here a dedicated asyncpg
-connection per server process (`CONNECTIONS`) takes every job queued since its last commit, run each job inside a SAVEPOINT (a refused job undoes only itself), commit once, and
-only then resolve the callers — "acknowledged" means "committed", as on SQLite
+connection per server process (`CONNECTIONS`) takes every job queued since its last commit,
+runs each job inside a SAVEPOINT (a refused job undoes only itself), commits once, and only
+then resolves the callers — "acknowledged" means "committed", as on SQLite
 (`group_commit.py`). Statements are the same `?` steps as everywhere (`store.py`), turned into
 `$n` once and prepared by asyncpg's statement cache; item rows go in one `executemany`.
 
