@@ -51,12 +51,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: speed figures as ratios against baselines measured in the same run
+## bench: speed figures as ratios against baselines measured in the same run, then one JSON
+## line with all of them and which of issue 21's targets this machine met
 ## (set BENCH_POSTGRES_URL to add the PostgreSQL leg of the submission load; it empties that database)
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
-	@for f in bench/*_bench.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
-	@echo "== bench/submit_load.py"; $(BIN)/python bench/submit_load.py
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite* .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ Knows nothing of the tables: `piccolo_conf` and `app.database` both build on it.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
@@ -11,8 +12,33 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from app.config import sqlite_path_from_url, validate_database_url
+from evaluation.infra.sqlite_reader import active_reader
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
+
+
+class ReadPooledSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, with SELECTs outside a transaction answered by the process's
+    persistent read connections (`evaluation.infra.sqlite_reader`) instead of a new
+    connection each. Writes and transactions are piccolo's own."""
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        reader = active_reader()
+        if reader is not None and reader.path == self.path and _is_select(query):
+            return await reader.fetch_dicts(
+                query, args or [], self.connection_kwargs["detect_types"]
+            )
+        return await super()._run_in_new_connection(query, args, query_type, table)
+
+
+def _is_select(query: str) -> bool:
+    return query.lstrip()[:6].upper() == "SELECT"
 
 
 def engine_from_url(url: str) -> Engine:
@@ -21,7 +47,7 @@ def engine_from_url(url: str) -> Engine:
         path = sqlite_path_from_url(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         prepare_sqlite_file(str(path))
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+        return ReadPooledSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
     parts = urlsplit(url)
     return PostgresEngine(
         config={

@@ -39,6 +39,7 @@ async def build(url: str) -> int:
     from evaluation.analytics.pipeline import aggregate
     from evaluation.cycles import service as cycle_service
     from evaluation.infra.bulk import insert_values
+    from evaluation.organisation.directory import cadre_frame
     from evaluation.results import compute as aggregation_service
     from evaluation.rubrics.loader import load_default_rubric
     from evaluation.tables import Cadre, County, Cycle, Town
@@ -75,6 +76,7 @@ async def build(url: str) -> int:
     )
     rubric = load_default_rubric()
     rubric_id = await cycle_service.register_default_rubric()
+    directory = await cadre_frame()
     competencies = tuple(c.id for c in rubric.competencies if c.is_common)
     for index, year in enumerate((2024, 2025)):
         cycle_id = await cycle_service.create_cycle(
@@ -96,7 +98,7 @@ async def build(url: str) -> int:
             noise_seed=index,
         ).responses
         results = aggregate(responses, people, rubric, {"superior": 0.5, "peer": 0.5})
-        snapshot = await aggregation_service.store_snapshot(cycle_id, results)
+        snapshot = await aggregation_service.store_snapshot(cycle_id, results, directory)
         await aggregation_service.freeze(snapshot)
         await Cycle.update({Cycle.state: "published"}).where(Cycle.id == cycle_id)
         print(

@@ -102,3 +102,77 @@ def simulate_cycle(
     )
     severities = pl.DataFrame({"rater_id": np.arange(1, n + 1), "true_severity": severity[1:]})
     return SimulatedCycle(responses=responses, truth=truth, severities=severities)
+
+
+REALISTIC = (*COMPETENCIES, "land_transfer", "migrant_services")
+RESIDENT_ITEMS = ("service", "conflict", "integrity", "migrant_services")
+
+
+def simulate_realistic_cycle(
+    towns: int,
+    per_town: int,
+    seed: int = 0,
+    leaders: int = 2,
+    peers: int = 6,
+    residents: int = 10,
+    cannot_observe: float = 0.06,
+    mu: float = 3.3,
+    noise_sd: float = 0.55,
+) -> pl.DataFrame:
+    """A province-shaped cycle in the analytics contract's long frame: every cadre rated by
+    `leaders` town leaders (the town's first cadres; they are not rated by themselves), `peers`
+    colleagues and themself on the ten competencies of an agricultural town with migrants, and
+    by `residents` residents on the four items residents answer; peers and residents tick
+    "cannot observe" on a share of items (those rows are absent, as in counted responses)."""
+    rng = np.random.default_rng(seed)
+    n = towns * per_town
+    k = len(REALISTIC)
+    ratee = np.arange(1, n + 1)
+    town = (ratee - 1) // per_town
+    position = (ratee - 1) % per_town
+    ability = rng.normal(0, 0.32, n)[:, None] + rng.normal(0, 0.32, (n, k))
+    severity = rng.normal(0, 0.35, n + 1)
+    led = position >= leaders
+    boss = (town[led][:, None] * per_town + np.arange(leaders)[None, :] + 1).ravel()
+    offsets = np.arange(1, peers + 1)
+    peer = town[:, None] * per_town + (position[:, None] + offsets[None, :]) % per_town + 1
+    who = np.concatenate([np.repeat(ratee[led], leaders), np.repeat(ratee, peers), ratee])
+    by = np.concatenate([boss, peer.ravel(), ratee])
+    group = np.concatenate(
+        [
+            np.full(len(boss), "superior"),
+            np.full(n * peers, "peer"),
+            np.full(n, "self"),
+        ]
+    )
+    latent = mu + ability[who - 1] - severity[by][:, None] + rng.normal(0, noise_sd, (len(who), k))
+    item = np.tile(np.arange(k), len(who))
+    keep = (np.repeat(group, k) != "peer") | (rng.random(len(who) * k) >= cannot_observe)
+    cadre_rows = pl.DataFrame(
+        {
+            "ratee_id": np.repeat(who, k)[keep],
+            "rater_id": np.repeat(by, k)[keep],
+            "rater_group": np.repeat(group, k)[keep],
+            "competency": np.array(REALISTIC)[item[keep]],
+            "level": np.clip(np.rint(latent.ravel()[keep]), 1, 5).astype(np.int64),
+        }
+    )
+    asked = np.array([REALISTIC.index(c) for c in RESIDENT_ITEMS])
+    resident_of = np.repeat(ratee, residents)
+    resident_id = 10_000_000 + np.arange(len(resident_of))
+    resident_latent = (
+        mu
+        + ability[resident_of - 1][:, asked]
+        + rng.normal(0, noise_sd, (len(resident_of), len(asked)))
+    )
+    answered = rng.random(resident_latent.shape).ravel() >= cannot_observe
+    resident_rows = pl.DataFrame(
+        {
+            "ratee_id": np.repeat(resident_of, len(asked))[answered],
+            "rater_id": np.repeat(resident_id, len(asked))[answered],
+            "rater_group": np.full(int(answered.sum()), "resident"),
+            "competency": np.tile(np.array(RESIDENT_ITEMS), len(resident_of))[answered],
+            "level": np.clip(np.rint(resident_latent.ravel()[answered]), 1, 5).astype(np.int64),
+        }
+    )
+    return pl.concat([cadre_rows, resident_rows])

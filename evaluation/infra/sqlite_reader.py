@@ -1,8 +1,11 @@
-"""Persistent read connections for SQLite's hot paths.
+"""Persistent read connections for SQLite.
 
-Piccolo opens a new aiosqlite connection (and thread) per query: fine for pages, too slow
-for the resident submission path at thousands per second. The reader keeps two long-lived
-read connections on worker threads (WAL lets them read while the writer commits)."""
+Piccolo opens a new aiosqlite connection (and thread) per query: ~4 ms each on these
+machines, and a cadre's feedback page makes 38 queries. The reader keeps two long-lived
+read-only connections on worker threads (WAL lets them read while the writer commits); the
+resident hot path asks it directly, and every piccolo SELECT outside a transaction comes
+here through `ReadPooledSQLiteEngine` (app/engines.py). Each statement runs in autocommit,
+so it sees everything committed before it started — a page read after a write sees it."""
 
 from __future__ import annotations
 
@@ -31,6 +34,33 @@ class SqliteReader:
     def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         return self._connection().execute(sql, params).fetchall()
 
+    def _piccolo_connection(self, detect_types: int) -> sqlite3.Connection:
+        """A second connection per thread, typed as piccolo's are (its registered
+        converters, rows as dicts)."""
+        conn = getattr(_local, "typed", None)
+        if conn is None or getattr(_local, "typed_path", None) != self.path:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=10,
+                check_same_thread=False,
+                detect_types=detect_types,
+                isolation_level=None,
+            )
+            conn.execute("PRAGMA query_only=ON")
+            conn.row_factory = _dict_row
+            _local.typed, _local.typed_path = conn, self.path
+        return conn
+
+    def _fetch_dicts(self, sql: str, params: list[Any], detect_types: int) -> list[dict[str, Any]]:
+        return self._piccolo_connection(detect_types).execute(sql, params).fetchall()
+
+    async def fetch_dicts(
+        self, sql: str, params: list[Any], detect_types: int
+    ) -> list[dict[str, Any]]:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, self._fetch_dicts, sql, params, detect_types
+        )
+
     async def fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return await asyncio.get_running_loop().run_in_executor(
             self._pool, self._fetch, sql, params
@@ -38,6 +68,10 @@ class SqliteReader:
 
     def stop(self) -> None:
         self._pool.shutdown(wait=False)
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+    return {column[0]: row[index] for index, column in enumerate(cursor.description)}
 
 
 _reader: SqliteReader | None = None

@@ -22,7 +22,7 @@ from evaluation.groups import RaterGroup
 from evaluation.results import snapshots
 from evaluation.results.compute import counted_in_overall, excluded_cells, uncounted_responses
 from evaluation.rubrics.schema import Anchor, Lights, Rubric
-from evaluation.tables import Evidence, Response, ResponseItem
+from evaluation.tables import CadreSummary, Evidence, Response, ResponseItem
 
 Z90 = 1.6448536269514722
 
@@ -137,7 +137,10 @@ async def cadre_feedback(
     if previous:
         try:
             before = await snapshots.snapshot_for(previous[0].id)
-            earlier, _, _ = await released(before, cadre_id, reader)
+            if reader is None:  # only the scores are compared: the cells alone
+                earlier = await snapshots.cells(before.id, [cadre_id])
+            else:
+                earlier, _, _ = await released(before, cadre_id, reader)
             change = trend(rows.drop_nulls("score"), earlier.drop_nulls("score"))
         except (NotReady, NotFound):
             pass
@@ -146,18 +149,34 @@ async def cadre_feedback(
         for r in change.iter_rows(named=True)
     }
     evidence = await evidence_for(cycle_id, cadre_id, rubric)
+    by_competency: dict[str, list[GroupView]] = {}
+    for g in groups.iter_rows(named=True):
+        if g["rater_group"] != RaterGroup.self.value:
+            view = GroupView(**{k: g[k] for k in GroupView.__struct_fields__})
+            by_competency.setdefault(g["competency"], []).append(view)
+    known = {c.id for c in rubric.competencies}
     competencies = [
-        competency_view(row, rubric, groups, changes.get(row["competency"]), evidence)
+        competency_view(
+            row,
+            rubric,
+            by_competency.get(str(row["competency"]), []),
+            changes.get(row["competency"]),
+            evidence,
+        )
         for row in rows.iter_rows(named=True)
-        if row["competency"] in {c.id for c in rubric.competencies}
+        if row["competency"] in known
     ]
     order = {c.id: i for i, c in enumerate(rubric.competencies)}
     competencies.sort(key=lambda c: order.get(c.competency, 99))
-    shown = counted_in_overall(rows, await excluded_cells(cycle_id))
     weights = {c.id: c.weight for c in rubric.competencies}
-    total = overall(shown, weights)
-    summary = total.row(0, named=True) if total.height else None
-    history = await _history(cadre_id, cycles, reader, weights)
+    mine = await snapshots.summaries(snapshot.id, [cadre_id])
+    if reader is None:  # the cadre's own view: the overall stored at publication is theirs
+        summary = mine.row(0, named=True) if mine.height else None
+        history = await own_history(cadre_id, cycles)
+    else:  # a leader may see less (restrict_for_rater): combine what they see
+        total = overall(counted_in_overall(rows, await excluded_cells(cycle_id)), weights)
+        summary = total.row(0, named=True) if total.height else None
+        history = await _history(cadre_id, cycles, reader, weights)
     return Feedback(
         person=person,
         cycle=snapshot.cycle,
@@ -167,7 +186,7 @@ async def cadre_feedback(
         overall_lo=summary["overall"] - Z90 * summary["overall_sd"] if summary else None,
         overall_hi=summary["overall"] + Z90 * summary["overall_sd"] if summary else None,
         overall_100=(summary["overall"] - 1) * 25 if summary else None,
-        level=await _level(snapshot, cadre_id),
+        level=str(mine["level"][0]) if mine.height else None,
         weaknesses=sorted(
             (c for c in competencies if c.finding == "weakness"),
             key=lambda c: -(c.severity or 0.0),
@@ -223,17 +242,14 @@ async def rated_as_superior(cycle_id: int, rater_id: int, ratee_id: int) -> set[
 def competency_view(
     row: dict[str, object],
     rubric: Rubric,
-    groups: pl.DataFrame,
+    groups: list[GroupView],
     change: Change | None,
     evidence: list[tuple[str, EvidenceView]],
 ) -> CompetencyView:
+    """`groups`: this competency's rater groups as released (self excluded)."""
     item = rubric.competency(str(row["competency"]))
     score = row["score"]
     level = min(max(round(float(score)), 1), 5) if isinstance(score, float) else None
-    mine = groups.filter(
-        (pl.col("competency") == row["competency"])
-        & (pl.col("rater_group") != RaterGroup.self.value)
-    )
     missing = str(row["missing_groups"] or "")
     return CompetencyView(
         competency=item.id,
@@ -262,20 +278,34 @@ def competency_view(
         level=level,
         anchor=item.anchor(level) if level else None,
         next_anchor=item.anchor(level + 1) if level and level < 5 else None,
-        groups=[
-            GroupView(**{k: g[k] for k in GroupView.__struct_fields__})
-            for g in mine.iter_rows(named=True)
-        ],
+        groups=groups,
         change=change,
         evidence=[view for competency, view in evidence if competency == item.id],
         unlinked=bool(row["component"]),
     )
 
 
-async def _level(snapshot: snapshots.Snapshot, cadre_id: int) -> str | None:
-    """The cadre's general level against comparable cadres (same position class)."""
-    mine = await snapshots.summaries(snapshot.id, [cadre_id])
-    return str(mine["level"][0]) if mine.height else None
+async def own_history(
+    cadre_id: int, cycles: list[snapshots.PublishedCycle]
+) -> list[HistoryPoint]:
+    """The cadre's overall in every published cycle, as stored at publication (the latest
+    frozen snapshot of each: an upheld appeal freezes a new one) — one query."""
+    years = {c.id: c.year for c in cycles}
+    rows = await CadreSummary.select(
+        CadreSummary.snapshot.cycle.as_alias("cycle"),
+        CadreSummary.snapshot.as_alias("snapshot"),
+        CadreSummary.overall,
+    ).where(
+        (CadreSummary.ratee == cadre_id)
+        & CadreSummary.snapshot.frozen.eq(True)  # type: ignore[union-attr]
+        & CadreSummary.snapshot.cycle.is_in(list(years) or [0])
+    )
+    latest: dict[int, tuple[int, float]] = {}
+    for row in rows:
+        if row["cycle"] not in latest or row["snapshot"] > latest[row["cycle"]][0]:
+            latest[row["cycle"]] = (row["snapshot"], row["overall"])
+    ordered = sorted(latest, key=lambda c: (years[c], c))
+    return [HistoryPoint(label=str(years[c]), overall=float(latest[c][1])) for c in ordered]
 
 
 async def _history(
