@@ -285,9 +285,7 @@ def competency_view(
     )
 
 
-async def own_history(
-    cadre_id: int, cycles: list[snapshots.PublishedCycle]
-) -> list[HistoryPoint]:
+async def own_history(cadre_id: int, cycles: list[snapshots.PublishedCycle]) -> list[HistoryPoint]:
     """The cadre's overall in every published cycle, as stored at publication (the latest
     frozen snapshot of each: an upheld appeal freezes a new one) — one query."""
     years = {c.id: c.year for c in cycles}
