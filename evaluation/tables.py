@@ -84,6 +84,8 @@ class Cycle(Table):
     remind_on = Date(null=True, default=None)
     publicity_days = Integer(default=7)  # 公示: days results stay open to appeal once published
     publicity_ends_on = Date(null=True, default=None)  # set at publication
+    min_response_rate = Float(default=0.6)  # below it, publishing needs a written reason
+    publish_reason = Text(default="")  # the office's reason for publishing below that rate
     state = Varchar(length=16, default="draft", index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     opened_at = Timestamptz(null=True, default=None)

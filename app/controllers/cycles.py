@@ -65,6 +65,7 @@ async def new_cycle_page(request: Request[CurrentUser, str, Any]) -> Template:
         "remind_on": date(year, 12, 15).isoformat(),
         "peers_per_cadre": "4",
         "publicity_days": "7",
+        "min_response_rate": "60",
         **{f"weight_{g}": str(round(DEFAULT_WEIGHTS[g] * 100)) for g in WEIGHT_GROUPS},
     }
     return await _new_form(request, values, {})
@@ -82,6 +83,7 @@ async def create_cycle(request: Request[CurrentUser, str, Any]) -> Response[Any]
     quarter = form.integer("quarter", "季度", required=False)
     peers = form.integer("peers_per_cadre", "同事评价人数")
     publicity = form.integer("publicity_days", "公示天数", required=False)
+    min_rate = form.number("min_response_rate", "发布所需最低回收率", default=60.0)
     opens_on, closes_on = form.day("opens_on", "开始日期"), form.day("closes_on", "截止日期")
     remind_on = form.day("remind_on", "提醒日期", required=False)
     weights = read_weights(form)
@@ -107,6 +109,7 @@ async def create_cycle(request: Request[CurrentUser, str, Any]) -> Response[Any]
             weights=weights,
             peers_per_cadre=peers,
             publicity_days=7 if publicity is None else publicity,
+            min_response_rate=min_rate / 100,
         )
     except Invalid as exc:
         return await _new_form(request, fields, exc.problems)
@@ -141,11 +144,10 @@ async def move_cycle(
     fields = await form_fields(request)
     action = fields.get("action", "")
     try:
-        if action == "publish":
-            await publication.publish(cycle_id)
-            state = "published"
-        else:
-            state = await cycle_service.move_cycle(cycle_id, action)
+        if action == "publish":  # irreversible: the confirmation page says what will happen
+            await publication.require_publishable(cycle_id)
+            return Redirect(path=f"/office/cycles/{cycle_id}/publish")
+        state = await cycle_service.move_cycle(cycle_id, action)
     except (Conflict, Invalid) as exc:
         return redirect_with_message(f"/office/cycles/{cycle_id}", exc.message)
     return redirect_with_message(f"/office/cycles/{cycle_id}", f"周期已{STATE_LABELS[state]}")

@@ -19,6 +19,9 @@ from app.forms import FormReader, redirect_with_message
 from app.labels import GROUP_LABELS
 from app.results_view import indicator_names, list_evidence, named, worded
 from app.templating import render
+from evaluation.cycles import service as cycle_service
+from evaluation.cycles.progress import publish_refusal
+from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Conflict, Invalid, NotFound, NotReady
 from evaluation.groups import COUNTED
 from evaluation.organisation import directory
@@ -269,10 +272,56 @@ async def compute_preview(cycle_id: FromPath[int]) -> Redirect:
     return redirect_with_message(f"/office/cycles/{cycle_id}/results", "已计算结果预览")
 
 
+async def _publish_page(
+    request: Request[CurrentUser, str, Any],
+    cycle_id: int,
+    errors: dict[str, str],
+    values: dict[str, str],
+) -> Template:
+    """What publishing will do, to how many people, and whether the rate allows it."""
+    cycle = await cycle_service.get_cycle(cycle_id)
+    progress = await cycle_progress(cycle_id)
+    refusal = ""
+    try:  # what would stop it whatever the office writes: the state, pending flags, no answers
+        await publication.require_publishable(cycle_id)
+        publish_refusal(progress.overall, cycle.min_response_rate, "（仅检查）")
+    except Conflict as exc:
+        refusal = exc.message
+    rated = progress.by_town["assigned"].sum() if progress.by_town.height else 0
+    return render(
+        request,
+        "cycles/publish.html",
+        cycle=cycle,
+        overall=progress.overall,
+        groups=progress.by_group.filter(pl.col("assigned") > 0).to_dicts(),
+        below=progress.overall["rate"] < cycle.min_response_rate,
+        refusal=refusal,
+        rated=int(rated),
+        GROUP_LABELS=GROUP_LABELS,
+        errors=errors,
+        values=values,
+        status_code=400 if errors else 200,
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/publish", guards=[OFFICE])
+async def publish_page(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Template:
+    return await _publish_page(request, cycle_id, {}, {})
+
+
 @post("/office/cycles/{cycle_id:int}/results/publish", guards=[OFFICE])
-async def publish(cycle_id: FromPath[int]) -> Redirect:
+async def publish(
+    request: Request[CurrentUser, str, Any],
+    cycle_id: FromPath[int],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Template | Redirect:
+    reason = FormReader(data).text("reason")
     try:
-        await publication.publish(cycle_id)
+        await publication.publish(cycle_id, reason=reason)
+    except Invalid as exc:
+        return await _publish_page(request, cycle_id, exc.problems, {"reason": reason})
     except Conflict as exc:
         return redirect_with_message(f"/office/cycles/{cycle_id}", exc.message)
     return redirect_with_message(f"/office/cycles/{cycle_id}", "结果已发布并冻结")
@@ -328,6 +377,7 @@ routes = [
     county_page,
     results_export,
     compute_preview,
+    publish_page,
     publish,
     add_case,
     public_index,

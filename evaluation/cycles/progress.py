@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from evaluation.errors import Conflict, Invalid
 from evaluation.groups import GROUPS
 
 
@@ -100,3 +101,25 @@ def overdue_raters(progress: Progress) -> pl.DataFrame:
     return progress.by_rater.filter(pl.col("open") > 0).select(
         "name", "town", "assigned", "submitted", "open"
     )
+
+
+EMPTY_CYCLE = "本周期没有收到任何评价，不能发布：没有可以公布的结果"
+REASON_MAX = 500
+
+
+def publish_refusal(overall: dict[str, float], min_rate: float, reason: str) -> None:
+    """Whether results may be published given the cycle's response rate: never with no
+    response at all; below the cycle's minimum rate only with a written reason (kept on the
+    cycle). Raises Conflict or Invalid (field `reason`) in words the office can act on."""
+    if not overall["responses"]:
+        raise Conflict(EMPTY_CYCLE)
+    if len(reason) > REASON_MAX:
+        raise Invalid("理由过长", {"reason": f"理由请控制在 {REASON_MAX} 字以内"})
+    if overall["assigned"] and overall["rate"] < min_rate and not reason.strip():
+        raise Invalid(
+            "回收率低于本周期要求",
+            {
+                "reason": f"评价任务回收率 {overall['rate']:.0%} 低于本周期要求的 {min_rate:.0%}："
+                "确需发布，请写明理由（将记录在案）"
+            },
+        )

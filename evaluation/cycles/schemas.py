@@ -24,6 +24,8 @@ class CycleRecord(msgspec.Struct, frozen=True, kw_only=True):
     state: str  # draft | open | closed | published
     publicity_days: int = 7
     publicity_ends_on: date | None = None  # the last day of 公示 (set at publication)
+    min_response_rate: float = 0.6  # below it, publishing needs a written reason
+    publish_reason: str = ""
     created_at: datetime | None = None
     opened_at: datetime | None = None
     closed_at: datetime | None = None

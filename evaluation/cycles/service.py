@@ -95,6 +95,7 @@ async def create_cycle(
     weights: dict[str, float] | None = None,
     peers_per_cadre: int = 4,
     publicity_days: int = 7,
+    min_response_rate: float = 0.6,
 ) -> int:
     problems = {}
     if not name.strip() or len(name) > 64:
@@ -109,6 +110,8 @@ async def create_cycle(
         problems["peers_per_cadre"] = "每人同事评价人数应为 1–12"
     if not 5 <= publicity_days <= 30:
         problems["publicity_days"] = "公示期应为 5–30 天"
+    if not 0 <= min_response_rate <= 1:
+        problems["min_response_rate"] = "发布所需最低回收率应为 0–100%"
     if not await RubricVersion.exists().where(RubricVersion.id == rubric_id):
         problems["rubric"] = "请选择量表"
     for check in (
@@ -132,6 +135,7 @@ async def create_cycle(
             weights=checked,
             peers_per_cadre=peers_per_cadre,
             publicity_days=publicity_days,
+            min_response_rate=min_response_rate,
             opens_on=opens_on,
             closes_on=closes_on,
             remind_on=remind_on,

@@ -18,17 +18,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from functools import lru_cache
 from typing import Any
 
 import asyncpg
 
-from evaluation.responses.store import Steps
-
 MAX_BATCH = 256
 CONNECTIONS = 1  # per server process; 1 measured best here: 842/s vs 690/s with 2 (bigger batches)
 
+# A job yields steps (`.sql` with `?` placeholders, `.params`, `.many` rows for executemany)
+# and receives each step's rows; its return value is the job's result. `responses.store`
+# writes them; this module knows only their shape (infra knows no domain).
+Steps = Generator[Any, list[tuple[Any, ...]], int]
 Job = Callable[[], Steps]
 
 

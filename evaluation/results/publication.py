@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from evaluation.clock import today
 from evaluation.cycles import service as cycle_service
+from evaluation.cycles.progress import publish_refusal
+from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.cycles.states import next_state
 from evaluation.errors import Conflict
 from evaluation.infra.invalidation import cycle_changed
@@ -35,6 +37,11 @@ async def _require_computable(cycle_id: int, action: str = "preview") -> None:
         raise Conflict("还有待复核的群众评价：请先在“可疑评价复核”中逐条处理，再计算结果")
 
 
+async def require_publishable(cycle_id: int) -> None:
+    """Raises Conflict saying why the cycle cannot be published now (state, pending flags)."""
+    await _require_computable(cycle_id, "publish")
+
+
 async def preview(cycle_id: int) -> int:
     """A preview snapshot of a closed cycle; returns its id."""
     await _require_computable(cycle_id)
@@ -46,11 +53,16 @@ async def has_preview(cycle_id: int) -> bool:
     return await ProfileSnapshot.exists().where(ProfileSnapshot.cycle == cycle_id)
 
 
-async def publish(cycle_id: int, on: date | None = None) -> int:
+async def publish(cycle_id: int, on: date | None = None, reason: str | None = None) -> int:
     """Compute the final results of a closed cycle, freeze them and publish, at once; the
-    公示 period (the cycle's days from `on`, today by default) opens for appeals."""
+    公示 period (the cycle's days from `on`, today by default) opens for appeals. With
+    `reason` (the office's publish page, '' for none) the response-rate rule applies
+    (`progress.publish_refusal`) and the reason is kept; the demo and scripts pass None."""
     await _require_computable(cycle_id, "publish")
     cycle = await cycle_service.get_cycle(cycle_id)
+    if reason is not None:
+        progress = await cycle_progress(cycle_id)
+        publish_refusal(progress.overall, cycle.min_response_rate, reason)
     ends_on = (on or today()) + timedelta(days=cycle.publicity_days)
     results, cadres = await compute(cycle_id)
     async with Cycle._meta.db.transaction():
@@ -62,6 +74,7 @@ async def publish(cycle_id: int, on: date | None = None) -> int:
                     Cycle.state: "published",
                     Cycle.published_at: datetime.now(UTC),
                     Cycle.publicity_ends_on: ends_on,
+                    Cycle.publish_reason: (reason or "").strip(),
                 }
             )
             .where((Cycle.id == cycle_id) & (Cycle.state == "closed"))

@@ -86,3 +86,28 @@ def test_public_results_page_needs_no_login(browser, live_server: str) -> None: 
     assert page.locator("#town-table tbody tr").count() >= 4
     screenshot(page, "results-public")
     context.close()
+
+
+def test_office_is_stopped_from_publishing_an_empty_cycle(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """Last in this module: it adds a cycle to the shared demo (the others only read)."""
+    context, page = signed_in(browser, live_server, "office", DESKTOP)
+    page.goto(f"{live_server}/office/cycles/new")
+    page.get_by_label("名称").fill("季度脉搏测评（无人作答）")
+    page.get_by_role("button", name="创建").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="按规则生成评价任务").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="开始评价").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="截止评价").click()
+    page.wait_for_load_state()
+    page.locator("#publish-link").click()  # a confirmation page, not the act itself
+    page.wait_for_load_state()
+    assert "发布后会发生什么" in page.locator("#publish-effects").inner_text()
+    assert "没有收到任何评价" in page.locator("#publish-refused").inner_text()
+    assert page.locator("#confirm-publish").count() == 0
+    screenshot(page, "office-publish-refused")
+    page.get_by_role("link", name="返回周期").click()
+    page.wait_for_load_state()
+    assert page.locator("#state").inner_text() == "已截止"
+    context.close()

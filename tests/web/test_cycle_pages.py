@@ -332,3 +332,49 @@ async def test_evidence_is_shown_beside_the_cadres_response_counts(
     assert row[4].startswith("4 级 · 良好")  # 88% passes 60/75/85, not 95
     counts = dict(zip(texts(page.text, "dt"), texts(page.text, "dd"), strict=True))
     assert counts["上级"] == "0"
+
+
+async def test_publishing_shows_what_it_does_and_stops_an_empty_cycle(
+    client: TestClient, people: People
+) -> None:
+    cycle_id = await open_cycle()
+    await cycle_service.move_cycle(cycle_id, "close")
+    login(client, "office")
+    path = f"/office/cycles/{cycle_id}"
+    moved = post_form(client, f"{path}/move", {"action": "publish"}, page=path)
+    assert moved.headers["location"] == f"{path}/publish"  # to the confirmation, not published
+    page = client.get(f"{path}/publish")
+    assert "发布后会发生什么" in page.text
+    assert "没有收到任何评价" in text_of(page.text, "p", id="publish-refused")
+    assert not select(page.text, "form", id="publish-form")
+    forced = post_form(client, f"{path}/results/publish", {"reason": "赶进度"}, page=path)
+    assert "没有收到任何评价" in client.get(forced.headers["location"]).text
+    assert (await cycle_service.get_cycle(cycle_id)).state == "closed"
+
+
+async def test_below_the_cycles_rate_publishing_needs_a_reason_that_is_kept(
+    client: TestClient, people: People
+) -> None:
+    from tests.factories import answer_assignments
+
+    cycle_id = await open_cycle()
+    await answer_assignments(cycle_id, every=3)  # about a third: below the default 60%
+    await cycle_service.move_cycle(cycle_id, "close")
+    login(client, "office")
+    path = f"/office/cycles/{cycle_id}"
+    page = client.get(f"{path}/publish")
+    assert "发布理由（回收率低于要求，必填）" in page.text
+    bare = post_form(client, f"{path}/results/publish", {"reason": "  "}, page=f"{path}/publish")
+    assert bare.status_code == 400
+    assert "低于本周期要求的 60%" in text_of(bare.text, "div", class_="error-summary")
+    assert (await cycle_service.get_cycle(cycle_id)).state == "closed"
+    done = post_form(
+        client,
+        f"{path}/results/publish",
+        {"reason": "乡镇换届，部分评价人调离，经考核委员会同意按期发布"},
+        page=f"{path}/publish",
+    )
+    assert done.status_code == 302
+    cycle = await cycle_service.get_cycle(cycle_id)
+    assert cycle.state == "published" and cycle.publish_reason.startswith("乡镇换届")
+    assert "经考核委员会同意" in text_of(client.get(path).text, "p", id="publish-reason")
