@@ -19,7 +19,13 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.demo.county import demo_roster
-from evaluation.organisation.roster import HEADER, read_roster, validate_roster
+from evaluation.infra.spreadsheets import MAX_UPLOAD_BYTES
+from evaluation.organisation.roster import (
+    HEADER,
+    normalise_headers,
+    read_roster,
+    validate_roster,
+)
 from evaluation.organisation.roster_plan import (
     CADRE_SCHEMA,
     LINK_SCHEMA,
@@ -44,8 +50,14 @@ def measure(label: str, towns: int, per_town: int) -> dict[str, float]:
     roster = demo_roster(towns, per_town, seed=1)
     content = roster.rename(HEADER).write_csv().encode()
     floor = best_of(lambda: pl.read_csv(io.BytesIO(content), infer_schema=False))
-    frame = read_roster(content, "roster.csv")
-    read_s = best_of(lambda: read_roster(content, "roster.csv"))
+    if len(content) <= MAX_UPLOAD_BYTES:
+        frame = read_roster(content, "roster.csv")
+        read_s = best_of(lambda: read_roster(content, "roster.csv"))
+    else:  # over the upload cap a province imports county by county: time the parse alone
+        frame = normalise_headers(pl.read_csv(io.BytesIO(content), infer_schema=False))
+        read_s = best_of(
+            lambda: normalise_headers(pl.read_csv(io.BytesIO(content), infer_schema=False))
+        )
     validate_s = best_of(lambda: validate_roster(frame))
     rows = validate_roster(frame).rows
     stored = (empty(TOWN_SCHEMA), empty(CADRE_SCHEMA), empty(LINK_SCHEMA))
