@@ -20,7 +20,7 @@ from app.labels import GROUP_LABELS
 from app.results_view import indicator_names, list_evidence, named, worded
 from app.templating import render
 from evaluation.cycles import service as cycle_service
-from evaluation.cycles.progress import publish_refusal
+from evaluation.cycles.progress import needs_reason, require_responses
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Conflict, Invalid, NotFound, NotReady
 from evaluation.groups import COUNTED
@@ -284,19 +284,17 @@ async def _publish_page(
     refusal = ""
     try:  # what would stop it whatever the office writes: the state, pending flags, no answers
         await publication.require_publishable(cycle_id)
-        publish_refusal(progress.overall, cycle.min_response_rate, "（仅检查）")
+        require_responses(progress.overall)
     except Conflict as exc:
         refusal = exc.message
-    rated = progress.by_town["assigned"].sum() if progress.by_town.height else 0
     return render(
         request,
         "cycles/publish.html",
         cycle=cycle,
         overall=progress.overall,
         groups=progress.by_group.filter(pl.col("assigned") > 0).to_dicts(),
-        below=progress.overall["rate"] < cycle.min_response_rate,
+        below=needs_reason(progress.overall, cycle.min_response_rate),
         refusal=refusal,
-        rated=int(rated),
         GROUP_LABELS=GROUP_LABELS,
         errors=errors,
         values=values,

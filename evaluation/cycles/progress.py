@@ -107,15 +107,25 @@ EMPTY_CYCLE = "本周期没有收到任何评价，不能发布：没有可以�
 REASON_MAX = 500
 
 
+def needs_reason(overall: dict[str, float], min_rate: float) -> bool:
+    """Below the cycle's minimum response rate, publishing needs a written reason."""
+    return bool(overall["assigned"]) and overall["rate"] < min_rate
+
+
+def require_responses(overall: dict[str, float]) -> None:
+    """A cycle that received no response is never published, whatever the office writes."""
+    if not overall["responses"]:
+        raise Conflict(EMPTY_CYCLE)
+
+
 def publish_refusal(overall: dict[str, float], min_rate: float, reason: str) -> None:
     """Whether results may be published given the cycle's response rate: never with no
     response at all; below the cycle's minimum rate only with a written reason (kept on the
     cycle). Raises Conflict or Invalid (field `reason`) in words the office can act on."""
-    if not overall["responses"]:
-        raise Conflict(EMPTY_CYCLE)
+    require_responses(overall)
     if len(reason) > REASON_MAX:
         raise Invalid("理由过长", {"reason": f"理由请控制在 {REASON_MAX} 字以内"})
-    if overall["assigned"] and overall["rate"] < min_rate and not reason.strip():
+    if needs_reason(overall, min_rate) and not reason.strip():
         raise Invalid(
             "回收率低于本周期要求",
             {

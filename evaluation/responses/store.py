@@ -1,17 +1,20 @@
 """Storing one submission: every check and write of its transaction, written once.
 
 `submission_steps` is a generator of SQL steps (`?` placeholders) that receives each step's
-rows. Two drivers run it: `run_sync` on the group-commit writer's sqlite3 connection, and
-`run_async` through piccolo raw queries inside a transaction (PostgreSQL, or SQLite when no
-writer runs). The same checks therefore hold on both engines, and both are tested.
+rows. Three drivers run it: `run_sync` on SQLite's group-commit writer's connection,
+`run_asyncpg` on PostgreSQL's (`infra/pg_group_commit.py`), and `run_async` through piccolo
+raw queries inside a transaction (scripts, or when no writer runs). The same checks therefore hold on both engines, and both are tested.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 import sqlite3
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -253,6 +256,28 @@ async def run_async(engine: Engine, steps: Steps) -> int:
             step = steps.send(rows)
     except StopIteration as done:
         return int(done.value)
+
+
+async def run_asyncpg(conn: Any, steps: Steps) -> int:
+    """On an asyncpg connection: `?` become `$n` (cached), many-row steps one `executemany`."""
+    try:
+        step = next(steps)
+        while True:
+            if step.many:
+                await conn.executemany(numbered(step.sql), step.many)
+                rows: list[tuple[Any, ...]] = []
+            else:
+                rows = [tuple(r) for r in await conn.fetch(numbered(step.sql), *step.params)]
+            step = steps.send(rows)
+    except StopIteration as done:
+        return int(done.value)
+
+
+@lru_cache(maxsize=256)
+def numbered(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$1, $2, …` (our SQL has no `?` in literals)."""
+    counter = itertools.count(1)
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
 def multi_row(step: Step) -> tuple[str, tuple[Any, ...]]:

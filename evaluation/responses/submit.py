@@ -29,7 +29,13 @@ from evaluation.responses.campaigns import hash_code
 from evaluation.responses.context import ratee_context
 from evaluation.responses.forms import check_form
 from evaluation.responses.raters import top_level_allowance
-from evaluation.responses.store import Submission, run_async, run_sync, submission_steps
+from evaluation.responses.store import (
+    Submission,
+    run_async,
+    run_asyncpg,
+    run_sync,
+    submission_steps,
+)
 from evaluation.tables import Response
 
 KEY_MAX = 40
@@ -130,7 +136,7 @@ async def store(submission: Submission) -> int:
         return await writer.run(lambda conn: run_sync(conn, submission_steps(submission)))
     pg_writer = active_pg_writer()
     if pg_writer is not None:
-        return await pg_writer.run(lambda: submission_steps(submission))
+        return await pg_writer.run(lambda conn: run_asyncpg(conn, submission_steps(submission)))
     engine = Response._meta.db
     async with engine.transaction():
         return await run_async(engine, submission_steps(submission))

@@ -70,6 +70,13 @@ def _subproblem(a: PairArrays, reduced: np.ndarray, k: int) -> np.ndarray:
     return chosen & (a.pinned | (reduced > 0))
 
 
+def _repair(a: PairArrays, reduced: np.ndarray, k: int, budget: float) -> tuple[float, np.ndarray]:
+    """A plan keeping every constraint, pairs taken pinned first, then by reduced value."""
+    order = np.lexsort((np.arange(len(reduced)), -reduced, ~a.pinned))
+    plan = fill(a, order, k, budget)
+    return float(a.value[plan].sum()), plan
+
+
 def solve_within_gap(
     problem: Problem,
     target_gap: float = TARGET_GAP,
@@ -87,9 +94,10 @@ def solve_within_gap(
         return Plan(
             pairs.select("cadre_id", "session_id", "value", "cost", "pinned"), 0.0, 0.0, "optimal"
         )
-    reasons = diagnose_pins(problem, pairs, constraints(problem, pairs))
-    if reasons:
-        raise Infeasible(reasons)
+    if problem.pinned:  # only pins can make the programme infeasible (`optimiser.diagnose`)
+        reasons = diagnose_pins(problem, pairs, constraints(problem, pairs))
+        if reasons:
+            raise Infeasible(reasons)
     a = pair_arrays(problem, pairs)
     k = problem.per_cadre
     budget = problem.budget
@@ -104,7 +112,6 @@ def solve_within_gap(
     best_plan = np.zeros(len(a.value), dtype=bool)
     best_seat_price = seat_price
     step_scale, since_better = STEP, 0
-    pinned_first = np.where(a.pinned, 0, 1)
     for round_ in range(1, max_rounds + 1):
         if cancelled is not None and cancelled():
             raise Cancelled
@@ -127,9 +134,7 @@ def solve_within_gap(
             if since_better >= PATIENCE:
                 step_scale, since_better = step_scale / 2, 0
         if round_ == 1 or round_ % REPAIR_EVERY == 0:
-            order = np.lexsort((np.arange(len(reduced)), -reduced, pinned_first))
-            plan = fill(a, order, k, budget)
-            value = float(a.value[plan].sum())
+            value, plan = _repair(a, reduced, k, budget)
             if value > best_value:
                 best_value, best_plan = value, plan
         report = Progress(round_, best_bound, best_value, time.perf_counter() - started)
@@ -153,10 +158,9 @@ def solve_within_gap(
         if len(a.town):
             town_price = np.maximum(0.0, town_price + step * town_grad)
         budget_price = max(0.0, budget_price + step * budget_grad)
-    order = np.lexsort((np.arange(len(reduced)), -reduced, pinned_first))
-    plan = fill(a, order, k, budget)
-    if float(a.value[plan].sum()) > best_value:
-        best_value, best_plan = float(a.value[plan].sum()), plan
+    value, plan = _repair(a, reduced, k, budget)
+    if value > best_value:
+        best_value, best_plan = value, plan
     assignments = pairs.filter(pl.Series(best_plan)).select(
         "cadre_id", "session_id", "value", "cost", "pinned"
     )
