@@ -57,15 +57,12 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
 
 async def start(prepared: Prepared) -> int:
     """Record the job and start it on this process's loop; returns its id at once."""
+    candidates = candidate_pairs(prepared.problem).height
     created = await PlanJob.insert(
-        PlanJob(
-            cycle=prepared.cycle_id,
-            parameters=prepared.parameters,
-            pairs=candidate_pairs(prepared.problem).height,
-        )
+        PlanJob(cycle=prepared.cycle_id, parameters=prepared.parameters, pairs=candidates)
     ).returning(PlanJob.id)
     job_id = int(created[0]["id"])
-    task = asyncio.create_task(_supervise(job_id, prepared))
+    task = asyncio.create_task(_supervise(job_id, prepared, candidates))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
     return job_id
@@ -134,9 +131,9 @@ async def _cancel_requested(job_id: int) -> bool:
     return bool(row and row["cancel_requested"])
 
 
-async def _supervise(job_id: int, prepared: Prepared) -> None:
+async def _supervise(job_id: int, prepared: Prepared, candidates: int) -> None:
     try:
-        await _run(job_id, prepared)
+        await _run(job_id, prepared, candidates)
     except Exception:  # the job reports it; the server goes on
         log.exception("plan job %s failed", job_id)
         await _update(job_id, status="failed", message="求解时出错，请稍后重试或联系管理员")
@@ -169,7 +166,7 @@ async def _in_thread(
                 return None
 
 
-async def _run(job_id: int, prepared: Prepared) -> None:
+async def _run(job_id: int, prepared: Prepared, candidates: int) -> None:
     problem = prepared.problem
     stop = threading.Event()
     latest: list[Progress] = []
@@ -192,7 +189,7 @@ async def _run(job_id: int, prepared: Prepared) -> None:
     await _update(
         job_id, best=plan.objective, bound=plan.bound, rounds=latest[-1].round if latest else 0
     )
-    if plan.gap > 1e-4 and exact_is_quick(problem) and not stop.is_set():
+    if plan.gap > 1e-4 and exact_is_quick(candidates) and not stop.is_set():
         await _update(job_id, phase="exact")
 
         def exact() -> Plan:

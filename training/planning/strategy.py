@@ -14,11 +14,12 @@ EXACT_PAIRS = 20_000
 EXACT_TIME_LIMIT_S = 60.0
 
 
-def exact_is_quick(problem: Problem) -> bool:
-    return candidate_pairs(problem).height <= EXACT_PAIRS
+def exact_is_quick(candidates: int) -> bool:
+    """`candidates`: the problem's candidate pairs (`optimiser.candidate_pairs`)."""
+    return candidates <= EXACT_PAIRS
 
 
 def choose_plan(problem: Problem) -> Plan:
-    if exact_is_quick(problem):
+    if exact_is_quick(candidate_pairs(problem).height):
         return solve(problem, time_limit=EXACT_TIME_LIMIT_S)
     return solve_within_gap(problem)
