@@ -21,7 +21,7 @@ from app.accounts.tables import AuditEntry
 
 log = logging.getLogger("cadre360.audit")
 CHANGE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-EXPORT_SUFFIXES = (".xlsx", ".pdf", ".csv")
+EXPORT_SUFFIXES = (".xlsx", ".pdf", ".csv", ".toml")
 NOT_CHANGES = frozenset({"/login", "/logout"})
 SUBMISSIONS = re.compile(r"^/(rate|visit)/\d+$|^/api/assignments/\d+/response$")
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import polars as pl
 
+from evaluation.rubrics import versions as rubric_versions_store
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 TOWNS, PER_TOWN = 1500, 67
@@ -78,7 +80,7 @@ async def build(url: str) -> int:
         .otherwise(pl.lit("staff")),
     )
     rubric = load_default_rubric()
-    rubric_id = await cycle_service.register_default_rubric()
+    rubric_id = await rubric_versions_store.register_default_rubric()
     directory = await cadre_frame()
     competencies = tuple(c.id for c in rubric.competencies if c.is_common)
     for index, year in enumerate((2024, 2025)):

@@ -70,6 +70,19 @@ class RubricVersion(Table, tablename="rubric_version"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class RubricDraft(Table, tablename="rubric_draft"):
+    """A rubric being edited in the web: copied from a version (or imported), kept as TOML
+    text that always passes validation, and published as a new `RubricVersion`."""
+
+    id: Serial
+    base = ForeignKey(references=RubricVersion, on_delete=OnDelete.restrict, null=True)
+    source = Text()
+    edited_by = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    published = ForeignKey(references=RubricVersion, on_delete=OnDelete.restrict, null=True)
+
+
 class Cycle(Table):
     id: Serial
     name = Varchar(length=64)

@@ -13,6 +13,7 @@ from app.accounts import services
 from app.demo.county import demo_roster
 from evaluation.organisation.importing import import_frame
 from evaluation.organisation.roster import HEADER
+from evaluation.rubrics import versions as rubric_versions_store
 from evaluation.tables import Cadre
 
 PASSWORD = "test-pass-2026"
@@ -149,7 +150,7 @@ async def draft_cycle(peers: int = 3, name: str = "2026年度干部综合评价"
 
     from evaluation.cycles import service as cycle_service
 
-    rubric_id = await cycle_service.register_default_rubric()
+    rubric_id = await rubric_versions_store.register_default_rubric()
     return await cycle_service.create_cycle(
         name=name,
         period="annual",

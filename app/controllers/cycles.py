@@ -22,6 +22,7 @@ from evaluation.groups import ASSIGNABLE, GROUPS
 from evaluation.organisation import directory
 from evaluation.responses.campaigns import code_batches
 from evaluation.results import publication
+from evaluation.rubrics import versions as rubric_versions_store
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 WEIGHT_GROUPS = GROUPS
@@ -40,14 +41,14 @@ async def cycles_page(request: Request[CurrentUser, str, Any]) -> Template:
 async def _new_form(
     request: Request[Any, Any, Any], values: dict[str, Any], errors: dict[str, str]
 ) -> Template:
-    await cycle_service.register_default_rubric()
+    await rubric_versions_store.register_default_rubric()
     return render(
         request,
         "cycles/new.html",
         status_code=400 if errors else 200,
         values=values,
         errors=errors,
-        rubrics=await cycle_service.rubric_versions(),
+        rubrics=await rubric_versions_store.rubric_versions(),
         GROUP_LABELS=GROUP_LABELS,
         WEIGHT_GROUPS=WEIGHT_GROUPS,
     )

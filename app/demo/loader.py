@@ -20,6 +20,7 @@ from app.progress import advance, steps
 from evaluation.cycles import service as cycle_service
 from evaluation.organisation.importing import import_frame
 from evaluation.results import publication
+from evaluation.rubrics import versions as rubric_versions_store
 from evaluation.tables import Cadre
 from training.planning import service as plan_service
 
@@ -121,7 +122,7 @@ async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> N
     """Two past cycles answered, closed and published; the current one open, partly answered
     (the demo's own leader and cadre keep their forms to fill in)."""
     people = await people_with_story(seed, weak_in_service=keep_open)
-    rubric_id = await cycle_service.register_default_rubric()
+    rubric_id = await rubric_versions_store.register_default_rubric()
     today = date.today()
     boost = None
     for index, years_ago in enumerate(PAST_CYCLES):
@@ -168,7 +169,7 @@ async def demo_training_round(cycle_id: int, start: date, seed: int) -> pl.DataF
 async def open_demo_cycle() -> int:
     """The current year's cycle on the shipped rubric, with rule assignments, open."""
     today = date.today()
-    rubric_id = await cycle_service.register_default_rubric()
+    rubric_id = await rubric_versions_store.register_default_rubric()
     cycle_id = await cycle_service.create_cycle(
         name=f"{today.year}年度干部综合评价",
         period="annual",

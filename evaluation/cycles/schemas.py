@@ -30,12 +30,3 @@ class CycleRecord(msgspec.Struct, frozen=True, kw_only=True):
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     published_at: datetime | None = None
-
-
-class RubricVersionRef(msgspec.Struct, frozen=True, kw_only=True):
-    """A registered rubric version, as the new-cycle form lists it."""
-
-    id: int
-    code: str
-    version: str
-    name: str

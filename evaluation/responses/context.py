@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import msgspec
 
-from evaluation.cycles.service import parsed_rubric
 from evaluation.errors import NotFound
 from evaluation.infra.invalidation import on_cycle_change
 from evaluation.infra.sqlite_reader import active_reader
@@ -12,6 +11,7 @@ from evaluation.infra.ttl_cache import TTLCache
 from evaluation.organisation.vocabulary import position_class
 from evaluation.responses.forms import form_items
 from evaluation.rubrics.schema import Competency, Rubric
+from evaluation.rubrics.versions import parsed_rubric
 from evaluation.tables import Cadre, Cycle
 
 

@@ -80,6 +80,8 @@ class Ids:
     flagged_town_name: str
     attachment: int  # a Q4 attachment of the reporter's town
     cards: tuple[tuple[int, int, str], ...]  # (card, town, colour) of the demo's cards
+    rubric_version: int  # the shipped rubric, registered by the demo
+    rubric_draft: int  # an open copy of it
 
 
 async def scorecard_ids() -> tuple[int, int, int, str, int, str, int]:
@@ -172,6 +174,11 @@ async def collect_ids() -> Ids:
     for other in flags[1:]:
         await review.decide(other["id"], "kept")
     visit = removable["ratee_id"]
+    from evaluation.rubrics import drafts as rubric_drafts
+    from evaluation.rubrics.versions import register_default_rubric
+
+    rubric_version = await register_default_rubric()
+    rubric_draft = await rubric_drafts.copy_version(rubric_version, "office")
     prepared = await plan_service.prepare(published["id"], 2, None, 0.5)
     plan_job = await plan_jobs.start(prepared)
     await plan_jobs.wait_all()
@@ -223,6 +230,8 @@ async def collect_ids() -> Ids:
             )
         ),
         cards=await demo_cards(),
+        rubric_version=rubric_version,
+        rubric_draft=rubric_draft,
     )
 
 
@@ -413,6 +422,19 @@ PAGES: dict[str, Check] = {
         "发布后会发生什么",
     ),
     "/office/roster": lambda i: ("/office/roster", "花名册"),
+    "/office/rubrics": lambda i: ("/office/rubrics", "已发布的版本"),
+    "/office/rubrics/{version_id:int}/rubric.toml": lambda i: (
+        f"/office/rubrics/{i.rubric_version}/rubric.toml",
+        "[[competencies]]",
+    ),
+    "/office/rubrics/drafts/{draft_id:int}": lambda i: (
+        f"/office/rubrics/drafts/{i.rubric_draft}",
+        "编辑量表草稿",
+    ),
+    "/office/rubrics/drafts/{draft_id:int}/publish": lambda i: (
+        f"/office/rubrics/drafts/{i.rubric_draft}/publish",
+        "发布后会发生什么",
+    ),
     "/office/roster/template.xlsx": lambda i: ("/office/roster/template.xlsx", "PK"),
     "/office/towns/{town_id:int}": lambda i: (f"/office/towns/{i.town}", i.town_name),
     "/r/{token:str}": lambda i: (f"/r/{i.token}", i.link_ratee_name),
@@ -535,6 +557,39 @@ def radios(client: TestClient, page: str, level: str = "3") -> dict[str, str]:
         {i.attrs["name"]: i.attrs.get("value", "") for i in select(html, "input", type="hidden")}
     )
     return fields
+
+
+def office_rubric_writes(client: TestClient, ids: Ids, did) -> None:  # type: ignore[no-untyped-def]
+    """Copy the rubric, change it, publish it; import a TOML file and discard that draft."""
+    from evaluation.rubrics.editing import form_values, rubric_document
+    from evaluation.rubrics.loader import load_default_rubric
+
+    copied = form_post(client, f"/office/rubrics/{ids.rubric_version}/copy", "/office/rubrics")
+    did("POST", "/office/rubrics/{version_id:int}/copy", copied)
+    draft = copied.headers["location"]
+    fields = form_values(rubric_document(load_default_rubric()))
+    fields |= {"version": "2099.1", "c0.definition": fields["c0.definition"] + "（矩阵修订）"}
+    did("POST", "/office/rubrics/drafts/{draft_id:int}", form_post(client, draft, draft, **fields))
+    did(
+        "POST",
+        "/office/rubrics/drafts/{draft_id:int}/publish",
+        form_post(client, f"{draft}/publish", f"{draft}/publish"),
+    )
+    exported = client.get(f"/office/rubrics/{ids.rubric_version}/rubric.toml").text
+    imported = client.post(
+        "/office/rubrics/import",
+        files={
+            "file": ("r.toml", exported.replace("version = ", 'version = "2098.1"\n#').encode())
+        },
+        data={"_csrf_token": token_of(client, "/office/rubrics")},
+        follow_redirects=False,
+    )
+    did("POST", "/office/rubrics/import", imported)
+    did(
+        "POST",
+        "/office/rubrics/drafts/{draft_id:int}/discard",
+        form_post(client, f"{imported.headers['location']}/discard", "/office/rubrics"),
+    )
 
 
 def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> None:
@@ -777,6 +832,7 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             filename="花名册.xlsx",
         ),
     )
+    office_rubric_writes(client, ids, did)
     new_form = client.get("/office/cycles/new").text
     rubric = (
         select(new_form, "option")[0].attrs["value"]
@@ -1367,6 +1423,8 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "appeal:rejected": 1,
         "scorecard_appeal:rejected": 1,
         "scorecard_plan:results": 1,  # this year's results published (after its Q4)
+        "rubric_version": 1,
+        "rubric_draft:published": 1,  # the imported draft was discarded
     } | {
         k: v
         for k, v in changed.items()
@@ -1418,6 +1476,8 @@ async def stored_counts(url: str) -> dict[str, int]:
         "scorecard_appeal:{}": "SELECT state, count(*) FROM scorecard_appeal GROUP BY state",
         "scorecard_plan:results": "SELECT 'x', count(*) FROM scorecard_plan"
         " WHERE results_on IS NOT NULL",
+        "rubric_draft:{}": "SELECT CASE WHEN published IS NULL THEN 'open' ELSE 'published'"
+        " END, count(*) FROM rubric_draft GROUP BY 1",
     }
     counts: dict[str, int] = {}
     for pattern, sql in queries.items():
@@ -1444,6 +1504,7 @@ async def stored_counts(url: str) -> dict[str, int]:
         "scorecard_project",
         "scorecard_milestone",
         "scorecard_interview",
+        "rubric_version",
     ):
         rows = await engine.run_ddl(f'SELECT count(*) AS n FROM "{table}"')
         counts[table] = rows[0]["n"]
