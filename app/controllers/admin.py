@@ -1,4 +1,5 @@
-"""Account administration: list users, create one, reset a password."""
+"""Account administration: list users, create one, reset a password; accounts for a whole
+roster and per-town password resets, printed as slips."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
-from app.accounts import services
+from app.accounts import bulk, services
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import ROLE_LABELS, Role
 from app.forms import form_fields
 from app.templating import render
-from evaluation.errors import Conflict, Invalid
+from evaluation.errors import Conflict, Invalid, NotFound
 
 ADMIN = requires(Role.admin)
 
@@ -69,4 +70,63 @@ async def reset_password(
     )
 
 
-routes = [users_page, new_user_page, create_user, reset_password]
+@get("/admin/accounts/bulk", guards=[ADMIN])
+async def bulk_page(request: Request[CurrentUser, str, Any]) -> Template:
+    return await _bulk_page(request, {})
+
+
+async def _bulk_page(request: Request[Any, Any, Any], errors: dict[str, str]) -> Template:
+    return render(
+        request,
+        "admin/accounts_bulk.html",
+        status_code=400 if errors else 200,
+        towns=await bulk.overview(),
+        errors=errors,
+    )
+
+
+@post("/admin/accounts/bulk", guards=[ADMIN])
+async def create_accounts(request: Request[CurrentUser, str, Any]) -> Template:
+    form = await request.form()
+    towns = [int(t) for t in form.getall("towns", []) if isinstance(t, str) and t.isdigit()]
+    try:
+        slips = await bulk.create_accounts(towns, form.get("reporters") == "on")
+    except Invalid as exc:
+        return await _bulk_page(request, exc.problems)
+    return _slips(request, slips, "新建账号")
+
+
+@get("/admin/accounts/reset/{town_id:int}", guards=[ADMIN])
+async def reset_town_page(
+    request: Request[CurrentUser, str, Any], town_id: FromPath[int]
+) -> Template:
+    town = next((t for t in await bulk.overview() if t.town_id == town_id), None)
+    if town is None:
+        raise NotFound("乡镇不存在")
+    return render(request, "admin/accounts_reset.html", town=town)
+
+
+@post("/admin/accounts/reset/{town_id:int}", guards=[ADMIN])
+async def reset_town(request: Request[CurrentUser, str, Any], town_id: FromPath[int]) -> Template:
+    try:
+        slips = await bulk.reset_town(town_id)
+    except Invalid as exc:
+        return await _bulk_page(request, exc.problems)
+    return _slips(request, slips, "重置密码")
+
+
+def _slips(request: Request[Any, Any, Any], slips: list[bulk.Slip], action: str) -> Template:
+    login_url = str(request.base_url).rstrip("/") + "/login"
+    return render(request, "admin/slips.html", slips=slips, action=action, login_url=login_url)
+
+
+routes = [
+    users_page,
+    new_user_page,
+    create_user,
+    reset_password,
+    bulk_page,
+    create_accounts,
+    reset_town_page,
+    reset_town,
+]
