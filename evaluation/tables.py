@@ -58,6 +58,25 @@ class Leadership(Table):
     sort_order = Integer(default=0)
 
 
+class CadreChange(Table, tablename="cadre_change"):
+    """A change to a cadre made in the web, kept as history: a transfer (town and post), a
+    departure, an edit or new leaders, with the date it took effect. The cadre row holds the
+    present; these rows let any date's organisation be rebuilt (`directory.cadre_frame`)."""
+
+    id: Serial
+    cadre = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    kind = Varchar(length=16)  # transfer | departure | edit | leaders
+    effective_on = Date()
+    from_town = Integer(null=True, default=None)
+    to_town = Integer(null=True, default=None)
+    from_position = Varchar(length=32, default="")
+    to_position = Varchar(length=32, default="")
+    summary = Text(default="")  # what changed, in words (edits, leaders)
+    reason = Text(default="")
+    recorded_by = Varchar(length=64, default="")
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
 class RubricVersion(Table, tablename="rubric_version"):
     """A rubric as it was loaded; cycles pin one, so later edits never rewrite history."""
 

@@ -12,6 +12,7 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.templating import render
 from evaluation.organisation import directory
+from evaluation.organisation.vocabulary import TOWN_TYPE_LABELS
 
 OFFICES = requires(Role.assessment_office, Role.training_office, Role.admin)
 
@@ -48,6 +49,7 @@ async def town_page(request: Request[CurrentUser, str, Any], town_id: FromPath[i
         "office/town.html",
         town=await directory.town(town_id),
         cadres=await directory.cadres_of_town(town_id),
+        TOWN_TYPE_LABELS=TOWN_TYPE_LABELS,
     )
 
 

@@ -23,6 +23,13 @@ from evaluation.organisation import importing as roster_service
 from evaluation.organisation.roster import HEADER
 
 GUARD = requires(Role.assessment_office, Role.admin)
+ROSTER_FIELD_LABELS = {
+    "name": "姓名",
+    "town_id": "乡镇编码",
+    "position": "职务",
+    "rank": "职级",
+    "active": "在职",
+}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
@@ -79,6 +86,9 @@ async def preview(
         bad_rows=result.check.problems["row"].n_unique(),
         total_rows=result.check.rows.height,
         summary=result.plan.summary() if result.plan else None,
+        edits=result.plan.cadre_edits.to_dicts() if result.plan else [],
+        links=result.plan.links_named.to_dicts() if result.plan else [],
+        FIELD_LABELS=ROSTER_FIELD_LABELS,
         payload=base64.b64encode(content).decode(),
     )
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import msgspec
 import polars as pl
 
 from evaluation.errors import NotFound
 from evaluation.organisation.schemas import CadreRecord, PersonRef, TeamMember, TownRecord
 from evaluation.organisation.vocabulary import POSITIONS, STAFF
-from evaluation.tables import Cadre, County, Leadership, Town
+from evaluation.tables import Cadre, CadreChange, County, Leadership, Town
 
 
 async def county_name() -> str:
@@ -17,10 +19,57 @@ async def county_name() -> str:
     return str(row["name"]) if row else "本县"
 
 
-async def cadre_frame() -> pl.DataFrame:
+async def cadre_frame(as_of: date | None = None) -> pl.DataFrame:
     """Every cadre with their town and position class: cadre_id, external_id, name,
     position, position_class, town_id, town_external_id, town, town_type — what analytics,
-    results and the demo join on."""
+    results and the demo join on. `as_of` a day: the town and post each cadre held that day
+    (transfers recorded later are undone, `upkeep.transfer`)."""
+    frame = await _current_cadre_frame()
+    if as_of is None:
+        return frame
+    later = pl.DataFrame(
+        await CadreChange.select(
+            CadreChange.id,
+            CadreChange.cadre.as_alias("cadre_id"),
+            CadreChange.from_town,
+            CadreChange.from_position,
+        ).where((CadreChange.kind == "transfer") & (CadreChange.effective_on > as_of)),
+        schema={
+            "id": pl.Int64,
+            "cadre_id": pl.Int64,
+            "from_town": pl.Int64,
+            "from_position": pl.String,
+        },
+    )
+    if later.is_empty():
+        return frame
+    towns = pl.DataFrame(
+        await Town.select(
+            Town.id.as_alias("from_town"),
+            Town.external_id.as_alias("then_town_external_id"),
+            Town.name.as_alias("then_town"),
+            Town.town_type.as_alias("then_town_type"),
+        )
+    )
+    then = later.sort("id").group_by("cadre_id").first().join(towns, on="from_town", how="left")
+    replaced = {
+        "town_id": "from_town",
+        "position": "from_position",
+        "town_external_id": "then_town_external_id",
+        "town": "then_town",
+        "town_type": "then_town_type",
+    }
+    return (
+        frame.join(then, on="cadre_id", how="left")
+        .with_columns(
+            pl.coalesce(pl.col(old), pl.col(now)).alias(now) for now, old in replaced.items()
+        )
+        .select(frame.columns)
+        .with_columns(position_class=pl.col("position").replace_strict(POSITIONS, default=STAFF))
+    )
+
+
+async def _current_cadre_frame() -> pl.DataFrame:
     return pl.DataFrame(
         await Cadre.select(
             Cadre.id.as_alias("cadre_id"),
@@ -124,6 +173,7 @@ async def cadre(cadre_id: int) -> CadreRecord:
         Leadership.leader.id.as_alias("id"),
         Leadership.leader.name.as_alias("name"),
         Leadership.leader.position.as_alias("position"),
+        Leadership.leader.external_id.as_alias("external_id"),
     ).where(Leadership.member == cadre_id)
     return _cadre(row, tuple(PersonRef(**leader) for leader in leaders))
 
@@ -168,3 +218,31 @@ async def leads(leader_id: int, member_id: int) -> bool:
     return await Leadership.exists().where(
         (Leadership.leader == leader_id) & (Leadership.member == member_id)
     )
+
+
+class CadrePage(msgspec.Struct, frozen=True, kw_only=True):
+    rows: list[CadreRecord]
+    total: int
+    page: int
+    pages: int
+
+
+async def search_cadres(query: str, page: int = 1, per_page: int = 50) -> CadrePage:
+    """Cadres whose name, roster number, post or town contains `query` (all when empty),
+    in roster order, one page at a time."""
+    text = query.strip()[:32]
+    counting, selecting = Cadre.count(), Cadre.select(*CADRE_FIELDS)
+    if text:
+        like = f"%{text}%"  # Chinese has no case; roster numbers are stored upper-case
+        condition = (
+            Cadre.name.like(like)
+            | Cadre.external_id.like(f"%{text.upper()}%")
+            | Cadre.position.like(like)
+            | Cadre.town.name.like(like)
+        )
+        counting, selecting = counting.where(condition), selecting.where(condition)
+    total = await counting
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = await selecting.order_by(Cadre.external_id).limit(per_page).offset((page - 1) * per_page)
+    return CadrePage(rows=[_cadre(r) for r in rows], total=total, page=page, pages=pages)

@@ -41,6 +41,10 @@ class RosterPlan:
     links_add: pl.DataFrame
     links_remove: pl.DataFrame
     unchanged_cadres: int
+    # what the office reads before confirming: each changed value of a stored cadre
+    # (cadre_id, name, field, before, after) and each link added or dropped, with names
+    cadre_edits: pl.DataFrame
+    links_named: pl.DataFrame
 
     @property
     def is_noop(self) -> bool:
@@ -101,14 +105,57 @@ def plan_changes(
     cadres_new, cadres_changed = _new_and_changed(cadres, stored_cadres, "cadre_id", CADRE_FIELDS)
     relevant_links = stored_links.filter(pl.col("member_id").is_in(cadres["cadre_id"].implode()))
     keys = ["leader_id", "member_id"]
+    links_add = wanted_links.join(relevant_links, on=keys, how="anti")
+    links_remove = relevant_links.join(wanted_links, on=keys, how="anti")
+    names = pl.concat(
+        [stored_cadres.select("cadre_id", "name"), cadres.select("cadre_id", "name")]
+    ).unique("cadre_id", keep="last")
     return RosterPlan(
         towns_new=towns_new,
         towns_changed=towns_changed,
         cadres_new=cadres_new,
         cadres_changed=cadres_changed,
-        links_add=wanted_links.join(relevant_links, on=keys, how="anti"),
-        links_remove=relevant_links.join(wanted_links, on=keys, how="anti"),
+        links_add=links_add,
+        links_remove=links_remove,
         unchanged_cadres=cadres.height - cadres_new.height - cadres_changed.height,
+        cadre_edits=_edits(cadres, stored_cadres, "cadre_id", CADRE_FIELDS),
+        links_named=_named_links(links_add, links_remove, names),
+    )
+
+
+def _edits(
+    incoming: pl.DataFrame, stored: pl.DataFrame, key: str, fields: list[str]
+) -> pl.DataFrame:
+    """Every changed value, one row each: key, name (as stored), field, before, after."""
+    both = incoming.join(stored, on=key, how="inner", suffix="_stored")
+    return pl.concat(
+        [
+            both.filter(pl.col(f).ne_missing(pl.col(f"{f}_stored"))).select(
+                pl.col(key),
+                pl.col("name_stored").alias("name"),
+                pl.lit(f).alias("field"),
+                pl.col(f"{f}_stored").cast(pl.String).alias("before"),
+                pl.col(f).cast(pl.String).alias("after"),
+            )
+            for f in fields
+        ]
+    ).sort(key, "field")
+
+
+def _named_links(add: pl.DataFrame, remove: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """Links to add and to drop, with both people's names: change, leader, member."""
+    both = pl.concat(
+        [
+            remove.with_columns(change=pl.lit("remove")),
+            add.with_columns(change=pl.lit("add")),
+        ]
+    )
+    leader_names = names.rename({"cadre_id": "leader_id", "name": "leader_name"})
+    member_names = names.rename({"cadre_id": "member_id", "name": "member_name"})
+    return (
+        both.join(leader_names, on="leader_id", how="left")
+        .join(member_names, on="member_id", how="left")
+        .sort("change", "member_id", descending=[True, False])
     )
 
 

@@ -20,6 +20,7 @@ class PersonRef(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     name: str
     position: str
+    external_id: str = ""  # 干部编号, where a page lets people type it
 
 
 class CadreRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -21,6 +21,7 @@ from evaluation.tables import (
     AgreementRow,
     CadreSummary,
     CellResult,
+    Cycle,
     GroupResult,
     ProfileSnapshot,
     RaterResult,
@@ -49,7 +50,8 @@ async def uncounted_responses(cycle_id: int) -> list[int]:
 
 
 async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The analytics contract's frames: counted responses, and the cadres as they are now."""
+    """The analytics contract's frames: counted responses, and the cadres as they were when
+    the cycle closed (a transfer recorded afterwards does not move their results)."""
     rows = await ResponseItem.select(
         ResponseItem.response.as_alias("response_id"),
         ResponseItem.response.ratee.as_alias("ratee_id"),
@@ -62,7 +64,8 @@ async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     responses = pl.DataFrame(rows, schema=RESPONSE_SCHEMA).filter(
         ~pl.col("response_id").is_in(uncounted)
     )
-    return responses, await cadre_frame()
+    closes_on = await Cycle.select(Cycle.closes_on).where(Cycle.id == cycle_id).first()
+    return responses, await cadre_frame(closes_on["closes_on"] if closes_on else None)
 
 
 async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:

@@ -82,6 +82,9 @@ class Ids:
     cards: tuple[tuple[int, int, str], ...]  # (card, town, colour) of the demo's cards
     rubric_version: int  # the shipped rubric, registered by the demo
     rubric_draft: int  # an open copy of it
+    spare: int  # a cadre no demo account belongs to (transferred and retired by the matrix)
+    spare_name: str
+    town_type: str
 
 
 async def scorecard_ids() -> tuple[int, int, int, str, int, str, int]:
@@ -179,6 +182,16 @@ async def collect_ids() -> Ids:
 
     rubric_version = await register_default_rubric()
     rubric_draft = await rubric_drafts.copy_version(rubric_version, "office")
+    led = {r["member"] for r in await Leadership.select(Leadership.member)}
+    accounts = {c for c in users.values() if c is not None}
+    spare = next(
+        c
+        for c in await Cadre.select(Cadre.id, Cadre.name).order_by(Cadre.id, ascending=False)
+        if c["id"] in led and c["id"] not in accounts
+    )
+    town_type = (await Town.select(Town.town_type).where(Town.id == town["id"]).first())[
+        "town_type"
+    ]
     prepared = await plan_service.prepare(published["id"], 2, None, 0.5)
     plan_job = await plan_jobs.start(prepared)
     await plan_jobs.wait_all()
@@ -232,6 +245,9 @@ async def collect_ids() -> Ids:
         cards=await demo_cards(),
         rubric_version=rubric_version,
         rubric_draft=rubric_draft,
+        spare=spare["id"],
+        spare_name=spare["name"],
+        town_type=town_type,
     )
 
 
@@ -350,6 +366,11 @@ PAGES: dict[str, Check] = {
     "/": lambda i: ("/", ""),
     "/account/password": lambda i: ("/account/password", "修改密码"),
     "/admin/users": lambda i: ("/admin/users", "cadre"),
+    "/admin/accounts/bulk": lambda i: ("/admin/accounts/bulk", i.town_name),
+    "/admin/accounts/reset/{town_id:int}": lambda i: (
+        f"/admin/accounts/reset/{i.town}",
+        "立即作废",
+    ),
     "/admin/users/new": lambda i: ("/admin/users/new", "新建账号"),
     "/api/assignments": lambda i: ("/api/assignments", i.open_name),
     "/api/assignments/{assignment_id:int}/form": lambda i: (
@@ -423,6 +444,8 @@ PAGES: dict[str, Check] = {
     ),
     "/office/roster": lambda i: ("/office/roster", "花名册"),
     "/office/rubrics": lambda i: ("/office/rubrics", "已发布的版本"),
+    "/office/cadres": lambda i: (f"/office/cadres?q={i.spare_name}", i.spare_name),
+    "/office/cadres/{cadre_id:int}": lambda i: (f"/office/cadres/{i.spare}", i.spare_name),
     "/office/rubrics/{version_id:int}/rubric.toml": lambda i: (
         f"/office/rubrics/{i.rubric_version}/rubric.toml",
         "[[competencies]]",
@@ -557,6 +580,42 @@ def radios(client: TestClient, page: str, level: str = "3") -> dict[str, str]:
         {i.attrs["name"]: i.attrs.get("value", "") for i in select(html, "input", type="hidden")}
     )
     return fields
+
+
+def office_organisation_writes(client: TestClient, ids: Ids, did) -> None:  # type: ignore[no-untyped-def]
+    """Correct, re-lead, transfer and retire a cadre nobody signs in as; save a town as is."""
+    page = f"/office/cadres/{ids.spare}"
+    edit = form_post(client, f"{page}/edit", page, name=ids.spare_name + "（更正）", rank="")
+    did("POST", "/office/cadres/{cadre_id:int}/edit", edit)
+    did(
+        "POST",
+        "/office/cadres/{cadre_id:int}/leaders",
+        form_post(client, f"{page}/leaders", page, leaders=""),
+    )
+    did(
+        "POST",
+        "/office/cadres/{cadre_id:int}/transfer",
+        form_post(
+            client,
+            f"{page}/transfer",
+            page,
+            town=str(ids.town),
+            position="一般干部",
+            effective_on="2026-12-01",
+            reason="矩阵调动",
+        ),
+    )
+    did(
+        "POST",
+        "/office/cadres/{cadre_id:int}/depart",
+        form_post(client, f"{page}/depart", page, effective_on="2026-12-31", reason="矩阵离任"),
+    )
+    town = f"/office/towns/{ids.town}"
+    did(
+        "POST",
+        "/office/towns/{town_id:int}/edit",
+        form_post(client, f"{town}/edit", town, name=ids.town_name, town_type=ids.town_type),
+    )
 
 
 def office_rubric_writes(client: TestClient, ids: Ids, did) -> None:  # type: ignore[no-untyped-def]
@@ -833,6 +892,7 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         ),
     )
     office_rubric_writes(client, ids, did)
+    office_organisation_writes(client, ids, did)
     new_form = client.get("/office/cycles/new").text
     rubric = (
         select(new_form, "option")[0].attrs["value"]
@@ -1368,6 +1428,19 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
     reset = form_post(client, f"/admin/users/{matrix_user}/reset-password", "/admin/users")
     did("POST", "/admin/users/{user_id:int}/reset-password", reset)
     assert "matrix-user" in reset.text
+    bulk = client.post(
+        "/admin/accounts/bulk",
+        data={"_csrf_token": token_of(client, "/admin/accounts/bulk"), "towns": str(ids.town)},
+        follow_redirects=False,
+    )
+    did("POST", "/admin/accounts/bulk", bulk)
+    bulk_accounts = bulk.text.count('class="login-slip"')
+    assert bulk_accounts > 0
+    did(
+        "POST",
+        "/admin/accounts/reset/{town_id:int}",
+        form_post(client, f"/admin/accounts/reset/{ids.town}", f"/admin/accounts/reset/{ids.town}"),
+    )
 
     sign_in(client, "mystery", NEW_PASSWORD)  # the visitor's new password works
 
@@ -1393,7 +1466,7 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "offering": 2,
         "training_plan": 1,
         "training_plan:published": 1,
-        "account_user": 1,
+        "account_user": 1 + bulk_accounts,
         "session_feedback": 1,
         "response_flag:pending": -1,
         "response_flag:decided": 1,
@@ -1424,6 +1497,7 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "scorecard_appeal:rejected": 1,
         "scorecard_plan:results": 1,  # this year's results published (after its Q4)
         "rubric_version": 1,
+        "cadre_change": 4,  # the spare cadre's correction, leaders, transfer and departure
         "rubric_draft:published": 1,  # the imported draft was discarded
     } | {
         k: v
@@ -1505,6 +1579,7 @@ async def stored_counts(url: str) -> dict[str, int]:
         "scorecard_milestone",
         "scorecard_interview",
         "rubric_version",
+        "cadre_change",
     ):
         rows = await engine.run_ddl(f'SELECT count(*) AS n FROM "{table}"')
         counts[table] = rows[0]["n"]

@@ -110,3 +110,34 @@ def test_template_download_is_a_roster_with_the_expected_headers(
     assert response.status_code == 200
     frame = pl.read_excel(io.BytesIO(response.content))
     assert frame.columns[:3] == ["乡镇编码", "乡镇名称", "乡镇类型"]
+
+
+async def test_a_reimport_shows_every_move_and_every_dropped_leader_link(
+    client: TestClient, people: People
+) -> None:
+    login(client, "office")
+    roster = roster_frame()
+    follower = roster.filter(pl.col("leader_ids").str.len_chars() > 0).row(0, named=True)
+    t002 = roster.filter(pl.col("town_id") == "T002").row(0, named=True)
+    mover = roster.filter(pl.col("town_id") == "T003").row(-1, named=True)
+    moved = pl.col("cadre_id") == mover["cadre_id"]
+    town_columns = ("town_id", "town_name", "town_type", "latitude", "longitude")
+    changed = roster.with_columns(
+        leader_ids=pl.when(pl.col("cadre_id") == follower["cadre_id"])
+        .then(pl.lit(""))
+        .otherwise(pl.col("leader_ids")),
+        **{c: pl.when(moved).then(pl.lit(t002[c])).otherwise(pl.col(c)) for c in town_columns},
+    )
+    preview = upload(client, to_xlsx(changed))
+    assert preview.status_code == 200, texts(preview.text, "td")
+    dropped = texts(preview.text, "tr")
+    leaders = [i for i in follower["leader_ids"].replace("；", ";").split(";") if i]
+    assert any(follower["cadre_id"] in row and leaders[0] in row for row in dropped)
+    assert f"将删除的领导关系（{len(leaders)} 条）" in preview.text
+    edits = [r for r in texts(preview.text, "tr") if mover["cadre_id"] in r and "乡镇编码" in r]
+    assert edits and "T003" in edits[0] and "T002" in edits[0]
+    assert await Cadre.count() > 0  # and the preview wrote nothing:
+    stored = await Cadre.select(Cadre.town.external_id).where(
+        Cadre.external_id == mover["cadre_id"]
+    )
+    assert stored[0]["town.external_id"] == "T003"
