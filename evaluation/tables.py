@@ -415,3 +415,33 @@ class CaseNote(Table, tablename="case_note"):
     title = Varchar(length=64)
     body = Text()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReminderRound(Table, tablename="reminder_round"):
+    """One reminder round the office sent for a cycle: who was chased, and how it went."""
+
+    id: Serial
+    cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
+    sent_by = Varchar(length=64, default="")
+    sent_at = Timestamptz(default=TimestamptzNow())
+    channel = Varchar(length=16, default="outbox")  # outbox | wecom
+    raters = Integer(default=0)
+    open_tasks = Integer(default=0)
+    delivered = Integer(default=0)
+    failed = Integer(default=0)
+
+
+class OutboxMessage(Table, tablename="outbox_message"):
+    """Every notification the product sends, kept whatever the channel: the outbox is the
+    default channel (and what tests read); an adapter (`infra.notify`) delivers and marks it."""
+
+    id: Serial
+    round = ForeignKey(references=ReminderRound, on_delete=OnDelete.cascade, null=True, index=True)
+    recipient = ForeignKey(references=Cadre, on_delete=OnDelete.set_null, null=True, index=True)
+    town = Varchar(length=64, default="")
+    open_tasks = Integer(default=0)
+    channel = Varchar(length=16, default="outbox")
+    body = Text()
+    status = Varchar(length=16, default="queued")  # queued | sent | failed
+    error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, demo_database, screenshot, serving
+from tests.browser.conftest import DESKTOP, PHONE, demo_database, screenshot, serving
 from tests.browser.test_results_journeys import signed_in
 
 pytestmark = pytest.mark.browser
@@ -155,4 +155,40 @@ def test_office_transfers_a_cadre_and_the_published_cycle_is_unchanged(
     page.goto(f"{setup_server}{results}")  # the published cycle still says where they were
     row = page.locator("#rankings tbody tr", has_text=name).first
     assert row.locator("td").nth(3).inner_text() == town
+    context.close()
+
+
+def test_office_sends_a_reminder_round_and_a_rater_sees_it(browser, setup_server: str) -> None:  # type: ignore[no-untyped-def]
+    context, page = signed_in(browser, setup_server, "office", DESKTOP)
+    page.goto(f"{setup_server}/office/cycles")
+    running = page.locator("#cycles tr", has_text="进行中").filter(has_not_text="2027年第一季度")
+    running.first.locator("a").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="回收进度").click()
+    page.get_by_role("link", name="催办…").click()
+    page.wait_for_load_state()
+    towns = page.locator("#towns tbody tr").count()
+    assert towns > 0
+    page.get_by_role("button", name="发出催办").click()
+    page.wait_for_load_state()
+    assert "本轮催办已发出" in page.locator("#notice").inner_text()
+    raters = page.locator("#messages tbody tr").count()
+    assert raters > 0
+    with page.expect_download() as download:
+        page.locator("#excel-link").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.locator("#notices-link").click()
+    page.wait_for_load_state()
+    assert page.locator(".notice-sheet").count() == towns  # one notice per town
+    assert page.get_by_role("button", name="打印").is_visible()
+    screenshot(page, "setup-reminder-notices")
+    page.goto(f"{setup_server}/office/cycles")
+    context.close()
+
+    context, page = signed_in(browser, setup_server, "leader", PHONE)
+    page.goto(f"{setup_server}/team")
+    todo = page.locator("#notices .task").first.inner_text()
+    assert "待完成" in todo
+    assert "考核办催办" in page.locator("#notices").inner_text()
+    screenshot(page, "setup-leader-todo")
     context.close()

@@ -85,6 +85,7 @@ class Ids:
     spare: int  # a cadre no demo account belongs to (transferred and retired by the matrix)
     spare_name: str
     town_type: str
+    reminder_round: int  # a round sent for the open cycle
 
 
 async def scorecard_ids() -> tuple[int, int, int, str, int, str, int]:
@@ -182,6 +183,10 @@ async def collect_ids() -> Ids:
 
     rubric_version = await register_default_rubric()
     rubric_draft = await rubric_drafts.copy_version(rubric_version, "office")
+    from evaluation.cycles import reminders
+    from evaluation.infra.notify import Channel
+
+    reminder_round = await reminders.send_round(open_["id"], "office", Channel("outbox"))
     led = {r["member"] for r in await Leadership.select(Leadership.member)}
     accounts = {c for c in users.values() if c is not None}
     spare = next(
@@ -248,6 +253,7 @@ async def collect_ids() -> Ids:
         spare=spare["id"],
         spare_name=spare["name"],
         town_type=town_type,
+        reminder_round=reminder_round,
     )
 
 
@@ -443,6 +449,22 @@ PAGES: dict[str, Check] = {
         "发布后会发生什么",
     ),
     "/office/roster": lambda i: ("/office/roster", "花名册"),
+    "/office/cycles/{cycle_id:int}/reminders": lambda i: (
+        f"/office/cycles/{i.open}/reminders",
+        "催办记录",
+    ),
+    "/office/cycles/{cycle_id:int}/reminders/{round_id:int}": lambda i: (
+        f"/office/cycles/{i.open}/reminders/{i.reminder_round}",
+        "打印各乡镇催办通知",
+    ),
+    "/office/cycles/{cycle_id:int}/reminders/{round_id:int}/notices": lambda i: (
+        f"/office/cycles/{i.open}/reminders/{i.reminder_round}/notices",
+        "县考核办",
+    ),
+    "/office/cycles/{cycle_id:int}/reminders/{round_id:int}/reminders.xlsx": lambda i: (
+        f"/office/cycles/{i.open}/reminders/{i.reminder_round}/reminders.xlsx",
+        "PK",
+    ),
     "/office/rubrics": lambda i: ("/office/rubrics", "已发布的版本"),
     "/office/cadres": lambda i: (f"/office/cadres?q={i.spare_name}", i.spare_name),
     "/office/cadres/{cadre_id:int}": lambda i: (f"/office/cadres/{i.spare}", i.spare_name),
@@ -893,6 +915,12 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
     )
     office_rubric_writes(client, ids, did)
     office_organisation_writes(client, ids, did)
+    reminders_page = f"/office/cycles/{ids.open}/reminders"
+    did(
+        "POST",
+        "/office/cycles/{cycle_id:int}/reminders",
+        form_post(client, reminders_page, reminders_page),
+    )
     new_form = client.get("/office/cycles/new").text
     rubric = (
         select(new_form, "option")[0].attrs["value"]
@@ -1497,6 +1525,7 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "scorecard_appeal:rejected": 1,
         "scorecard_plan:results": 1,  # this year's results published (after its Q4)
         "rubric_version": 1,
+        "reminder_round": 1,
         "cadre_change": 4,  # the spare cadre's correction, leaders, transfer and departure
         "rubric_draft:published": 1,  # the imported draft was discarded
     } | {
@@ -1580,6 +1609,7 @@ async def stored_counts(url: str) -> dict[str, int]:
         "scorecard_interview",
         "rubric_version",
         "cadre_change",
+        "reminder_round",
     ):
         rows = await engine.run_ddl(f'SELECT count(*) AS n FROM "{table}"')
         counts[table] = rows[0]["n"]

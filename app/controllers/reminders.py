@@ -1,0 +1,117 @@
+"""Assessment office: reminder rounds — who is still to finish, send a round, print the
+per-town notices, download the per-town lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Template
+
+from app.accounts.auth import CurrentUser, requires
+from app.accounts.roles import Role
+from app.exports import XLSX, workbook
+from app.forms import redirect_with_message
+from app.templating import render
+from evaluation.cycles import reminders
+from evaluation.cycles import service as cycle_service
+from evaluation.errors import Conflict
+from evaluation.infra.notify import configured_channel
+
+OFFICE = requires(Role.assessment_office, Role.admin)
+CHANNEL_LABELS = {"outbox": "系统发件箱（打印通知、下发名单）", "wecom": "企业微信群机器人"}
+STATUS_LABELS = {"queued": "已写入发件箱", "sent": "已发送", "failed": "发送失败"}
+
+
+async def _page(request: Request[Any, Any, Any], cycle_id: int, refusal: str = "") -> Template:
+    chased = await reminders.outstanding(cycle_id)
+    towns = chased.group_by("town", maintain_order=True).agg(
+        pl.len().alias("raters"), pl.col("open").sum().alias("open")
+    )
+    return render(
+        request,
+        "cycles/reminders.html",
+        status_code=409 if refusal else 200,
+        cycle=await cycle_service.get_cycle(cycle_id),
+        raters=chased.height,
+        open_tasks=int(chased["open"].sum()) if chased.height else 0,
+        towns=towns.to_dicts(),
+        rounds=await reminders.rounds(cycle_id),
+        channel=configured_channel(),
+        refusal=refusal,
+        CHANNEL_LABELS=CHANNEL_LABELS,
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/reminders", guards=[OFFICE])
+async def reminders_page(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Template:
+    return await _page(request, cycle_id)
+
+
+@post("/office/cycles/{cycle_id:int}/reminders", guards=[OFFICE])
+async def send_round(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Response[Any]:
+    try:
+        round_id = await reminders.send_round(cycle_id, request.user.username, configured_channel())
+    except Conflict as exc:
+        return await _page(request, cycle_id, exc.message)
+    return redirect_with_message(
+        f"/office/cycles/{cycle_id}/reminders/{round_id}", "本轮催办已发出"
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/reminders/{round_id:int}", guards=[OFFICE])
+async def round_page(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int], round_id: FromPath[int]
+) -> Template:
+    messages = await reminders.round_messages(cycle_id, round_id)
+    return render(
+        request,
+        "cycles/reminder_round.html",
+        cycle=await cycle_service.get_cycle(cycle_id),
+        round=await reminders.round_record(cycle_id, round_id),
+        messages=messages,
+        CHANNEL_LABELS=CHANNEL_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/reminders/{round_id:int}/notices", guards=[OFFICE])
+async def round_notices(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int], round_id: FromPath[int]
+) -> Template:
+    return render(
+        request,
+        "cycles/reminder_notices.html",
+        cycle=await cycle_service.get_cycle(cycle_id),
+        round=await reminders.round_record(cycle_id, round_id),
+        messages=await reminders.round_messages(cycle_id, round_id),
+    )
+
+
+@get("/office/cycles/{cycle_id:int}/reminders/{round_id:int}/reminders.xlsx", guards=[OFFICE])
+async def round_workbook(cycle_id: FromPath[int], round_id: FromPath[int]) -> Response[bytes]:
+    messages = await reminders.round_messages(cycle_id, round_id)
+    frame = pl.DataFrame(
+        [{"乡镇": m.town, "评价人": m.name, "未完成评价（份）": m.open_tasks} for m in messages],
+        schema={"乡镇": pl.String, "评价人": pl.String, "未完成评价（份）": pl.Int64},
+    )
+    towns = frame["乡镇"].unique(maintain_order=True).to_list()
+    sheets = [("全部", frame)] + [
+        (town[:31] or "未知乡镇", frame.filter(pl.col("乡镇") == town)) for town in towns
+    ]
+    return Response(
+        workbook(sheets),
+        media_type=XLSX,
+        headers={
+            "content-disposition": f"attachment; filename=reminders-{cycle_id}-{round_id}.xlsx"
+        },
+    )
+
+
+routes = [reminders_page, send_round, round_page, round_notices, round_workbook]

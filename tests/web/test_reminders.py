@@ -1,0 +1,152 @@
+"""The office sends reminder rounds: one outbox message per rater with open evaluations,
+printable per-town notices and per-town Excel lists made from the round as sent, every
+round recorded; a WeCom webhook adapter, set by an environment variable, posts one message
+per town to a real local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
+
+import fastexcel
+import pytest
+from litestar.testing import TestClient
+
+from evaluation.cycles import service as cycle_service
+from evaluation.cycles.reminders import outstanding
+from evaluation.tables import OutboxMessage, ReminderRound
+from tests.factories import People, answer_assignments, login, open_cycle, post_form
+from tests.web.html import select, texts
+
+
+async def test_a_round_reaches_every_rater_with_open_work_and_is_recorded(
+    client: TestClient, people: People
+) -> None:
+    cycle_id = await open_cycle()
+    await answer_assignments(cycle_id, every=3)
+    chased = await outstanding(cycle_id)
+    assert chased.height > 0
+    login(client, "office")
+    page = f"/office/cycles/{cycle_id}/reminders"
+    assert f"发出催办（{chased.height} 人）" in client.get(page).text
+    sent = post_form(client, page, {}, page=page)
+    assert sent.status_code == 302
+    round_page = client.get(sent.headers["location"])
+    assert "本轮催办已发出" in round_page.text
+
+    messages = await OutboxMessage.select().order_by(OutboxMessage.id)
+    assert {m["recipient"] for m in messages} == set(chased["rater_id"].to_list())
+    assert all(m["status"] == "queued" and m["channel"] == "outbox" for m in messages)
+    by_rater = dict(zip(chased["rater_id"], chased["open"], strict=True))
+    assert all(f"还有 {by_rater[m['recipient']]} 份评价未完成" in m["body"] for m in messages)
+
+    location = sent.headers["location"].split("?")[0]
+    notices = client.get(f"{location}/notices")
+    towns = chased["town"].unique().to_list()
+    assert len(select(notices.text, "article", class_="notice-sheet")) == len(towns)
+    assert all(name in notices.text for name in chased["name"])
+    book = fastexcel.read_excel(client.get(f"{location}/reminders.xlsx").content)
+    assert sorted(book.sheet_names[1:]) == sorted(towns)
+    everyone = book.load_sheet(0).to_polars()
+    assert everyone.height == chased.height
+
+    # the round stays as it was sent, whatever happens afterwards; a second round is new
+    await answer_assignments(cycle_id, every=2)
+    again = post_form(client, page, {}, page=page)
+    assert again.status_code == 302
+    assert await ReminderRound.count() == 2
+    first_round = client.get(location)
+    assert len(texts(first_round.text, "tr")) - 1 == chased.height
+    history = texts(client.get(page).text, "tr")
+    assert sum("office" in row for row in history) == 2
+
+
+async def test_no_round_for_a_cycle_that_is_not_open(client: TestClient, people: People) -> None:
+    cycle_id = await open_cycle()
+    await cycle_service.move_cycle(cycle_id, "close")
+    login(client, "office")
+    page = f"/office/cycles/{cycle_id}/reminders"
+    refused = post_form(client, page, {}, page=page)
+    assert refused.status_code == 409 and "只有进行中的周期可以催办" in refused.text
+    assert await ReminderRound.count() == 0 and await OutboxMessage.count() == 0
+
+
+class Robot(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict[str, object]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        Robot.received.append(json.loads(self.rfile.read(length)))
+        body = b'{"errcode": 0, "errmsg": "ok"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def robot() -> Iterator[str]:
+    Robot.received = []
+    server = HTTPServer(("127.0.0.1", 0), Robot)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send?key=test"
+    server.shutdown()
+
+
+async def test_the_wecom_adapter_posts_one_message_per_town(
+    client: TestClient, people: People, robot: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CADRE360_NOTIFY", f"wecom:{robot}")
+    cycle_id = await open_cycle()
+    chased = await outstanding(cycle_id)
+    login(client, "office")
+    page = f"/office/cycles/{cycle_id}/reminders"
+    assert "企业微信群机器人" in client.get(page).text
+    assert post_form(client, page, {}, page=page).status_code == 302
+    towns = chased["town"].unique().to_list()
+    assert len(Robot.received) == len(towns)
+    texts_sent = [str(m["text"]["content"]) for m in Robot.received]  # type: ignore[index]
+    for town in towns:
+        assert any(town in t for t in texts_sent)
+    statuses = {m["status"] for m in await OutboxMessage.select(OutboxMessage.status)}
+    assert statuses == {"sent"}
+    recorded = await ReminderRound.select().first()
+    assert (recorded["delivered"], recorded["failed"]) == (chased.height, 0)
+
+
+async def test_an_unreachable_robot_is_recorded_as_failed(
+    client: TestClient, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CADRE360_NOTIFY", "wecom:http://127.0.0.1:9/unreachable")
+    cycle_id = await open_cycle()
+    login(client, "office")
+    page = f"/office/cycles/{cycle_id}/reminders"
+    assert post_form(client, page, {}, page=page).status_code == 302
+    statuses = {m["status"] for m in await OutboxMessage.select(OutboxMessage.status)}
+    assert statuses == {"failed"}
+    recorded = await ReminderRound.select().first()
+    assert recorded["delivered"] == 0 and recorded["failed"] > 0
+
+
+async def test_a_raters_home_leads_with_their_evaluations_to_do_and_the_reminder(
+    client: TestClient, people: People
+) -> None:
+    cycle_id = await open_cycle()
+    login(client, "office")
+    page = f"/office/cycles/{cycle_id}/reminders"
+    assert post_form(client, page, {}, page=page).status_code == 302
+    login(client, "member")
+    home = client.get("/me")
+    items = texts(home.text, "li", class_="task")
+    assert "待完成" in items[0] and "截止" in items[0]  # the to-do leads
+    assert any("考核办催办" in item and "份评价未完成" in item for item in items)
+    await answer_assignments(cycle_id)  # everything answered: the to-do is gone
+    items = texts(client.get("/me").text, "li", class_="task")
+    assert not any("待完成" in item for item in items)
