@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
@@ -36,6 +37,7 @@ from app.controllers import (
     projects,
     public,
     rating,
+    read_api,
     reminders,
     results,
     roster,
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *audit_log.routes,
             *rating.routes,
             *api.routes,
+            *read_api.routes,
             *mystery.routes,
             *scorecard.routes,
             *town.routes,
@@ -130,7 +133,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         template_config=template_config(),
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=OpenAPIConfig(title="cadre360", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="cadre360",
+            version="0.1.0",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="只读访问令牌，由系统管理员在“访问令牌”页签发",
+                    )
+                }
+            ),
+        ),
         before_send=[before_send],
         before_request=reject_ids_out_of_range,
         on_startup=[start_pool, warm_caches, settle_heap],

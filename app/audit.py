@@ -28,6 +28,8 @@ SUBMISSIONS = re.compile(r"^/(rate|visit)/\d+$|^/api/assignments/\d+/response$")
 
 def auditable(scope: Scope, status: int) -> str | None:
     """The action to record for a finished request, or None."""
+    if scope.get("api_token"):
+        return "api"  # every use of a read token, refused ones included
     if status >= 400:
         return None
     method, path = str(scope.get("method", "")), str(scope.get("path", ""))
@@ -60,9 +62,10 @@ async def record(scope: Scope, status: int) -> None:
             lambda m: "/" + (m.group(1) or "api/assignments") + "/…", path.split("?")[0]
         )
         at = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    await record_event(
-        user, getattr(user, "username", ""), action, str(scope.get("method", "")), path, status, at
-    )
+    username = getattr(user, "username", "")
+    if action == "api":
+        username = f"api:{scope.get('api_token')}"
+    await record_event(user, username, action, str(scope.get("method", "")), path, status, at)
 
 
 async def record_event(

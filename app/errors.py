@@ -102,7 +102,8 @@ def not_authorized_handler(
     request: Request[Any, Any, Any], exc: NotAuthorizedException
 ) -> Response[Any]:
     if wants_json(request) or request.method not in ("GET", "HEAD"):
-        return problem(request, 401, "请先登录")
+        detail = exc.detail if _is_chinese(exc.detail) else "请先登录"
+        return problem(request, 401, detail)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Redirect(path=f"/login?next={quote(target)}")
 

@@ -1,5 +1,6 @@
 """The app's route table as (method, path) → who may call it, read from the handlers'
-guards: "public" (no login), "any" (any logged-in role), or the sorted roles of `requires`."""
+guards: "public" (no login), "any" (any logged-in role), the sorted roles of `requires`, or
+"token <scope>" (the read API: a bearer token with that scope, no session)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,13 @@ def declared_access(app: Litestar) -> dict[tuple[str, str], str]:
             if not methods or route.path.startswith(("/static", "/schema")):
                 continue
             roles: set[str] = set()
+            scopes: set[str] = set()
             for guard in handler.guards or []:
                 roles |= set(getattr(guard, "roles", ()))
-            if (handler.opt or {}).get("exclude_from_auth"):
+                scopes |= {guard.scope} if hasattr(guard, "scope") else set()
+            if scopes:
+                access = "token " + " ".join(sorted(scopes))
+            elif (handler.opt or {}).get("exclude_from_auth"):
                 access = "public"
             elif roles:
                 access = ", ".join(sorted(roles))

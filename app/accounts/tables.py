@@ -69,3 +69,18 @@ class LoginThrottle(Table, tablename="login_throttle"):
     failures = Integer(default=0)
     window_started = Integer(default=0)
     locked_until = Integer(default=0)
+
+
+class ApiToken(Table, tablename="api_token"):
+    """A read-only access token for another system (组织部 personnel system, the county data
+    platform): only its hash is stored; `scopes` lists what it may read; revoked ones stay."""
+
+    id: Serial
+    name = Varchar(length=64)
+    prefix = Varchar(length=12)  # the token's first characters, to tell tokens apart
+    token_hash = Varchar(length=64, unique=True)
+    scopes = Text(default="")  # space-separated, e.g. "results:read roster:read"
+    created_by = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

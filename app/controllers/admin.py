@@ -7,12 +7,12 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
-from app.accounts import bulk, services
+from app.accounts import api_tokens, bulk, services
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import ROLE_LABELS, Role
-from app.forms import form_fields
+from app.forms import form_fields, redirect_with_message
 from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
 
@@ -120,7 +120,51 @@ def _slips(request: Request[Any, Any, Any], slips: list[bulk.Slip], action: str)
     return render(request, "admin/slips.html", slips=slips, action=action, login_url=login_url)
 
 
+@get("/admin/tokens", guards=[ADMIN])
+async def tokens_page(request: Request[CurrentUser, str, Any]) -> Template:
+    return await _tokens_page(request)
+
+
+async def _tokens_page(
+    request: Request[Any, Any, Any],
+    errors: dict[str, str] | None = None,
+    issued: str = "",
+    values: dict[str, str] | None = None,
+) -> Template:
+    return render(
+        request,
+        "admin/tokens.html",
+        status_code=400 if errors else 200,
+        tokens=await api_tokens.tokens(),
+        SCOPES=api_tokens.SCOPES,
+        errors=errors or {},
+        issued=issued,
+        values=values or {},
+    )
+
+
+@post("/admin/tokens", guards=[ADMIN])
+async def issue_token(request: Request[CurrentUser, str, Any]) -> Template:
+    form = await request.form()
+    name = str(form.get("name", ""))[:200]
+    scopes = [s for s in form.getall("scopes", []) if isinstance(s, str)]
+    try:
+        token = await api_tokens.issue(name, scopes, request.user.username)
+    except Invalid as exc:
+        return await _tokens_page(request, exc.problems, values={"name": name})
+    return await _tokens_page(request, issued=token)
+
+
+@post("/admin/tokens/{token_id:int}/revoke", guards=[ADMIN])
+async def revoke_token(token_id: FromPath[int]) -> Redirect:
+    await api_tokens.revoke(token_id)
+    return redirect_with_message("/admin/tokens", "令牌已吊销，使用它的系统将无法再读取")
+
+
 routes = [
+    tokens_page,
+    issue_token,
+    revoke_token,
     users_page,
     new_user_page,
     create_user,

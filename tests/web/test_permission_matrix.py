@@ -1,7 +1,8 @@
 """The permission matrix, generated from the app's route table and checked three ways:
 SECURITY.md lists exactly the app's routes with exactly their guards (a new route without a
 row fails here), and every route answers each role — anonymous included — as the matrix
-says: allowed roles are let through, others get 403, the anonymous visitor the login page."""
+says: allowed roles are let through, others get 403, the anonymous visitor the login page;
+the read API's token routes answer every session 401."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ def test_every_route_answers_each_role_as_the_matrix_says(
         login(client, USERS[role])
     token = csrf_token(client, "/login")
     for (method, path), access in sorted(documented().items()):
+        if access.startswith("token "):  # the read API: a session is never enough
+            answer = client.get(concrete(path), follow_redirects=False)
+            assert answer.status_code == 401, f"{role} {method} {path}"
+            continue
         allowed = (
             access == "public"
             or (access == "any" and role != "anonymous")
