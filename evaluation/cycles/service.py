@@ -324,6 +324,17 @@ async def assignment_overview(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame
     return loads, manual
 
 
+async def open_cycles() -> list[CycleRecord]:
+    """Every cycle collecting answers (an annual cycle and a quarterly pulse may run at
+    once), newest first."""
+    rows = (
+        await Cycle.select(*CYCLE_COLUMNS)
+        .where(Cycle.state == "open")
+        .order_by(Cycle.id, ascending=False)
+    )
+    return [_record(row) for row in rows]
+
+
 async def current_open_cycle() -> CycleRecord | None:
     """The newest cycle that is collecting answers."""
     row = (
