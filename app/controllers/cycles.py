@@ -14,9 +14,11 @@ from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
 from app.labels import GROUP_LABELS, STATE_LABELS
 from app.templating import render
+from evaluation.clock import today
 from evaluation.cycles import service as cycle_service
+from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.cycles.states import DEFAULT_WEIGHTS, available_moves
-from evaluation.errors import Conflict, Invalid
+from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.evidence.service import evidence_summary
 from evaluation.groups import ASSIGNABLE, GROUPS
 from evaluation.organisation import directory
@@ -138,6 +140,33 @@ async def cycle_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath
     )
 
 
+MOVE_EFFECTS = {"open", "close", "reopen"}
+
+
+@get("/office/cycles/{cycle_id:int}/move/{action:str}", guards=[OFFICE])
+async def confirm_move(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int], action: FromPath[str]
+) -> Template:
+    """Before a state move: what will happen, to how many people."""
+    cycle = await cycle_service.get_cycle(cycle_id)
+    move = next((m for m in available_moves(cycle.state) if m.action == action), None)
+    if move is None or action not in MOVE_EFFECTS:
+        raise NotFound("这个周期现在不能这样操作")
+    progress = await cycle_progress(cycle_id)
+    raters = progress.by_rater.height
+    return render(
+        request,
+        "cycles/move.html",
+        cycle=cycle,
+        move=move,
+        overall=progress.overall,
+        raters=raters,
+        outstanding=int(progress.by_rater.filter(progress.by_rater["open"] > 0).height),
+        early=today() < cycle.opens_on,
+        today=today(),
+    )
+
+
 @post("/office/cycles/{cycle_id:int}/move", guards=[OFFICE])
 async def move_cycle(
     request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
@@ -246,6 +275,7 @@ routes = [
     new_cycle_page,
     create_cycle,
     cycle_page,
+    confirm_move,
     move_cycle,
     set_weights,
     generate,

@@ -17,7 +17,7 @@ from app.accounts.roles import Role
 from app.forms import FormReader, redirect_with_message
 from app.qr import qr_svg
 from app.templating import render
-from evaluation.errors import Invalid, NotFound
+from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.results import snapshots as results_service
 from training import enrolment as enrolment_service
 from training.catalogue import repository as catalogue_service
@@ -107,6 +107,17 @@ async def plan_job_page(request: Request[CurrentUser, str, Any], job_id: FromPat
 async def cancel_plan_job(job_id: FromPath[int]) -> Redirect:
     await plan_jobs.cancel(job_id)
     return redirect_with_message(f"/training/plan/jobs/{job_id}", "已请求取消：正在停止求解")
+
+
+@get("/training/plans/{plan_id:int}/publish", guards=[TRAINING])
+async def confirm_publish_plan(
+    request: Request[CurrentUser, str, Any], plan_id: FromPath[int]
+) -> Template:
+    plan = await plan_service.plan_detail(plan_id)
+    if plan.published_at is not None:
+        raise Conflict("该方案已经发布")
+    sessions = {e.offering_id for e in plan.enrolments if e.status == "assigned"}
+    return render(request, "training/plan_publish.html", plan=plan, sessions=len(sessions))
 
 
 @post("/training/plans/{plan_id:int}/publish", guards=[TRAINING])
@@ -243,6 +254,7 @@ routes = [
     run_plan,
     plan_job_page,
     cancel_plan_job,
+    confirm_publish_plan,
     publish_plan,
     catalogue_page,
     add_offering,

@@ -80,7 +80,11 @@ def test_office_edits_the_rubric_publishes_it_and_opens_a_cycle_on_it(
     assert "2027.1" in page.locator(".lead").first.inner_text()
     page.get_by_role("button", name="按规则生成评价任务").click()
     page.wait_for_load_state()
-    page.get_by_role("button", name="开始评价").click()
+    page.get_by_role("link", name="开始评价…").click()
+    page.wait_for_load_state()
+    effects = page.locator("#move-effects").inner_text()
+    assert "名评价人将在" in effects and "还没到" in effects  # 2027 starts after the pinned today
+    page.get_by_role("button", name="确认开始评价").click()
     page.wait_for_load_state()
     assert page.locator("#state").inner_text() == "进行中"
     screenshot(page, "setup-cycle-on-new-rubric")

@@ -97,9 +97,11 @@ def test_office_is_stopped_from_publishing_an_empty_cycle(browser, live_server: 
     page.wait_for_load_state()
     page.get_by_role("button", name="按规则生成评价任务").click()
     page.wait_for_load_state()
-    page.get_by_role("button", name="开始评价").click()
+    page.get_by_role("link", name="开始评价…").click()
+    page.get_by_role("button", name="确认开始评价").click()
     page.wait_for_load_state()
-    page.get_by_role("button", name="截止评价").click()
+    page.get_by_role("link", name="截止评价…").click()
+    page.get_by_role("button", name="确认截止评价").click()
     page.wait_for_load_state()
     page.locator("#publish-link").click()  # a confirmation page, not the act itself
     page.wait_for_load_state()

@@ -34,7 +34,10 @@ def test_office_optimises_and_publishes_then_a_cadre_gives_feedback(
     assert page.locator("#enrolments tbody tr").count() > 0
     assert "针对短板" in page.locator("#enrolments").inner_text()  # every assignment says why
     screenshot(page, "training-plan")
-    page.locator("#publish").click()
+    page.locator("#publish").click()  # the confirmation page says what publishing does
+    page.wait_for_load_state()
+    assert "人次的培训安排" in page.locator("#publish-effects").inner_text()
+    page.locator("#confirm-publish").click()
     page.wait_for_load_state()
     assert "方案已发布" in page.locator("#notice").inner_text()
     context.close()

@@ -378,3 +378,37 @@ async def test_below_the_cycles_rate_publishing_needs_a_reason_that_is_kept(
     cycle = await cycle_service.get_cycle(cycle_id)
     assert cycle.state == "published" and cycle.publish_reason.startswith("乡镇换届")
     assert "经考核委员会同意" in text_of(client.get(path).text, "p", id="publish-reason")
+
+
+async def test_opening_and_closing_ask_first_and_say_to_how_many(
+    client: TestClient, people: People
+) -> None:
+    from datetime import timedelta
+
+    from evaluation.clock import today
+    from evaluation.rubrics.versions import register_default_rubric
+
+    start = today() + timedelta(days=40)
+    cycle_id = await cycle_service.create_cycle(
+        name="下季度脉搏测评",
+        period="quarterly",
+        year=start.year,
+        quarter=1,
+        rubric_id=await register_default_rubric(),
+        opens_on=start,
+        closes_on=start + timedelta(days=20),
+        peers_per_cadre=3,
+    )
+    counts = await cycle_service.generate_cycle_assignments(cycle_id)
+    login(client, "office")
+    page = f"/office/cycles/{cycle_id}"
+    assert f'href="{page}/move/open"' in client.get(page).text  # a link to ask, not the act
+    ask = client.get(f"{page}/move/open")
+    effects = text_of(ask.text, "section", id="move-effects")
+    assert f"共 {sum(counts.values())} 项评价任务" in effects
+    assert "还没到" in effects  # it starts in 40 days
+    assert (await cycle_service.get_cycle(cycle_id)).state == "draft"  # asking changed nothing
+    assert client.get(f"{page}/move/close").status_code == 404  # not a move from draft
+    post_form(client, f"{page}/move", {"action": "open"}, page=f"{page}/move/open")
+    closing = text_of(client.get(f"{page}/move/close").text, "section", id="move-effects")
+    assert f"已完成 0 / {sum(counts.values())} 项" in closing

@@ -66,6 +66,7 @@ class Ids:
     offering_title: str
     checkin_token: str  # of an offering the demo cadre is enrolled in
     plan_job: int  # a finished optimiser run
+    plan: int  # the plan it stored (unpublished until the writes publish it)
     enrolment: int  # the demo cadre's, attended, no feedback yet
     flag: int
     removable: int  # an open assignment nobody signed in holds
@@ -122,7 +123,7 @@ async def collect_ids() -> Ids:
     from tests.factories import answers, record_response, to_xlsx
     from training.planning import jobs as plan_jobs
     from training.planning import service as plan_service
-    from training.tables import Enrolment, Offering
+    from training.tables import Enrolment, Offering, TrainingPlan
 
     cycles = {c["state"]: c for c in await Cycle.select().order_by(Cycle.id)}
     published, open_ = cycles["published"], cycles["open"]
@@ -202,6 +203,11 @@ async def collect_ids() -> Ids:
     await plan_jobs.wait_all()
     return Ids(
         plan_job=plan_job,
+        plan=(
+            await TrainingPlan.select(TrainingPlan.id)
+            .order_by(TrainingPlan.id, ascending=False)
+            .first()
+        )["id"],
         published=published["id"],
         published_name=published["name"],
         open=open_["id"],
@@ -450,6 +456,14 @@ PAGES: dict[str, Check] = {
         "发布后会发生什么",
     ),
     "/office/roster": lambda i: ("/office/roster", "花名册"),
+    "/training/plans/{plan_id:int}/publish": lambda i: (
+        f"/training/plans/{i.plan}/publish",
+        "人次的培训安排",
+    ),
+    "/office/cycles/{cycle_id:int}/move/{action:str}": lambda i: (
+        f"/office/cycles/{i.open}/move/close",
+        "确认后会发生什么",
+    ),
     "/office/cycles/{cycle_id:int}/reminders": lambda i: (
         f"/office/cycles/{i.open}/reminders",
         "催办记录",
@@ -1432,14 +1446,12 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
     )
     plan_page = client.get("/training/plan").text
     publish = next(
-        f.attrs["action"]
-        for f in select(plan_page, "form")
-        if f.attrs.get("action", "").endswith("/publish")
+        a.attrs["href"] for a in select(plan_page, "a") if a.attrs.get("id") == "publish"
     )
     did(
         "POST",
         "/training/plans/{plan_id:int}/publish",
-        form_post(client, publish, "/training/plan"),
+        form_post(client, publish, publish),  # from its confirmation page
     )
 
     # the admin

@@ -22,7 +22,7 @@ import msgspec
 
 from evaluation.errors import Conflict, NotFound
 from training.planning.feasible import greedy
-from training.planning.lagrangian import Cancelled, Progress, solve_within_gap
+from training.planning.lagrangian import OPTIMAL_GAP, Cancelled, Progress, solve_within_gap
 from training.planning.optimiser import Infeasible, Plan, candidate_pairs, solve
 from training.planning.service import Prepared, infeasible, store_plan
 from training.planning.strategy import EXACT_TIME_LIMIT_S, exact_is_quick
@@ -189,7 +189,7 @@ async def _run(job_id: int, prepared: Prepared, candidates: int) -> None:
     await _update(
         job_id, best=plan.objective, bound=plan.bound, rounds=latest[-1].round if latest else 0
     )
-    if plan.gap > 1e-4 and exact_is_quick(candidates) and not stop.is_set():
+    if plan.gap > OPTIMAL_GAP and exact_is_quick(candidates) and not stop.is_set():
         await _update(job_id, phase="exact")
 
         def exact() -> Plan:
