@@ -11,6 +11,7 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.templating import render
+from evaluation.cycles.todos import office_todos
 from evaluation.organisation import directory
 from evaluation.organisation.vocabulary import TOWN_TYPE_LABELS
 
@@ -22,6 +23,7 @@ async def office_home(request: Request[CurrentUser, str, Any]) -> Template:
     return render(
         request,
         "office/home.html",
+        notices=await office_todos(),
         county=await directory.county_name(),
         counts=await directory.counts(),
         towns=(await directory.towns_overview()).to_dicts(),

@@ -150,3 +150,17 @@ async def test_a_raters_home_leads_with_their_evaluations_to_do_and_the_reminder
     await answer_assignments(cycle_id)  # everything answered: the to-do is gone
     items = texts(client.get("/me").text, "li", class_="task")
     assert not any("待完成" in item for item in items)
+
+
+async def test_the_office_home_leads_with_its_to_dos(client: TestClient, people: People) -> None:
+    login(client, "office")
+    assert "目前没有待办" in client.get("/office").text
+    cycle_id = await open_cycle()
+    await answer_assignments(cycle_id, every=2)
+    home = client.get("/office")
+    items = texts(home.text, "li", class_="task")
+    assert "进行中：已完成" in items[0]
+    assert f'href="/office/cycles/{cycle_id}/progress"' in home.text
+    await cycle_service.move_cycle(cycle_id, "close")
+    items = texts(client.get("/office").text, "li", class_="task")
+    assert any("已截止：待计算并发布结果" in item for item in items)
