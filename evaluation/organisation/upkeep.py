@@ -14,8 +14,10 @@ from datetime import date, datetime
 
 import msgspec
 
+from evaluation.clock import today
 from evaluation.errors import Invalid, NotFound
 from evaluation.organisation.directory import cadre
+from evaluation.organisation.schemas import CadreRecord
 from evaluation.organisation.vocabulary import TOWN_TYPE_LABELS
 from evaluation.tables import Cadre, CadreChange, Leadership, Town
 
@@ -33,6 +35,30 @@ class ChangeRecord(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
     recorded_by: str
     recorded_at: datetime
+
+
+def _in_place(
+    current: CadreRecord,
+    kind: str,
+    *,
+    effective_on: date,
+    by: str,
+    summary: str = "",
+    reason: str = "",
+) -> CadreChange:
+    """A change that leaves the cadre where they are (departure, edit, leaders)."""
+    return CadreChange(
+        cadre=current.id,
+        kind=kind,
+        effective_on=effective_on,
+        from_town=current.town_id,
+        to_town=current.town_id,
+        from_position=current.position,
+        to_position=current.position,
+        summary=summary,
+        reason=reason,
+        recorded_by=by,
+    )
 
 
 def _reason(reason: str, problems: dict[str, str]) -> str:
@@ -103,17 +129,7 @@ async def depart(cadre_id: int, *, effective_on: date | None, reason: str, by: s
         raise Invalid("离任信息有误", problems)
     async with Cadre._meta.db.transaction():
         await CadreChange.insert(
-            CadreChange(
-                cadre=cadre_id,
-                kind="departure",
-                effective_on=effective_on,
-                from_town=current.town_id,
-                to_town=current.town_id,
-                from_position=current.position,
-                to_position=current.position,
-                reason=text,
-                recorded_by=by,
-            )
+            _in_place(current, "departure", effective_on=effective_on, reason=text, by=by)
         )
         await Cadre.update({Cadre.active: False}).where(Cadre.id == cadre_id)
         await Leadership.delete().where(
@@ -141,17 +157,7 @@ async def edit(cadre_id: int, *, name: str, rank: str, by: str) -> None:
         return
     async with Cadre._meta.db.transaction():
         await CadreChange.insert(
-            CadreChange(
-                cadre=cadre_id,
-                kind="edit",
-                effective_on=date.today(),
-                from_town=current.town_id,
-                to_town=current.town_id,
-                from_position=current.position,
-                to_position=current.position,
-                summary="；".join(changes),
-                recorded_by=by,
-            )
+            _in_place(current, "edit", effective_on=today(), summary="；".join(changes), by=by)
         )
         await Cadre.update({Cadre.name: name, Cadre.rank: rank}).where(Cadre.id == cadre_id)
 
@@ -184,18 +190,9 @@ async def set_leaders(cadre_id: int, leader_numbers: Sequence[str], *, by: str) 
                     for i, n in enumerate(numbers)
                 )
             )
+        summary = f"领导：{before} → {after}"
         await CadreChange.insert(
-            CadreChange(
-                cadre=cadre_id,
-                kind="leaders",
-                effective_on=date.today(),
-                from_town=current.town_id,
-                to_town=current.town_id,
-                from_position=current.position,
-                to_position=current.position,
-                summary=f"领导：{before} → {after}",
-                recorded_by=by,
-            )
+            _in_place(current, "leaders", effective_on=today(), summary=summary, by=by)
         )
 
 
