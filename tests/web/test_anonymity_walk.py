@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from litestar.testing import TestClient
 
+from app.accounts import api_tokens
 from evaluation.responses.context import ratee_context
 from evaluation.tables import (
     Assignment,
@@ -48,6 +49,7 @@ USERS = {
     "member": "member",
     "outsider": "outsider",
     "visitor": "visitor",
+    "api": None,  # another system with a read token holding every scope
 }
 
 
@@ -125,6 +127,9 @@ async def test_no_role_finds_an_individual_answer_anywhere(
 ) -> None:
     if USERS[role]:
         login(client, USERS[role] or "")
+    if role == "api":
+        token = await api_tokens.issue("匿名性检查", list(api_tokens.SCOPES), "admin")
+        client.headers["Authorization"] = f"Bearer {token}"
     values = await ids()
     member = await cadre_id(people.member.cadre_external_id or "")
     raters = [
