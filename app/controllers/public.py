@@ -41,6 +41,14 @@ async def _resident_page(
             detail=exc.message,
         )
     context = await ratee_context(link.cycle_id, link.ratee_id, "resident")
+    if not errors and await campaign_service.device_answered(
+        link.cycle_id, link.ratee_id, client.device
+    ):
+        answered: Response[Any] = render(
+            request, "public/already_answered.html", cadre_name=context.cadre.name
+        )
+        remember_device(request, answered, client)
+        return answered
     response: Response[Any] = render(
         request,
         "public/resident_form.html",

@@ -45,6 +45,15 @@ async def _form(
     cadre_id = _cadre(request)
     task = await rater_service.rater_assignment(assignment_id, cadre_id)
     context = await ratee_context(task.cycle_id, task.ratee_id, task.rater_group)
+    if task.status == "submitted":  # read back, never a blank form to fill again
+        return render(
+            request,
+            "rating/submitted.html",
+            assignment=task,
+            cadre=context.cadre,
+            items=context.items,
+            submitted=await rater_service.submitted_answers(assignment_id, cadre_id),
+        )
     quota = await rater_service.rubric_quota(
         task.cycle_id, cadre_id, context.rubric, task.rater_group
     )

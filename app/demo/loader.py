@@ -58,9 +58,9 @@ def demo_people(roster: pl.DataFrame) -> dict[str, str]:
     member = town.filter(
         (pl.col("leader_ids") == leader) & pl.col("position").str.contains("主任|所长|负责人")
     )["cadre_id"][0]
-    reporter = town.filter(
-        ~pl.col("cadre_id").is_in([leader, member]) & (pl.col("position") == "一般干部")
-    )["cadre_id"][0]
+    others = town.filter(~pl.col("cadre_id").is_in([leader, member]))
+    staff = others.filter(pl.col("position") == "一般干部")  # a small town may have none
+    reporter = (staff if staff.height else others)["cadre_id"][0]
     return {"leader": leader, "cadre": member, "reporter": reporter}
 
 

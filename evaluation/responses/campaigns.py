@@ -372,3 +372,16 @@ async def issue_verification_codes(cycle_id: int, town_id: int, count: int) -> l
         *[VerificationCode(cycle=cycle_id, town=town_id, code_hash=hash_code(c)) for c in codes]
     )
     return [format_code(c) for c in codes]
+
+
+async def device_answered(cycle_id: int, ratee_id: int, device: str) -> bool:
+    """Whether this resident device already answered for this cadre in this cycle (the
+    one-per-device rule), so the page can say so before anyone fills the form again."""
+    if not device:
+        return False
+    return await Response.exists().where(
+        (Response.cycle == cycle_id)
+        & (Response.ratee == ratee_id)
+        & (Response.rater_group == "resident")
+        & (Response.device == device[:32])
+    )

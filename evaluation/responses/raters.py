@@ -13,7 +13,7 @@ import msgspec
 from evaluation.errors import Invalid, NotFound
 from evaluation.responses.context import ratee_context
 from evaluation.rubrics.schema import Rubric
-from evaluation.tables import Assignment, Cycle, Draft, ResponseItem, WorkReport
+from evaluation.tables import Assignment, Cycle, Draft, Response, ResponseItem, WorkReport
 
 TOP_LEVEL = 5
 REPORT_TYPES = {
@@ -126,6 +126,36 @@ async def rater_assignment(assignment_id: int, rater_id: int) -> RaterTask:
         raise NotFound("评价任务不存在")
     has_draft = await Draft.exists().where(Draft.assignment == assignment_id)
     return RaterTask(**row, draft=has_draft)
+
+
+class SubmittedAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    competency: str
+    level: int | None  # None: 无法观察
+    note: str
+
+
+class Submitted(msgspec.Struct, frozen=True, kw_only=True):
+    answers: dict[str, SubmittedAnswer]  # by competency id
+    comment: str
+
+
+async def submitted_answers(assignment_id: int, rater_id: int) -> Submitted:
+    """What this rater submitted for this assignment, read back to them alone (the
+    assignment must be theirs: `rater_assignment` checks it first)."""
+    response = (
+        await Response.select(Response.id, Response.comment)
+        .where((Response.assignment == assignment_id) & (Response.rater == rater_id))
+        .first()
+    )
+    if response is None:
+        raise NotFound("没有找到这份评价")
+    items = await ResponseItem.select(
+        ResponseItem.competency, ResponseItem.level, ResponseItem.note
+    ).where(ResponseItem.response == response["id"])
+    return Submitted(
+        answers={i["competency"]: SubmittedAnswer(**i) for i in items},
+        comment=response["comment"],
+    )
 
 
 async def load_draft(assignment_id: int) -> dict[str, str]:

@@ -46,12 +46,12 @@ def _cli(env: dict[str, str], *args: str) -> None:
     )
 
 
-def demo_database(directory: Path) -> Path:
+def demo_database(directory: Path, towns: int = 4, per_town: int = 20) -> Path:
     """migrate → demo, as `make run` does, into a fresh SQLite file."""
     db = directory / "cadre360.sqlite"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "LOG_LEVEL": "warning"}
     _cli(env, "migrate")
-    _cli(env, "demo", "--towns", "4", "--cadres-per-town", "20", "--seed", "1")
+    _cli(env, "demo", "--towns", str(towns), "--cadres-per-town", str(per_town), "--seed", "1")
     return db
 
 

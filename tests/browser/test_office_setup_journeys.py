@@ -17,7 +17,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def setup_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serving(demo_database(tmp_path_factory.mktemp("setup"))) as base:
+    # a smaller county than the shared demo's: these journeys need towns and people, not
+    # statistics, and the demo builds in about half the time
+    with serving(demo_database(tmp_path_factory.mktemp("setup"), towns=3, per_town=15)) as base:
         yield base
 
 

@@ -91,6 +91,13 @@ async def test_double_submit_stores_one_response(client: TestClient, people: Peo
     assert await Response.count() == 1
     assert "已经提交过了" in client.get(second.headers["location"]).text
     assert await Draft.count() == 0
+    readback = client.get(f"/rate/{assignment_id}")  # read back, not a blank form again
+    assert "已经提交，不能再修改" in readback.text
+    assert not select(readback.text, "input", type="radio")
+    chosen = {k: v for k, v in fields.items() if k.startswith("level_")}
+    rows = texts(readback.text, "tr")[1:]
+    assert len(rows) == len(chosen)
+    assert all(f"{level} 级" in row for row, level in zip(rows, chosen.values(), strict=False))
 
 
 async def test_bad_fields_get_chinese_messages_and_change_nothing(

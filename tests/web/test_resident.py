@@ -29,9 +29,15 @@ def answer(client: TestClient, link: str, level: str = "4", **extra: str):  # ty
 
 async def test_one_response_per_device_per_cadre(client: TestClient, people: People) -> None:
     links = await resident_links(await open_cycle())
+    form = client.get(links[0]).text
     assert text_of(answer(client, links[0]).text, "h1") == "感谢您的评价"
-    again = answer(client, links[0], "2")
-    assert again.status_code == 409
+    told = client.get(links[0])  # the same phone is told before any form
+    assert "您已评价过" in text_of(told.text, "h1")
+    assert not select(told.text, "input", type="radio")
+    fields = {i.attrs["name"]: i.attrs.get("value", "") for i in select(form, "input")}
+    fields |= {i.attrs["name"]: "2" for i in select(form, "input", type="radio")}
+    again = client.post(links[0], data={**fields, "client_key": "a-second-try-01"})
+    assert again.status_code == 409  # the old form sent anyway: still one per device
     assert "每台设备每个周期只能评价一次" in text_of(again.text, "p", class_="error-detail")
     assert text_of(answer(client, links[1]).text, "h1") == "感谢您的评价"  # another cadre is fine
     client.cookies.clear()  # another phone
