@@ -70,6 +70,14 @@ COMPOSITE_LABELS = {
     "satisfaction": "群众满意度",
     "third_party": "第三方评估",
 }
+CADRE_CHANGE_LABELS = {
+    "transfer": "调动",
+    "departure": "离任",
+    "edit": "信息更正",
+    "leaders": "调整领导",
+}
+CHANNEL_LABELS = {"outbox": "系统发件箱（打印通知、下发名单）", "wecom": "企业微信群机器人"}
+OUTBOX_STATUS_LABELS = {"queued": "已写入发件箱", "sent": "已发送", "failed": "发送失败"}
 
 LABELS: dict[str, dict[str, str]] = {
     "group": GROUP_LABELS,
@@ -87,6 +95,9 @@ LABELS: dict[str, dict[str, str]] = {
     "value_status": VALUE_STATUS_LABELS,
     "decision": DECISION_LABELS,
     "composite": COMPOSITE_LABELS,
+    "cadre_change": CADRE_CHANGE_LABELS,
+    "channel": CHANNEL_LABELS,
+    "outbox_status": OUTBOX_STATUS_LABELS,
 }
 
 

@@ -18,7 +18,6 @@ from evaluation.organisation import directory, upkeep
 from evaluation.organisation.vocabulary import TOWN_TYPE_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
-CHANGE_LABELS = {"transfer": "调动", "departure": "离任", "edit": "信息更正", "leaders": "调整领导"}
 
 
 @get("/office/cadres", guards=[OFFICE])
@@ -41,7 +40,7 @@ async def _cadre_page(
     form: str = "",
     values: dict[str, str] | None = None,
 ) -> Template:
-    towns = (await directory.towns_overview()).select("id", "name").to_dicts()
+    towns = [{"id": i, "name": n} for i, n in sorted((await directory.town_names()).items())]
     return render(
         request,
         "office/cadre.html",
@@ -52,7 +51,6 @@ async def _cadre_page(
         errors=errors or {},
         form=form,
         values=values or {},
-        CHANGE_LABELS=CHANGE_LABELS,
     )
 
 

@@ -17,7 +17,7 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, json_body_only, requires
 from app.accounts.roles import Role
 from app.errors import API_PROBLEMS
-from app.exports import workbook
+from app.exports import XLSX, workbook
 from app.forms import redirect_with_message
 from app.labels import GROUP_LABELS
 from app.templating import render
@@ -36,7 +36,6 @@ from evaluation.evidence.service import (
 from evaluation.organisation import directory
 
 OFFICE = requires(Role.assessment_office, Role.admin)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @get("/office/cycles/{cycle_id:int}/progress", guards=[OFFICE])

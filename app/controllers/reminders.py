@@ -21,8 +21,6 @@ from evaluation.errors import Conflict
 from evaluation.infra.notify import configured_channel
 
 OFFICE = requires(Role.assessment_office, Role.admin)
-CHANNEL_LABELS = {"outbox": "系统发件箱（打印通知、下发名单）", "wecom": "企业微信群机器人"}
-STATUS_LABELS = {"queued": "已写入发件箱", "sent": "已发送", "failed": "发送失败"}
 
 
 async def _page(request: Request[Any, Any, Any], cycle_id: int, refusal: str = "") -> Template:
@@ -41,7 +39,6 @@ async def _page(request: Request[Any, Any, Any], cycle_id: int, refusal: str = "
         rounds=await reminders.rounds(cycle_id),
         channel=configured_channel(),
         refusal=refusal,
-        CHANNEL_LABELS=CHANNEL_LABELS,
     )
 
 
@@ -76,8 +73,6 @@ async def round_page(
         cycle=await cycle_service.get_cycle(cycle_id),
         round=await reminders.round_record(cycle_id, round_id),
         messages=messages,
-        CHANNEL_LABELS=CHANNEL_LABELS,
-        STATUS_LABELS=STATUS_LABELS,
     )
 
 
