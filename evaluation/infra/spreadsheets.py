@@ -17,6 +17,7 @@ file here, as a frame of text cells with the first row as headers:
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -139,7 +140,15 @@ def column_number(letters: bytes) -> int:
     return number
 
 
-def parse_in_child(content: bytes) -> pl.DataFrame:
+# The memory limit caps address space, and address space is mostly reservations: every
+# polars worker thread and every glibc malloc arena (64 MiB each) reserves some. With one
+# thread per core, a small workbook reserved ~1.0 GiB on two cores — a coin toss against
+# the limit — and more on bigger machines. One parser thread and two arenas bring a small
+# file to ~0.3 GiB whatever the machine, so the limit measures the file, not the host.
+WORKER_ENVIRONMENT = {"POLARS_MAX_THREADS": "1", "RAYON_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
+
+
+def parse_in_child(content: bytes, memory: int = WORKER_MEMORY_BYTES) -> pl.DataFrame:
     """Parse with calamine in a child process under memory and CPU limits; its answer
     comes back as Arrow IPC (text columns)."""
     try:
@@ -148,13 +157,14 @@ def parse_in_child(content: bytes) -> pl.DataFrame:
                 sys.executable,
                 "-m",
                 "evaluation.infra.sheet_worker",
-                str(WORKER_MEMORY_BYTES),
+                str(memory),
                 str(WORKER_SECONDS),
             ],
             input=content,
             capture_output=True,
             timeout=WORKER_SECONDS + 10,
             check=False,
+            env={**os.environ, **WORKER_ENVIRONMENT},
         )
     except subprocess.TimeoutExpired:
         raise refuse("表格读取超时", "文件可能过大或结构异常，请重新保存或拆分后导入") from None
