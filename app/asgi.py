@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
@@ -57,6 +58,15 @@ from evaluation.infra.pg_group_commit import start_pg_writer, stop_pg_writer
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PG_POOL_MAX = 20
+
+
+class ApiDocs(RedocRenderPlugin):
+    """The API reference at /schema (Redoc, as before), declaring its language: the page
+    is generated in English, and screen readers need to know which voice to read it in."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        page = super().render(request, openapi_schema)
+        return page.replace(b"<html>", b'<html lang="en">', 1)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -137,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="cadre360",
             version="0.1.0",
             path="/schema",
+            render_plugins=[ApiDocs(path="/")],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(

@@ -238,11 +238,13 @@ async def _imports_page(
     context: dict[str, Any] = {}
     if message is not None:
         context["message"] = message
+    record = await service.latest_version(year)
     return render(
         request,
         "scorecard/imports.html",
         year=year,
         sources=known_sources(),
+        indicator_names={i.code: i.name for i in record.plan.indicators} if record else {},
         history=await service.import_history(year),
         errors=errors,
         status_code=status_code,

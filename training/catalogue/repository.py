@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import date
+from functools import cache
 
 import msgspec
 import polars as pl
@@ -33,10 +34,11 @@ async def offerings() -> pl.DataFrame:
         Offering.capacity,
         Offering.fee,
     ).order_by(Offering.day)
+    names = competency_names()
     for row in rows:  # kept as JSON text: each offering targets different competencies
         if not isinstance(row["competencies"], str):
             row["competencies"] = json.dumps(row["competencies"], ensure_ascii=False)
-        row["targets"] = "、".join(json.loads(row["competencies"]))
+        row["targets"] = "、".join(names.get(c, c) for c in json.loads(row["competencies"]))
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
 
 
@@ -57,6 +59,14 @@ def targets(catalogue: pl.DataFrame) -> pl.DataFrame:
         ],
         schema={"offering_id": pl.Int64, "competency": pl.String, "relevance": pl.Float64},
     )
+
+
+@cache
+def competency_names() -> dict[str, str]:
+    """Competency id → the name people read (the newest rubric's)."""
+    from evaluation.rubrics.loader import load_default_rubric
+
+    return {c.id: c.name for c in load_default_rubric().competencies}
 
 
 async def catalogue_lookups() -> tuple[dict[str, str], dict[str, int]]:

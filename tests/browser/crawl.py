@@ -1,0 +1,152 @@
+"""Walk every page a signed-in person can reach by following links, and judge each one as
+that person sees it on a phone and on a desktop.
+
+Per page: the HTTP status; horizontal overflow (`scrollWidth ≤ innerWidth`) at both widths;
+code identifiers in the visible text (snake_case words, or any code the labels module
+translates); axe-core's serious and critical violations. One URL per route shape is
+visited (digits and query strings folded), so a list of 600 cadres costs one visit, not 600.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from app import labels
+from evaluation.rubrics.loader import load_default_rubric
+from evaluation.scorecard.plan import PLANS_DIR, load_plan_file
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+SKIP = re.compile(r"\.(xlsx|pdf|csv|toml|png|svg|zip|json)$|/(export|download|pdf|backup)\b|/api/")
+# What the person reads, without what they are meant to copy or type verbatim (user names,
+# file names, TOML, addresses) — those sit in <code>, <kbd>, <pre> or [data-verbatim].
+VISIBLE_TEXT = """() => {
+  const root = document.querySelector('main') || document.body;
+  const copy = root.cloneNode(true);
+  copy.querySelectorAll('code, kbd, samp, pre, script, style, [data-verbatim], [hidden]')
+      .forEach(node => node.remove());
+  return copy.innerText;
+}"""
+SAME_SHAPE = 2
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+WORD = re.compile(r"\b[a-z]{3,}\b")
+
+
+def known_codes() -> set[str]:
+    """Every code the labels module turns into words, every competency id of the shipped
+    rubric and every indicator code of the shipped scorecards: none may reach a reader raw."""
+    codes: set[str] = set()
+    for name, value in vars(labels).items():
+        if (
+            not name.startswith("_")
+            and isinstance(value, dict)
+            and value
+            and all(isinstance(k, str) for k in value)
+        ):
+            codes.update(str(k) for k in value)
+    codes.update(c.id for c in load_default_rubric().competencies)
+    for path in PLANS_DIR.glob("*.toml"):
+        codes.update(i.code for i in load_plan_file(path).indicators)
+    return {code for code in codes if re.fullmatch(r"[a-z][a-z_]+", code)}
+
+
+def shape(url: str) -> str:
+    """/office/cycles/12/move/close?x=1 → /office/cycles/#/move/close; /r/<token> → /r/*"""
+    path = re.sub(r"/\d+(?=/|$)", "/#", urlsplit(url).path)
+    return re.sub(r"/[A-Za-z0-9_-]{16,}(?=/|$)", "/*", path)
+
+
+@dataclass
+class PageReport:
+    url: str
+    status: int
+    overflow: dict[str, int] = field(default_factory=dict)
+    codes: list[str] = field(default_factory=list)
+    axe: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.status >= 400:
+            found.append(f"HTTP {self.status}")
+        found += [f"{width} 宽度横向溢出 {px}px" for width, px in self.overflow.items() if px > 1]
+        if self.codes:
+            found.append(f"代码词：{', '.join(sorted(set(self.codes))[:8])}")
+        found += self.axe
+        return found
+
+
+def codes_in(text: str, codes: set[str]) -> list[str]:
+    found = SNAKE.findall(text)
+    found += [word for word in WORD.findall(text) if word in codes]
+    return found
+
+
+def axe_serious(page: Any, axe: Any) -> list[str]:
+    results = axe.run(page).response
+    return [
+        f"axe {v['id']} ({v['impact']}): {v['nodes'][0]['target']} {v['help']}"
+        for v in results["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def crawl(
+    page: Any,
+    base: str,
+    axe: Any,
+    codes: set[str],
+    visits: Counter[str],
+    shots: Path | None = None,
+    limit: int = 120,
+) -> list[PageReport]:
+    """Breadth-first from the person's home page. Each route shape is opened up to
+    SAME_SHAPE times (an open and a published cycle link to different pages) and fully
+    judged — axe and a screenshot — the first time; `visits` is shared between people, so
+    a shape judged for one is not judged again for the next."""
+    queue: deque[str] = deque([f"{base}/"])
+    opened: set[str] = set()
+    reports: list[PageReport] = []
+    while queue and len(reports) < limit:
+        url = queue.popleft()
+        home = not reports  # every person's crawl starts at their own home page
+        if url in opened or SKIP.search(urlsplit(url).path):
+            continue
+        if visits[shape(url)] >= SAME_SHAPE and not home:
+            continue
+        opened.add(url)
+        page.set_viewport_size(PHONE)
+        response = page.goto(url)
+        status = response.status if response else 0
+        landed = page.url.split("#")[0]
+        if landed != url:  # redirected: judge where it landed, under that page's shape
+            if landed in opened or (visits[shape(landed)] >= SAME_SHAPE and not home):
+                continue
+            opened.add(landed)
+        visits[shape(landed)] += 1
+        report = PageReport(landed, status)
+        reports.append(report)
+        if status >= 400 or urlsplit(landed).netloc != urlsplit(base).netloc:
+            continue
+        report.overflow["390"] = int(page.evaluate(OVERFLOW))
+        report.codes = codes_in(page.evaluate(VISIBLE_TEXT), codes)
+        if visits[shape(landed)] == 1:
+            report.axe = axe_serious(page, axe)
+            if shots is not None:
+                page.screenshot(path=str(shots / f"{screenshot_name(landed)}-390.png"))
+        page.set_viewport_size(DESKTOP)
+        report.overflow["1366"] = int(page.evaluate(OVERFLOW))
+        for href in page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)"):
+            target = urljoin(landed, href).split("#")[0]
+            if target.startswith(base) and target not in opened:
+                queue.append(target)
+    return reports
+
+
+def screenshot_name(url: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", shape(url)).strip("-") or "home"
