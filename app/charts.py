@@ -222,23 +222,26 @@ def distribution(
     return _svg(width, height, title, "；".join(described), "".join(parts))
 
 
-def sparkline(values: Sequence[tuple[str, float]], title: str, width: int = 160) -> Markup:
-    """A score over cycles: labelled points joined by a line, on the 1–5 scale."""
-    height = 48
+def sparkline(values: Sequence[tuple[str, float]], title: str, width: int = 200) -> Markup:
+    """A score over cycles: labelled points joined by a line, each with its value, on the
+    1–5 scale."""
+    height = 72
     if not values:
         return Markup("")
-    step = (width - 40) / max(len(values) - 1, 1)
+    step = (width - 48) / max(len(values) - 1, 1)
 
     def y(value: float) -> float:
-        return 6 + (height - 20) * (5 - min(max(value, 1), 5)) / 4
+        return 22 + (height - 42) * (5 - min(max(value, 1), 5)) / 4
 
-    coords = [(20 + step * i, y(v)) for i, (_, v) in enumerate(values)]
+    coords = [(24 + step * i, y(v)) for i, (_, v) in enumerate(values)]
     path = " ".join(f"{a:.1f},{b:.1f}" for a, b in coords)
     parts = [f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>']
-    for (label, _), (a, b) in zip(values, coords, strict=True):
+    for (label, value), (a, b) in zip(values, coords, strict=True):
         parts.append(
             f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{ACCENT}"/>'
-            f'<text x="{a:.1f}" y="{height - 2}" font-size="10" fill="{MUTED}" '
+            f'<text x="{a:.1f}" y="{b - 7:.1f}" font-size="12" fill="{INK}" '
+            f'text-anchor="middle">{value:.2f}</text>'
+            f'<text x="{a:.1f}" y="{height - 3}" font-size="11" fill="{MUTED}" '
             f'text-anchor="middle">{escape(label)}</text>'
         )
     desc = "；".join(f"{label}：{value:.2f}" for label, value in values)

@@ -93,7 +93,7 @@ async def my_feedback_pdf(
         if a.state == "upheld"
     ]
     return Response(
-        feedback_pdf(profile, corrections),
+        feedback_pdf(profile, corrections, await plan_service.recommendations(profile)),
         media_type=PDF,
         headers={"content-disposition": f"attachment; filename=feedback-{profile.cycle.year}.pdf"},
     )

@@ -5,6 +5,9 @@ office opens the heatmap and downloads the Excel export; anyone reads the public
 from __future__ import annotations
 
 import io
+import re
+import subprocess
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -26,7 +29,9 @@ def signed_in(browser, live_server: str, username: str, viewport: dict[str, int]
     return context, page
 
 
-def test_cadre_reads_feedback_and_downloads_the_pdf(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+def test_cadre_reads_feedback_and_downloads_the_pdf(
+    browser, live_server: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     context, page = signed_in(browser, live_server, "cadre", PHONE)
     page.locator("#feedback-link").click()
     page.wait_for_load_state()
@@ -41,7 +46,46 @@ def test_cadre_reads_feedback_and_downloads_the_pdf(browser, live_server: str) -
     assert pdf.suggested_filename.endswith(".pdf")
     with open(pdf.path(), "rb") as file:
         assert file.read(4) == b"%PDF"
+    check_the_filed_report(Path(pdf.path()), page, tmp_path)
     context.close()
+
+
+def check_the_filed_report(pdf: Path, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The PDF is the whole report: rendered page by page (pdftoppm), each page carries the
+    header and "第 k 页 / 共 n 页"; every competency on the web page appears with its anchors
+    now and next; the trend's values and the recommended sessions match the web page."""
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) >= 2  # no longer one page
+    texts = [
+        subprocess.run(
+            ["pdftotext", "-layout", "-f", str(k), "-l", str(k), str(pdf), "-"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+        for k in range(1, len(images) + 1)
+    ]
+    for k, text in enumerate(texts, start=1):
+        assert "干部360评价" in "".join(text.splitlines()[:3])  # the header
+        folio = re.search(r"第\s*(\d+)\s*页\s*/\s*共\s*(\d+)\s*页", text)
+        assert folio and folio.groups() == (str(k), str(len(images))), text[-200:]
+    whole = re.sub(r"\s+", "", "".join(texts))
+    names = page.locator("#scores tbody th").evaluate_all(
+        "cells => cells.map(c => c.firstChild.textContent.trim())"
+    )
+    assert len(names) >= 8
+    for name in names:
+        assert f"{name}（" in whole
+    assert whole.count("当前水平（") >= len(names) - 1  # a withheld competency has none
+    assert whole.count("下一个水平（") + whole.count("已达到最高水平") >= len(names) - 1
+    trend = page.locator(".trend svg desc").first.text_content() or ""
+    assert re.findall(r"：(\d\.\d\d)", trend)
+    for value in re.findall(r"：(\d\.\d\d)", trend):
+        assert value in whole
+    for title in page.locator("#training li strong").all_inner_texts():
+        assert re.sub(r"\s+", "", title) in whole
+    assert "自评与他评" in whole and "匿名意见" in whole and "推荐培训" in whole
 
 
 def test_leader_opens_a_team_members_profile(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
