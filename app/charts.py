@@ -36,21 +36,22 @@ def _svg(width: int, height: int, title: str, desc: str, body: str) -> Markup:
     key = hashlib.blake2s(f"{title}|{desc}".encode(), digest_size=4).hexdigest()  # unique ids
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" '
         f'role="img" aria-labelledby="t{key} d{key}" class="chart" font-family="sans-serif">'
         f'<title id="t{key}">{escape(title)}</title><desc id="d{key}">{escape(desc)}</desc>'
         f"{body}</svg>"
     )
 
 
-def radar(points: Sequence[Interval], title: str, size: int = 320) -> Markup:
+def radar(points: Sequence[Interval], title: str, size: int = 212) -> Markup:
     """Calibrated scores on axes from 1 (centre) to 5 (rim), with the interval as a band and
     the comparable norm as a dashed outline where given."""
     if len(points) < 3:
         return bars(points, title)
-    margin = 70  # room for labels left and right of the rim
+    margin = 52  # room for labels (four characters a line) left and right of the rim
     centre = size / 2
     middle = margin + centre
-    radius = size / 2 - 40
+    radius = size / 2 - 36
     count = len(points)
 
     def at(index: int, value: float) -> tuple[float, float]:
@@ -71,9 +72,15 @@ def radar(points: Sequence[Interval], title: str, size: int = 320) -> Markup:
         parts.append(
             f'<line x1="{middle}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
         )
+        lines = [point.label[i : i + 4] for i in range(0, len(point.label), 4)]
+        spans = "".join(
+            f'<tspan x="{lx:.1f}" dy="{(-(len(lines) - 1) * 0.6 if k == 0 else 1.2):.1f}em">'
+            f"{escape(line)}</tspan>"
+            for k, line in enumerate(lines)
+        )
         parts.append(
             f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="12" fill="{INK}" text-anchor="{anchor}" '
-            f'dominant-baseline="middle">{escape(point.label)}</text>'
+            f'dominant-baseline="middle">{spans}</text>'
         )
     parts.append(
         f'<polygon points="{polygon([p.hi for p in points])}" fill="{SOFT}" fill-opacity="0.35" stroke="none"/>'
@@ -97,10 +104,12 @@ def radar(points: Sequence[Interval], title: str, size: int = 320) -> Markup:
     return _svg(size + 2 * margin, size, title, desc, "".join(parts))
 
 
-def bars(points: Sequence[Interval], title: str, width: int = 560) -> Markup:
+def bars(points: Sequence[Interval], title: str, width: int = 320) -> Markup:
     """One row per item: the calibrated score as a dot on its 90% interval, the raw mean as
     a hollow mark, the norm as a tick; the 1–5 scale underneath."""
-    row, top, left, right = 30, 8, 128, 44
+    row, top, right = 30, 8, 40
+    left = 12 * max((len(p.label) for p in points), default=4) + 12  # the longest name fits
+    width = max(width, left + 180 + right)
     height = top + row * len(points) + 26
     x, parts = _scale(left=left, right=right, top=top, width=width, height=height)
     for index, point in enumerate(points):
@@ -323,7 +332,7 @@ def score_heatmap(
     return _svg(width, height, title, desc, "".join(parts))
 
 
-def score_bars(values: Sequence[tuple[str, float | None]], title: str, width: int = 420) -> Markup:
+def score_bars(values: Sequence[tuple[str, float | None]], title: str, width: int = 320) -> Markup:
     """One bar per dimension on 0–120, with the 60 and 80 lines marked."""
     shown = [(label, v) for label, v in values if v is not None]
     if not shown:
@@ -338,7 +347,7 @@ def score_bars(values: Sequence[tuple[str, float | None]], title: str, width: in
     parts = [
         f'<line x1="{x(mark):.1f}" y1="{top}" x2="{x(mark):.1f}" y2="{height - 14}" '
         f'stroke="{GRID}" stroke-dasharray="3 3"/>'
-        f'<text x="{x(mark):.1f}" y="{height - 2}" font-size="10" fill="{MUTED}" '
+        f'<text x="{x(mark):.1f}" y="{height - 2}" font-size="11" fill="{MUTED}" '
         f'text-anchor="middle">{mark}</text>'
         for mark in (0, 60, 80, 100, 120)
     ]
@@ -372,9 +381,9 @@ def score_trend(values: Sequence[tuple[str, float]], title: str, width: int = 24
     for (label, value), (a, b) in zip(values, coords, strict=True):
         parts.append(
             f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{ACCENT}"/>'
-            f'<text x="{a:.1f}" y="{b - 6:.1f}" font-size="10" fill="{INK}" '
+            f'<text x="{a:.1f}" y="{b - 6:.1f}" font-size="11" fill="{INK}" '
             f'text-anchor="middle">{value:.1f}</text>'
-            f'<text x="{a:.1f}" y="{height - 2}" font-size="10" fill="{MUTED}" '
+            f'<text x="{a:.1f}" y="{height - 2}" font-size="11" fill="{MUTED}" '
             f'text-anchor="middle">{escape(label)}</text>'
         )
     desc = "；".join(f"{label}：{value:.1f}" for label, value in values)

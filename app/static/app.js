@@ -6,7 +6,7 @@ document.querySelectorAll("[data-print]").forEach((button) =>
 // Wide tables and charts scroll sideways on a phone. A box that scrolls gets a keyboard
 // stop and a name (so it can be scrolled without a mouse), and a hint above it.
 function markScrollers() {
-  document.querySelectorAll(".table-wrap, .scroll-x").forEach((box) => {
+  document.querySelectorAll(".table-wrap, .scroll-x, figure").forEach((box) => {
     const scrolls = box.scrollWidth > box.clientWidth + 1;
     box.classList.toggle("scrolls", scrolls);
     const hint = box.previousElementSibling;

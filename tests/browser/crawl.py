@@ -2,7 +2,7 @@
 that person sees it on a phone and on a desktop.
 
 Per page: the HTTP status; horizontal overflow (`scrollWidth ≤ innerWidth`) at both widths;
-code identifiers in the visible text (snake_case words, or any code the labels module
+chart labels drawn at 11 px or more on the phone; code identifiers in the visible text (snake_case words, or any code the labels module
 translates); axe-core's serious and critical violations. One URL per route shape is
 visited (digits and query strings folded), so a list of 600 cadres costs one visit, not 600.
 """
@@ -34,6 +34,12 @@ VISIBLE_TEXT = """() => {
 }"""
 SAME_SHAPE = 2
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+# The smallest chart label as drawn on screen, in CSS pixels (font size × the SVG's scale).
+SMALLEST_CHART_TEXT = """() => Math.min(999, ...Array.from(document.querySelectorAll('svg.chart text'))
+  .filter(t => t.getClientRects().length)
+  .map(t => { const m = t.getScreenCTM();
+              return parseFloat(getComputedStyle(t).fontSize) * (m ? Math.hypot(m.a, m.b) : 1); }))"""
+MIN_CHART_TEXT = 11
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 WORD = re.compile(r"\b[a-z]{3,}\b")
 
@@ -69,6 +75,7 @@ class PageReport:
     overflow: dict[str, int] = field(default_factory=dict)
     codes: list[str] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
+    chart_text: float = 999.0
 
     def problems(self) -> list[str]:
         found = []
@@ -77,6 +84,8 @@ class PageReport:
         found += [f"{width} 宽度横向溢出 {px}px" for width, px in self.overflow.items() if px > 1]
         if self.codes:
             found.append(f"代码词：{', '.join(sorted(set(self.codes))[:8])}")
+        if self.chart_text < MIN_CHART_TEXT - 0.05:
+            found.append(f"390 宽度下图表文字只有 {self.chart_text:.1f}px")
         found += self.axe
         return found
 
@@ -135,6 +144,7 @@ def crawl(
             continue
         report.overflow["390"] = int(page.evaluate(OVERFLOW))
         report.codes = codes_in(page.evaluate(VISIBLE_TEXT), codes)
+        report.chart_text = float(page.evaluate(SMALLEST_CHART_TEXT))
         if visits[shape(landed)] == 1:
             report.axe = axe_serious(page, axe)
             if shots is not None:
