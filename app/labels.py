@@ -101,6 +101,18 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# The statistical words pages use, each in one plain sentence, shown beside the word wherever
+# it appears (the `explain` macro; the browser crawl checks every page that shows one).
+GLOSSARY = {
+    "校准": "扣除评价人一贯偏宽或偏严的影响后的分数；评价人数少时，向同类干部的平均水平靠拢。",
+    "90%区间": "真实水平有九成把握落在这个范围内；区间越窄，结果越可靠。",
+    "证据不足": "评价份数太少或区间太宽，暂不判断是短板还是优势。",
+    "拟合异常": "这位评价人的打分与其他人对同一批干部的评价明显对不上，请人工看一看。",
+    "影子价格": "某场次每多一个座位，方案还能多覆盖多少短板；数值越大，越值得扩容。",
+    "安慰剂检验": "用培训没有针对的能力做对照：它们本不该变化，若也“提高”了，说明提升可能另有原因。",
+}
+
+
 def label(code: object, kind: str) -> str:
     """The word for a code; an unknown code is shown as itself (and the label scan test
     catches it)."""

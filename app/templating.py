@@ -15,7 +15,7 @@ from litestar.template import TemplateConfig
 
 from app.accounts.auth import user_or_none
 from app.accounts.roles import HOME_PATHS, ROLE_LABELS
-from app.labels import label
+from app.labels import GLOSSARY, label
 from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, town_type_label
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -45,6 +45,7 @@ def build_environment() -> Environment:
         ROLE_LABELS=ROLE_LABELS,
         HOME_PATHS=HOME_PATHS,
         POSITION_CLASS_LABELS=POSITION_CLASS_LABELS,
+        GLOSSARY=GLOSSARY,
     )
     return env
 

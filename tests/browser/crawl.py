@@ -2,7 +2,8 @@
 that person sees it on a phone and on a desktop.
 
 Per page: the HTTP status; horizontal overflow (`scrollWidth ≤ innerWidth`) at both widths;
-chart labels drawn at 11 px or more on the phone; code identifiers in the visible text (snake_case words, or any code the labels module
+chart labels drawn at 11 px or more on the phone; each statistical term with its one-line
+explanation (app/labels.py GLOSSARY); code identifiers in the visible text (snake_case words, or any code the labels module
 translates); axe-core's serious and critical violations. One URL per route shape is
 visited (digits and query strings folded), so a list of 600 cadres costs one visit, not 600.
 """
@@ -76,6 +77,7 @@ class PageReport:
     codes: list[str] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
     chart_text: float = 999.0
+    unexplained: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         found = []
@@ -84,6 +86,8 @@ class PageReport:
         found += [f"{width} 宽度横向溢出 {px}px" for width, px in self.overflow.items() if px > 1]
         if self.codes:
             found.append(f"代码词：{', '.join(sorted(set(self.codes))[:8])}")
+        if self.unexplained:
+            found.append(f"术语无说明：{'、'.join(self.unexplained)}")
         if self.chart_text < MIN_CHART_TEXT - 0.05:
             found.append(f"390 宽度下图表文字只有 {self.chart_text:.1f}px")
         found += self.axe
@@ -94,6 +98,16 @@ def codes_in(text: str, codes: set[str]) -> list[str]:
     found = SNAKE.findall(text)
     found += [word for word in WORD.findall(text) if word in codes]
     return found
+
+
+def unexplained_terms(text: str) -> list[str]:
+    """Statistical words on the page without their one-line explanation beside them."""
+    flat = re.sub(r"\s+", "", text)
+    return [
+        term
+        for term, meaning in labels.GLOSSARY.items()
+        if term in flat and re.sub(r"\s+", "", meaning) not in flat
+    ]
 
 
 def axe_serious(page: Any, axe: Any) -> list[str]:
@@ -143,7 +157,9 @@ def crawl(
         if status >= 400 or urlsplit(landed).netloc != urlsplit(base).netloc:
             continue
         report.overflow["390"] = int(page.evaluate(OVERFLOW))
-        report.codes = codes_in(page.evaluate(VISIBLE_TEXT), codes)
+        text = page.evaluate(VISIBLE_TEXT)
+        report.codes = codes_in(text, codes)
+        report.unexplained = unexplained_terms(text)
         report.chart_text = float(page.evaluate(SMALLEST_CHART_TEXT))
         if visits[shape(landed)] == 1:
             report.axe = axe_serious(page, axe)
