@@ -127,11 +127,13 @@ def crawl(
     visits: Counter[str],
     shots: Path | None = None,
     limit: int = 120,
+    exports: dict[str, str] | None = None,
 ) -> list[PageReport]:
     """Breadth-first from the person's home page. Each route shape is opened up to
     SAME_SHAPE times (an open and a published cycle link to different pages) and fully
     judged — axe and a screenshot — the first time; `visits` is shared between people, so
-    a shape judged for one is not judged again for the next."""
+    a shape judged for one is not judged again for the next. Spreadsheet links found on the
+    way are collected in `exports` (one per route shape) for the caller to download."""
     queue: deque[str] = deque([f"{base}/"])
     opened: set[str] = set()
     reports: list[PageReport] = []
@@ -171,7 +173,25 @@ def crawl(
             target = urljoin(landed, href).split("#")[0]
             if target.startswith(base) and target not in opened:
                 queue.append(target)
+                if exports is not None and urlsplit(target).path.endswith(".xlsx"):
+                    exports.setdefault(shape(target), target)
     return reports
+
+
+def codes_in_workbook(content: bytes, codes: set[str]) -> dict[str, list[str]]:
+    """Code words in every header and cell of every sheet of an .xlsx, by sheet."""
+
+    import fastexcel
+
+    found: dict[str, list[str]] = {}
+    reader = fastexcel.read_excel(content)
+    for name in reader.sheet_names:
+        frame = reader.load_sheet_by_name(name, header_row=None).to_polars()
+        cells = [str(v) for column in frame.columns for v in frame[column].to_list() if v]
+        words = codes_in("\n".join(cells), codes)
+        if words:
+            found[name] = sorted(set(words))
+    return found
 
 
 def screenshot_name(url: str) -> str:

@@ -1,6 +1,7 @@
 """Every page every demo role can reach, on a 390 px phone and a 1366 px desktop: it opens,
-nothing spills sideways, no code identifier shows where people read, and axe-core finds no
-serious or critical accessibility violation. Screenshots of each page shape at phone width
+nothing spills sideways, no code identifier shows where people read (nor in any cell of a
+spreadsheet the pages link to), and axe-core finds no serious or critical accessibility
+violation. Screenshots of each page shape at phone width
 go to tests/artifacts/crawl/<role>/.
 
 The people are crawled one after another, narrowest first, sharing one count of visits per
@@ -17,11 +18,14 @@ from axe_playwright_python.sync_playwright import Axe
 
 from app.demo.loader import DEMO_PASSWORD, DEMO_USERS
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.crawl import PHONE, PageReport, crawl, known_codes
+from tests.browser.crawl import PHONE, PageReport, codes_in_workbook, crawl, known_codes
 
 pytestmark = pytest.mark.browser
 
 ROLES = ["cadre", "leader", "visitor", "reporter", "training", "office", "admin"]
+
+
+EXPORTS: dict[str, dict[str, list[str]]] = {}  # export shape → sheet → code words found
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,13 @@ def crawled(browser, live_server: str) -> dict[str, list[PageReport]]:  # type: 
         page.get_by_label("密码").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="登录").click()
         page.wait_for_load_state()
-        reports[role] = crawl(page, live_server, axe, codes, visits, shots)
+        exports: dict[str, str] = {}
+        reports[role] = crawl(page, live_server, axe, codes, visits, shots, exports=exports)
+        for shape, url in exports.items():
+            if shape not in EXPORTS:
+                response = context.request.get(url)
+                assert response.ok, f"{url}: HTTP {response.status}"
+                EXPORTS[shape] = codes_in_workbook(response.body(), codes)
         context.close()
     return reports
 
@@ -73,3 +83,13 @@ def test_the_crawl_reaches_each_roles_main_pages(crawled: dict[str, list[PageRep
     assert any(path.startswith("scorecard/") for path in office)
     assert {"admin/users", "admin/tokens"} <= reached["admin"]
     assert sum(len(pages) for pages in crawled.values()) >= 60
+
+
+def test_every_spreadsheet_the_pages_offer_speaks_chinese(
+    crawled: dict[str, list[PageReport]],
+) -> None:
+    """Every .xlsx linked from a crawled page, every header and cell of every sheet: no code
+    identifier where a county office reads."""
+    assert len(EXPORTS) >= 4  # results, personnel, overdue raters, roster template at least
+    found = {shape: sheets for shape, sheets in EXPORTS.items() if sheets}
+    assert not found, found
