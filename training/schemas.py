@@ -65,6 +65,19 @@ class PlanDetail(msgspec.Struct, frozen=True, kw_only=True):
     waiting: int
 
 
+class PlanSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """One optimiser run in the plan history."""
+
+    id: int
+    cycle_name: str
+    created_at: datetime
+    published_at: datetime | None
+    objective: float
+    cost: float
+    assigned: int
+    waiting: int
+
+
 class PublishedPlan(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     cycle_id: int

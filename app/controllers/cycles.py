@@ -13,6 +13,7 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
 from app.labels import GROUP_LABELS, STATE_LABELS
+from app.paging import list_params, paginate, search
 from app.templating import render
 from evaluation.clock import today
 from evaluation.cycles import service as cycle_service
@@ -224,12 +225,13 @@ async def _assignments(
 ) -> Template:
     cycle = await cycle_service.get_cycle(cycle_id)
     loads, manual = await cycle_service.assignment_overview(cycle_id)
+    query, page = list_params(request)
     return render(
         request,
         "cycles/assignments.html",
         status_code=400 if errors else 200,
         cycle=cycle,
-        loads=loads.to_dicts(),
+        loads=paginate(search(loads, query, ["name", "town"]), page, query),
         manual=manual.to_dicts(),
         GROUP_LABELS=GROUP_LABELS,
         errors=errors,

@@ -20,6 +20,7 @@ from app.errors import API_PROBLEMS
 from app.exports import XLSX, workbook
 from app.forms import redirect_with_message
 from app.labels import GROUP_LABELS
+from app.paging import list_params, paginate, search
 from app.templating import render
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.progress import overdue_raters
@@ -44,6 +45,8 @@ async def progress_page(
 ) -> Template:
     cycle = await cycle_service.get_cycle(cycle_id)
     progress = await cycle_progress(cycle_id)
+    query, page = list_params(request)
+    overdue = paginate(search(overdue_raters(progress), query, ["name", "town"]), page, query)
     remind_on = cycle.remind_on
     reminders_due = remind_on is not None and date.today() >= remind_on
     return render(
@@ -53,7 +56,7 @@ async def progress_page(
         overall=progress.overall,
         by_group=progress.by_group.to_dicts(),
         by_town=progress.by_town.to_dicts(),
-        overdue=overdue_raters(progress).to_dicts(),
+        overdue=overdue,
         reminders_due=reminders_due,
         GROUP_LABELS=GROUP_LABELS,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -14,7 +14,9 @@ from litestar.response import Redirect, Template
 
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
+from app.exports import XLSX, workbook
 from app.forms import FormReader, redirect_with_message
+from app.paging import list_params, paginate, search
 from app.qr import qr_svg
 from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
@@ -36,7 +38,24 @@ FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 async def _plan_page(
     request: Request[CurrentUser, str, Any], errors: dict[str, str], values: dict[str, str]
 ) -> Template:
-    latest = await plan_service.latest_plan()
+    history = await plan_service.plan_history()
+    raw = request.query_params.get("plan", "")
+    chosen = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    if chosen is not None and chosen not in {p.id for p in history}:
+        raise NotFound("培训方案不存在")
+    shown = chosen if chosen is not None else (history[0].id if history else None)
+    latest = await plan_service.plan_detail(shown) if shown is not None else None
+    query, page = list_params(request)
+    enrolments = (
+        paginate(
+            search(plan_service.plan_frame(latest), query, ["场次", "干部", "乡镇", "状态"]),
+            page,
+            query,
+            keep={"plan": str(latest.id)} if chosen is not None and latest else {},
+        )
+        if latest
+        else None
+    )
     cycles = await results_service.published_cycles()
     catalogue = await catalogue_service.offerings()
     titles = dict(catalogue.select("id", "title").iter_rows()) if catalogue.height else {}
@@ -58,6 +77,9 @@ async def _plan_page(
         cycles=cycles,
         catalogue=catalogue.height,
         latest=latest,
+        newest=history[0].id if history else None,
+        history=history,
+        enrolments=enrolments,
         prices=prices,
         demand=(await insight_service.demand_report(basis)).to_dicts() if basis else [],
         exchanges=(await insight_service.exchange_plan(basis)).to_dicts() if basis else [],
@@ -65,6 +87,18 @@ async def _plan_page(
         scorecard_exchanges=scorecard_pairs.to_dicts(),
         errors=errors,
         values=values,
+    )
+
+
+@get("/training/plans/{plan_id:int}/plan.xlsx", guards=[TRAINING])
+async def plan_export(plan_id: FromPath[int]) -> Response[bytes]:
+    """The whole plan — every enrolment and waiting place with its reason — for the office
+    that sends out the notices."""
+    plan = await plan_service.plan_detail(plan_id)
+    return Response(
+        workbook([(f"培训方案{plan.id}", plan_service.plan_frame(plan))]),
+        media_type=XLSX,
+        headers={"content-disposition": f"attachment; filename=training-plan-{plan.id}.xlsx"},
     )
 
 
@@ -251,6 +285,7 @@ async def check_in(request: Request[CurrentUser, str, Any], token: FromPath[str]
 routes = [
     effects_page,
     plan_page,
+    plan_export,
     run_plan,
     plan_job_page,
     cancel_plan_job,

@@ -82,7 +82,7 @@ def compute_progress(
             on="rater_id",
             how="left",
         )
-        .sort(["open", "town", "name"], descending=[True, False, False])
+        .sort(["open", "town", "name", "rater_id"], descending=[True, False, False, False])
     )
     assigned = int(live.height)
     submitted = int(live["done"].sum()) if assigned else 0

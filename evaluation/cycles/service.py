@@ -308,8 +308,8 @@ async def assignment_overview(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame
     loads = (
         rater_loads(frame.filter(pl.col("status") != "removed"))
         .join(names, left_on="rater_id", right_on="id", how="left")
-        .sort(["town", "total"], descending=[False, True])
-    )
+        .sort(["town", "total", "external_id"], descending=[False, True, False])
+    )  # a fixed order, so each page of the list holds the same raters every time
     manual = (
         frame.filter(pl.col("source") == "manual")
         .join(

@@ -460,6 +460,10 @@ PAGES: dict[str, Check] = {
         f"/training/plans/{i.plan}/publish",
         "人次的培训安排",
     ),
+    "/training/plans/{plan_id:int}/plan.xlsx": lambda i: (
+        f"/training/plans/{i.plan}/plan.xlsx",
+        "PK",
+    ),
     "/office/cycles/{cycle_id:int}/move/{action:str}": lambda i: (
         f"/office/cycles/{i.open}/move/close",
         "确认后会发生什么",

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 import polars as pl
+from piccolo.query.functions.aggregate import Count
 
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.results.feedback import Feedback
@@ -23,6 +24,7 @@ from training.planning.strategy import choose_plan
 from training.schemas import (
     PlanDetail,
     PlanEnrolment,
+    PlanSummary,
     PublishedPlan,
     Recommendation,
 )
@@ -341,6 +343,63 @@ async def plan_detail(plan_id: int) -> PlanDetail:
         enrolments=enrolments,
         assigned=sum(1 for e in enrolments if e.status == "assigned"),
         waiting=sum(1 for e in enrolments if e.status == "waitlist"),
+    )
+
+
+async def plan_history() -> list[PlanSummary]:
+    """Every plan run, newest first, with its enrolment counts — so an earlier plan (and
+    what it decided) stays readable after a new run."""
+    plans = await TrainingPlan.select(
+        TrainingPlan.id,
+        TrainingPlan.cycle.name,
+        TrainingPlan.created_at,
+        TrainingPlan.published_at,
+        TrainingPlan.objective,
+        TrainingPlan.cost,
+    ).order_by(TrainingPlan.id, ascending=False)
+    counts = {
+        (int(r["plan"]), str(r["status"])): int(r["count"])
+        for r in await Enrolment.select(Enrolment.plan, Enrolment.status, Count()).group_by(
+            Enrolment.plan, Enrolment.status
+        )
+    }
+    return [
+        PlanSummary(
+            id=r["id"],
+            cycle_name=r["cycle.name"],
+            created_at=r["created_at"],
+            published_at=r["published_at"],
+            objective=r["objective"],
+            cost=r["cost"],
+            assigned=counts.get((r["id"], "assigned"), 0),
+            waiting=counts.get((r["id"], "waitlist"), 0),
+        )
+        for r in plans
+    ]
+
+
+def plan_frame(plan: PlanDetail) -> pl.DataFrame:
+    """A plan's enrolments as the table people read and export (Chinese headers)."""
+    return pl.DataFrame(
+        [
+            {
+                "场次编号": e.offering_id,
+                "场次": e.title,
+                "干部": e.name,
+                "乡镇": e.town,
+                "状态": "已安排" if e.status == "assigned" else f"候补第 {e.waitlist_rank} 位",
+                "理由": e.reason,
+            }
+            for e in plan.enrolments
+        ],
+        schema={
+            "场次编号": pl.Int64,
+            "场次": pl.String,
+            "干部": pl.String,
+            "乡镇": pl.String,
+            "状态": pl.String,
+            "理由": pl.String,
+        },
     )
 
 
