@@ -103,3 +103,52 @@ def test_the_same_phone_cannot_rate_a_cadre_twice(browser, live_server: str) -> 
     assert "每人每轮只能评价一次" in page.locator("#already-answered").inner_text()
     screenshot(page, "resident-second-time")
     phone.close()
+
+
+def test_a_leader_rates_with_the_keyboard_alone(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """No mouse: Tab to each item's radios, arrow keys to choose, Tab past the note, Enter
+    on the submit button — and the focused control is always visibly outlined."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "leader")
+    page.goto(f"{live_server}/rate")
+    done_before = int(page.locator(".done-count").first.inner_text())
+    task = peer_tasks(page).last
+    ratee = task.inner_text()
+    task.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/rate/*")
+    items = page.locator("fieldset.bars")
+    count = items.count()
+    assert count >= 8
+
+    def focused(attribute: str) -> str:
+        return str(page.evaluate(f"document.activeElement.getAttribute('{attribute}') || ''"))
+
+    def outlined() -> bool:
+        return bool(
+            page.evaluate("getComputedStyle(document.activeElement).outlineStyle !== 'none'")
+        )
+
+    for index in range(count):
+        for _ in range(40):  # from the page's top: past the navigation and the links
+            if focused("name").startswith("level_"):
+                break
+            page.keyboard.press("Tab")
+        assert focused("value") == "5"  # the group's first radio (best first)
+        assert outlined()
+        page.keyboard.press("ArrowDown")  # → 4 级, checked by the arrow
+        assert focused("value") == "4"
+        assert items.nth(index).locator("input[value='4']").is_checked()
+        page.keyboard.press("Tab")  # the note
+        assert focused("name").startswith("note_")
+    for _ in range(4):
+        if focused("value") == "submit":
+            break
+        page.keyboard.press("Tab")
+    assert focused("value") == "submit" and outlined()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/rate?**")
+    assert f"已提交对{ratee}的评价" in page.locator("#notice").inner_text()
+    assert int(page.locator(".done-count").first.inner_text()) == done_before + 1
+    context.close()
