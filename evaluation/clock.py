@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 CLOCK: Callable[[], dt.date] = dt.date.today  # the app may pin it (tests travel in time)
+LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 def today() -> dt.date:
     return CLOCK()
+
+
+def now_local() -> dt.datetime:
+    """The product's day at the real local (Beijing) time of day — so a pinned day still
+    has a clock on its wall."""
+    return dt.datetime.combine(today(), dt.datetime.now(LOCAL).time(), tzinfo=LOCAL)

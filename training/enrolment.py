@@ -3,8 +3,9 @@ feedback."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from evaluation.clock import now_local
 from evaluation.errors import Conflict, Invalid, NotFound
 from training.schemas import MyEnrolment
 from training.tables import Enrolment, Offering, SessionFeedback
@@ -72,16 +73,45 @@ async def record_feedback(
     )
 
 
+CHECKIN_EARLY = 60  # minutes before the start a scan counts
+CHECKIN_LATE = 30  # minutes after the end
+
+
+def clock_time(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def checkin_refusal(day: date, start: int, end: int, now: datetime) -> str | None:
+    """Why a scan at `now` (local time) is not attendance, or None when it is: a session's
+    code counts from an hour before it starts to half an hour after it ends, on its day —
+    a photo of the sheet taken three weeks early proves nothing."""
+    opens, closes = max(start - CHECKIN_EARLY, 0), min(end + CHECKIN_LATE, 24 * 60 - 1)
+    window = f"{day} {clock_time(opens)}–{clock_time(closes)}"
+    minute = now.hour * 60 + now.minute
+    if (now.date(), minute) < (day, opens):
+        return f"签到尚未开始：本场在 {day} {clock_time(start)} 开始，签到时间为 {window}"
+    if (now.date(), minute) > (day, closes):
+        return f"签到已经结束：本场签到时间为 {window}，如确有参训请联系培训办补录"
+    return None
+
+
 async def check_in(token: str, cadre_id: int) -> str:
-    """The QR code at the venue: a logged-in cadre scanning it is marked present; returns
-    the session's title."""
+    """The QR code at the venue: a logged-in cadre scanning it around the session's time
+    is marked present; returns the session's title."""
     offering = (
-        await Offering.select(Offering.id, Offering.title)
+        await Offering.select(
+            Offering.id, Offering.title, Offering.day, Offering.start_minute, Offering.end_minute
+        )
         .where((Offering.checkin_token == token) & (Offering.checkin_token != ""))
         .first()
     )
     if offering is None:
         raise NotFound("签到码无效")
+    refusal = checkin_refusal(
+        offering["day"], offering["start_minute"], offering["end_minute"], now_local()
+    )
+    if refusal:
+        raise Conflict(refusal)
     updated = (
         await Enrolment.update({Enrolment.attended_at: datetime.now(UTC)})
         .where(

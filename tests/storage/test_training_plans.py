@@ -3,11 +3,12 @@ training, feedback, check-in — and the clear message when pins cannot all be h
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
 
+from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from tests.factories import small_demo_latest_published
 from training import enrolment as enrolment_service
@@ -72,7 +73,16 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
         .first()
     )
     assert offering is not None
-    await enrolment_service.check_in(offering["checkin_token"], cadre)
+    token = offering["checkin_token"]
+    in_three_weeks = today() + timedelta(days=21)  # a photo of the sheet, taken early
+    await Offering.update({Offering.day: in_three_weeks}).where(Offering.checkin_token == token)
+    with pytest.raises(Conflict, match="签到尚未开始"):
+        await enrolment_service.check_in(token, cadre)
+    assert not any(e.attended_at for e in await enrolment_service.my_training(cadre))
+    await Offering.update(  # the session is on now: the whole of today
+        {Offering.day: today(), Offering.start_minute: 0, Offering.end_minute: 24 * 60 - 1}
+    ).where(Offering.checkin_token == token)
+    await enrolment_service.check_in(token, cadre)
     assert any(e.attended_at for e in await enrolment_service.my_training(cadre))
     with pytest.raises(NotFound):
         await enrolment_service.check_in("not-a-token", cadre)

@@ -116,6 +116,7 @@ async def scorecard_ids() -> tuple[int, int, int, str, int, str, int]:
 
 async def collect_ids() -> Ids:
     from app.accounts.tables import User
+    from evaluation.clock import today
     from evaluation.cycles import service as cycle_service
     from evaluation.responses import campaigns, review
     from evaluation.responses.context import ratee_context
@@ -162,6 +163,10 @@ async def collect_ids() -> Ids:
         .where((Enrolment.cadre == cadre) & (Enrolment.status == "assigned"))
         .first()
     )
+    assert checkin is not None
+    await Offering.update(  # that session is on today, so scanning its code counts
+        {Offering.day: today(), Offering.start_minute: 0, Offering.end_minute: 24 * 60 - 1}
+    ).where(Offering.checkin_token == checkin["offering.checkin_token"])
     # nine resident answers from one address within minutes: the last ones are flagged
     items = (await ratee_context(open_["id"], card.cadre_id, "resident")).items
     for n in range(9):
