@@ -415,6 +415,8 @@ class CaseNote(Table, tablename="case_note"):
     title = Varchar(length=64)
     body = Text()
     created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(null=True, default=None)  # last edited
+    withdrawn_at = Timestamptz(null=True, default=None)  # withdrawn notes stay on record
 
 
 class ReminderRound(Table, tablename="reminder_round"):

@@ -342,6 +342,31 @@ async def add_case(
     return redirect_with_message(target, "案例已保存，结果公布后在公开页面展示")
 
 
+@post("/office/cases/{note_id:int}/edit", guards=[OFFICE])
+async def edit_case(
+    note_id: FromPath[int],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    form = FormReader(data)
+    town = form.text("town")
+    try:
+        cycle_id = await case_notes.edit(
+            note_id, int(town) if town.isdigit() else None, form.text("title"), form.text("body")
+        )
+    except Invalid as exc:
+        cycle_id = await case_notes.cycle_of(note_id)
+        return redirect_with_message(f"/office/cycles/{cycle_id}/results#cases", exc.message)
+    return redirect_with_message(f"/office/cycles/{cycle_id}/results#cases", "案例已修改")
+
+
+@post("/office/cases/{note_id:int}/withdraw", guards=[OFFICE])
+async def withdraw_case(note_id: FromPath[int]) -> Redirect:
+    cycle_id = await case_notes.withdraw(note_id)
+    return redirect_with_message(
+        f"/office/cycles/{cycle_id}/results#cases", "案例已撤回：不再在任何页面显示，记录留档"
+    )
+
+
 @get("/results", exclude_from_auth=True)
 async def public_index(request: Request[Any, Any, Any]) -> Template:
     return render(
@@ -378,6 +403,8 @@ routes = [
     publish_page,
     publish,
     add_case,
+    edit_case,
+    withdraw_case,
     public_index,
     public_results,
 ]

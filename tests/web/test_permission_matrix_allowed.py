@@ -277,6 +277,16 @@ async def demo_cards() -> tuple[tuple[int, int, str], ...]:
     return tuple((int(r["id"]), int(r["town"]), str(r["colour"])) for r in rows)
 
 
+async def latest_case_note(url: str) -> int:
+    from app.database import engine_from_url, use_engine
+    from evaluation.tables import CaseNote
+
+    use_engine(engine_from_url(url))
+    row = await CaseNote.select(CaseNote.id).order_by(CaseNote.id, ascending=False).first()
+    assert row is not None
+    return int(row["id"])
+
+
 async def make_red_card_for(url: str, town_id: int) -> None:
     """A second, long-late milestone in the reporter's town, swept red."""
     from app.database import engine_from_url, use_engine
@@ -1021,6 +1031,26 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             town=str(ids.town),
         ),
     )
+    note = run_blocking(latest_case_note(url))
+    did(
+        "POST",
+        "/office/cases/{note_id:int}/edit",
+        form_post(
+            client,
+            f"/office/cases/{note}/edit",
+            f"/office/cycles/{ids.published}/results",
+            title="便民服务中心延时服务（更正）",
+            body="群众办事等候时间明显缩短，周末也可办理。",
+            town="",
+        ),
+    )
+    did(
+        "POST",
+        "/office/cases/{note_id:int}/withdraw",
+        form_post(
+            client, f"/office/cases/{note}/withdraw", f"/office/cycles/{ids.published}/results"
+        ),
+    )
     assert form_post(client, f"{base}/move", base, action="close").status_code in (302, 303)
     did(
         "POST",
@@ -1544,6 +1574,7 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "resident_link:revoked": 1,
         "assignment:removed": 1,
         "case_note": 1,
+        "case_note:withdrawn": 1,  # added, corrected, then withdrawn (kept on record)
         "work_report": 1,
         "scorecard_plan:published": 1,
         "scorecard_review": 1,
@@ -1612,6 +1643,8 @@ async def stored_counts(url: str) -> dict[str, int]:
         "cycle:{}": "SELECT state, count(*) FROM cycle GROUP BY state",
         "training_plan:{}": "SELECT CASE WHEN published_at IS NULL THEN 'draft' ELSE"
         " 'published' END, count(*) FROM training_plan GROUP BY 1",
+        "case_note:{}": "SELECT CASE WHEN withdrawn_at IS NULL THEN 'live' ELSE 'withdrawn' END,"
+        " count(*) FROM case_note GROUP BY 1",
         "response_flag:{}": "SELECT CASE WHEN decision = '' THEN 'pending' ELSE 'decided' END,"
         " count(*) FROM response_flag GROUP BY 1",
         "resident_link:{}": "SELECT CASE WHEN revoked_at IS NULL THEN 'live' ELSE 'revoked' END,"

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from litestar.testing import TestClient
 
-from evaluation.tables import Cadre, GroupResult, Town
+from evaluation.tables import Cadre, CaseNote, GroupResult, Town
 from tests.factories import (
     People,
     answer_assignments,
@@ -129,3 +129,48 @@ async def test_the_public_page_shows_towns_and_cases_never_people(
     assert client.get("/results").status_code == 200
     draft = await open_cycle(peers=3)
     assert client.get(f"/results/{draft}").status_code == 404  # nothing before publication
+
+
+async def test_a_case_note_is_corrected_then_withdrawn_and_stays_on_record(
+    client: TestClient, people: People, published: int
+) -> None:
+    login(client, "office")
+    results = f"/office/cycles/{published}/results"
+    post_form(
+        client,
+        f"/office/cycles/{published}/cases",
+        {"title": "村级议事会", "body": "每月一次，议定事项公开。", "town": ""},
+        page=results,
+    )
+    note = await CaseNote.select(CaseNote.id).order_by(CaseNote.id, ascending=False).first()
+    assert note is not None
+    refused = post_form(
+        client, f"/office/cases/{note['id']}/edit", {"title": "", "body": "x"}, page=results
+    )
+    assert "请填写案例标题" in client.get(refused.headers["location"]).text
+    stored = await CaseNote.select(CaseNote.title, CaseNote.body).where(CaseNote.id == note["id"])
+    assert stored == [{"title": "村级议事会", "body": "每月一次，议定事项公开。"}]  # unchanged
+    town = await Town.select(Town.id, Town.name).first()
+    assert town is not None
+    post_form(
+        client,
+        f"/office/cases/{note['id']}/edit",
+        {
+            "title": "村级议事会（更正）",
+            "body": "每两周一次，议定事项公开。",
+            "town": str(town["id"]),
+        },
+        page=results,
+    )
+    public = client.get(f"/results/{published}").text
+    assert "村级议事会（更正）" in public and "每两周一次" in public and "每月一次" not in public
+    done = post_form(client, f"/office/cases/{note['id']}/withdraw", {}, page=results)
+    assert "案例已撤回" in client.get(done.headers["location"]).text
+    assert "村级议事会" not in client.get(f"/results/{published}").text
+    assert "村级议事会" not in client.get(results).text
+    kept = await CaseNote.select(CaseNote.withdrawn_at).where(CaseNote.id == note["id"]).first()
+    assert kept is not None and kept["withdrawn_at"] is not None  # on record, not deleted
+    again = post_form(client, f"/office/cases/{note['id']}/withdraw", {}, page=results)
+    assert again.status_code == 404
+    login(client, "member")
+    assert post_form(client, f"/office/cases/{note['id']}/edit", {}, page="/me").status_code == 403
