@@ -22,6 +22,7 @@ from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.results import snapshots as results_service
 from training import enrolment as enrolment_service
+from training import sessions
 from training.catalogue import repository as catalogue_service
 from training.catalogue.importing import check_offering, check_sheet, read_sheet
 from training.effects import service as effects_service
@@ -173,6 +174,7 @@ async def _catalogue_page(
         request,
         "training/catalogue.html",
         offerings=catalogue.to_dicts() if catalogue.height else [],
+        attendance=await sessions.attendance_by_session(),
         towns=(await catalogue_service.catalogue_lookups())[1],
         errors=errors,
         values=values,
@@ -212,6 +214,19 @@ async def import_catalogue(
         return await _catalogue_page(request, problems, {})
     count = await catalogue_service.add_offerings(rows)
     return redirect_with_message("/training/catalogue", f"已导入 {count} 个场次")
+
+
+@get("/training/offerings/{offering_id:int}", guards=[TRAINING])
+async def session_page(
+    request: Request[CurrentUser, str, Any], offering_id: FromPath[int]
+) -> Template:
+    """One session: the attendance register and what participants said afterwards."""
+    return render(
+        request,
+        "training/session.html",
+        s=await sessions.session_report(offering_id),
+        min_feedback=sessions.MIN_FEEDBACK,
+    )
 
 
 @get("/training/offerings/{offering_id:int}/checkin-sheet", guards=[TRAINING])
@@ -295,6 +310,7 @@ routes = [
     add_offering,
     import_catalogue,
     checkin_sheet,
+    session_page,
     my_training,
     give_feedback,
     check_in,

@@ -527,6 +527,10 @@ PAGES: dict[str, Check] = {
     "/training/catalogue": lambda i: ("/training/catalogue", i.offering_title),
     "/training/checkin/{token:str}": lambda i: (f"/training/checkin/{i.checkin_token}", "已签到"),
     "/training/effects": lambda i: ("/training/effects", "培训"),
+    "/training/offerings/{offering_id:int}": lambda i: (
+        f"/training/offerings/{i.offering}",
+        "签到名单",
+    ),
     "/training/offerings/{offering_id:int}/checkin-sheet": lambda i: (
         f"/training/offerings/{i.offering}/checkin-sheet",
         i.offering_title,
