@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
+import polars as pl
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -19,11 +20,13 @@ from app.forms import FormReader, redirect_with_message
 from app.paging import list_params, paginate, search
 from app.qr import qr_svg
 from app.templating import render
+from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.results import snapshots as results_service
 from training import enrolment as enrolment_service
 from training import sessions
 from training.catalogue import repository as catalogue_service
+from training.catalogue.exchanges import exchange_offerings, pair_key
 from training.catalogue.importing import check_offering, check_sheet, read_sheet
 from training.effects import service as effects_service
 from training.effects.service import describe
@@ -70,6 +73,7 @@ async def _plan_page(
         else []
     )
     basis = cycles[0].id if cycles else None
+    exchanges = await insight_service.exchange_plan(basis) if basis else pl.DataFrame()
     scorecard_year, scorecard_pairs = await insight_service.scorecard_exchange_plan()
     return render(
         request,
@@ -83,7 +87,8 @@ async def _plan_page(
         enrolments=enrolments,
         prices=prices,
         demand=(await insight_service.demand_report(basis)).to_dicts() if basis else [],
-        exchanges=(await insight_service.exchange_plan(basis)).to_dicts() if basis else [],
+        exchanges=exchanges.with_columns(key=pair_key()).to_dicts() if exchanges.height else [],
+        basis=basis,
         scorecard_year=scorecard_year,
         scorecard_exchanges=scorecard_pairs.to_dicts(),
         errors=errors,
@@ -100,6 +105,41 @@ async def plan_export(plan_id: FromPath[int]) -> Response[bytes]:
         workbook([(f"培训方案{plan.id}", plan_service.plan_frame(plan))]),
         media_type=XLSX,
         headers={"content-disposition": f"attachment; filename=training-plan-{plan.id}.xlsx"},
+    )
+
+
+@post("/training/exchanges", guards=[TRAINING])
+async def add_exchange_sessions(
+    request: Request[CurrentUser, str, Any], data: Annotated[dict[str, Any], FORM]
+) -> Template | Redirect:
+    """The ticked exchange pairs become catalogue sessions (one per host and competency) in
+    one step; the pairing is recomputed here, so only pairs it proposes are accepted."""
+    ticked = data.get("pair", [])
+    chosen = {ticked} if isinstance(ticked, str) else {str(t) for t in ticked}
+    form = FormReader({k: v for k, v in data.items() if isinstance(v, str) and k != "pair"})
+    basis = form.integer("cycle", "考核周期")
+    first_day = form.day("first_day", "第一场日期")
+    capacity = form.integer("capacity", "每场名额")
+    if first_day is not None and first_day <= today():
+        form.problems["first_day"] = "第一场日期应晚于今天"
+    if capacity is not None and not 1 <= capacity <= 200:
+        form.problems["capacity"] = "每场名额应在 1–200 之间"
+    pairs = await insight_service.exchange_plan(basis) if basis is not None else None
+    offered = (
+        set(pairs.select(pair_key()).to_series().to_list())
+        if pairs is not None and pairs.height
+        else set()
+    )
+    if not chosen & offered:
+        form.problems["pairs"] = "请至少勾选一组结对"
+    if form.problems or pairs is None or first_day is None or capacity is None:
+        values = {k: str(v) for k, v in data.items() if k != "pair"}
+        return await _plan_page(request, form.problems, values | {"pair": "\n".join(chosen)})
+    drafts = exchange_offerings(pairs, chosen & offered, first_day, capacity)
+    await catalogue_service.add_offerings(drafts)
+    return redirect_with_message(
+        "/training/catalogue",
+        f"已生成 {len(drafts)} 个跨乡镇交流场次（{drafts[0].day} 起），可在下一次优化中安排座位",
     )
 
 
@@ -301,6 +341,7 @@ routes = [
     effects_page,
     plan_page,
     plan_export,
+    add_exchange_sessions,
     run_plan,
     plan_job_page,
     cancel_plan_job,

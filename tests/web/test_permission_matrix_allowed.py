@@ -844,6 +844,25 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         ),
     )
 
+    # the training office turns an exchange pair into a session while the demo's newest
+    # published cycle (the one the pairing reads) is still the newest
+    sign_in(client, "training_office")
+    plan_page = client.get("/training/plan").text
+    pair = select(plan_page, "input", name="pair")[0].attrs["value"]  # one exchange pair
+    did(
+        "POST",
+        "/training/exchanges",
+        form_post(
+            client,
+            "/training/exchanges",
+            "/training/plan",
+            cycle=select(plan_page, "input", type="hidden", name="cycle")[0].attrs["value"],
+            pair=pair,
+            first_day="2099-05-04",
+            capacity="12",
+        ),
+    )
+
     # the assessment office
     sign_in(client, "assessment_office")
     base = f"/office/cycles/{ids.open}"
@@ -1567,7 +1586,7 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "cycle:published": 1,
         "code_batch": 1,
         "verification_code": 2,
-        "offering": 2,
+        "offering": 3,  # the form's, the sheet's and one exchange session
         "training_plan": 1,
         "training_plan:published": 1,
         "account_user": 1 + bulk_accounts,

@@ -174,3 +174,55 @@ async def test_catalogue_form_import_and_checkin_sheet(
     sheet_page = client.get("/training/offerings/1/checkin-sheet")
     assert sheet_page.status_code == 200 and "<svg" in sheet_page.text
     assert "/training/checkin/" in sheet_page.text
+
+
+async def test_exchange_pairs_become_catalogue_sessions_in_one_step(
+    client: TestClient, published_cycle: int
+) -> None:
+    from tests.factories import csrf_token
+    from tests.web.html import select
+    from training.tables import Offering
+
+    login(client, "training", DEMO_PASSWORD)
+    page = client.get("/training/plan").text
+    pairs = [i.attrs["value"] for i in select(page, "input", name="pair")]
+    assert pairs, "the demo has towns clearly strong and weak at something"
+    basis = select(page, "input", type="hidden", name="cycle")[0].attrs["value"]
+    before = await Offering.count()
+
+    def send(**fields: object):  # type: ignore[no-untyped-def]
+        token = csrf_token(client, "/training/plan")
+        return client.post(
+            "/training/exchanges",
+            data={"_csrf_token": token, "cycle": basis, **fields},
+            follow_redirects=False,
+        )
+
+    none = send(first_day="2099-05-04", capacity="12")
+    assert none.status_code == 200 and "请至少勾选一组结对" in none.text
+    forged = send(pair="political:1:999", first_day="2099-05-04", capacity="12")
+    assert "请至少勾选一组结对" in forged.text  # only pairs the pairing proposes count
+    past = send(pair=pairs, first_day="2000-01-01", capacity="0")
+    assert "第一场日期应晚于今天" in past.text and "每场名额应在 1–200 之间" in past.text
+    ticked = [
+        i.attrs["value"] for i in select(past.text, "input", name="pair") if "checked" in i.attrs
+    ]
+    assert ticked == pairs  # the ticks survive the refusal
+    assert await Offering.count() == before  # nothing added on any refusal
+
+    done = send(pair=pairs, first_day="2099-05-04", capacity="12")
+    assert done.status_code in (302, 303)
+    added = (
+        await Offering.select(
+            Offering.kind, Offering.title, Offering.day, Offering.capacity, Offering.host_cadres
+        )
+        .where(Offering.id > 0)
+        .order_by(Offering.id, ascending=False)
+        .limit(await Offering.count() - before)
+    )
+    assert added and all(a["kind"] == "exchange" and a["capacity"] == 12 for a in added)
+    assert all(a["title"].endswith("经验交流") and "来访：" in a["host_cadres"] for a in added)
+    assert min(a["day"] for a in added).isoformat() == "2099-05-04"
+    catalogue = client.get(done.headers["location"]).text
+    assert f"已生成 {len(added)} 个跨乡镇交流场次" in catalogue
+    assert all(a["title"] in catalogue for a in added)
