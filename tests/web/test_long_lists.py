@@ -66,6 +66,33 @@ async def test_long_lists_search_and_page_and_the_plan_exports_whole(
     check_paging(client, f"/office/cycles/{cycle}/progress", "overdue", town)
     check_paging(client, f"/office/cycles/{cycle}/assignments", "loads", town)
 
+    # 结果运用 lists show ten names each, the rest folded away (the Excel has them all)
+    published = (
+        await Cycle.select(Cycle.id)
+        .where(Cycle.state == "published")
+        .order_by(Cycle.id, ascending=False)
+        .first()
+    )
+    assert published is not None
+    results = client.get(f"/office/cycles/{published['id']}/results").text
+    section = re.search(r'<section class="panel" id="lists">.*?</section>', results, re.S)
+    assert section
+    folded = 0
+    for key in ("excellent_towns", "lagging_towns", "excellent_cadres", "lagging_cadres"):
+        shown = re.search(
+            rf'<ul class="evidence-list" id="{key}">(.*?)</ul>', section.group(0), re.S
+        )
+        if shown is None:
+            continue
+        assert len(re.findall(r"<li>", shown.group(1))) <= 10
+        rest = re.search(
+            rf'id="{key}">.*?</ul>\s*<details class="more-list"><summary>其余 (\d+) 个',
+            section.group(0),
+            re.S,
+        )
+        folded += int(rest.group(1)) if rest else 0
+    assert folded > 0  # the demo's 优秀干部 list is longer than ten
+
     login(client, "training", DEMO_PASSWORD)
     plan = await TrainingPlan.select(TrainingPlan.id).first()
     assert plan is not None
