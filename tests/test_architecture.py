@@ -68,6 +68,7 @@ LAYERS = (
     "training.planning",
     "training.effects",
     "training.enrolment",
+    "training.sessions",
 )
 # Pure computations: values and frames in, values and frames out (files may be read through
 # evaluation.infra.spreadsheets; no database).
@@ -90,6 +91,7 @@ PURE = (
     "training.effects.effectiveness",
     "training.insight.demand",
     "training.insight.exchange",
+    "training.catalogue.exchanges",
     "training.planning.optimiser",
     "training.planning.recommend",
 )

@@ -325,18 +325,22 @@ async def publish(
     return redirect_with_message(f"/office/cycles/{cycle_id}", "结果已发布并冻结")
 
 
+def _case_fields(data: dict[str, Any]) -> tuple[int | None, str, str]:
+    """A case note form: town (blank for the whole county), title, body."""
+    form = FormReader(data)
+    town = form.text("town")
+    chosen = int(town) if town.isdigit() and len(town) < 10 else (-1 if town else None)
+    return chosen, form.text("title"), form.text("body")  # -1: not a town, refused by name
+
+
 @post("/office/cycles/{cycle_id:int}/cases", guards=[OFFICE])
 async def add_case(
     cycle_id: FromPath[int],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    form = FormReader(data)
-    town = form.text("town")
     target = f"/office/cycles/{cycle_id}/results"
     try:
-        await case_notes.add(
-            cycle_id, int(town) if town.isdigit() else None, form.text("title"), form.text("body")
-        )
+        await case_notes.add(cycle_id, *_case_fields(data))
     except Invalid as exc:
         return redirect_with_message(target, exc.message)
     return redirect_with_message(target, "案例已保存，结果公布后在公开页面展示")
@@ -347,12 +351,8 @@ async def edit_case(
     note_id: FromPath[int],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    form = FormReader(data)
-    town = form.text("town")
     try:
-        cycle_id = await case_notes.edit(
-            note_id, int(town) if town.isdigit() else None, form.text("title"), form.text("body")
-        )
+        cycle_id = await case_notes.edit(note_id, *_case_fields(data))
     except Invalid as exc:
         cycle_id = await case_notes.cycle_of(note_id)
         return redirect_with_message(f"/office/cycles/{cycle_id}/results#cases", exc.message)
