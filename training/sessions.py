@@ -9,6 +9,7 @@ participant said what."""
 from __future__ import annotations
 
 import hashlib
+from datetime import date, datetime
 
 import msgspec
 import polars as pl
@@ -22,14 +23,14 @@ MIN_FEEDBACK = 3
 class Attendee(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     town: str
-    attended_at: object | None  # datetime, or None if the person did not check in
+    attended_at: datetime | None  # None: did not check in
 
 
 class SessionReport(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     title: str
     kind: str
-    day: object
+    day: date
     start_minute: int
     end_minute: int
     venue: str | None
