@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -95,9 +96,23 @@ def serving(db: Path, **extra: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """migrate → demo → serve, as `make run` does, on a free port and a fresh database."""
-    with serving(demo_database(tmp_path_factory.mktemp("live"))) as base:
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default demo county, built once (migrate → demo, ~15 s); servers take copies."""
+    return demo_database(tmp_path_factory.mktemp("demo-template"))
+
+
+def copy_database(template: Path, directory: Path) -> Path:
+    """A private copy of a demo database (SQLite's online backup: WAL contents included)."""
+    target = directory / "cadre360.sqlite"
+    with sqlite3.connect(template) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    return target
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """migrate → demo → serve, as `make run` does, on a free port and its own database."""
+    with serving(copy_database(demo_template, tmp_path_factory.mktemp("live"))) as base:
         yield base
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, demo_database, screenshot, serving
+from tests.browser.conftest import DESKTOP, PHONE, copy_database, screenshot, serving
 from tests.browser.test_rating_journey import log_in
 
 pytestmark = pytest.mark.browser
@@ -95,8 +95,8 @@ def test_a_cadre_applies_for_an_exemption_and_sees_the_decision(browser, live_se
 
 
 @pytest.fixture(scope="module")
-def appeal_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_database(tmp_path_factory.mktemp("appeal"))
+def appeal_database(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_database(demo_template, tmp_path_factory.mktemp("appeal"))
 
 
 @pytest.fixture(scope="module")
