@@ -116,7 +116,7 @@ async def published_cycles() -> list[CycleOut]:
 @get("/api/v1/results/{cycle_id:int}", guards=[token_scope("results:read")], **COMMON)
 async def cycle_results(cycle_id: FromPath[int]) -> CycleResultsOut:
     snapshot = await snapshots.snapshot_for(cycle_id)  # published (frozen) snapshots only
-    cadres = (await county.county_frames(snapshot))["cadres"]
+    cadres = await county.cadre_frame(snapshot)
     names = {c.id: c.name for c in snapshot.rubric.competencies}
     return CycleResultsOut(
         cycle=CycleOut(id=snapshot.cycle.id, name=snapshot.cycle.name, year=snapshot.cycle.year),

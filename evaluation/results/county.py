@@ -18,6 +18,39 @@ EXCELLENT_SHARE = 0.2  # 优秀 名额: at most a fifth of a town's cadres
 EXCELLENT_EVIDENCE = 0.8  # 优秀 needs scores on at least 80% of the competencies that apply
 
 
+def per_cadre_frame(
+    cells: pl.DataFrame, people: pl.DataFrame, summaries: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per cadre: overall and rank (the summaries), lights and weaknesses counted,
+    the competencies that apply, who they are."""
+    released = cells.filter(pl.col("score").is_not_null())
+    weak = released.group_by("ratee_id").agg(
+        red=(pl.col("light") == "red").sum(),
+        green=(pl.col("light") == "green").sum(),
+        weak=(pl.col("finding") == "weakness").sum(),
+        weaknesses=pl.col("competency")
+        .filter(pl.col("finding") == "weakness")
+        .sort_by(pl.col("severity").filter(pl.col("finding") == "weakness"), descending=True),
+    )
+    applicable = cells.group_by("ratee_id").agg(applicable=pl.len())
+    return (
+        summaries.join(weak, on="ratee_id", how="left")
+        .join(applicable, on="ratee_id", how="left")
+        .join(people, on="ratee_id")
+        .with_columns(pl.col("red", "green", "weak").fill_null(0))
+        .sort("position_class", "rank")
+    )
+
+
+async def cadre_frame(snapshot: Snapshot) -> pl.DataFrame:
+    """Just the per-cadre table (the read API's), without the county's other tables."""
+    return per_cadre_frame(
+        await snapshots.cells(snapshot.id),
+        await snapshots.people(snapshot.id),
+        await snapshots.summaries(snapshot.id),
+    )
+
+
 async def county_frames(snapshot: Snapshot) -> dict[str, pl.DataFrame]:
     """The office's tables for a snapshot, each a polars frame (pages and Excel read these).
     Competencies and groups are codes; presentation turns them into words."""
@@ -28,23 +61,7 @@ async def county_frames(snapshot: Snapshot) -> dict[str, pl.DataFrame]:
     towns = town_competency(
         released, people, lights.green_from, lights.red_below, lights.towns
     ).join(people.select("town_id", "town").unique("town_id"), on="town_id")
-    summaries = await snapshots.summaries(snapshot.id)
-    weak = released.group_by("ratee_id").agg(
-        red=(pl.col("light") == "red").sum(),
-        green=(pl.col("light") == "green").sum(),
-        weak=(pl.col("finding") == "weakness").sum(),
-        weaknesses=pl.col("competency")
-        .filter(pl.col("finding") == "weakness")
-        .sort_by(pl.col("severity").filter(pl.col("finding") == "weakness"), descending=True),
-    )
-    applicable = cells.group_by("ratee_id").agg(applicable=pl.len())
-    per_cadre = (
-        summaries.join(weak, on="ratee_id", how="left")
-        .join(applicable, on="ratee_id", how="left")
-        .join(people, on="ratee_id")
-        .with_columns(pl.col("red", "green", "weak").fill_null(0))
-        .sort("position_class", "rank")
-    )
+    per_cadre = per_cadre_frame(cells, people, await snapshots.summaries(snapshot.id))
     groups = await snapshots.groups(snapshot.id)
     return {
         "scores": cells.join(people, on="ratee_id"),
