@@ -124,6 +124,9 @@ async def add_exchange_sessions(
         form.problems["first_day"] = "第一场日期应晚于今天"
     if capacity is not None and not 1 <= capacity <= 200:
         form.problems["capacity"] = "每场名额应在 1–200 之间"
+    if basis is not None and basis not in {c.id for c in await results_service.published_cycles()}:
+        form.problems["cycle"] = "请依据已公布的考核周期生成交流场次"
+        basis = None
     pairs = await insight_service.exchange_plan(basis) if basis is not None else None
     offered = (
         set(pairs.select(pair_key()).to_series().to_list())

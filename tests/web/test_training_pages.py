@@ -200,6 +200,20 @@ async def test_exchange_pairs_become_catalogue_sessions_in_one_step(
 
     none = send(first_day="2099-05-04", capacity="12")
     assert none.status_code == 200 and "请至少勾选一组结对" in none.text
+    for cycle in ("99999999999999", "0", "abc"):  # not a published cycle: refused in words
+        odd = client.post(
+            "/training/exchanges",
+            data={
+                "_csrf_token": csrf_token(client, "/training/plan"),
+                "cycle": cycle,
+                "pair": pairs,
+                "first_day": "2099-05-04",
+                "capacity": "12",
+            },
+            follow_redirects=False,
+        )
+        assert odd.status_code == 200, cycle
+        assert "请依据已公布的考核周期" in odd.text or "考核周期应为整数" in odd.text
     forged = send(pair="political:1:999", first_day="2099-05-04", capacity="12")
     assert "请至少勾选一组结对" in forged.text  # only pairs the pairing proposes count
     past = send(pair=pairs, first_day="2000-01-01", capacity="0")
