@@ -12,6 +12,7 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
+from app.paging import list_params
 from app.templating import render
 from evaluation.errors import Invalid
 from evaluation.organisation import directory, upkeep
@@ -22,9 +23,7 @@ OFFICE = requires(Role.assessment_office, Role.admin)
 
 @get("/office/cadres", guards=[OFFICE])
 async def cadres_page(request: Request[CurrentUser, str, Any]) -> Template:
-    query = request.query_params.get("q", "")[:32]
-    raw_page = request.query_params.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 1
+    query, page = list_params(request)
     return render(
         request,
         "office/cadres.html",

@@ -295,16 +295,6 @@ async def publish(plan_id: int) -> None:
     )
 
 
-async def latest_plan() -> PlanDetail | None:
-    """The newest plan, published or not, with its enrolments."""
-    row = (
-        await TrainingPlan.select(TrainingPlan.id)
-        .order_by(TrainingPlan.id, ascending=False)
-        .first()
-    )
-    return await plan_detail(int(row["id"])) if row else None
-
-
 async def plan_detail(plan_id: int) -> PlanDetail:
     plan = (
         await TrainingPlan.select().where(TrainingPlan.id == plan_id).output(load_json=True).first()
