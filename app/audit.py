@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 from litestar.types import Scope
 
 from app.accounts.tables import AuditEntry
+from evaluation import clock
 
 log = logging.getLogger("cadre360.audit")
 CHANGE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -61,7 +62,7 @@ async def record(scope: Scope, status: int) -> None:
         path = SUBMISSIONS.sub(
             lambda m: "/" + (m.group(1) or "api/assignments") + "/…", path.split("?")[0]
         )
-        at = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        at = clock.day_start(clock.today())
     username = getattr(user, "username", "")
     if action == "api":
         username = f"api:{scope.get('api_token')}"
@@ -80,7 +81,7 @@ async def record_event(
     try:
         await AuditEntry.insert(
             AuditEntry(
-                at=at or datetime.now(UTC),
+                at=at or clock.now(),
                 user=getattr(user, "id", None),
                 username=username[:64],
                 role=getattr(user, "role", "") or "",

@@ -180,7 +180,7 @@ def apply_clock(settings: Settings) -> None:
     from evaluation import clock
 
     pinned = settings.today
-    clock.CLOCK = (lambda: pinned) if pinned else date.today
+    clock.CLOCK = (lambda: pinned) if pinned else clock.real_today
 
 
 def _addresses(name: str, value: str) -> tuple[str, ...]:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from datetime import datetime
 
 import polars as pl
 import xlsxwriter
+
+from evaluation import clock
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,6 +45,8 @@ def workbook(sheets: Iterable[tuple[str, pl.DataFrame]]) -> bytes:
                 for column, value in enumerate(row):
                     if value is None:
                         sheet.write_blank(row_index, column, None)
+                    elif isinstance(value, datetime):  # stored in UTC, read in Beijing
+                        sheet.write_string(row_index, column, clock.shown(value))
                     elif isinstance(value, bool):
                         sheet.write_string(row_index, column, "是" if value else "否")
                     elif isinstance(value, float):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request
@@ -16,18 +15,15 @@ from litestar.template import TemplateConfig
 from app.accounts.auth import user_or_none
 from app.accounts.roles import HOME_PATHS, ROLE_LABELS
 from app.labels import GLOSSARY, label
+from evaluation import clock
 from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, town_type_label
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
-def local_time(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+def local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) moment as Beijing reads it; the one way pages show a time."""
+    return clock.shown(moment, pattern)
 
 
 def build_environment() -> Environment:

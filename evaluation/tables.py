@@ -19,8 +19,9 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from evaluation.infra.now_default import ClockNow
 
 
 class County(Table):
@@ -46,7 +47,7 @@ class Cadre(Table):
     position = Varchar(length=32)
     rank = Varchar(length=16, default="")
     active = Boolean(default=True)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=ClockNow())
 
 
 class Leadership(Table):
@@ -74,7 +75,7 @@ class CadreChange(Table, tablename="cadre_change"):
     summary = Text(default="")  # what changed, in words (edits, leaders)
     reason = Text(default="")
     recorded_by = Varchar(length=64, default="")
-    recorded_at = Timestamptz(default=TimestamptzNow())
+    recorded_at = Timestamptz(default=ClockNow())
 
 
 class RubricVersion(Table, tablename="rubric_version"):
@@ -86,7 +87,7 @@ class RubricVersion(Table, tablename="rubric_version"):
     name = Varchar(length=128)
     source = Text()
     content_hash = Varchar(length=64, unique=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
 
 
 class RubricDraft(Table, tablename="rubric_draft"):
@@ -97,8 +98,8 @@ class RubricDraft(Table, tablename="rubric_draft"):
     base = ForeignKey(references=RubricVersion, on_delete=OnDelete.restrict, null=True)
     source = Text()
     edited_by = Varchar(length=64, default="")
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
+    updated_at = Timestamptz(default=ClockNow())
     published = ForeignKey(references=RubricVersion, on_delete=OnDelete.restrict, null=True)
 
 
@@ -119,7 +120,7 @@ class Cycle(Table):
     min_response_rate = Float(default=0.6)  # below it, publishing needs a written reason
     publish_reason = Text(default="")  # the office's reason for publishing below that rate
     state = Varchar(length=16, default="draft", index=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     opened_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
     published_at = Timestamptz(null=True, default=None)
@@ -136,7 +137,7 @@ class Assignment(Table):
     source = Varchar(length=16, default="rule")  # rule | manual
     status = Varchar(length=16, default="open", index=True)  # open | submitted | removed
     reason = Text(default="")
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     removed_at = Timestamptz(null=True, default=None)
 
 
@@ -147,7 +148,7 @@ class ResidentLink(Table, tablename="resident_link"):
     cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
     ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False)
     token = Varchar(length=64, unique=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     revoked_at = Timestamptz(null=True, default=None)
 
 
@@ -160,7 +161,7 @@ class CodeBatch(Table, tablename="code_batch"):
     rater_group = Varchar(length=16)
     label = Varchar(length=64)
     size = Integer()
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
 
 
 class EvaluationCode(Table, tablename="evaluation_code"):
@@ -201,7 +202,7 @@ class Response(Table):
     device = Varchar(length=32, default="")  # resident device id (signed cookie)
     source_hash = Varchar(length=16, default="")  # salted hash of the client address
     fingerprint = Varchar(length=16, default="")  # hash of the answers, to spot identical batches
-    submitted_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(default=ClockNow())
 
 
 class ResponseItem(Table, tablename="response_item"):
@@ -225,7 +226,7 @@ class Evidence(Table):
     value = Float()
     level = Integer()
     source = Varchar(length=16)  # csv | excel | api
-    imported_at = Timestamptz(default=TimestamptzNow())
+    imported_at = Timestamptz(default=ClockNow())
 
 
 class Draft(Table):
@@ -236,7 +237,7 @@ class Draft(Table):
         references=Assignment, on_delete=OnDelete.cascade, null=False, unique=True
     )
     fields = JSON()
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=ClockNow())
 
 
 class WorkReport(Table, tablename="work_report"):
@@ -248,7 +249,7 @@ class WorkReport(Table, tablename="work_report"):
     filename = Varchar(length=128)
     media_type = Varchar(length=64)
     content = Bytea()
-    uploaded_at = Timestamptz(default=TimestamptzNow())
+    uploaded_at = Timestamptz(default=ClockNow())
 
 
 class ResponseFlag(Table, tablename="response_flag"):
@@ -258,7 +259,7 @@ class ResponseFlag(Table, tablename="response_flag"):
     response = ForeignKey(references=Response, on_delete=OnDelete.cascade, null=False, index=True)
     reason = Varchar(length=32)  # burst | identical | unverified_repeat
     detail = Text(default="")
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     decision = Varchar(length=16, default="")  # "" (pending) | kept | excluded
     decided_at = Timestamptz(null=True, default=None)
 
@@ -279,7 +280,7 @@ class ProfileSnapshot(Table, tablename="profile_snapshot"):
 
     id: Serial
     cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     frozen = Boolean(default=False)
     sigma = Float(default=0.0)
     components = Integer(default=1)
@@ -414,7 +415,7 @@ class CaseNote(Table, tablename="case_note"):
     town = ForeignKey(references=Town, on_delete=OnDelete.set_null, null=True, default=None)
     title = Varchar(length=64)
     body = Text()
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     updated_at = Timestamptz(null=True, default=None)  # last edited
     withdrawn_at = Timestamptz(null=True, default=None)  # withdrawn notes stay on record
 
@@ -425,7 +426,7 @@ class ReminderRound(Table, tablename="reminder_round"):
     id: Serial
     cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
     sent_by = Varchar(length=64, default="")
-    sent_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(default=ClockNow())
     channel = Varchar(length=16, default="outbox")  # outbox | wecom
     raters = Integer(default=0)
     open_tasks = Integer(default=0)
@@ -446,4 +447,4 @@ class OutboxMessage(Table, tablename="outbox_message"):
     body = Text()
     status = Varchar(length=16, default="queued")  # queued | sent | failed
     error = Text(default="")
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())

@@ -283,3 +283,61 @@ def test_pure_modules_touch_no_storage() -> None:
             if within(target, STORAGE):
                 offending.append(f"{name}:{line} imports {target}")
     assert PURE and offending == []
+
+
+CLOCK_MODULES = ("evaluation.clock", "evaluation.infra.now_default")
+
+
+def clock_bypasses(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """Reads of the host's clock: `date.today()`, `datetime.now()`/`utcnow()`/`today()`,
+    `time.time()` (or `from time import time`) and piccolo's real-time column default."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "time":
+            if any(alias.name == "time" for alias in node.names):
+                yield node.lineno, "from time import time"
+        if isinstance(node, ast.Name) and node.id == "TimestamptzNow":
+            yield node.lineno, "TimestamptzNow"
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner = node.func.value
+        owner_name = (
+            owner.id
+            if isinstance(owner, ast.Name)
+            else owner.attr
+            if isinstance(owner, ast.Attribute)
+            else ""
+        )
+        call = f"{owner_name}.{node.func.attr}()"
+        if owner_name in ("date", "datetime") and node.func.attr in ("today", "now", "utcnow"):
+            yield node.lineno, call
+        if owner_name == "time" and node.func.attr == "time":
+            yield node.lineno, call
+
+
+def test_every_today_and_now_comes_from_the_one_clock() -> None:
+    """Business dates and timestamps come from `evaluation/clock.py` (pinnable, Beijing):
+    a host clock read anywhere else would disagree with the rules on a pinned day, or on a
+    UTC server between midnight and 08:00 in Beijing."""
+    found = modules()
+    offenders = [
+        f"{name}:{line} {what}"
+        for name, path in found.items()
+        if name not in CLOCK_MODULES
+        for line, what in clock_bypasses(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offenders == [], "read the time through evaluation.clock:\n" + "\n".join(offenders)
+
+
+def test_the_clock_rule_sees_each_way_of_reading_the_host_clock() -> None:
+    """The rule above is only as good as its detector: each planted bypass is caught."""
+    plants = {
+        "import datetime as dt\ndt.date.today()": "date.today()",
+        "from datetime import datetime, UTC\ndatetime.now(UTC)": "datetime.now()",
+        "import datetime\ndatetime.datetime.utcnow()": "datetime.utcnow()",
+        "import time\ntime.time()": "time.time()",
+        "from time import time": "from time import time",
+        "x = Timestamptz(default=TimestamptzNow())": "TimestamptzNow",
+    }
+    for source, expected in plants.items():
+        assert [what for _, what in clock_bypasses(ast.parse(source))][:1] == [expected], source
+    assert list(clock_bypasses(ast.parse("clock.today(); time.monotonic()"))) == []

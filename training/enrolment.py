@@ -3,8 +3,9 @@ feedback."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from evaluation import clock
 from evaluation.clock import now_local
 from evaluation.errors import Conflict, Invalid, NotFound
 from training.schemas import MyEnrolment
@@ -113,7 +114,7 @@ async def check_in(token: str, cadre_id: int) -> str:
     if refusal:
         raise Conflict(refusal)
     updated = (
-        await Enrolment.update({Enrolment.attended_at: datetime.now(UTC)})
+        await Enrolment.update({Enrolment.attended_at: clock.now()})
         .where(
             (Enrolment.offering == offering["id"])
             & (Enrolment.cadre == cadre_id)

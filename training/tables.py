@@ -16,9 +16,9 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.base import OnDelete
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from evaluation.infra.now_default import ClockNow
 from evaluation.tables import Cadre, Cycle, Town
 
 
@@ -54,7 +54,7 @@ class TrainingPlan(Table, tablename="training_plan"):
     gap = Float(default=0.0)  # how far below the proven bound the plan may be (relative)
     bound = Float(null=True, default=None)  # the proven upper bound on the objective
     seat_prices = JSON()  # {offering id: shadow price}
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     published_at = Timestamptz(null=True, default=None)
 
 
@@ -83,7 +83,7 @@ class SessionFeedback(Table, tablename="session_feedback"):
     reaction = Integer()
     usefulness = Integer()
     comment = Text(default="")
-    submitted_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(default=ClockNow())
 
 
 class PlanJob(Table, tablename="plan_job"):
@@ -103,8 +103,8 @@ class PlanJob(Table, tablename="plan_job"):
     message = Text(default="")
     cancel_requested = Boolean(default=False)
     plan = ForeignKey(references=TrainingPlan, on_delete=OnDelete.set_null, null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
+    updated_at = Timestamptz(default=ClockNow())
 
 
 TABLES: list[type[Table]] = [Offering, TrainingPlan, Enrolment, SessionFeedback, PlanJob]

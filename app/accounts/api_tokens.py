@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 
 from app.accounts.tables import ApiToken
+from evaluation import clock
 from evaluation.errors import Invalid, NotFound
 
 SCOPES: dict[str, str] = {
@@ -69,7 +70,7 @@ async def issue(name: str, scopes: Sequence[str], by: str) -> str:
 async def revoke(token_id: int) -> None:
     if not await ApiToken.exists().where(ApiToken.id == token_id):
         raise NotFound("令牌不存在")
-    await ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
+    await ApiToken.update({ApiToken.revoked_at: clock.now()}).where(
         (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()
     )
 
@@ -99,7 +100,5 @@ async def caller(token: str) -> Caller | None:
     )
     if row is None:
         return None
-    await ApiToken.update({ApiToken.last_used_at: datetime.now(UTC)}).where(
-        ApiToken.id == row["id"]
-    )
+    await ApiToken.update({ApiToken.last_used_at: clock.now()}).where(ApiToken.id == row["id"])
     return Caller(id=row["id"], name=row["name"], scopes=frozenset(row["scopes"].split()))

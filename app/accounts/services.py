@@ -19,6 +19,7 @@ from app.accounts.passwords import (
 from app.accounts.roles import ROLES_WITH_CADRE, Role
 from app.accounts.schemas import Account, AccountListing
 from app.accounts.tables import Session, User
+from evaluation import clock
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.tables import Cadre
 
@@ -128,7 +129,7 @@ async def authenticate(username: str, password: str, address: str) -> Account | 
     if not await verify_password_async(row["password_hash"], password) or not row["active"]:
         return None
     await throttle.succeeded(username, address)
-    updates: dict[Any, Any] = {User.last_login_at: datetime.now(UTC)}
+    updates: dict[Any, Any] = {User.last_login_at: clock.now()}
     if needs_rehash(row["password_hash"]):
         updates[User.password_hash] = await hash_password_async(password)
     await User.update(updates).where(User.id == row["id"])
@@ -138,7 +139,7 @@ async def authenticate(username: str, password: str, address: str) -> Account | 
 async def start_session(user_id: int) -> str:
     """A fresh random token for a new login; the caller sets it as the cookie."""
     token = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
+    now = clock.instant()  # physical time: a pinned day must not stretch a session
     await Session.insert(
         Session(
             token_hash=_token_hash(token),
@@ -158,7 +159,7 @@ async def user_for_session(token: str) -> Account | None:
         .where(Session.token_hash == _token_hash(token))
         .first()
     )
-    if session is None or _aware(session["expires_at"]) < datetime.now(UTC):
+    if session is None or _aware(session["expires_at"]) < clock.instant():
         return None
     user = await User.select(*USER_COLUMNS).where(User.id == session["user"]).first()
     if user is None or not user["active"]:

@@ -10,9 +10,9 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from evaluation.infra.now_default import ClockNow
 from evaluation.tables import Cadre
 
 
@@ -25,7 +25,7 @@ class User(Table, tablename="account_user"):
     cadre = ForeignKey(references=Cadre, on_delete=OnDelete.set_null, null=True, default=None)
     active = Boolean(default=True)
     must_change_password = Boolean(default=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     last_login_at = Timestamptz(null=True, default=None)
     failed_logins = Integer(default=0)  # wrong passwords since the last success or lockout
     locked_until = Timestamptz(null=True, default=None)
@@ -37,7 +37,7 @@ class Session(Table, tablename="account_session"):
     id: Serial
     token_hash = Varchar(length=64, unique=True)
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False, index=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     expires_at = Timestamptz()
 
 
@@ -46,7 +46,7 @@ class AuditEntry(Table, tablename="audit_entry"):
     app itself and never updated or deleted by any route."""
 
     id: Serial
-    at = Timestamptz(default=TimestamptzNow(), index=True)
+    at = Timestamptz(default=ClockNow(), index=True)
     user = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
     username = Varchar(length=64, default="")
     role = Varchar(length=32, default="")
@@ -81,6 +81,6 @@ class ApiToken(Table, tablename="api_token"):
     token_hash = Varchar(length=64, unique=True)
     scopes = Text(default="")  # space-separated, e.g. "results:read roster:read"
     created_by = Varchar(length=64, default="")
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)

@@ -14,10 +14,10 @@ alike: the counts live in the database."""
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 
 from app.accounts.tables import LoginThrottle
+from evaluation import clock
 
 MAX_PAIR = 5
 WINDOW_S = 15 * 60
@@ -59,7 +59,7 @@ async def _count(key: str, username: str, window: int, now: int) -> tuple[int, i
 
 async def attempt(username: str, address: str) -> Attempt:
     """Count one sign-in attempt; refused when the pair is locked or the address is busy."""
-    now = int(time.time())
+    now = int(clock.epoch_seconds())
     name = username.strip().lower()[:64]
     failures, locked_until = await _count(pair_key(username, address), name, WINDOW_S, now)
     if locked_until > now:

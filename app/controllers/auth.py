@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
@@ -18,9 +17,8 @@ from app.accounts.roles import HOME_PATHS
 from app.csrf import session_token
 from app.forms import form_fields, redirect_with_message, safe_next
 from app.templating import render
+from evaluation import clock
 from evaluation.errors import Invalid
-
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 def session_cookie(request: Request[Any, Any, Any], token: str, max_age: int | None) -> Cookie:
@@ -74,7 +72,7 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
         user = await services.authenticate(username, password, address) if not errors else None
     except services.Refused as refused:
         await audit.record_event(None, username, "lockout", "POST", "/login", 429)
-        until = datetime.fromtimestamp(refused.retry_at, LOCAL_TIME).strftime("%H:%M")
+        until = datetime.fromtimestamp(refused.retry_at, clock.LOCAL).strftime("%H:%M")
         return render(
             request,
             "accounts/login.html",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -17,6 +16,7 @@ from app.paging import list_params, paginate, search
 from app.templating import render
 from evaluation.clock import today
 from evaluation.cycles import service as cycle_service
+from evaluation.cycles.calendar import move_warnings, propose_cycle
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.cycles.states import DEFAULT_WEIGHTS, available_moves
 from evaluation.errors import Conflict, Invalid, NotFound
@@ -59,14 +59,14 @@ async def _new_form(
 
 @get("/office/cycles/new", guards=[OFFICE])
 async def new_cycle_page(request: Request[CurrentUser, str, Any]) -> Template:
-    year = date.today().year
+    proposed = propose_cycle(today(), await cycle_service.list_cycles())
     values: dict[str, Any] = {
-        "name": f"{year}年度干部综合评价",
+        "name": proposed.name,
         "period": "annual",
-        "year": str(year),
-        "opens_on": date(year, 12, 1).isoformat(),
-        "closes_on": date(year, 12, 20).isoformat(),
-        "remind_on": date(year, 12, 15).isoformat(),
+        "year": str(proposed.year),
+        "opens_on": proposed.opens_on.isoformat(),
+        "closes_on": proposed.closes_on.isoformat(),
+        "remind_on": proposed.remind_on.isoformat(),
         "peers_per_cadre": "4",
         "publicity_days": "7",
         "min_response_rate": "60",
@@ -163,7 +163,7 @@ async def confirm_move(
         overall=progress.overall,
         raters=raters,
         outstanding=int(progress.by_rater.filter(progress.by_rater["open"] > 0).height),
-        early=today() < cycle.opens_on,
+        warnings=move_warnings(action, cycle, await cycle_service.list_cycles(), today()),
         today=today(),
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated, Any
 
 import msgspec
@@ -22,7 +21,9 @@ from app.forms import redirect_with_message
 from app.labels import GROUP_LABELS
 from app.paging import list_params, paginate, search
 from app.templating import render
+from evaluation import clock
 from evaluation.cycles import service as cycle_service
+from evaluation.cycles.calendar import reminders_due
 from evaluation.cycles.progress import overdue_raters
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Conflict, Invalid
@@ -48,7 +49,7 @@ async def progress_page(
     query, page = list_params(request)
     overdue = paginate(search(overdue_raters(progress), query, ["name", "town"]), page, query)
     remind_on = cycle.remind_on
-    reminders_due = remind_on is not None and date.today() >= remind_on
+    due = reminders_due(remind_on, cycle.closes_on, clock.today())
     return render(
         request,
         "cycles/progress.html",
@@ -57,7 +58,7 @@ async def progress_page(
         by_group=progress.by_group.to_dicts(),
         by_town=progress.by_town.to_dicts(),
         overdue=overdue,
-        reminders_due=reminders_due,
+        reminders_due=due,
         GROUP_LABELS=GROUP_LABELS,
     )
 

@@ -4,11 +4,12 @@ current one is left open and partly answered."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
 from app.demo.history import SimulatedAnswers, resident_counts, simulate_answers, story
+from evaluation import clock
 from evaluation.cycles import service as cycle_service
 from evaluation.infra.bulk import insert_values
 from evaluation.organisation.directory import cadre_frame
@@ -77,18 +78,28 @@ async def answer_cycle(
         boost=boost,
     )
     cycle = await cycle_service.get_cycle(cycle_id)
-    await store_answers(cycle_id, answers, cycle.opens_on)
+    await store_answers(cycle_id, answers, cycle.opens_on, cycle.closes_on)
     return answers.responses.height
 
 
-async def store_answers(cycle_id: int, answers: SimulatedAnswers, opened: date) -> None:
-    submitted = datetime(opened.year, opened.month, opened.day, 9, tzinfo=UTC)
+def answering_span(opened: date, closes: date) -> tuple[datetime, int]:
+    """When the demo's answers came in: from 08:00 (Beijing) on the opening day, spread over
+    the first days of the cycle and never later than its closing day or the present."""
+    first = clock.day_start(opened) + timedelta(hours=8)
+    last = min(clock.day_start(closes) + timedelta(hours=18), clock.now() - timedelta(minutes=10))
+    return first, max(1, min(5000, int((last - first).total_seconds() // 60)))
+
+
+async def store_answers(
+    cycle_id: int, answers: SimulatedAnswers, opened: date, closes: date
+) -> None:
+    first, minutes = answering_span(opened, closes)
     prefix = f"demo-{cycle_id}-"
     responses = answers.responses.with_columns(
         cycle=pl.lit(cycle_id),
         verified=pl.col("rater_group") == "resident",
         client_key=pl.lit(prefix) + pl.col("key").cast(pl.String),
-        submitted_at=pl.lit(submitted) + pl.duration(minutes=pl.col("key") % 5000),
+        submitted_at=pl.lit(first) + pl.duration(minutes=pl.col("key") % minutes),
         batch_label=pl.lit(""),
         device=pl.lit(""),
         source_hash=pl.lit(""),

@@ -4,19 +4,21 @@ plus one login per role."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import polars as pl
 
 from app.accounts import services
 from app.accounts.tables import User
+from app.demo.calendar import PAST_CYCLES, CycleDates, DemoCalendar
 from app.demo.catalogue import load_demo_catalogue
 from app.demo.county import demo_roster
 from app.demo.history_service import answer_cycle, people_with_story
 from app.demo.scorecard import demo_scorecard
 from app.demo.training import simulate_attendance
 from app.progress import advance, steps
+from evaluation import clock
 from evaluation.cycles import service as cycle_service
 from evaluation.organisation.importing import import_frame
 from evaluation.results import publication
@@ -26,7 +28,6 @@ from training.planning import service as plan_service
 
 DEMO_COUNTY = "乐川县"
 DEMO_PASSWORD = "lechuan-2026"
-PAST_CYCLES = (2, 1)  # years ago
 TRAINING_EFFECT = 0.5  # on the 1–5 scale, for each competency an attended session targets
 
 
@@ -120,38 +121,46 @@ async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, 
 
 async def demo_cycles(seed: int, progress: Any, keep_open: tuple[int, ...]) -> None:
     """Two past cycles answered, closed and published; the current one open, partly answered
-    (the demo's own leader and cadre keep their forms to fill in)."""
+    (the demo's own leader and cadre keep their forms to fill in). Dates: `DemoCalendar`."""
     people = await people_with_story(seed, weak_in_service=keep_open)
     rubric_id = await rubric_versions_store.register_default_rubric()
-    today = date.today()
+    calendar = DemoCalendar(clock.today())
     boost = None
     for index, years_ago in enumerate(PAST_CYCLES):
-        year = today.year - years_ago
-        cycle_id = await cycle_service.create_cycle(
-            name=f"{year}年度干部综合评价",
-            period="annual",
-            year=year,
-            quarter=None,
-            rubric_id=rubric_id,
-            opens_on=date(year, 11, 2),
-            closes_on=date(year, 11, 23),
-            remind_on=date(year, 11, 16),
-        )
-        await cycle_service.generate_cycle_assignments(cycle_id)
-        await cycle_service.move_cycle(cycle_id, "open")
+        dates = calendar.past_cycle(years_ago)
+        cycle_id = await create_demo_cycle(dates, rubric_id)
+        await cycle_service.move_cycle(cycle_id, "open", on=dates.opens_on)
         written = await answer_cycle(cycle_id, people, seed, index, answered=0.96, boost=boost)
-        await cycle_service.move_cycle(cycle_id, "close")
-        await publication.publish(cycle_id, on=date(year, 11, 28))  # 公示 ends 5 December
-        advance(progress, f"{year} 年度周期：{written} 份评价，已公布结果")
+        await cycle_service.move_cycle(cycle_id, "close", on=dates.closes_on)
+        await publication.publish(cycle_id, on=dates.published_on)
+        advance(progress, f"{dates.year} 年度周期：{written} 份评价，已公布结果")
         if index == 0:  # the spring after: a training plan, attended, that works next cycle
-            boost = await demo_training_round(cycle_id, date(year + 1, 3, 2), seed)
-    offerings = await load_demo_catalogue(start=today + timedelta(days=14))
+            boost = await demo_training_round(cycle_id, calendar.training_round(), seed)
+    offerings = await load_demo_catalogue(start=calendar.catalogue_start())
     advance(progress, f"培训目录：{offerings} 个专题培训和交流场次")
-    current = await open_demo_cycle()
+    dates = calendar.current_cycle()
+    current = await create_demo_cycle(dates, rubric_id)
+    await cycle_service.move_cycle(current, "open", on=dates.opens_on)
     written = await answer_cycle(
         current, people, seed, len(PAST_CYCLES), answered=0.45, keep_open=keep_open
     )
     advance(progress, f"本年度周期已开放，已收到 {written} 份评价")
+
+
+async def create_demo_cycle(dates: CycleDates, rubric_id: int) -> int:
+    """An annual cycle on the shipped rubric with rule assignments (still a draft)."""
+    cycle_id = await cycle_service.create_cycle(
+        name=dates.name,
+        period="annual",
+        year=dates.year,
+        quarter=None,
+        rubric_id=rubric_id,
+        opens_on=dates.opens_on,
+        closes_on=dates.closes_on,
+        remind_on=dates.remind_on,
+    )
+    await cycle_service.generate_cycle_assignments(cycle_id)
+    return cycle_id
 
 
 async def demo_training_round(cycle_id: int, start: date, seed: int) -> pl.DataFrame:
@@ -164,22 +173,3 @@ async def demo_training_round(cycle_id: int, start: date, seed: int) -> pl.DataF
     )
     await plan_service.publish(plan_id)
     return await simulate_attendance(plan_id, seed, effect=TRAINING_EFFECT)
-
-
-async def open_demo_cycle() -> int:
-    """The current year's cycle on the shipped rubric, with rule assignments, open."""
-    today = date.today()
-    rubric_id = await rubric_versions_store.register_default_rubric()
-    cycle_id = await cycle_service.create_cycle(
-        name=f"{today.year}年度干部综合评价",
-        period="annual",
-        year=today.year,
-        quarter=None,
-        rubric_id=rubric_id,
-        opens_on=today,
-        closes_on=today + timedelta(days=21),
-        remind_on=today + timedelta(days=14),
-    )
-    await cycle_service.generate_cycle_assignments(cycle_id)
-    await cycle_service.move_cycle(cycle_id, "open")
-    return cycle_id

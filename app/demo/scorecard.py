@@ -13,6 +13,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from app.demo.calendar import DemoCalendar
 from evaluation.organisation.schemas import TownRecord
 from evaluation.scorecard import followup, group_boards, projects, service, town_appeals
 from evaluation.scorecard.plan import Method, Plan, Source, moved_to_year, plan_for_year
@@ -153,17 +154,18 @@ def value_file(
 
 
 async def demo_scorecard(seed: int, reporter_town: int) -> str:
-    today = service.today()
+    calendar = DemoCalendar(service.today())
+    today = calendar.today
     towns = await service.towns()
     levels = strengths(towns, seed)
     weak = culture_weak(towns)
     rng = np.random.default_rng(seed + 29)
     summary = []
-    for which, year in (("last", today.year - 1), ("this", today.year)):
+    for which, year in (("last", calendar.last_year), ("this", calendar.this_year)):
         plan = moved_to_year(plan_for_year(PLAN_FILES[which]), year)
         plan_id = await service.add_plan(plan, f"{year} 年度方案（演示）", OFFICE)
         await service.publish(plan_id, OFFICE)
-        quarters = [q for q in (1, 2, 3, 4) if plan.deadline(q) < today]
+        quarters = calendar.reported_quarters([plan.deadline(q) for q in (1, 2, 3, 4)])
         if which == "this" and len(towns) > 1:  # one town's revenue target raised, with a reason
             await service.adjust_target(
                 year, towns[0].id, "fiscal_revenue", "20000", "新增工业园区税源，经协商上调"
@@ -178,7 +180,7 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
             for town in towns
         }
         for quarter in quarters:
-            on = plan.deadline(quarter) - dt.timedelta(days=3)
+            on = calendar.report_day(plan.deadline(quarter))
             latest = which == "this" and quarter == quarters[-1]
             for index, town in enumerate(towns):
                 fields = town_fields(
@@ -243,13 +245,16 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
                 identical[0].value_id, "confirm", "", "已调取财政所报表，数值属实", OFFICE
             )
         summary.append(f"{year} 年 {len(quarters)} 个季度")
-    last = today.year - 1
-    if 4 in (await service.scored(await service.published_record(last)))[1]:
-        # last year's results were published for 公示 in January and are final by now
-        await town_appeals.publish_results(last, OFFICE, on=min(today, dt.date(today.year, 1, 10)))
+    # key projects and their cards first: a year's results are published with its cards in
+    cards = await demo_projects(towns, reporter_town, calendar)
+    last = await service.published_record(calendar.last_year)
+    published_on = calendar.year_results_published(last.plan.deadline(4))
+    if published_on is not None and 4 in (await service.scored(last))[1]:
+        # last year's results went to 公示 after its Q4 figures came in
+        await town_appeals.publish_results(calendar.last_year, OFFICE, on=published_on)
     flagged = len(await service.review_queue(today.year))
-    cards = await demo_projects(towns, reporter_town, today)
-    interviews = await demo_interviews(today)
+    held_on = calendar.interview_day(published_on, last.plan.results_use.publicity_days)
+    interviews = await demo_interviews(calendar.last_year, held_on)
     for group in plan_for_year(PLAN_FILES["this"]).groups if len(towns) >= 3 else []:
         # the basin's towns: every town but the first (the county seat)
         await group_boards.set_members(today.year, group.code, [t.id for t in towns[1:4]], OFFICE)
@@ -259,60 +264,59 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
     )
 
 
-async def demo_interviews(today: dt.date) -> int:
-    """Last year's lowest town was called to a 约谈 in January; its commitments wait for
-    this year's review."""
-    last = await followup.results_use(today.year - 1)
-    held_on = dt.date(today.year, 1, 20)
+async def demo_interviews(year: int, held_on: dt.date | None) -> int:
+    """Last year's lowest town was called to a 约谈 once its 公示 ended; its commitments wait
+    for this year's review."""
+    if held_on is None:
+        return 0
+    last = await followup.results_use(year)
     lowest = [r for r in last.rows if r.lowest]
-    for row in lowest if held_on <= today else []:
+    for row in lowest:
         await followup.record_interview(
-            today.year - 1,
+            year,
             row.town_id,
             held_on.isoformat(),
             "县委副书记、县考核办主任",
-            f"{today.year - 1} 年度综合考核排名末位，重点项目推进滞后，群众满意度偏低。",
+            f"{year} 年度综合考核排名末位，重点项目推进滞后，群众满意度偏低。",
             "一季度前完成污水管网整改\n建立重点项目周调度机制\n开展群众满意度回访",
             OFFICE,
         )
     return len(lowest)
 
 
-async def demo_projects(towns: list[TownRecord], reporter_town: int, today: dt.date) -> int:
+async def demo_projects(towns: list[TownRecord], reporter_town: int, calendar: DemoCalendar) -> int:
     """Key projects: the reporter's town a few days late (yellow) and twice long late (red,
-    with their deductions), the lagging town long late (red), one on schedule."""
-    year = today.year
+    with their deductions), the lagging town long late (red), one on schedule. Early in the
+    year the late ones are last year's (`DemoCalendar.project_year`)."""
     lagging = towns[3].id if len(towns) > 3 else towns[-1].id
+    on_schedule = towns[1].id if len(towns) > 1 else reporter_town
     plans = [
         (
             reporter_town,
             "便民服务中心智慧化改造",
             "完成自助终端安装调试",
-            today - dt.timedelta(days=5),
+            calendar.late_milestone(5),
         ),
-        (reporter_town, "一窗通办改革试点", "完成部门业务系统对接", today - dt.timedelta(days=40)),
+        (reporter_town, "一窗通办改革试点", "完成部门业务系统对接", calendar.late_milestone(40)),
         (
             reporter_town,
             "农村人居环境整治“以奖代补”试点",
             "完成村庄污水收集点建设",
-            today - dt.timedelta(days=30),
+            calendar.late_milestone(30),
         ),
-        (lagging, "乡镇污水处理设施扩建", "完成主管网铺设并通水", today - dt.timedelta(days=40)),
-        (
-            towns[1].id if len(towns) > 1 else reporter_town,
-            "特色农产品冷链物流中心",
-            "完成主体结构封顶",
-            today + dt.timedelta(days=30),
-        ),
+        (lagging, "乡镇污水处理设施扩建", "完成主管网铺设并通水", calendar.late_milestone(40)),
+        (on_schedule, "特色农产品冷链物流中心", "完成主体结构封顶", calendar.upcoming_milestone()),
     ]
-    for town_id, name, deliverable, due in plans:
+    for town_id, name, deliverable, milestone in plans:
+        starts, ends = calendar.project_span(milestone.project_year)
         project = await projects.add_project(
-            year, town_id, name, f"{year}-01-10", f"{year}-12-31", OFFICE
+            milestone.project_year, town_id, name, starts.isoformat(), ends.isoformat(), OFFICE
         )
         await projects.add_milestone(
-            project, due.isoformat(), deliverable, "分管副镇长", "验收单、现场照片"
+            project, milestone.due_on.isoformat(), deliverable, "分管副镇长", "验收单、现场照片"
         )
-    await projects.sweep(year, today - dt.timedelta(days=39))  # yellow the day after its date
-    await projects.sweep(year, today - dt.timedelta(days=20))
-    await projects.sweep(year, today)
-    return len(await projects.card_views(year))
+    years = sorted({calendar.project_year, calendar.this_year})
+    for day in calendar.sweep_days():
+        for year in years:
+            await projects.sweep(year, day)
+    return sum([len(await projects.card_views(year)) for year in years])

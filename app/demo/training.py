@@ -4,12 +4,15 @@ in the next cycle — the planted effect the effects page should find."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import numpy as np
 import polars as pl
 
+from evaluation import clock
 from training.tables import Enrolment
+
+CHECK_IN_AFTER_MIDNIGHT = timedelta(hours=8, minutes=40)  # Beijing time
 
 
 async def simulate_attendance(plan_id: int, seed: int, effect: float) -> pl.DataFrame:
@@ -17,22 +20,29 @@ async def simulate_attendance(plan_id: int, seed: int, effect: float) -> pl.Data
     cadre_id, competency, effect for the competencies their sessions targeted."""
     rows = pl.DataFrame(
         await Enrolment.select(
-            Enrolment.id, Enrolment.cadre, Enrolment.offering, Enrolment.offering.competencies
+            Enrolment.id,
+            Enrolment.cadre,
+            Enrolment.offering,
+            Enrolment.offering.competencies,
+            Enrolment.offering.day,
         ).where((Enrolment.plan == plan_id) & (Enrolment.status == "assigned")),
         schema={
             "id": pl.Int64,
             "cadre": pl.Int64,
             "offering": pl.Int64,
             "offering.competencies": pl.Object,
+            "offering.day": pl.Date,
         },
     )
     rng = np.random.default_rng(seed + plan_id)
     attended = rows.filter(pl.Series(rng.random(rows.height) < 0.9))
-    ids = attended["id"].to_list()
-    for start in range(0, len(ids), 500):
-        await Enrolment.update({Enrolment.attended_at: datetime.now(UTC)}).where(
-            Enrolment.id.is_in(ids[start : start + 500])
-        )
+    for day, group in attended.group_by("offering.day"):
+        ids = group["id"].to_list()
+        at = clock.day_start(day[0]) + CHECK_IN_AFTER_MIDNIGHT  # checked in on the day
+        for start in range(0, len(ids), 500):
+            await Enrolment.update({Enrolment.attended_at: at}).where(
+                Enrolment.id.is_in(ids[start : start + 500])
+            )
     boosts = [
         {"cadre_id": cadre, "competency": competency, "effect": effect * float(relevance)}
         for cadre, targets_json in attended.select("cadre", "offering.competencies").iter_rows()

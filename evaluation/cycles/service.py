@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import polars as pl
 
+from evaluation import clock
 from evaluation.cycles import states as cycles
 from evaluation.cycles.assignment import generate_assignments, rater_loads
 from evaluation.cycles.schemas import CycleRecord
@@ -137,8 +138,11 @@ async def set_weights(cycle_id: int, weights: dict[str, float]) -> None:
         raise Conflict("周期状态已变化，请刷新后重试")
 
 
-async def move_cycle(cycle_id: int, action: str) -> str:
-    """Apply a state move; the WHERE on the old state makes a raced move a no-op refusal."""
+async def move_cycle(cycle_id: int, action: str, on: date | None = None) -> str:
+    """Apply a state move; the WHERE on the old state makes a raced move a no-op refusal.
+    `on` dates a move recorded after the fact (the demo's past cycles): never in the future."""
+    if on is not None and on > clock.today():
+        raise Invalid("日期不能晚于今天", {"on": "日期不能晚于今天"})
     cycle = await get_cycle(cycle_id)
     target = cycles.next_state(cycle.state, action)
     if action == "open" and not await Assignment.exists().where(Assignment.cycle == cycle_id):
@@ -156,7 +160,9 @@ async def move_cycle(cycle_id: int, action: str) -> str:
         "publish": Cycle.published_at,
     }[action]
     updated = (
-        await Cycle.update({Cycle.state: target, stamp: datetime.now(UTC)})
+        await Cycle.update(
+            {Cycle.state: target, stamp: clock.now() if on is None else clock.moment_on(on)}
+        )
         .where((Cycle.id == cycle_id) & (Cycle.state == cycle.state))
         .returning(Cycle.id)
     )
@@ -200,7 +206,7 @@ async def generate_cycle_assignments(cycle_id: int) -> dict[str, int]:
             source=pl.lit("rule"),
             status=pl.lit("open"),
             reason=pl.lit(""),
-            created_at=pl.lit(datetime.now(UTC)),
+            created_at=pl.lit(clock.now()),
         )
         await insert_values(Assignment, rows.columns, rows.rows())
     counts = frame.group_by("rater_group").len()
@@ -268,7 +274,7 @@ async def remove_assignment(assignment_id: int, reason: str) -> int:
         {
             Assignment.status: "removed",
             Assignment.reason: reason.strip()[:500],
-            Assignment.removed_at: datetime.now(UTC),
+            Assignment.removed_at: clock.now(),
         }
     ).where((Assignment.id == assignment_id) & (Assignment.status == "open"))
     return int(row["cycle"])

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from evaluation import clock
 from evaluation.clock import today
+from evaluation.cycles.calendar import reminders_due
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.notices import Notice
 from evaluation.results.appeal_tables import Appeal
@@ -42,9 +44,7 @@ async def rating_todos(cadre_id: int) -> list[Notice]:
     for cycle_rows in cycles.values():
         first = cycle_rows[0]
         drafts = sum(r["id"] in drafted for r in cycle_rows)
-        late = (first["remind_on"] is not None and day >= first["remind_on"]) or (
-            day > first["closes_on"]
-        )
+        late = reminders_due(first["remind_on"], first["closes_on"], day)
         found.append(
             Notice(
                 kind="todo",
@@ -71,7 +71,7 @@ async def rating_todos(cadre_id: int) -> list[Notice]:
                 kind="reminder",
                 title="考核办催办",
                 detail=reminder["body"],
-                on=reminder["created_at"].date(),
+                on=clock.local_day(reminder["created_at"]),
                 link="/rate",
                 tone="yellow",
             )
@@ -94,7 +94,7 @@ async def office_todos() -> list[Notice]:
         if cycle["state"] == "open":
             progress = await cycle_progress(cycle["id"])
             overall = progress.overall
-            late = cycle["remind_on"] is not None and day >= cycle["remind_on"]
+            late = reminders_due(cycle["remind_on"], cycle["closes_on"], day)
             found.append(
                 Notice(
                     kind="todo",

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
+from evaluation import clock
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.groups import RaterGroup
 from evaluation.infra.invalidation import on_cycle_change
@@ -146,7 +147,7 @@ async def revoke_link(link_id: int) -> int:
     row = await ResidentLink.select(ResidentLink.cycle).where(ResidentLink.id == link_id).first()
     if row is None:
         raise NotFound("二维码不存在")
-    await ResidentLink.update({ResidentLink.revoked_at: datetime.now(UTC)}).where(
+    await ResidentLink.update({ResidentLink.revoked_at: clock.now()}).where(
         ResidentLink.id == link_id
     )
     LIVE_LINKS.clear()
@@ -315,7 +316,7 @@ async def code_ratees(session: CodeSession) -> list[CodeRatee]:
 
 async def finish_code(code_id: int) -> None:
     updated = (
-        await EvaluationCode.update({EvaluationCode.used_at: datetime.now(UTC)})
+        await EvaluationCode.update({EvaluationCode.used_at: clock.now()})
         .where((EvaluationCode.id == code_id) & EvaluationCode.used_at.is_null())
         .returning(EvaluationCode.id)
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import msgspec
 
+from evaluation import clock
 from evaluation.errors import Invalid, NotFound
 from evaluation.responses.context import ratee_context
 from evaluation.rubrics.schema import Rubric
@@ -172,7 +173,7 @@ async def save_draft(assignment_id: int, fields: dict[str, str]) -> None:
         for k, v in fields.items()
         if k.startswith(("level_", "note_")) or k == "comment"
     }
-    now = datetime.now(UTC)
+    now = clock.now()
     updated = (
         await Draft.update({Draft.fields: kept, Draft.updated_at: now})
         .where(Draft.assignment == assignment_id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 
+from evaluation import clock
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.tables import ResponseFlag
 
@@ -69,6 +70,6 @@ async def decide(flag_id: int, decision: str) -> int:
     if row["decision"]:
         raise Conflict("该标记已处理")
     await ResponseFlag.update(
-        {ResponseFlag.decision: decision, ResponseFlag.decided_at: datetime.now(UTC)}
+        {ResponseFlag.decision: decision, ResponseFlag.decided_at: clock.now()}
     ).where((ResponseFlag.id == flag_id) & (ResponseFlag.decision == ""))
     return int(row["response.cycle"])

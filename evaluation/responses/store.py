@@ -13,13 +13,14 @@ import re
 import sqlite3
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
+from evaluation import clock
 from evaluation.errors import Conflict, Invalid
 
 BURST_WINDOW = timedelta(minutes=10)
@@ -102,7 +103,7 @@ def submission_steps(s: Submission) -> Steps:
         if not rows:
             raise Conflict("这份评价已经提交过了")
         yield Step("DELETE FROM draft WHERE assignment = ?", (s.assignment_id,))
-    now = datetime.now(UTC)
+    now = clock.now()
     rows = yield Step(
         "INSERT INTO response (cycle, ratee, rater_group, rater, assignment, code, channel, batch_label, comment,"
         " verified, client_key, key_scope, device, source_hash, fingerprint, submitted_at)"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from evaluation import clock
 from evaluation.clock import today
 from evaluation.errors import NotFound
 from evaluation.results.appeal_tables import Appeal
@@ -85,7 +85,7 @@ async def decide(appeal_id: int, state: str, correction: str, reason: str, by: s
                 Appeal.correction: correction,
                 Appeal.decision_reason: reason,
                 Appeal.decided_by: by,
-                Appeal.decided_at: dt.datetime.now(dt.UTC),
+                Appeal.decided_at: clock.now(),
                 Appeal.decided_on: today(),
             }
         )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from piccolo.columns import Date, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from evaluation.infra.now_default import ClockNow
 from evaluation.tables import Cadre, Cycle
 
 
@@ -29,5 +29,5 @@ class Appeal(Table, tablename="appeal"):
     decided_by = Varchar(length=64, default="")
     lodged_on = Date()  # the product's date (the clock), which 公示 is counted in
     decided_on = Date(null=True, default=None)
-    lodged_at = Timestamptz(default=TimestamptzNow())
+    lodged_at = Timestamptz(default=ClockNow())
     decided_at = Timestamptz(null=True, default=None)

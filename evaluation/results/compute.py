@@ -7,10 +7,9 @@ moment (`snapshot_cadre`), so a published cycle never changes with the roster.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import polars as pl
 
+from evaluation import clock
 from evaluation.analytics.pipeline import CycleResults, aggregate
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
@@ -110,7 +109,7 @@ async def store_snapshot(cycle_id: int, results: CycleResults, cadres: pl.DataFr
                 cycle=cycle_id,
                 sigma=results.calibration.sigma,
                 components=results.calibration.components,
-                created_at=datetime.now(UTC),
+                created_at=clock.now(),
             )
         ).returning(ProfileSnapshot.id)
         snapshot_id = int(created[0]["id"])

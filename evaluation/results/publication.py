@@ -9,14 +9,16 @@ preview exists the cycle cannot reopen and no flag decision can change (`cycles.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
+from evaluation import clock
 from evaluation.clock import today
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.progress import publish_refusal
 from evaluation.cycles.progress_repository import cycle_progress
+from evaluation.cycles.schemas import CycleRecord
 from evaluation.cycles.states import next_state
-from evaluation.errors import Conflict
+from evaluation.errors import Conflict, Invalid
 from evaluation.infra.invalidation import cycle_changed
 from evaluation.results.compute import compute, freeze, store_snapshot
 from evaluation.tables import Cycle, ProfileSnapshot, ResponseFlag
@@ -53,6 +55,19 @@ async def has_preview(cycle_id: int) -> bool:
     return await ProfileSnapshot.exists().where(ProfileSnapshot.cycle == cycle_id)
 
 
+def publication_day(cycle: CycleRecord, on: date | None, today: date) -> date:
+    """The day 公示 starts: today, or a day given for a record made after the fact — never in
+    the future, and never before the cycle closed (its 公示 cannot end before its results
+    exist)."""
+    day = on or today
+    closed = clock.local_day(cycle.closed_at) if cycle.closed_at else cycle.closes_on
+    if day > today:
+        raise Invalid("发布日期不能晚于今天", {"on": f"发布日期不能晚于今天（{today}）"})
+    if day < closed:
+        raise Invalid("发布日期不能早于截止", {"on": f"发布日期不能早于周期截止的日期（{closed}）"})
+    return day
+
+
 async def publish(cycle_id: int, on: date | None = None, reason: str | None = None) -> int:
     """Compute the final results of a closed cycle, freeze them and publish, at once; the
     公示 period (the cycle's days from `on`, today by default) opens for appeals. With
@@ -63,7 +78,8 @@ async def publish(cycle_id: int, on: date | None = None, reason: str | None = No
     if reason is not None:
         progress = await cycle_progress(cycle_id)
         publish_refusal(progress.overall, cycle.min_response_rate, reason)
-    ends_on = (on or today()) + timedelta(days=cycle.publicity_days)
+    day = publication_day(cycle, on, today())
+    ends_on = day + timedelta(days=cycle.publicity_days)
     results, cadres = await compute(cycle_id)
     async with Cycle._meta.db.transaction():
         snapshot = await store_snapshot(cycle_id, results, cadres)
@@ -72,7 +88,7 @@ async def publish(cycle_id: int, on: date | None = None, reason: str | None = No
             await Cycle.update(
                 {
                     Cycle.state: "published",
-                    Cycle.published_at: datetime.now(UTC),
+                    Cycle.published_at: clock.now() if on is None else clock.moment_on(day),
                     Cycle.publicity_ends_on: ends_on,
                     Cycle.publish_reason: (reason or "").strip(),
                 }

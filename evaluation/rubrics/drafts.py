@@ -9,11 +9,12 @@ draft published, in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
+from evaluation import clock
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.rubrics.editing import (
     Change,
@@ -173,7 +174,7 @@ async def save_form(draft_id: int, fields: Mapping[str, str], editor: str) -> Ru
         {
             RubricDraft.source: to_toml(rubric),
             RubricDraft.edited_by: editor,
-            RubricDraft.updated_at: datetime.now(UTC),
+            RubricDraft.updated_at: clock.now(),
         }
     ).where((RubricDraft.id == draft_id) & RubricDraft.published.is_null())
     return rubric

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from evaluation import clock
 from evaluation.errors import NotFound
 from evaluation.scorecard.tables import Interview, Supervision
 
@@ -52,7 +52,7 @@ async def review_interview(interview_id: int, outcome: str, note: str, by: str) 
             Interview.outcome: outcome,
             Interview.outcome_note: note,
             Interview.reviewed_by: by,
-            Interview.reviewed_at: dt.datetime.now(dt.UTC),
+            Interview.reviewed_at: clock.now(),
         }
     ).where(Interview.id == interview_id)
 
@@ -99,7 +99,7 @@ async def close_supervision(task_id: int, note: str, by: str) -> int:
                 Supervision.state: "closed",
                 Supervision.closing_note: note,
                 Supervision.closed_by: by,
-                Supervision.closed_at: dt.datetime.now(dt.UTC),
+                Supervision.closed_at: clock.now(),
             }
         )
         .where(Supervision.id == task_id, Supervision.state == "open")

@@ -364,6 +364,14 @@ def plan_for_year(year: int) -> Plan:
     return load_plan_file(path)
 
 
+def same_day_in(day: dt.date, year: int) -> dt.date:
+    """The same calendar day in another year; 29 February becomes the 28th where there is none."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
 def moved_to_year(plan: Plan, year: int) -> Plan:
     """The same plan for another year: title and deadlines follow, weights and targets stay."""
     shift = year - plan.year
@@ -371,5 +379,5 @@ def moved_to_year(plan: Plan, year: int) -> Plan:
         plan,
         year=year,
         title=plan.title.replace(str(plan.year), str(year)),
-        deadlines=[d.replace(year=d.year + shift) for d in plan.deadlines],
+        deadlines=[same_day_in(d, d.year + shift) for d in plan.deadlines],
     )

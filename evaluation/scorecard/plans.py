@@ -3,10 +3,10 @@ draws up the contracts), and the small reads the pages need."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import unicodedata
 
+from evaluation import clock
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound, NotReady
 from evaluation.organisation.schemas import TownRecord
@@ -170,7 +170,7 @@ async def publish(plan_id: int, by: str) -> PlanRecord:
             raise Conflict("该方案已发布")
         if await repository.published(record.year) is not None:
             raise Conflict(f"{record.year} 年度已有发布的方案")
-        await repository.mark_published(plan_id, by, dt.datetime.now(dt.UTC))
+        await repository.mark_published(plan_id, by, clock.now())
         rows = [
             (town.id, indicator.code, target)
             for town in await repository.towns()

@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 
+from evaluation import clock
 from evaluation.errors import NotFound
 from evaluation.scorecard.tables import Card, Exemption, KeyProject, Milestone
 
@@ -260,7 +261,7 @@ async def decide_exemption(
                 Exemption.checklist: checklist,
                 Exemption.decision_reason: reason,
                 Exemption.decided_by: by,
-                Exemption.decided_at: dt.datetime.now(dt.UTC),
+                Exemption.decided_at: clock.now(),
             }
         )
         .where(Exemption.id == exemption_id, Exemption.state == "pending")

@@ -12,6 +12,7 @@ import datetime as dt
 import msgspec
 import polars as pl
 
+from evaluation import clock
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, PermissionDenied
 from evaluation.scorecard import project_store as store
@@ -198,7 +199,7 @@ async def submit_plan(card_id: int, town_id: int, text: str) -> None:
         {
             store.Card.plan_text: plan,
             store.Card.state: "planned",
-            store.Card.planned_at: dt.datetime.now(dt.UTC),
+            store.Card.planned_at: clock.now(),
         },
     )
 
@@ -219,7 +220,7 @@ async def rectify(card_id: int, town_id: int, evidence: str) -> None:
             {
                 store.Card.evidence: proof,
                 store.Card.state: "rectified",
-                store.Card.rectified_at: dt.datetime.now(dt.UTC),
+                store.Card.rectified_at: clock.now(),
             },
         )
         await store.finish_milestone(int(card["milestone"]), today(), proof)  # type: ignore[call-overload]
@@ -234,7 +235,7 @@ async def close_card(card_id: int, by: str) -> None:
         {
             store.Card.state: "closed",
             store.Card.closed_by: by,
-            store.Card.closed_at: dt.datetime.now(dt.UTC),
+            store.Card.closed_at: clock.now(),
         },
     )
 
@@ -296,7 +297,7 @@ async def exemption_views(year: int) -> list[ExemptionView]:
             checklist=[c for c in str(e["checklist"]).split("\n") if c],
             decision_reason=str(e["decision_reason"]),
             decided_by=str(e["decided_by"]),
-            decided_on=e["decided_at"].date() if e["decided_at"] else None,
+            decided_on=clock.local_day(e["decided_at"]) if e["decided_at"] else None,
         )
         for e in await store.exemptions(record.id)
     ]

@@ -22,11 +22,16 @@ class Publicity(msgspec.Struct, frozen=True):
     final: bool
 
 
+def appeals_open(results_on: dt.date | None, ends_on: dt.date | None, on: dt.date) -> bool:
+    """公示 runs from the day the results are published to its last day, both included."""
+    return results_on is not None and ends_on is not None and results_on <= on <= ends_on
+
+
 async def publicity(record: PlanRecord, on: dt.date | None = None) -> Publicity:
     on = on or today()
     waiting = await store.pending(record.id)
     ends = record.publicity_ends_on
-    is_open = record.results_on is not None and ends is not None and on <= ends
+    is_open = appeals_open(record.results_on, ends, on)
     return Publicity(
         results_on=record.results_on,
         ends_on=ends,

@@ -10,6 +10,7 @@ import math
 import msgspec
 import polars as pl
 
+from evaluation import clock
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import repository, value_store
@@ -165,7 +166,9 @@ async def report(
     if problems:
         raise Invalid("请修改标出的问题后再提交，已填写的内容都还在", problems)
     async with repository.transaction():
-        ids = await value_store.upsert_town_values(record.id, town_id, quarter, rows, by)
+        ids = await value_store.upsert_town_values(
+            record.id, town_id, quarter, rows, by, clock.moment_on(on)
+        )
         for upload in uploads:
             await value_store.add_attachment(
                 ids[upload.indicator], upload.filename, upload.content_type, upload.content

@@ -19,9 +19,9 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from evaluation.infra.now_default import ClockNow
 from evaluation.tables import Town
 
 
@@ -34,7 +34,7 @@ class TownPlan(Table, tablename="scorecard_plan"):
     note = Text(default="")  # what changed from the previous version, and why
     state = Varchar(length=16, default="draft")  # draft | published
     created_by = Varchar(length=64, default="")
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     published_by = Varchar(length=64, default="")
     published_at = Timestamptz(null=True, default=None)
     results_on = Date(null=True, default=None)  # the year's results published for 公示
@@ -61,7 +61,7 @@ class ContractAcceptance(Table, tablename="scorecard_contract"):
     plan = ForeignKey(references=TownPlan, on_delete=OnDelete.cascade, null=False, index=True)
     town = ForeignKey(references=Town, on_delete=OnDelete.restrict, null=False, index=True)
     confirmed_by = Varchar(length=64)
-    confirmed_at = Timestamptz(default=TimestamptzNow())
+    confirmed_at = Timestamptz(default=ClockNow())
     targets_digest = Varchar(length=64)  # the targets as confirmed (sha256 of their text)
 
 
@@ -82,7 +82,7 @@ class IndicatorValue(Table, tablename="scorecard_value"):
     flags = Text(default="")  # the plausibility checks it failed, one message per line
     note = Text(default="")  # the reporter's explanation
     reported_by = Varchar(length=64, default="")
-    reported_at = Timestamptz(default=TimestamptzNow())
+    reported_at = Timestamptz(default=ClockNow())
 
 
 class ValueAttachment(Table, tablename="scorecard_attachment"):
@@ -93,7 +93,7 @@ class ValueAttachment(Table, tablename="scorecard_attachment"):
     filename = Varchar(length=128)
     content_type = Varchar(length=64)
     content = Bytea()
-    uploaded_at = Timestamptz(default=TimestamptzNow())
+    uploaded_at = Timestamptz(default=ClockNow())
 
 
 class ValueReview(Table, tablename="scorecard_review"):
@@ -108,7 +108,7 @@ class ValueReview(Table, tablename="scorecard_review"):
     after = Float()
     reason = Text()
     decided_by = Varchar(length=64)
-    decided_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(default=ClockNow())
 
 
 class SourceImport(Table, tablename="scorecard_import"):
@@ -121,7 +121,7 @@ class SourceImport(Table, tablename="scorecard_import"):
     filename = Varchar(length=128)
     records = Integer()
     imported_by = Varchar(length=64)
-    imported_at = Timestamptz(default=TimestamptzNow())
+    imported_at = Timestamptz(default=ClockNow())
 
 
 class YearAdjustment(Table, tablename="scorecard_adjustment"):
@@ -134,7 +134,7 @@ class YearAdjustment(Table, tablename="scorecard_adjustment"):
     third_party = Float(null=True, default=None)
     note = Text(default="")
     entered_by = Varchar(length=64, default="")
-    entered_at = Timestamptz(default=TimestamptzNow())
+    entered_at = Timestamptz(default=ClockNow())
 
 
 class KeyProject(Table, tablename="scorecard_project"):
@@ -196,7 +196,7 @@ class Exemption(Table, tablename="scorecard_exemption"):
     checklist = Text(default="")  # the tests the office found met, one code per line
     decision_reason = Text(default="")
     decided_by = Varchar(length=64, default="")
-    applied_at = Timestamptz(default=TimestamptzNow())
+    applied_at = Timestamptz(default=ClockNow())
     decided_at = Timestamptz(null=True, default=None)
 
 
@@ -213,7 +213,7 @@ class Interview(Table, tablename="scorecard_interview"):
     issues = Text()
     commitments = Text()
     recorded_by = Varchar(length=64)
-    recorded_at = Timestamptz(default=TimestamptzNow())
+    recorded_at = Timestamptz(default=ClockNow())
     outcome = Varchar(length=16, default="")  # "" (not reviewed) | met | partly | unmet
     outcome_note = Text(default="")
     reviewed_by = Varchar(length=64, default="")
@@ -230,7 +230,7 @@ class Supervision(Table, tablename="scorecard_supervision"):
     due_on = Date()
     state = Varchar(length=16, default="open")  # open | closed
     created_by = Varchar(length=64)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     closing_note = Text(default="")
     closed_by = Varchar(length=64, default="")
     closed_at = Timestamptz(null=True, default=None)
@@ -245,7 +245,7 @@ class GroupMember(Table, tablename="scorecard_group_member"):
     group = Varchar(length=48)
     town = ForeignKey(references=Town, on_delete=OnDelete.restrict, null=False, index=True)
     added_by = Varchar(length=64, default="")
-    added_at = Timestamptz(default=TimestamptzNow())
+    added_at = Timestamptz(default=ClockNow())
 
 
 class TownAppeal(Table, tablename="scorecard_appeal"):

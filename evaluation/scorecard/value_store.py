@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from evaluation import clock
 from evaluation.errors import NotFound
 from evaluation.scorecard.tables import (
     IndicatorValue,
@@ -76,11 +77,13 @@ async def upsert_town_values(
     quarter: int,
     rows: list[tuple[str, float, str]],
     by: str,
+    at: dt.datetime | None = None,
 ) -> dict[str, int]:
     """The town's values for a quarter (indicator, value, note): new rows, or the old ones
-    replaced with their review reset. Returns indicator → value id."""
+    replaced with their review reset, stamped `at` (now by default). Returns indicator →
+    value id."""
     ids = {}
-    now = dt.datetime.now(dt.UTC)
+    now = at or clock.now()
     for code, value, note in rows:
         existing = (
             await IndicatorValue.select(IndicatorValue.id)
@@ -116,6 +119,7 @@ async def upsert_town_values(
                 value=value,
                 note=note,
                 reported_by=by,
+                reported_at=now,
             )
             await row.save()
             ids[code] = int(row.id)
@@ -125,7 +129,7 @@ async def upsert_town_values(
 async def insert_imported(plan_id: int, source: str, frame: pl.DataFrame, by: str) -> None:
     from evaluation.infra.bulk import insert_values
 
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     await insert_values(
         IndicatorValue,
         [

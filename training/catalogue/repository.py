@@ -11,6 +11,7 @@ from functools import cache
 import msgspec
 import polars as pl
 
+from evaluation import clock
 from evaluation.errors import NotFound
 from evaluation.tables import Town
 from training.catalogue.schemas import OfferingDraft, OfferingRef
@@ -46,7 +47,7 @@ def upcoming(catalogue: pl.DataFrame, today: date | None = None) -> pl.DataFrame
     """Sessions not yet held: only these can be recommended or planned."""
     if catalogue.is_empty():
         return catalogue
-    return catalogue.filter(pl.col("day") >= (today or date.today()))
+    return catalogue.filter(pl.col("day") >= (today or clock.today()))
 
 
 def targets(catalogue: pl.DataFrame) -> pl.DataFrame:

@@ -15,11 +15,12 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
 import msgspec
 
+from evaluation import clock
 from evaluation.errors import Conflict, NotFound
 from training.planning.feasible import greedy
 from training.planning.lagrangian import OPTIMAL_GAP, Cancelled, Progress, solve_within_gap
@@ -58,8 +59,15 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
 async def start(prepared: Prepared) -> int:
     """Record the job and start it on this process's loop; returns its id at once."""
     candidates = candidate_pairs(prepared.problem).height
+    started = clock.instant()  # heartbeats are physical time, whatever day is pinned
     created = await PlanJob.insert(
-        PlanJob(cycle=prepared.cycle_id, parameters=prepared.parameters, pairs=candidates)
+        PlanJob(
+            cycle=prepared.cycle_id,
+            parameters=prepared.parameters,
+            pairs=candidates,
+            created_at=started,
+            updated_at=started,
+        )
     ).returning(PlanJob.id)
     job_id = int(created[0]["id"])
     task = asyncio.create_task(_supervise(job_id, prepared, candidates))
@@ -85,7 +93,7 @@ async def view(job_id: int) -> JobView:
     row = await PlanJob.select().where(PlanJob.id == job_id).first()
     if row is None:
         raise NotFound("没有这次优化运行")
-    now = datetime.now(UTC)
+    now = clock.instant()
     updated = row["updated_at"]
     status = row["status"]
     if status == "running" and now - updated > STALE_AFTER:
@@ -111,9 +119,7 @@ async def running_job() -> int | None:
     """The newest job still running (with a live heartbeat), for the plan page's link."""
     row = (
         await PlanJob.select(PlanJob.id)
-        .where(
-            (PlanJob.status == "running") & (PlanJob.updated_at > datetime.now(UTC) - STALE_AFTER)
-        )
+        .where((PlanJob.status == "running") & (PlanJob.updated_at > clock.instant() - STALE_AFTER))
         .order_by(PlanJob.id, ascending=False)
         .first()
     )
@@ -122,7 +128,7 @@ async def running_job() -> int | None:
 
 async def _update(job_id: int, **values: object) -> None:
     columns = {getattr(PlanJob, name): value for name, value in values.items()}
-    columns[PlanJob.updated_at] = datetime.now(UTC)
+    columns[PlanJob.updated_at] = clock.instant()
     await PlanJob.update(columns).where(PlanJob.id == job_id)
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import numpy as np
 import polars as pl
 from piccolo.query.functions.aggregate import Count
 
+from evaluation import clock
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.results.feedback import Feedback
 from evaluation.tables import Cadre
@@ -290,7 +291,7 @@ async def publish(plan_id: int) -> None:
         raise NotFound("培训方案不存在")
     if plan["published_at"] is not None:
         raise Conflict("该方案已经发布")
-    await TrainingPlan.update({TrainingPlan.published_at: datetime.now(UTC)}).where(
+    await TrainingPlan.update({TrainingPlan.published_at: clock.now()}).where(
         TrainingPlan.id == plan_id
     )
 
