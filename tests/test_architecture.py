@@ -292,9 +292,12 @@ def clock_bypasses(tree: ast.AST) -> Iterator[tuple[int, str]]:
     """Reads of the host's clock: `date.today()`, `datetime.now()`/`utcnow()`/`today()`,
     `time.time()` (or `from time import time`) and piccolo's real-time column default."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "time":
-            if any(alias.name == "time" for alias in node.names):
-                yield node.lineno, "from time import time"
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "time"
+            and any(alias.name == "time" for alias in node.names)
+        ):
+            yield node.lineno, "from time import time"
         if isinstance(node, ast.Name) and node.id == "TimestamptzNow":
             yield node.lineno, "TimestamptzNow"
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):

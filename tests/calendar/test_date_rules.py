@@ -74,9 +74,7 @@ def test_a_quarter_is_open_from_its_window_to_its_deadline_inclusive(
 ) -> None:
     plan = moved_to_year(PLAN, year)
     day = dt.date(year, 1, 1) + dt.timedelta(days=offset)
-    expected = [
-        q for q in (1, 2, 3, 4) if dt.date(year, 3 * q - 1, 1) <= day <= plan.deadline(q)
-    ]
+    expected = [q for q in (1, 2, 3, 4) if dt.date(year, 3 * q - 1, 1) <= day <= plan.deadline(q)]
     assert open_quarter(plan, day) == (expected[-1] if expected else None)
 
 
@@ -186,9 +184,7 @@ def test_check_in_counts_from_an_hour_before_to_half_an_hour_after(
     end = min(start + length, 24 * 60 - 1)
     moment = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=start + offset)
     opens = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=max(start - 60, 0))
-    closes = dt.datetime.combine(day, dt.time()) + dt.timedelta(
-        minutes=min(end + 30, 24 * 60 - 1)
-    )
+    closes = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=min(end + 30, 24 * 60 - 1))
     moment = moment.replace(second=0)
     inside = opens <= moment <= closes
     assert (checkin_refusal(day, start, end, moment) is None) == inside
