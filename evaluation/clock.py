@@ -34,13 +34,20 @@ def real_today() -> dt.date:
 CLOCK: Callable[[], dt.date] = real_today  # the app may pin it (tests travel in time)
 
 
+def real_wall() -> dt.datetime:
+    return dt.datetime.now(LOCAL)
+
+
+WALL: Callable[[], dt.datetime] = real_wall  # the time of day in Beijing (tests may fix it)
+
+
 def today() -> dt.date:
     return CLOCK()
 
 
 def now_local() -> dt.datetime:
     """The product's day at the real local (Beijing) time of day, aware in Asia/Shanghai."""
-    return dt.datetime.combine(today(), dt.datetime.now(LOCAL).timetz())
+    return dt.datetime.combine(today(), WALL().astimezone(LOCAL).timetz())
 
 
 def now() -> dt.datetime:
@@ -51,7 +58,7 @@ def now() -> dt.datetime:
 def moment_on(day: dt.date) -> dt.datetime:
     """A moment on another Beijing day at the real time of day, aware in UTC: what a record
     of something done on that day (a backdated history, the demo's past) is stamped with."""
-    return dt.datetime.combine(day, dt.datetime.now(LOCAL).timetz()).astimezone(UTC)
+    return dt.datetime.combine(day, WALL().astimezone(LOCAL).timetz()).astimezone(UTC)
 
 
 def day_start(day: dt.date) -> dt.datetime:
