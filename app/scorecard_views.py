@@ -70,7 +70,14 @@ async def town_page(
         "scorecard/town.html",
         view=view,
         cards=cards,
+        open_milestones=[
+            (project, milestone)
+            for project in await projects.project_views(year, town_id)
+            for milestone in project.milestones
+            if milestone.done_on is None
+        ],
         criteria=projects.CRITERIA,
+        today=service.today(),
         interviews=interviews,
         group=view.group,
         publicity=await town_appeals.year_publicity(year),

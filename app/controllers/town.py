@@ -118,6 +118,21 @@ async def _card_action(
     return redirect_with_message("/town", message)
 
 
+@post("/town/milestones/{milestone_id:int}/done", guards=[REPORTER])
+async def milestone_done(
+    request: Request[CurrentUser, str, Any],
+    milestone_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    form = FormReader(text_fields(data))
+    done_on, evidence = form.text("done_on"), form.text("evidence")
+    return await _card_action(
+        request,
+        lambda town: projects.report_done(milestone_id, town, done_on, evidence),
+        "节点完成情况已报送考核办",
+    )
+
+
 @post("/town/cards/{card_id:int}/plan", guards=[REPORTER])
 async def card_plan(
     request: Request[CurrentUser, str, Any],
@@ -185,6 +200,7 @@ routes = [
     report_form,
     submit_report,
     confirm_contract,
+    milestone_done,
     card_plan,
     card_rectify,
     card_exemption,

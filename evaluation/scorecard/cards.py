@@ -16,12 +16,17 @@ from evaluation.scorecard.plan import CardRule
 from evaluation.scorecard.scoring import with_class_rank
 
 
+def open_until(on: dt.date) -> pl.Expr:
+    """The last day a milestone was open as of `on`: the day it was done, or `on` itself.
+    A card follows from when the work was done, never from when a sweep happened to run."""
+    return pl.min_horizontal(pl.col("done_on").fill_null(pl.lit(on)), pl.lit(on))
+
+
 def new_yellow(milestones: pl.DataFrame, cards: pl.DataFrame, on: dt.date) -> list[int]:
-    """Open milestones past their date that have no card yet."""
+    """Milestones open past their date (still, or until they were done late) with no card."""
     carded = cards["milestone_id"].unique().to_list()
     late = milestones.filter(
-        pl.col("done_on").is_null(),
-        pl.col("due_on") < on,
+        open_until(on) > pl.col("due_on"),
         ~pl.col("milestone_id").is_in(carded),
     )
     return sorted(late["milestone_id"].to_list())
@@ -30,12 +35,12 @@ def new_yellow(milestones: pl.DataFrame, cards: pl.DataFrame, on: dt.date) -> li
 def turning_red(
     milestones: pl.DataFrame, cards: pl.DataFrame, on: dt.date, rule: CardRule
 ) -> list[int]:
-    """Yellow cards whose milestone is still open after the grace period."""
+    """Yellow cards whose milestone stayed open past the grace period."""
     deadline = pl.col("due_on") + pl.duration(days=rule.grace_days)
     late = cards.filter(pl.col("colour") == "yellow", pl.col("state") != "closed").join(
         milestones, on="milestone_id"
     )
-    return sorted(late.filter(pl.col("done_on").is_null(), deadline < on)["card_id"].to_list())
+    return sorted(late.filter(open_until(on) > deadline)["card_id"].to_list())
 
 
 def quarter_of(day: pl.Expr) -> pl.Expr:

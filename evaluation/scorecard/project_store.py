@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import msgspec
 import polars as pl
 
 from evaluation import clock
@@ -181,6 +182,31 @@ async def milestone_plan(milestone_id: int) -> int:
     if row is None:
         raise NotFound("没有这个节点")
     return int(row["plan"])
+
+
+class MilestoneRow(msgspec.Struct, frozen=True):
+    id: int
+    town_id: int
+    due_on: dt.date
+    done_on: dt.date | None
+    project_starts_on: dt.date
+
+
+async def milestone(milestone_id: int) -> MilestoneRow:
+    row = (
+        await Milestone.select(
+            Milestone.id,
+            Milestone.project.town.as_alias("town_id"),
+            Milestone.due_on,
+            Milestone.done_on,
+            Milestone.project.starts_on.as_alias("project_starts_on"),
+        )
+        .where(Milestone.id == milestone_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("没有这个节点")
+    return MilestoneRow(**row)
 
 
 async def turn_red(card_ids: list[int], on: dt.date, deduction: float) -> None:

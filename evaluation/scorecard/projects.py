@@ -226,6 +226,28 @@ async def rectify(card_id: int, town_id: int, evidence: str) -> None:
         await store.finish_milestone(int(card["milestone"]), today(), proof)  # type: ignore[call-overload]
 
 
+async def report_done(milestone_id: int, town_id: int, done_on: str, evidence: str) -> None:
+    """The town reports a milestone finished, with the day and its evidence: a milestone done
+    by its date never gets a card; one done late keeps the card it has (the office closes
+    it). The day cannot be in the future nor before the project started."""
+    milestone = await store.milestone(milestone_id)
+    if milestone.town_id != town_id:
+        raise PermissionDenied("只能报告本乡镇的项目节点")
+    if milestone.done_on is not None:
+        raise Conflict(f"该节点已于 {milestone.done_on} 完成")
+    problems: dict[str, str] = {}
+    day = _date(done_on, "done_on", problems)
+    proof = _text(evidence, "evidence", "完成佐证（至少 4 个字）", problems, least=4)
+    if day and day > today():
+        problems["done_on"] = f"完成日期不能晚于今天（{today()}）"
+    elif day and day < milestone.project_starts_on:
+        problems["done_on"] = f"完成日期不能早于项目开工日期（{milestone.project_starts_on}）"
+    if problems:
+        raise Invalid("节点完成情况未保存", problems)
+    assert day
+    await store.finish_milestone(milestone_id, day, proof)
+
+
 async def close_card(card_id: int, by: str) -> None:
     card = await store.card(card_id)
     if card["state"] != "rectified":
@@ -320,7 +342,8 @@ class ProjectView(msgspec.Struct, frozen=True):
     milestones: list[MilestoneView]
 
 
-async def project_views(year: int) -> list[ProjectView]:
+async def project_views(year: int, town_id: int | None = None) -> list[ProjectView]:
+    """The year's key projects with their milestones (one town's where `town_id` is given)."""
     record = await published_record(year)
     names = {t.id: t.name for t in await repository.towns()}
     milestones = await store.milestones(record.id)
@@ -344,7 +367,7 @@ async def project_views(year: int) -> list[ProjectView]:
                 .iter_rows(named=True)
             ],
         )
-        for p in await store.projects(record.id)
+        for p in await store.projects(record.id, town_id)
     ]
 
 

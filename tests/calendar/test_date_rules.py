@@ -164,8 +164,37 @@ def test_cards_follow_the_due_date_and_the_grace_period(
     assert yellow == ([1] if on > due and not yellow_already else [])  # the day after its date
     red = turning_red(milestones, cards, on, CardRule(grace_days=grace))
     assert red == ([7] if yellow_already and on > due + dt.timedelta(days=grace) else [])
-    done = milestones.with_columns(done_on=pl.lit(due))
+    done = milestones.with_columns(done_on=pl.lit(due))  # done on its date: never carded
     assert new_yellow(done, cards, on) == [] and turning_red(done, cards, on, CardRule()) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(DAYS, st.integers(0, 60), st.integers(0, 90), st.integers(0, 90))
+def test_a_milestone_done_late_is_carded_by_when_it_was_done(
+    due: dt.date, grace: int, done_late: int, swept_after: int
+) -> None:
+    """However late the sweep runs, the card says how late the work was."""
+    done = due + dt.timedelta(days=done_late)
+    on = done + dt.timedelta(days=swept_after)
+    milestones = pl.DataFrame(
+        {"milestone_id": [1], "due_on": [due], "done_on": [done]},
+        schema={"milestone_id": pl.Int64, "due_on": pl.Date, "done_on": pl.Date},
+    )
+    none = pl.DataFrame(
+        schema={
+            "card_id": pl.Int64,
+            "milestone_id": pl.Int64,
+            "colour": pl.String,
+            "state": pl.String,
+        }
+    )
+    assert new_yellow(milestones, none, on) == ([1] if done > due else [])
+    yellow = pl.DataFrame(
+        {"card_id": [7], "milestone_id": [1], "colour": ["yellow"], "state": ["open"]},
+        schema=none.schema,
+    )
+    red = turning_red(milestones, yellow, on, CardRule(grace_days=grace))
+    assert red == ([7] if done > due + dt.timedelta(days=grace) else [])
 
 
 # --- training check-in ----------------------------------------------------------------------

@@ -316,6 +316,25 @@ async def red_card_of(url: str, town_id: int) -> int:
     return int(row["id"])
 
 
+async def today_in_app() -> dt.date:
+    from evaluation import clock
+
+    return clock.today()
+
+
+async def open_milestone_of(url: str, town_id: int) -> int:
+    from app.database import engine_from_url, use_engine
+    from evaluation.scorecard.tables import Milestone
+
+    use_engine(engine_from_url(url))
+    row = (
+        await Milestone.select(Milestone.id)
+        .where(Milestone.done_on.is_null(), Milestone.project.town == town_id)
+        .first()
+    )
+    return int(row["id"])
+
+
 async def publicity_end(url: str, year: int) -> dt.date:
     from app.database import engine_from_url, use_engine
     from evaluation.scorecard import service
@@ -1267,6 +1286,18 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
         "POST",
         "/town/cards/{card_id:int}/rectify",
         form_post(client, f"/town/cards/{yellow}/rectify", "/town", evidence="验收单已上传"),
+    )
+    milestone = run_blocking(open_milestone_of(url, ids.sc_town))
+    did(
+        "POST",
+        "/town/milestones/{milestone_id:int}/done",
+        form_post(
+            client,
+            f"/town/milestones/{milestone}/done",
+            "/town",
+            done_on=run_blocking(today_in_app()).isoformat(),
+            evidence="验收单、现场照片已上传",
+        ),
     )
     run_blocking(make_red_card_for(url, ids.sc_town))
     red = run_blocking(red_card_of(url, ids.sc_town))
