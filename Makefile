@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: fuzz run test lint format bench chromium clean
+.PHONY: fuzz run test lint format bench chromium clean calendar
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON) not found)"; exit 1; }
@@ -41,6 +41,11 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} ATTACKER_EXAMPLES=$${ATTACKER_EXAMPLES:-5000} \
 	  $(BIN)/pytest -q tests/web/test_api_fuzz.py \
 	  tests/security/test_spreadsheet_fuzz.py tests/evaluation/test_release_attacker.py
+
+## calendar: the demo loaded on fourteen days over two years at both sizes (the suite runs the
+## small county on those days, and the default one on the real date)
+calendar: $(STAMP)
+	DEMO_DAYS_FULL=1 $(BIN)/pytest -q tests/calendar/test_demo_any_day.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -59,6 +59,7 @@ async def test_a_submission_is_audited_without_whom_or_the_second(
 ) -> None:
     from evaluation.cycles import service as cycle_service
     from evaluation.responses.context import ratee_context
+    from evaluation import clock
     from tests.factories import answers, cadre_id, open_cycle
 
     cycle_id = await open_cycle(peers=3)
@@ -79,8 +80,9 @@ async def test_a_submission_is_audited_without_whom_or_the_second(
     entries = await AuditEntry.select(AuditEntry.action, AuditEntry.path, AuditEntry.at)
     submitted = [e for e in entries if e["action"] == "submit"]
     assert len(submitted) == 1 and submitted[0]["path"] == "/rate/…"
-    at = submitted[0]["at"]
+    at = clock.local(submitted[0]["at"])  # the day in Beijing, never the moment
     assert (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0)
+    assert at.date() == clock.today()
     assert not any(
         str(mine["id"]) in e["path"].split("/") for e in entries if e["path"].startswith("/rate")
     )
