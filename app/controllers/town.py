@@ -125,7 +125,7 @@ async def milestone_done(
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
     form = FormReader(text_fields(data))
-    done_on, evidence = form.text("done_on"), form.text("evidence")
+    done_on, evidence = form.text("done_on"), form.text("done_evidence")
     return await _card_action(
         request,
         lambda town: projects.report_done(milestone_id, town, done_on, evidence),

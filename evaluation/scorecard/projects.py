@@ -237,7 +237,7 @@ async def report_done(milestone_id: int, town_id: int, done_on: str, evidence: s
         raise Conflict(f"该节点已于 {milestone.done_on} 完成")
     problems: dict[str, str] = {}
     day = _date(done_on, "done_on", problems)
-    proof = _text(evidence, "evidence", "完成佐证（至少 4 个字）", problems, least=4)
+    proof = _text(evidence, "done_evidence", "完成佐证（至少 4 个字）", problems, least=4)
     if day and day > today():
         problems["done_on"] = f"完成日期不能晚于今天（{today()}）"
     elif day and day < milestone.project_starts_on:

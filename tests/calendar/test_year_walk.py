@@ -126,10 +126,18 @@ async def test_a_county_walks_through_a_whole_year(
     # --- Q1: the milestone met on time is reported; the quarter inside its window --------
     calendar.at(dt.date(YEAR, 3, 30))
     login(client, "reporter")
+    too_soon = post_form(
+        client,
+        f"/town/milestones/{on_time}/done",
+        {"done_on": f"{YEAR}-04-01", "done_evidence": "中标通知书"},
+        page="/town",
+    )
+    assert "完成日期不能晚于今天（2027-03-30）" in too_soon.text
+    assert too_soon.text.count('class="error-summary"') == 1  # one summary, the form's own
     done = post_form(
         client,
         f"/town/milestones/{on_time}/done",
-        {"done_on": f"{YEAR}-03-30", "evidence": "中标通知书已上传"},
+        {"done_on": f"{YEAR}-03-30", "done_evidence": "中标通知书已上传"},
         page="/town",
     )
     assert done.status_code in (302, 303)
@@ -166,7 +174,7 @@ async def test_a_county_walks_through_a_whole_year(
     finished = post_form(
         client,
         f"/town/milestones/{late}/done",
-        {"done_on": f"{YEAR}-07-19", "evidence": "主体施工验收单"},
+        {"done_on": f"{YEAR}-07-19", "done_evidence": "主体施工验收单"},
         page="/town",
     )
     assert finished.status_code in (302, 303)

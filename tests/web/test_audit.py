@@ -57,9 +57,9 @@ async def test_a_password_change_is_audited_without_the_password(
 async def test_a_submission_is_audited_without_whom_or_the_second(
     client: TestClient, people: People
 ) -> None:
+    from evaluation import clock
     from evaluation.cycles import service as cycle_service
     from evaluation.responses.context import ratee_context
-    from evaluation import clock
     from tests.factories import answers, cadre_id, open_cycle
 
     cycle_id = await open_cycle(peers=3)

@@ -1296,7 +1296,7 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             f"/town/milestones/{milestone}/done",
             "/town",
             done_on=run_blocking(today_in_app()).isoformat(),
-            evidence="验收单、现场照片已上传",
+            done_evidence="验收单、现场照片已上传",
         ),
     )
     run_blocking(make_red_card_for(url, ids.sc_town))
