@@ -52,6 +52,7 @@ from app.csrf import SessionCSRFMiddleware, csrf_config
 from app.database import engine_from_url, use_engine
 from app.errors import EXCEPTION_HANDLERS
 from app.middleware import before_send, configure_logging, request_timer_middleware
+from app.origin import same_origin_writes
 from app.ratelimit import RateLimiter
 from app.templating import template_config
 from evaluation.infra.pg_group_commit import start_pg_writer, stop_pg_writer
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         middleware=[
             request_timer_middleware,
+            same_origin_writes,
             DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS),
             # inside the session middleware: a signed-in user's token is bound to the session
             DefineMiddleware(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ def serve() -> None:
     from app import serving
 
     settings = _settings()
+    # Workers are spawned and read the environment afresh: without this, each would draw its
+    # own development key and refuse the sign-in forms the others served (issue 29, #8). A
+    # worker restarted after a crash keeps the same key too.
+    os.environ.setdefault("SECRET_KEY", settings.secret_key)
     if settings.workers > 1 and settings.is_sqlite:
         click.echo(
             "cadre360: note: several workers on SQLite share one file; use PostgreSQL to scale",

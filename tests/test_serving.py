@@ -129,3 +129,44 @@ def test_a_worker_that_cannot_start_stops_the_server(tmp_path: Path) -> None:
     started = subprocess.run([*CLI, "serve"], env=env, capture_output=True, timeout=60)
     assert started.returncode == 3  # uvicorn's startup-failure status
     assert listeners(int(env["PORT"])) == 0
+
+
+def test_two_workers_accept_each_others_sign_in_forms_without_a_secret_key(
+    env: dict[str, str],
+) -> None:
+    """The development default has no SECRET_KEY: the form served by one worker and posted to
+    the other on a new connection (as browsers often do) must not be refused (was 8 of 20)."""
+    env = {k: v for k, v in env.items() if k != "SECRET_KEY"}
+    env["CADRE360_MODE"] = "development"
+    port = int(env["PORT"])
+    server = serve(env, port, workers=2)
+    refused = []
+    workers = set()
+    try:
+        for _ in range(20):
+            form = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            form.request("GET", "/login")
+            page = form.getresponse()
+            body = page.read().decode()
+            served_by = str(page.getheader("x-request-id")).split("-")[0]
+            cookies = "; ".join(c.split(";")[0] for c in page.headers.get_all("set-cookie") or [])
+            token = body.split('name="_csrf_token" value="')[1].split('"')[0]
+            form.close()
+            post = http.client.HTTPConnection("127.0.0.1", port, timeout=10)  # a new connection
+            post.request(
+                "POST",
+                "/login",
+                body=f"_csrf_token={token}&username=nobody&password=wrong-password-1",
+                headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies},
+            )
+            answer = post.getresponse()
+            answer.read()
+            workers.add((served_by, str(answer.getheader("x-request-id")).split("-")[0]))
+            if answer.status == 403:
+                refused.append(answer.status)
+            post.close()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
+    assert any(a != b for a, b in workers), "no form crossed between the workers"
+    assert refused == []

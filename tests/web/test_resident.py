@@ -124,7 +124,7 @@ async def test_resident_json_api(client: TestClient, people: People) -> None:
     assert client.get("/api/r/nonsense/form").status_code == 404
     assert await Response.count() == 1
     form_post = client.post(f"/api/r/{token}/responses", data={"answers": "x"})
-    assert form_post.status_code == 400
+    assert form_post.status_code == 415  # JSON only: what a cross-site form can send is refused
     assert form_post.headers["content-type"].startswith("application/problem+json")
 
 
