@@ -4,6 +4,7 @@ office's reviews, attachments, imports, and the year-end scores the office enter
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import polars as pl
@@ -71,6 +72,26 @@ async def value_row(value_id: int) -> dict[str, Any]:
     return row
 
 
+DECIDED = ("confirmed", "corrected")
+REOPENED = "已核查的数值被重新报送（核查后的数值 {decided:g}），待考核办重新核查；在此之前仍按核查后的数值计"
+
+
+def after_decision(existing: dict[str, Any], reported: float) -> dict[Any, Any]:
+    """A town reports again a value the office decided under 核查 (issue 29, #4): the same
+    figure changes nothing; another one opens a new review — the decided value keeps
+    counting (`corrected`) until the office decides again, and the earlier decision stays
+    in the review history."""
+    decided = existing["corrected"] if existing["corrected"] is not None else existing["value"]
+    if math.isclose(reported, float(decided), rel_tol=1e-9, abs_tol=1e-9):
+        return {}
+    return {
+        IndicatorValue.value: reported,
+        IndicatorValue.corrected: decided,
+        IndicatorValue.status: "flagged",
+        IndicatorValue.flags: REOPENED.format(decided=float(decided)),
+    }
+
+
 async def upsert_town_values(
     plan_id: int,
     town_id: int,
@@ -86,7 +107,12 @@ async def upsert_town_values(
     now = at or clock.now()
     for code, value, note in rows:
         existing = (
-            await IndicatorValue.select(IndicatorValue.id)
+            await IndicatorValue.select(
+                IndicatorValue.id,
+                IndicatorValue.value,
+                IndicatorValue.corrected,
+                IndicatorValue.status,
+            )
             .where(
                 IndicatorValue.plan == plan_id,
                 IndicatorValue.town == town_id,
@@ -96,7 +122,17 @@ async def upsert_town_values(
             )
             .first()
         )
-        if existing:
+        if existing and existing["status"] in DECIDED:
+            await IndicatorValue.update(
+                after_decision(existing, value)
+                | {
+                    IndicatorValue.note: note,
+                    IndicatorValue.reported_by: by,
+                    IndicatorValue.reported_at: now,
+                }
+            ).where(IndicatorValue.id == existing["id"])
+            ids[code] = int(existing["id"])
+        elif existing:
             await IndicatorValue.update(
                 {
                     IndicatorValue.value: value,
@@ -194,7 +230,11 @@ async def set_flags(updates: list[tuple[int, str]]) -> None:
     for value_id, flags in updates:
         await IndicatorValue.update(
             {IndicatorValue.flags: flags, IndicatorValue.status: "flagged" if flags else "ok"}
-        ).where(IndicatorValue.id == value_id, IndicatorValue.status.is_in(["ok", "flagged"]))
+        ).where(
+            IndicatorValue.id == value_id,
+            IndicatorValue.status.is_in(["ok", "flagged"]),
+            IndicatorValue.corrected.is_null(),  # a reopened decision waits for the office
+        )
 
 
 async def review(
