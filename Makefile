@@ -40,7 +40,8 @@ chromium:
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} ATTACKER_EXAMPLES=$${ATTACKER_EXAMPLES:-5000} \
 	  $(BIN)/pytest -q tests/web/test_api_fuzz.py \
-	  tests/security/test_spreadsheet_fuzz.py tests/evaluation/test_release_attacker.py
+	  tests/security/test_spreadsheet_fuzz.py tests/security/test_toml_fuzz.py \
+	  tests/evaluation/test_release_attacker.py
 
 ## calendar: the demo loaded on fourteen days over two years at both sizes (the suite runs the
 ## small county on those days, and the default one on the real date)

@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
 from app.accounts.auth import PUBLIC_PATHS, SessionAuthMiddleware
+from app.bodies import bounded_json
 from app.config import Settings, apply_clock, load_settings
 from app.controllers import (
     admin,
@@ -51,6 +52,7 @@ from app.controllers import (
 from app.csrf import SessionCSRFMiddleware, csrf_config
 from app.database import engine_from_url, use_engine
 from app.errors import EXCEPTION_HANDLERS
+from app.forms import MAX_ID, out_of_range
 from app.middleware import before_send, configure_logging, request_timer_middleware
 from app.origin import same_origin_writes
 from app.ratelimit import RateLimiter
@@ -136,6 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             request_timer_middleware,
             same_origin_writes,
+            bounded_json,
             DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS),
             # inside the session middleware: a signed-in user's token is bound to the session
             DefineMiddleware(
@@ -177,7 +180,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return app
 
 
-MAX_ID = 2**31 - 1  # the widest id a table holds (PostgreSQL serial)
+# query values that are free text or handled by their own reader (search, messages, paging)
+FREE_QUERY = frozenset({"q", "msg", "next", "page"})
 
 
 async def reject_ids_out_of_range(request: Request[Any, Any, Any]) -> None:
@@ -186,6 +190,9 @@ async def reject_ids_out_of_range(request: Request[Any, Any, Any]) -> None:
     cost ~10% of the resident path's CPU and its latency."""
     for value in request.path_params.values():
         if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            raise NotFoundException("页面不存在")
+    for key, raw in request.query_params.multi_items():
+        if key not in FREE_QUERY and out_of_range(raw):
             raise NotFoundException("页面不存在")
 
 

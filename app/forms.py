@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +29,22 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+MAX_ID = 2**31 - 1  # the widest integer a column holds here (PostgreSQL serial / integer)
+INTEGER = re.compile(r"[+-]?\d+")
+
+
+def out_of_range(raw: str) -> bool:
+    """An integer literal no column can hold (ids, years, counts): what reached the database
+    as 2^63 and came back as a 500."""
+    text = raw.strip()
+    return bool(INTEGER.fullmatch(text)) and not -MAX_ID <= int(text) <= MAX_ID
+
+
+def ids(values: list[object]) -> list[int]:
+    """Ids from repeated form fields (checkbox lists): digits within range, the rest dropped."""
+    return [int(v) for v in values if isinstance(v, str) and v.isdigit() and not out_of_range(v)]
+
+
 class FormReader:
     """Reads typed values from form fields, collecting a Chinese message per bad field."""
 
@@ -45,10 +62,14 @@ class FormReader:
                 self.problems[key] = f"请填写{label}"
             return None
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             self.problems[key] = f"{label}应为整数"
             return None
+        if not -MAX_ID <= value <= MAX_ID:
+            self.problems[key] = f"{label}超出范围"
+            return None
+        return value
 
     def number(self, key: str, label: str, default: float = 0.0) -> float:
         raw = self.text(key)

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from app.accounts import api_tokens, bulk, services
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import ROLE_LABELS, Role
-from app.forms import form_fields, redirect_with_message
+from app.forms import form_fields, ids, redirect_with_message
 from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
 
@@ -88,7 +88,7 @@ async def _bulk_page(request: Request[Any, Any, Any], errors: dict[str, str]) ->
 @post("/admin/accounts/bulk", guards=[ADMIN])
 async def create_accounts(request: Request[CurrentUser, str, Any]) -> Template:
     form = await request.form()
-    towns = [int(t) for t in form.getall("towns", []) if isinstance(t, str) and t.isdigit()]
+    towns = ids(form.getall("towns", []))
     try:
         slips = await bulk.create_accounts(towns, form.get("reporters") == "on")
     except Invalid as exc:

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
+from app.downloads import download_headers
 from app.forms import redirect_with_message
 from app.labels import GROUP_LABELS
 from app.templating import render
@@ -56,7 +57,7 @@ async def export_version(version_id: FromPath[int]) -> Response[str]:
     return Response(
         content=source,
         media_type="application/toml; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
+        headers=download_headers(filename),
     )
 
 

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Response, Template
 
 from app.accounts.auth import CurrentUser
 from app.charts import score_heatmap
+from app.downloads import download_headers
 from app.forms import FormReader, redirect_with_message, text_fields
 from app.labels import DIMENSION_LABELS
 from app.scorecard_views import (
@@ -290,7 +291,7 @@ async def attachment(
     return Response(
         content=file.content,
         media_type="application/octet-stream",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{file.quoted_name}"},
+        headers=download_headers(file.filename),
     )
 
 

@@ -51,6 +51,8 @@ def load_rubric_text(text: str) -> Rubric:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise Invalid("量表文件不是有效的 TOML", {"文件": f"语法错误：{exc}"}) from None
+    except RecursionError:  # tomllib recurses per nesting level: a hostile file is too deep
+        raise Invalid("量表文件不是有效的 TOML", {"文件": "嵌套层数过多"}) from None
     return load_rubric_document(document)
 
 

@@ -35,7 +35,7 @@ def read_source_file(content: bytes, filename: str) -> pl.DataFrame:
     if filename.lower().endswith(".json") or stripped[:1] in (b"[", b"{"):
         try:
             rows = msgspec.json.decode(content)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):  # malformed, or nested past reason
             raise Invalid(
                 "JSON 文件无法解析", {"file": '应为对象列表：[{"所属乡镇": …}, …]'}
             ) from None

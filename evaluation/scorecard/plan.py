@@ -188,6 +188,8 @@ def load_plan_text(text: str) -> Plan:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise Invalid("考核方案不是有效的 TOML", {"文件": f"语法错误：{exc}"}) from None
+    except RecursionError:  # tomllib recurses per nesting level: a hostile file is too deep
+        raise Invalid("考核方案不是有效的 TOML", {"文件": "嵌套层数过多"}) from None
     return load_plan_document(document)
 
 

@@ -237,12 +237,6 @@ class AttachmentFile(msgspec.Struct, frozen=True):
     filename: str
     content: bytes
 
-    @property
-    def quoted_name(self) -> str:
-        from urllib.parse import quote
-
-        return quote(self.filename)
-
 
 class PublicTown(msgspec.Struct, frozen=True):
     town_id: int

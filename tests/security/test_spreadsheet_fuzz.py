@@ -26,6 +26,8 @@ CELL = st.one_of(
     st.text(max_size=40),
     st.sampled_from(["=1+1", "@SUM(A1)", "-3", "+86", "T001", "T001-001", "镇长", "是", "否", ""]),
     st.integers(-(10**12), 10**12).map(str),
+    st.integers(2**31, 2**80).map(str),  # past any column: ids, years, counts
+    st.integers(-(2**80), -(2**31)).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
 )
 
