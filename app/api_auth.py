@@ -19,7 +19,8 @@ def token_scope(needed: str) -> Guard:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         kind, _space, token = connection.headers.get("authorization", "").partition(" ")
         found = await api_tokens.caller(token.strip()) if kind.lower() == "bearer" else None
-        if found is None:
+        if found is None:  # audited too: someone is trying tokens that are not (or no longer) live
+            connection.scope["api_token"] = "（无效令牌）" if token.strip() else "（未带令牌）"  # type: ignore[typeddict-unknown-key]
             raise NotAuthorizedException("需要有效的访问令牌：Authorization: Bearer <令牌>")
         connection.scope["api_token"] = found.name  # type: ignore[typeddict-unknown-key]
         if needed not in found.scopes:

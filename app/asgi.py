@@ -52,7 +52,7 @@ from app.controllers import (
 from app.csrf import SessionCSRFMiddleware, csrf_config
 from app.database import engine_from_url, use_engine
 from app.errors import EXCEPTION_HANDLERS
-from app.forms import MAX_ID, out_of_range
+from app.forms import MAX_ID, NOTICE_KEY, out_of_range
 from app.middleware import before_send, configure_logging, request_timer_middleware
 from app.origin import same_origin_writes
 from app.ratelimit import RateLimiter
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level)
     engine = use_engine(engine_from_url(settings.database_url))
     apply_clock(settings)
+    NOTICE_KEY["secret"] = settings.secret_key  # notices are signed like cookies
 
     async def start_pool() -> None:
         if isinstance(engine, PostgresEngine):

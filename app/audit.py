@@ -23,6 +23,7 @@ from evaluation import clock
 log = logging.getLogger("cadre360.audit")
 CHANGE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXPORT_SUFFIXES = (".xlsx", ".pdf", ".csv", ".toml")
+EXPORT_PATHS = ("/scorecard/attachments/",)  # evidence files a town uploaded
 NOT_CHANGES = frozenset({"/login", "/logout"})
 SUBMISSIONS = re.compile(r"^/(rate|visit)/\d+$|^/api/assignments/\d+/response$")
 
@@ -36,7 +37,11 @@ def auditable(scope: Scope, status: int) -> str | None:
     method, path = str(scope.get("method", "")), str(scope.get("path", ""))
     user = scope.get("user")
     role = getattr(user, "role", None)
-    if path.endswith(EXPORT_SUFFIXES) and method == "GET" and role:
+    if (
+        (path.endswith(EXPORT_SUFFIXES) or path.startswith(EXPORT_PATHS))
+        and method == "GET"
+        and role
+    ):
         return "export"
     if method in CHANGE_METHODS and role and SUBMISSIONS.match(path):
         return "submit"
@@ -118,5 +123,11 @@ async def recent(action: str | None, limit: int = 500) -> list[AuditRow]:
     )
     if action:
         query = query.where(AuditEntry.action == action)
-    rows = await query.order_by(AuditEntry.id, ascending=False).limit(limit)
+    # newest first by time, not by insertion: a submission is recorded at the start of its day,
+    # and its place among exactly-timed rows would otherwise tell its second (issue 29, #10)
+    rows = (
+        await query.order_by(AuditEntry.at, ascending=False)
+        .order_by(AuditEntry.id, ascending=False)
+        .limit(limit)
+    )
     return [AuditRow(**row) for row in rows]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -98,10 +101,28 @@ class FormReader:
             return None
 
 
+NOTICE_KEY = {"secret": secrets.token_urlsafe(32)}  # the app's secret, set by create_app
+
+
+def notice_mac(message: str) -> str:
+    return hmac.new(
+        NOTICE_KEY["secret"].encode(), f"notice:{message}".encode(), hashlib.sha256
+    ).hexdigest()[:24]
+
+
 def redirect_with_message(path: str, message: str) -> Redirect:
     """Post/redirect/get with a short notice shown once on the target page (`path` may hold
-    a query and a #fragment: the notice joins the query, the fragment stays last)."""
+    a query and a #fragment: the notice joins the query, the fragment stays last). The notice
+    is signed: a link with `?msg=` of someone else's wording shows nothing (issue 29, #10)."""
     target, hash_mark, fragment = path.partition("#")
     joiner = "&" if "?" in target else "?"
-    notice = urlencode({"msg": message[:200]})
+    text = message[:200]
+    notice = urlencode({"msg": text, "sig": notice_mac(text)})
     return Redirect(path=f"{target}{joiner}{notice}{hash_mark}{fragment}")
+
+
+def shown_notice(message: str, signature: str) -> str:
+    """The notice to show for a request's `msg` and `sig`: only one this app wrote."""
+    if not message or not hmac.compare_digest(signature, notice_mac(message)):
+        return ""
+    return message

@@ -58,6 +58,7 @@ def request_timer_middleware(app: ASGIApp) -> ASGIApp:
 
 PRIVATE_SUFFIXES = (".pdf", ".xlsx", ".csv")
 ANSWER_PREFIXES = ("/r/", "/code")  # anonymous forms, often on a service hall's tablet
+API_PREFIX = "/api/"
 NO_STORE = (b"cache-control", b"no-store")
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
@@ -71,6 +72,7 @@ def private(scope: Scope) -> bool:
         scope.get("user") is not None
         or path.endswith(PRIVATE_SUFFIXES)
         or path.startswith(ANSWER_PREFIXES)
+        or path.startswith(API_PREFIX)  # token answers (rosters, results) and the rating API
     )
 
 

@@ -14,6 +14,7 @@ from litestar.template import TemplateConfig
 
 from app.accounts.auth import user_or_none
 from app.accounts.roles import HOME_PATHS, ROLE_LABELS
+from app.forms import shown_notice
 from app.labels import GLOSSARY, label
 from evaluation import clock
 from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, town_type_label
@@ -55,7 +56,8 @@ def render(
 ) -> Template:
     context.setdefault("user", user_or_none(request))
     context.setdefault("errors", {})
-    context.setdefault(
-        "message", request.query_params.get("msg", "")[:200]
-    )  # post/redirect/get notice
+    query = request.query_params
+    context.setdefault(  # post/redirect/get notice, shown only if this app signed it
+        "message", shown_notice(query.get("msg", "")[:200], query.get("sig", ""))
+    )
     return Template(template_name=name, context=context, status_code=status_code)

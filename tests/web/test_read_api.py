@@ -72,6 +72,8 @@ async def test_scopes_are_enforced_and_every_use_is_audited(
     assert [(u["username"], u["path"], u["status"]) for u in uses] == [
         ("api:县数据平台", "/api/v1/roster", 200),
         ("api:县数据平台", "/api/v1/results", 403),
+        ("api:（未带令牌）", "/api/v1/roster", 401),  # refused uses are on record too
+        ("api:（无效令牌）", "/api/v1/roster", 401),
     ]
     assert (await ApiToken.select(ApiToken.last_used_at).first())["last_used_at"] is not None
 
