@@ -113,6 +113,10 @@ async def transfer(
         await Cadre.update({Cadre.town: town_id, Cadre.position: position}).where(
             Cadre.id == cadre_id
         )
+        if town_id != current.town_id:  # leading and being led stay in the old town
+            await Leadership.delete().where(
+                (Leadership.leader == cadre_id) | (Leadership.member == cadre_id)
+            )
 
 
 async def depart(cadre_id: int, *, effective_on: date | None, reason: str, by: str) -> None:
