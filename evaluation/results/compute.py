@@ -63,8 +63,50 @@ async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     responses = pl.DataFrame(rows, schema=RESPONSE_SCHEMA).filter(
         ~pl.col("response_id").is_in(uncounted)
     )
+    frozen = await frozen_people(cycle_id)
+    if frozen is not None:  # published: an appeal recomputes with the people as published
+        return responses, frozen
     closes_on = await Cycle.select(Cycle.closes_on).where(Cycle.id == cycle_id).first()
     return responses, await cadre_frame(closes_on["closes_on"] if closes_on else None)
+
+
+async def frozen_people(cycle_id: int) -> pl.DataFrame | None:
+    """The rated cadres as the cycle's publication froze them (its first frozen snapshot),
+    in `cadre_frame()`'s columns; None before publication. A transfer recorded later —
+    backdated into the cycle's year or not — never moves a published result (issue 29, #3)."""
+    first = (
+        await ProfileSnapshot.select(ProfileSnapshot.id)
+        .where((ProfileSnapshot.cycle == cycle_id) & (ProfileSnapshot.frozen.eq(True)))
+        .order_by(ProfileSnapshot.id)
+        .first()
+    )
+    if first is None:
+        return None
+    rows = await SnapshotCadre.select(
+        SnapshotCadre.cadre.as_alias("cadre_id"),
+        SnapshotCadre.external_id,
+        SnapshotCadre.name,
+        SnapshotCadre.position,
+        SnapshotCadre.town.as_alias("town_id"),
+        SnapshotCadre.town_external_id,
+        SnapshotCadre.town_name.as_alias("town"),
+        SnapshotCadre.town_type,
+        SnapshotCadre.position_class,
+    ).where(SnapshotCadre.snapshot == first["id"])
+    return pl.DataFrame(rows, schema=PEOPLE_SCHEMA)
+
+
+PEOPLE_SCHEMA = {
+    "cadre_id": pl.Int64,
+    "external_id": pl.String,
+    "name": pl.String,
+    "position": pl.String,
+    "town_id": pl.Int64,
+    "town_external_id": pl.String,
+    "town": pl.String,
+    "town_type": pl.String,
+    "position_class": pl.String,
+}
 
 
 async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:
