@@ -63,6 +63,8 @@ async def test_a_backdated_transfer_never_moves_a_published_result(
     await appeals.decide(appeal, True, "exclude", "经核实接触确实较少", "office")
     first, latest = (await frozen_snapshots(cycle_id))[0], (await frozen_snapshots(cycle_id))[-1]
     assert latest != first  # recomputed and frozen again
-    assert (await snapshot_people(latest)).equals(await snapshot_people(first))  # as published, not as rebuilt
+    assert (await snapshot_people(latest)).equals(
+        await snapshot_people(first)
+    )  # as published, not as rebuilt
     others = pl.col("ratee") != member
     assert (await cells(latest)).filter(others).equals((await cells(first)).filter(others))
