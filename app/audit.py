@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 from litestar.types import Scope
@@ -25,6 +25,7 @@ CHANGE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXPORT_SUFFIXES = (".xlsx", ".pdf", ".csv", ".toml")
 EXPORT_PATHS = ("/scorecard/attachments/",)  # evidence files a town uploaded
 NOT_CHANGES = frozenset({"/login", "/logout"})
+NOISE_WINDOW = timedelta(minutes=15)  # as long as a sign-in lock
 SUBMISSIONS = re.compile(r"^/(rate|visit)/\d+$|^/api/assignments/\d+/response$")
 
 
@@ -98,6 +99,20 @@ async def record_event(
         )
     except Exception:  # the change itself is done; say loudly that its record is missing
         log.exception("audit entry not written: %s %s by %s", method, path, username)
+
+
+async def record_once(
+    user: object, username: str, action: str, method: str, path: str, status: int
+) -> None:
+    """Noise aggregated: one row per name and action in NOISE_WINDOW — a guessing run
+    hammering a locked account leaves one entry, not one per attempt (issue 29, #6)."""
+    seen = await AuditEntry.exists().where(
+        (AuditEntry.action == action)
+        & (AuditEntry.username == username[:64])
+        & (AuditEntry.at >= clock.now() - NOISE_WINDOW)
+    )
+    if not seen:
+        await record_event(user, username, action, method, path, status)
 
 
 class AuditRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -57,6 +57,11 @@ SETTINGS: tuple[Setting, ...] = (
         "(empty: none — the connecting address is the client)",
     ),
     Setting(
+        "ONE_TIME_PASSWORD_DAYS",
+        "30",
+        "days a one-time password (login slip, reset) works before it must be issued again",
+    ),
+    Setting(
         "CADRE360_TODAY",
         "",
         "pin today's date (YYYY-MM-DD) for demos, training sessions and tests — reporting "
@@ -76,6 +81,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     resident_rate_limit: int = 20
     trusted_proxies: tuple[str, ...] = ()
     today: date | None = None
+    one_time_password_days: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -159,6 +165,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 ),
                 "trusted_proxies": _addresses("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"] or ""),
                 "today": _date_setting("CADRE360_TODAY", raw["CADRE360_TODAY"] or ""),
+                "one_time_password_days": _int_setting(
+                    "ONE_TIME_PASSWORD_DAYS", raw["ONE_TIME_PASSWORD_DAYS"], 1, 365
+                ),
             },
             Settings,
         )
@@ -176,8 +185,12 @@ def _date_setting(name: str, value: str) -> date | None:
 
 
 def apply_clock(settings: Settings) -> None:
-    """Point the domain's notion of today at the setting (the real date when empty)."""
+    """Point the domain's notion of today at the setting (the real date when empty), and
+    the one-time passwords' lifetime at its setting."""
+    from app.accounts import services
     from evaluation import clock
+
+    services.ONE_TIME_PASSWORD_DAYS["days"] = settings.one_time_password_days
 
     pinned = settings.today
     clock.CLOCK = (lambda: pinned) if pinned else clock.real_today

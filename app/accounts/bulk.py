@@ -8,6 +8,7 @@ changed at first sign-in. All accounts of one action are written in one transact
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import msgspec
@@ -15,8 +16,9 @@ import msgspec
 from app.accounts import throttle
 from app.accounts.passwords import hash_one_time_passwords
 from app.accounts.roles import ROLE_LABELS, Role
-from app.accounts.services import generate_temporary_password
+from app.accounts.services import generate_temporary_password, one_time_expiry
 from app.accounts.tables import Session, User
+from evaluation import clock
 from evaluation.errors import Invalid
 from evaluation.tables import Cadre, Leadership, Town
 
@@ -42,6 +44,7 @@ class Slip(msgspec.Struct, frozen=True, kw_only=True):
     role: str
     username: str
     password: str
+    expires_on: dt.date | None = None  # the last day the one-time password works (Beijing)
 
 
 async def overview() -> list[TownAccounts]:
@@ -113,6 +116,7 @@ async def create_accounts(town_ids: Sequence[int], reporters: bool) -> list[Slip
                 planned.append(({**cadre, "username": username}, Role.reporter))
     passwords = [generate_temporary_password() for _ in planned]
     hashes = await hash_one_time_passwords(passwords)
+    expires = one_time_expiry()
     rows = [
         User(
             username=str(cadre["username"]),
@@ -123,6 +127,7 @@ async def create_accounts(town_ids: Sequence[int], reporters: bool) -> list[Slip
             role=role,
             cadre=cadre["id"],
             must_change_password=True,
+            password_expires_at=expires,
         )
         for (cadre, role), digest in zip(planned, hashes, strict=True)
     ]
@@ -164,12 +169,17 @@ async def reset_town(town_id: int) -> list[Slip]:
         raise Invalid("这个乡镇还没有账号", {"town": "请先为该乡镇创建账号"})
     passwords = [generate_temporary_password() for _ in rows]
     hashes = await hash_one_time_passwords(passwords)
+    expires = one_time_expiry()
     ids = [r["id"] for r in rows]
     async with User._meta.db.transaction():
         for row, digest in zip(rows, hashes, strict=True):
-            await User.update({User.password_hash: digest, User.must_change_password: True}).where(
-                User.id == row["id"]
-            )
+            await User.update(
+                {
+                    User.password_hash: digest,
+                    User.must_change_password: True,
+                    User.password_expires_at: expires,
+                }
+            ).where(User.id == row["id"])
         await Session.delete().where(Session.user.is_in(ids))
     for row in rows:
         await throttle.unlock(row["username"])
@@ -181,6 +191,7 @@ async def reset_town(town_id: int) -> list[Slip]:
             role=ROLE_LABELS[r["role"]],
             username=r["username"],
             password=p,
+            expires_on=clock.local_day(expires),
         )
         for r, p in zip(rows, passwords, strict=True)
     ]

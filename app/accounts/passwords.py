@@ -68,6 +68,35 @@ async def hash_password_async(password: str) -> str:
 _one_time_hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 
 
+ONE_TIME_LIGHT = "$m=8192,t=1,p=1$"
+# Verified against on every path that did not verify a light hash, so every sign-in — unknown
+# name, normal account, account still on its slip password — costs one full and one light
+# verification (issue 29, #5: 560 / 394 / 26 ms before).
+DUMMY_ONE_TIME_HASH = _one_time_hasher.hash("cadre360-timing-equaliser")
+
+
+def is_one_time_hash(password_hash: str) -> bool:
+    return ONE_TIME_LIGHT in password_hash
+
+
+def verify_equal_time(password_hash: str | None, password: str) -> bool:
+    """Check a password (None: no such account) at the same cost whatever the account's
+    state: one full-cost verification and one light one on every path."""
+    stored = password_hash or DUMMY_HASH
+    light = is_one_time_hash(stored)
+    ok = verify_password(stored, password) if light else False
+    full_ok = verify_password(DUMMY_HASH if light else stored, password)
+    if not light:
+        verify_password(DUMMY_ONE_TIME_HASH, password)
+    return password_hash is not None and (ok if light else full_ok)
+
+
+async def verify_equal_time_async(password_hash: str | None, password: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(
+        _pool, verify_equal_time, password_hash, password
+    )
+
+
 async def hash_one_time_passwords(passwords: Sequence[str]) -> list[str]:
     loop = asyncio.get_running_loop()
     jobs = (loop.run_in_executor(_pool, _one_time_hasher.hash, p) for p in passwords)

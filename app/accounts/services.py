@@ -9,11 +9,11 @@ from typing import Any
 
 from app.accounts import throttle
 from app.accounts.passwords import (
-    DUMMY_HASH,
     hash_password,
     hash_password_async,
     needs_rehash,
     password_problems,
+    verify_equal_time_async,
     verify_password_async,
 )
 from app.accounts.roles import ROLES_WITH_CADRE, Role
@@ -103,6 +103,17 @@ async def create_user(
     return int(row[0]["id"])
 
 
+ONE_TIME_PASSWORD_DAYS = {"days": 30}  # how long a slip or reset password works (a setting)
+
+
+def one_time_expiry() -> datetime:
+    return clock.instant() + timedelta(days=ONE_TIME_PASSWORD_DAYS["days"])
+
+
+class Expired(Exception):
+    """The right one-time password, past its expiry: the admin issues a new one."""
+
+
 class Refused(Exception):
     """Too many attempts from this address for this account (or from this address at all):
     the attempt was not even checked. Said the same way whether or not the account exists."""
@@ -119,15 +130,16 @@ async def authenticate(username: str, password: str, address: str) -> Account | 
     if not counted.allowed:
         raise Refused(counted.retry_at)
     row = (
-        await User.select(*USER_COLUMNS, User.password_hash)
+        await User.select(*USER_COLUMNS, User.password_hash, User.password_expires_at)
         .where(User.username == username.strip())
         .first()
     )
-    if row is None:
-        await verify_password_async(DUMMY_HASH, password)  # the same time either way
+    correct = await verify_equal_time_async(row["password_hash"] if row else None, password)
+    if row is None or not correct or not row["active"]:
         return None
-    if not await verify_password_async(row["password_hash"], password) or not row["active"]:
-        return None
+    expires = row["password_expires_at"]
+    if expires is not None and _aware(expires) < clock.instant():
+        raise Expired()
     await throttle.succeeded(username, address)
     updates: dict[Any, Any] = {User.last_login_at: clock.now()}
     if needs_rehash(row["password_hash"]):
@@ -196,7 +208,11 @@ async def change_password(
         raise Invalid("密码未修改", problems)
     async with User._meta.db.transaction():
         await User.update(
-            {User.password_hash: await hash_password_async(new), User.must_change_password: False}
+            {
+                User.password_hash: await hash_password_async(new),
+                User.must_change_password: False,
+                User.password_expires_at: None,
+            }
         ).where(User.id == user_id)
         await Session.delete().where(
             (Session.user == user_id) & (Session.token_hash != _token_hash(keep_session))
@@ -211,7 +227,11 @@ async def reset_password(user_id: int) -> str:
     row = await User.select(User.username).where(User.id == user_id).first()
     async with User._meta.db.transaction():
         await User.update(
-            {User.password_hash: hash_password(temporary), User.must_change_password: True}
+            {
+                User.password_hash: hash_password(temporary),
+                User.must_change_password: True,
+                User.password_expires_at: one_time_expiry(),
+            }
         ).where(User.id == user_id)
         await Session.delete().where(Session.user == user_id)
     if row:

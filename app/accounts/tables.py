@@ -29,6 +29,8 @@ class User(Table, tablename="account_user"):
     last_login_at = Timestamptz(null=True, default=None)
     failed_logins = Integer(default=0)  # wrong passwords since the last success or lockout
     locked_until = Timestamptz(null=True, default=None)
+    # a one-time password (reset, bulk slip) stops working after this moment (physical time)
+    password_expires_at = Timestamptz(null=True, default=None)
 
 
 class Session(Table, tablename="account_session"):

@@ -57,9 +57,19 @@ async def _count(key: str, username: str, window: int, now: int) -> tuple[int, i
     return int(row["failures"]), int(row["locked_until"])
 
 
+async def prune(now: int) -> None:
+    """Counts whose window has passed and that lock nothing are gone: guessing with ever new
+    names cannot grow the table past what the windows hold (issue 29, #6)."""
+    await LoginThrottle.delete().where(
+        (LoginThrottle.window_started < now - max(WINDOW_S, ADDRESS_WINDOW_S))
+        & (LoginThrottle.locked_until < now)
+    )
+
+
 async def attempt(username: str, address: str) -> Attempt:
     """Count one sign-in attempt; refused when the pair is locked or the address is busy."""
     now = int(clock.epoch_seconds())
+    await prune(now)
     name = username.strip().lower()[:64]
     failures, locked_until = await _count(pair_key(username, address), name, WINDOW_S, now)
     if locked_until > now:

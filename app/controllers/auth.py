@@ -71,7 +71,7 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         user = await services.authenticate(username, password, address) if not errors else None
     except services.Refused as refused:
-        await audit.record_event(None, username, "lockout", "POST", "/login", 429)
+        await audit.record_once(None, username, "lockout", "POST", "/login", 429)
         until = datetime.fromtimestamp(refused.retry_at, clock.LOCAL).strftime("%H:%M")
         return render(
             request,
@@ -81,6 +81,12 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
             username=username,
             next=target,
         )
+    except services.Expired:
+        user = None
+        days = services.ONE_TIME_PASSWORD_DAYS["days"]
+        errors = {
+            "password": f"一次性密码已过期（发放后 {days} 天内有效），请联系系统管理员重新发放"
+        }
     if user is None:
         errors = errors or {"password": "用户名或密码不正确"}
         return render(

@@ -217,18 +217,22 @@ async def test_a_csrf_token_works_only_with_its_own_session(
 async def test_an_unknown_username_costs_the_same_password_check(
     people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No timing difference to find which usernames exist: an unknown name is checked
-    against a dummy hash, once, like a known name with a wrong password."""
-    from app.accounts import services
+    """No timing difference to find which usernames exist or which still hold their slip
+    password: every path checks one full-cost hash and one light (one-time) hash."""
+    from app.accounts import passwords, services
+    from app.accounts.tables import User
 
     checks: list[str] = []
-    real = services.verify_password_async
+    real = passwords.verify_password
 
-    async def counted(stored: str, password: str) -> bool:
-        checks.append(stored[:9])
-        return await real(stored, password)
+    def counted(stored: str, password: str) -> bool:
+        checks.append("light" if passwords.is_one_time_hash(stored) else "full")
+        return real(stored, password)
 
-    monkeypatch.setattr(services, "verify_password_async", counted)
-    assert await services.authenticate("no-such-user", "guess-0001", "198.51.100.1") is None
-    assert await services.authenticate("member", "guess-0001", "198.51.100.1") is None
-    assert checks == ["$argon2id", "$argon2id"]
+    monkeypatch.setattr(passwords, "verify_password", counted)
+    [slip] = await passwords.hash_one_time_passwords(["abcde-fghjk7"])
+    await User.update({User.password_hash: slip}).where(User.username == "outsider")
+    for name in ("no-such-user", "member", "outsider"):
+        checks.clear()
+        assert await services.authenticate(name, "guess-0001", "198.51.100.1") is None
+        assert sorted(checks) == ["full", "light"], (name, checks)
