@@ -19,12 +19,8 @@ from app.templating import render
 from evaluation.errors import Conflict, Invalid
 from evaluation.groups import GROUPS
 from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, TOWN_TYPE_LABELS
-from evaluation.rubrics import drafts
-from evaluation.rubrics.editing import (
-    BLANK_COMPETENCY_ROWS,
-    BLANK_INDICATOR_ROWS,
-    rubric_form_values,
-)
+from evaluation.rubrics import drafts, editing
+from evaluation.rubrics.editing import rubric_form_values
 from evaluation.rubrics.loader import MAX_RUBRIC_BYTES
 from evaluation.rubrics.schema import DIMENSIONS, LEVELS
 
@@ -110,8 +106,8 @@ def _editor(
         values=values,
         problems=problems,
         changes=drafts.changes(view, GROUP_LABELS),
-        competency_rows=int(values.get("competency_count") or 0) + BLANK_COMPETENCY_ROWS,
-        BLANK_INDICATOR_ROWS=BLANK_INDICATOR_ROWS,
+        competency_rows=editing.competency_rows(values.get("competency_count") or ""),
+        indicator_rows=editing.indicator_rows,
         DIMENSIONS=DIMENSIONS,
         LEVELS=LEVELS,
         GROUPS=GROUPS,

@@ -131,7 +131,7 @@ def document_from_form(fields: Mapping[str, str], code: str) -> dict[str, Any]:
     document["lights"] = lights
     if get("quota.top_level_share"):
         document["quota"] = {"top_level_share": _number_or_text(get("quota.top_level_share"))}
-    count = _count(get("competency_count")) + BLANK_COMPETENCY_ROWS
+    count = competency_rows(get("competency_count"))
     document["competencies"] = [
         competency
         for index in range(count)
@@ -140,8 +140,22 @@ def document_from_form(fields: Mapping[str, str], code: str) -> dict[str, Any]:
     return document
 
 
+MAX_COMPETENCY_ROWS = 60  # far above any real rubric; bounds what a posted count can ask for
+MAX_INDICATOR_ROWS = 30  # per competency (so a page holds at most 60 × 30 indicator rows)
+
+
+def competency_rows(raw: str) -> int:
+    """Rows the editor shows for a posted competency count: garbage is 0, a huge one the cap."""
+    return min(_count(raw), MAX_COMPETENCY_ROWS) + BLANK_COMPETENCY_ROWS
+
+
+def indicator_rows(raw: str) -> int:
+    return min(_count(raw), MAX_INDICATOR_ROWS) + BLANK_INDICATOR_ROWS
+
+
 def _count(raw: str) -> int:
-    return min(int(raw), 200) if raw.isdigit() else 0
+    text = raw.strip()
+    return min(int(text), MAX_COMPETENCY_ROWS) if text.isdigit() and len(text) < 6 else 0
 
 
 def _competency_from_form(fields: Mapping[str, str], prefix: str) -> dict[str, Any] | None:
@@ -184,7 +198,7 @@ def _competency_from_form(fields: Mapping[str, str], prefix: str) -> dict[str, A
             "question": get("resident.question"),
             "options": _lines(get("resident.options")),
         }
-    rows = _count(get("indicator_count")) + BLANK_INDICATOR_ROWS
+    rows = indicator_rows(get("indicator_count"))
     indicators = []
     for row in range(rows):
         at = f"i{row}"

@@ -14,6 +14,7 @@ from evaluation import clock
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import repository, value_store
+from evaluation.scorecard.attachment_types import ALLOWED_WORDS, KINDS, kind_of
 from evaluation.scorecard.contracts import _town, parse_number
 from evaluation.scorecard.plan import (
     Indicator,
@@ -33,6 +34,7 @@ from evaluation.scorecard.schemas import (
 )
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+TOWN_ATTACHMENT_QUOTA = 100 * 1024 * 1024  # a town's evidence files for one year
 
 
 def window_opens(plan: Plan, quarter: int) -> dt.date:
@@ -163,6 +165,14 @@ async def report(
             problems[f"file_{upload.indicator}"] = "附件对应的指标不在本季度填报表中"
         elif len(upload.content) > MAX_ATTACHMENT_BYTES:
             problems[f"file_{upload.indicator}"] = "附件不能超过 5 MB"
+        elif kind_of(upload.content) is None:
+            problems[f"file_{upload.indicator}"] = f"附件类型不受支持：请上传{ALLOWED_WORDS}"
+    used = await value_store.attachment_bytes(record.id, town_id) if uploads else 0
+    if used + sum(len(u.content) for u in uploads) > TOWN_ATTACHMENT_QUOTA:
+        problems[f"file_{uploads[0].indicator}"] = (
+            f"本乡镇本年度的附件已用 {used / 2**20:.1f} MB，"
+            f"上限 {TOWN_ATTACHMENT_QUOTA // 2**20} MB：请压缩后再上传或联系考核办"
+        )
     if problems:
         raise Invalid("请修改标出的问题后再提交，已填写的内容都还在", problems)
     async with repository.transaction():
@@ -170,8 +180,9 @@ async def report(
             record.id, town_id, quarter, rows, by, clock.moment_on(on)
         )
         for upload in uploads:
+            kind = kind_of(upload.content) or "text"
             await value_store.add_attachment(
-                ids[upload.indicator], upload.filename, upload.content_type, upload.content
+                ids[upload.indicator], upload.filename, KINDS[kind], upload.content
             )
         await recheck(record, quarter)
     flagged = (await value_store.values(record.id, town_id)).filter(

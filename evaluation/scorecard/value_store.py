@@ -278,6 +278,17 @@ async def add_attachment(value_id: int, filename: str, content_type: str, conten
     ).save()
 
 
+async def attachment_bytes(plan_id: int, town_id: int) -> int:
+    """How much a town has attached this year (the quota counts it)."""
+    rows = await ValueAttachment.raw(
+        "SELECT COALESCE(SUM(LENGTH(a.content)), 0) AS used FROM scorecard_attachment a"
+        " JOIN scorecard_value v ON a.value = v.id WHERE v.plan = {} AND v.town = {}",
+        plan_id,
+        town_id,
+    )
+    return int(rows[0]["used"])
+
+
 async def attachments(value_ids: list[int]) -> list[dict[str, Any]]:
     return await ValueAttachment.select(
         ValueAttachment.id, ValueAttachment.value, ValueAttachment.filename

@@ -42,3 +42,77 @@ def test_a_hammered_lock_leaves_one_audit_entry(client: TestClient, people: Peop
         )
     entries = [e for e in AuditEntry.select().run_sync() if e["action"] == "lockout"]
     assert len(entries) == 1, len(entries)
+
+
+async def test_the_rubric_editor_renders_what_a_rubric_needs_not_what_a_post_asks(
+    client: TestClient, people: People
+) -> None:
+    """Before: `competency_count=1000` rendered an 8 MB error page (and the counts multiply
+    with each competency's indicator count); `abc` was a 500."""
+    from evaluation.rubrics import versions as rubric_versions_store
+    from evaluation.rubrics.editing import form_values, rubric_document
+    from evaluation.rubrics.loader import load_default_rubric
+    from tests.factories import login, post_form
+    from tests.web.test_rubric_pages import _copy
+
+    version_id = await rubric_versions_store.register_default_rubric()
+    login(client, "office")
+    draft = _copy(client, version_id)
+    fields = form_values(rubric_document(load_default_rubric()))
+    fields["c0.weight"] = "0.30"  # refused, so the editor renders the posted form again
+    normal = post_form(client, draft, fields)
+    assert normal.status_code == 400
+    huge = {**fields, "competency_count": "1000000", "c0.indicator_count": "100000"}
+    refused = post_form(client, draft, huge)
+    assert refused.status_code == 400
+    assert len(refused.content) < 3 * len(normal.content), len(refused.content)
+    garbage = post_form(client, draft, {**fields, "competency_count": "abc"})
+    assert garbage.status_code == 400
+
+
+@pytest.mark.usefixtures("sqlite_url")
+async def test_attachments_are_judged_by_content_and_a_town_has_a_quota(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: an .exe was accepted as evidence, and three posts stored 23 MB. Now the bytes
+    decide (PDF, JPG/PNG, .xlsx/.docx, text), whatever the name or the claimed type, and a
+    town's year of attachments has a ceiling; a refused report stores nothing."""
+    from evaluation.errors import Invalid
+    from evaluation.scorecard import reporting, service
+    from evaluation.scorecard.reporting import Upload
+    from evaluation.scorecard.tables import IndicatorValue, ValueAttachment
+    from tests.storage.test_scorecard_storage import (
+        Q1_OPEN,
+        YEAR,
+        published_year,
+        town_values,
+        towns_by_name,
+    )
+
+    await published_year()
+    town = (await towns_by_name())["凤凰镇"]
+    form = await service.quarter_form(YEAR, town, 1, on=Q1_OPEN)
+    fields = town_values(form)
+    code = form.items[0].code
+
+    def upload(content: bytes, name: str = "台账.pdf") -> Upload:
+        return Upload(
+            indicator=code, filename=name, content_type="application/pdf", content=content
+        )
+
+    windows_exe = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(range(256)) * 4
+    with pytest.raises(Invalid) as caught:
+        await service.report(YEAR, town, 1, fields, {}, [upload(windows_exe)], "r", on=Q1_OPEN)
+    assert "附件类型不受支持" in caught.value.problems[f"file_{code}"]
+    assert await IndicatorValue.count() == 0 and await ValueAttachment.count() == 0
+
+    pdf = b"%PDF-1.7\n" + b"0" * 1000
+    await service.report(YEAR, town, 1, fields, {}, [upload(pdf, "说明.exe")], "r", on=Q1_OPEN)
+    stored = await ValueAttachment.select(ValueAttachment.content_type).first()
+    assert stored is not None and stored["content_type"] == "application/pdf"  # by content
+
+    monkeypatch.setattr(reporting, "TOWN_ATTACHMENT_QUOTA", 2500)
+    with pytest.raises(Invalid) as caught:
+        await service.report(YEAR, town, 1, fields, {}, [upload(pdf), upload(pdf)], "r", on=Q1_OPEN)
+    assert "上限" in caught.value.problems[f"file_{code}"]
+    assert await ValueAttachment.count() == 1
