@@ -172,7 +172,10 @@ async def run_plan(
         )
     except Invalid as exc:
         return await _plan_page(request, exc.problems, dict(data))
-    job_id = await plan_jobs.start(prepared)
+    try:
+        job_id = await plan_jobs.start(prepared)
+    except Conflict as exc:
+        return await _plan_page(request, {"cycle": exc.message}, dict(data))
     return Redirect(path=f"/training/plan/jobs/{job_id}")
 
 

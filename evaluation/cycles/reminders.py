@@ -8,11 +8,12 @@ then delivers through the configured channel (`infra.notify`). Each round is rec
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import msgspec
 import polars as pl
 
+from evaluation import clock
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.cycles.service import get_cycle
 from evaluation.errors import Conflict, NotFound
@@ -56,11 +57,25 @@ def town_text(cycle_name: str, town: str, rows: list[dict[str, object]], closes_
     )
 
 
+ROUND_INTERVAL = timedelta(minutes=10)  # issue 29, #6: three rounds of 1,166 in 1.2 s
+
+
 async def send_round(cycle_id: int, by: str, channel: Channel) -> int:
     """Record a round, write its messages, deliver them; the round's id."""
     cycle = await get_cycle(cycle_id)
     if cycle.state != "open":
         raise Conflict("只有进行中的周期可以催办")
+    latest = (
+        await ReminderRound.select(ReminderRound.sent_at)
+        .where(ReminderRound.cycle == cycle_id)
+        .order_by(ReminderRound.id, ascending=False)
+        .first()
+    )
+    if latest is not None and clock.now() - latest["sent_at"] < ROUND_INTERVAL:
+        raise Conflict(
+            f"上一轮催办于 {clock.shown(latest['sent_at'], '%H:%M')} 发出："
+            f"{ROUND_INTERVAL.seconds // 60} 分钟内不再重复发送，以免同一人收到多条"
+        )
     chased = await outstanding(cycle_id)
     if chased.is_empty():
         raise Conflict("所有评价人都已完成评价，无需催办")

@@ -116,3 +116,21 @@ async def test_attachments_are_judged_by_content_and_a_town_has_a_quota(
         await service.report(YEAR, town, 1, fields, {}, [upload(pdf), upload(pdf)], "r", on=Q1_OPEN)
     assert "上限" in caught.value.problems[f"file_{code}"]
     assert await ValueAttachment.count() == 1
+
+
+async def test_one_optimiser_run_at_a_time(people: People) -> None:
+    """Before: ten plan jobs were accepted together, each holding a core."""
+    from evaluation.errors import Conflict
+    from tests.factories import draft_cycle
+    from training.planning import jobs
+    from training.tables import PlanJob
+
+    cycle_id = await draft_cycle(3)
+    now = clock.instant()
+    await PlanJob.insert(
+        PlanJob(cycle=cycle_id, parameters={}, pairs=1, created_at=now, updated_at=now)
+    )
+    with pytest.raises(Conflict) as caught:
+        await jobs.start(None)  # type: ignore[arg-type]  # refused before it reads the problem
+    assert "已有一次优化正在运行" in caught.value.message
+    assert await PlanJob.count() == 1

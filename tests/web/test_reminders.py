@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ import fastexcel
 import pytest
 from litestar.testing import TestClient
 
+from evaluation import clock
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.reminders import outstanding
 from evaluation.tables import OutboxMessage, ReminderRound
@@ -23,7 +25,7 @@ from tests.web.html import select, texts
 
 
 async def test_a_round_reaches_every_rater_with_open_work_and_is_recorded(
-    client: TestClient, people: People
+    client: TestClient, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cycle_id = await open_cycle()
     await answer_assignments(cycle_id, every=3)
@@ -53,8 +55,14 @@ async def test_a_round_reaches_every_rater_with_open_work_and_is_recorded(
     everyone = book.load_sheet(0).to_polars()
     assert everyone.height == chased.height
 
-    # the round stays as it was sent, whatever happens afterwards; a second round is new
+    # the round stays as it was sent, whatever happens afterwards; a second round is new —
+    # refused within ten minutes of the first (nobody gets the same reminder twice), sent after
     await answer_assignments(cycle_id, every=2)
+    too_soon = post_form(client, page, {}, page=page)
+    assert too_soon.status_code == 409 and "10 分钟内不再重复发送" in too_soon.text
+    assert await ReminderRound.count() == 1
+    later = clock.real_wall() + timedelta(minutes=11)
+    monkeypatch.setattr(clock, "WALL", lambda: later)
     again = post_form(client, page, {}, page=page)
     assert again.status_code == 302
     assert await ReminderRound.count() == 2

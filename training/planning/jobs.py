@@ -56,8 +56,20 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
         return max(0.0, (self.bound - self.best) / self.bound)
 
 
+_starting = asyncio.Lock()  # check-then-insert, one at a time in this process
+
+
 async def start(prepared: Prepared) -> int:
-    """Record the job and start it on this process's loop; returns its id at once."""
+    """Record the job and start it on this process's loop; returns its id at once. One run
+    at a time: a second start while one is running is refused (issue 29, #6: ten were
+    accepted together, each holding a core)."""
+    async with _starting:
+        if await running_job() is not None:
+            raise Conflict("已有一次优化正在运行：请等它结束或取消后再开始")
+        return await _start(prepared)
+
+
+async def _start(prepared: Prepared) -> int:
     candidates = candidate_pairs(prepared.problem).height
     started = clock.instant()  # heartbeats are physical time, whatever day is pinned
     created = await PlanJob.insert(
