@@ -44,6 +44,7 @@ MIN_COMMENT_GROUP = 5
 BELOW_THRESHOLD = "人数不足，为保护匿名不单独显示"
 TWO_SUPERIORS = "两位上级的评价不作为一组显示"
 CO_SUPERIORS = "为保护其他上级的匿名，不向您单独显示"
+OTHER_RATERS = "您也评价过这一项：为保护同组其他评价人的匿名，不向您单独显示"
 COMPLEMENT = "为防止推算出其他分组，一并隐藏"
 HEADLINE_WITHHELD = "评价人数过少，为保护匿名，本项综合结果不显示"
 POOLED_WITHHELD = "原始均分可推算出人数不足的分组，不显示"
@@ -52,11 +53,23 @@ _COUNTED_INDEX = [GROUPS.index(g) for g in COUNTED]
 _SUPERIOR = COUNTED.index(RaterGroup.superior.value)
 
 
+def known_matrix(n: np.ndarray, known: np.ndarray | None) -> np.ndarray | None:
+    """`known` as cell × COUNTED: how many of each group's counted ratings the reader gave
+    themself. A 1-D array is the older form — the reader's superior ratings only."""
+    if known is None or known.ndim == 2:
+        return known
+    matrix = np.zeros(n.shape, dtype=np.int64)
+    matrix[:, _SUPERIOR] = known
+    return matrix
+
+
 def states(
     n: np.ndarray, min_responses: dict[str, int], known: np.ndarray | None = None
 ) -> np.ndarray:
-    """cell × counted-group states from counts (`n`: cell × COUNTED). `known`: per cell, how
-    many of the superior ratings the reader gave themself (0 or 1; None for the office)."""
+    """cell × counted-group states from counts (`n`: cell × COUNTED). `known`: cell ×
+    COUNTED, how many ratings of each group the reader gave themself — as a superior, or as
+    a peer before they came to lead this cadre (None for the office)."""
+    known = known_matrix(n, known)
     out = np.zeros(n.shape, dtype=np.int64)
     for j, group in enumerate(COUNTED):
         count = n[:, j]
@@ -68,14 +81,18 @@ def states(
         else:
             open_ = count >= max(1, minimum)
         out[:, j] = np.where(count == 0, ABSENT, np.where(open_, OPEN, PROTECTED))
-    if known is not None:
-        others = n[:, _SUPERIOR] - known
-        mine = known > 0
-        out[:, _SUPERIOR] = np.where(
-            mine,
-            np.where(others == 0, KNOWN, np.where(others >= MIN_ANONYMOUS, OPEN, PROTECTED)),
-            out[:, _SUPERIOR],
-        )
+    if known is not None:  # the reader subtracts their own: the others must stand alone
+        for j, group in enumerate(COUNTED):
+            others = n[:, j] - known[:, j]
+            mine = known[:, j] > 0
+            floor = max(MIN_ANONYMOUS, min_responses.get(group, MIN_ANONYMOUS))
+            if group == RaterGroup.superior.value:
+                floor = MIN_ANONYMOUS
+            out[:, j] = np.where(
+                mine,
+                np.where(others <= 0, KNOWN, np.where(others >= floor, OPEN, PROTECTED)),
+                out[:, j],
+            )
     return out
 
 
@@ -159,6 +176,7 @@ def release(
     known: np.ndarray | None = None,
 ) -> Release:
     """Per cell (rows of `n`, cell × COUNTED counts; `in_headline` cell × COUNTED)."""
+    known = known_matrix(n, known)
     state = states(n, min_responses, known)
     size_rank = np.argsort(
         np.argsort(-np.where(np.isin(state, (OPEN, KNOWN)), n, -1), axis=1, kind="stable"), axis=1
@@ -187,17 +205,14 @@ def release(
         protected = state[:, j] == PROTECTED
         own = COMPLEMENT
         reasons[hidden & ~protected, j] = own
+        mine = known[:, j] > 0 if known is not None else np.zeros(len(n), dtype=bool)
         if group == RaterGroup.superior.value:
-            if known is not None:
-                reasons[hidden & protected & (known > 0), j] = CO_SUPERIORS
-                reasons[hidden & protected & (known == 0) & (n[:, j] == 2), j] = TWO_SUPERIORS
-                reasons[hidden & protected & (known == 0) & (n[:, j] != 2), j] = BELOW_THRESHOLD
-            else:
-                reasons[hidden & protected, j] = np.where(
-                    n[hidden & protected, j] == 2, TWO_SUPERIORS, BELOW_THRESHOLD
-                )
+            reasons[hidden & protected & mine, j] = CO_SUPERIORS
+            reasons[hidden & protected & ~mine & (n[:, j] == 2), j] = TWO_SUPERIORS
+            reasons[hidden & protected & ~mine & (n[:, j] != 2), j] = BELOW_THRESHOLD
         else:
-            reasons[hidden & protected, j] = BELOW_THRESHOLD
+            reasons[hidden & protected & mine, j] = OTHER_RATERS
+            reasons[hidden & protected & ~mine, j] = BELOW_THRESHOLD
     return Release(
         headline=headline[inverse], pooled=pooled[inverse], groups=groups, reasons=reasons
     )
@@ -230,14 +245,17 @@ FOR_CO_SUPERIOR = "为保护其他评价人的匿名，本项结果不向您显�
 def restrict_for_rater(
     scores: pl.DataFrame,
     groups: pl.DataFrame,
-    rated: set[str],
+    rated: dict[str, set[str]] | set[str],
     min_responses: dict[str, int],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One cadre's released rows, as a reader who rated that cadre as a superior may see
-    them. scores: competency, corrected (null when withheld), raw_mean, … (one row per
-    competency). groups: competency, rater_group, n, raw_mean, corrected_mean, reason.
-    rated: the competencies the reader rated. The reader knows their own ratings, so more
-    may have to be withheld; never less than the office's release is withheld."""
+    """One cadre's released rows, as a reader who rated that cadre may see them — as a
+    superior, or in any other group (a former peer who leads the cadre now). scores:
+    competency, corrected (null when withheld), raw_mean, … (one row per competency).
+    groups: competency, rater_group, n, raw_mean, corrected_mean, reason. rated: per rater
+    group, the competencies the reader rated (a plain set: as a superior). The reader knows
+    their own ratings, so more may have to be withheld; never less than the office's release
+    is withheld."""
+    by_group = rated if isinstance(rated, dict) else {RaterGroup.superior.value: rated}
     competencies = scores["competency"].to_list()
     counted = groups.filter(pl.col("rater_group").cast(pl.String).is_in(COUNTED))
     n = np.zeros((len(competencies), len(COUNTED)), dtype=np.int64)
@@ -250,8 +268,11 @@ def restrict_for_rater(
             n[where[competency], COUNTED.index(group)] = count
             weighted[where[competency], COUNTED.index(group)] = weight > 0
     headline = scores["corrected"].is_not_null().to_numpy()
-    known = np.array([c in rated for c in competencies], dtype=np.int64)
-    known = np.where(n[:, _SUPERIOR] > 0, known, 0)
+    known = np.array(
+        [[c in by_group.get(group, set()) for group in COUNTED] for c in competencies],
+        dtype=np.int64,
+    ).reshape(len(competencies), len(COUNTED))
+    known = np.where(n > 0, known, 0)
     # the headline is a function of the weighted groups' means only (weighting)
     decision = release(n, weighted & (n > 0) & headline[:, None], min_responses, known)
     keep_headline = pl.Series(decision.headline & headline)

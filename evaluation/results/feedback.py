@@ -211,7 +211,7 @@ async def released(
     if rows.is_empty() or people.is_empty():
         raise NotFound("本周期没有该干部的评价结果")
     if reader is not None:
-        rated = await rated_as_superior(snapshot.cycle.id, reader, cadre_id)
+        rated = await rated_by_reader(snapshot.cycle.id, reader, cadre_id)
         if rated:
             rows, groups = restrict_for_rater(
                 rows, groups, rated, minimum_responses(snapshot.rubric)
@@ -224,19 +224,29 @@ async def released(
     )
 
 
-async def rated_as_superior(cycle_id: int, rater_id: int, ratee_id: int) -> set[str]:
-    """The competencies this leader's counted superior response on this cadre rated."""
-    rows = await ResponseItem.select(ResponseItem.competency, ResponseItem.response).where(
+async def rated_by_reader(cycle_id: int, rater_id: int, ratee_id: int) -> dict[str, set[str]]:
+    """Per rater group, the competencies this reader's counted responses on this cadre
+    rated — as a superior, or as a peer before they came to lead the cadre (issue 29, #1:
+    a former peer made leader subtracted their own peer answers from the 同事 mean)."""
+    rows = await ResponseItem.select(
+        ResponseItem.competency,
+        ResponseItem.response,
+        ResponseItem.response.rater_group.as_alias("rater_group"),
+    ).where(
         (ResponseItem.response.cycle == cycle_id)
         & (ResponseItem.response.rater == rater_id)
         & (ResponseItem.response.ratee == ratee_id)
-        & (ResponseItem.response.rater_group == RaterGroup.superior.value)
+        & (ResponseItem.response.rater_group != RaterGroup.self.value)
         & ResponseItem.level.is_not_null()
     )
     if not rows:
-        return set()
+        return {}
     uncounted = set(await uncounted_responses(cycle_id))
-    return {r["competency"] for r in rows if r["response"] not in uncounted}
+    rated: dict[str, set[str]] = {}
+    for r in rows:
+        if r["response"] not in uncounted:
+            rated.setdefault(str(r["rater_group"]), set()).add(r["competency"])
+    return rated
 
 
 def competency_view(

@@ -10,7 +10,7 @@ from evaluation.analytics.profiles import overall
 from evaluation.analytics.release import restrict_for_rater
 from evaluation.results import snapshots
 from evaluation.results.compute import counted_in_overall, excluded_cells
-from evaluation.results.feedback import rated_as_superior
+from evaluation.results.feedback import rated_by_reader
 
 
 class MemberResult(msgspec.Struct, frozen=True):
@@ -38,7 +38,7 @@ async def team_results(
         rows = cells.filter(pl.col("ratee_id") == member)
         if rows.is_empty():
             continue
-        rated = await rated_as_superior(snapshot.cycle.id, leader_id, member)
+        rated = await rated_by_reader(snapshot.cycle.id, leader_id, member)
         if rated:
             rows, _ = restrict_for_rater(
                 rows, groups.filter(pl.col("ratee_id") == member), rated, minimum

@@ -43,8 +43,8 @@ def protected(cell: Cell, group: str) -> bool:
     others = n - known
     if others <= 0:
         return False
-    if group in ANONYMOUS:
-        return n < 3
+    if group in ANONYMOUS:  # a reader who rated in the group subtracts their own
+        return n < 3 if known == 0 else others < 3
     if group == "superior":
         return (known == 0 and n == 2) or (known > 0 and others < 3)
     return False

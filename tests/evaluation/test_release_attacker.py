@@ -197,13 +197,18 @@ def attack(
     system = equations(cells, results.profiles, results.groups, offsets, combined)
     leaks += [("office", unit) for unit in recovered(cells, truth, system)]
     minimum = minimum_responses(RUBRIC)
-    superiors = frame.filter((pl.col("rater_group") == "superior") & pl.col("level").is_not_null())
-    for ratee, leader in superiors.select("ratee_id", "rater_id").unique().iter_rows():
-        rated = set(
-            superiors.filter((pl.col("ratee_id") == ratee) & (pl.col("rater_id") == leader))[
-                "competency"
-            ]
-        )
+    # every reader who rated the cadre can lead them now: a superior, or a peer appointed
+    # their leader after the cycle (issue 29, #1) — each knows their own answers
+    raters = frame.filter(
+        pl.col("rater_group").is_in(["superior", "peer"]) & pl.col("level").is_not_null()
+    )
+    for ratee, leader in (
+        raters.select("ratee_id", "rater_id").unique().sort("ratee_id", "rater_id").iter_rows()
+    ):
+        mine = raters.filter((pl.col("ratee_id") == ratee) & (pl.col("rater_id") == leader))
+        rated = {
+            str(group): set(part["competency"]) for (group,), part in mine.group_by("rater_group")
+        }
         scores, groups = restrict_for_rater(
             results.profiles.filter(pl.col("ratee_id") == ratee),
             results.groups.filter(pl.col("ratee_id") == ratee),
