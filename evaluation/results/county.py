@@ -16,6 +16,21 @@ from evaluation.tables import Evidence
 PUBLIC_MIN_CADRES = 3  # a town cell on the public page averages at least this many cadres
 EXCELLENT_SHARE = 0.2  # 优秀 名额: at most a fifth of a town's cadres
 EXCELLENT_EVIDENCE = 0.8  # 优秀 needs scores on at least 80% of the competencies that apply
+# Who takes the last 优秀 places when the quota cuts through a tie — the rule the page states:
+# the higher overall as shown (two decimals), then the narrower interval (more certain), then
+# more competencies scored, then the cadre number; never the order rows happen to come in.
+EXCELLENT_ORDER = (("overall", -2), ("overall_sd", 1), ("competencies", -1), ("ratee_id", 1))
+
+
+def excellent_order(columns: list[str]) -> list[pl.Expr]:
+    """EXCELLENT_ORDER as sort keys (descending where negative; rounded where |key| is 2),
+    over the columns the frame has."""
+    keys = []
+    for name, way in EXCELLENT_ORDER:
+        if name in columns:
+            value = pl.col(name).round(2) if abs(way) == 2 else pl.col(name)
+            keys.append(-value if way < 0 else value)
+    return keys
 
 
 def per_cadre_frame(
@@ -138,7 +153,10 @@ def results_use(
         & (pl.col("weak") == 0)
         & (pl.col("competencies") >= (pl.col("applicable") * EXCELLENT_EVIDENCE).ceil())
     ).with_columns(
-        place=pl.col("overall").rank("ordinal", descending=True).over("town_id").cast(pl.Int64),
+        place=pl.struct(*excellent_order(cadres.columns))
+        .rank("ordinal")
+        .over("town_id")
+        .cast(pl.Int64),
         eligible=pl.len().over("town_id").cast(pl.Int64),
     )
     excellent = (

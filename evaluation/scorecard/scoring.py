@@ -143,7 +143,7 @@ def score(
         .then(pl.col("rank_score"))
         .otherwise(pl.max_horizontal(pl.lit(0.0), 100 - pl.col("points") * pl.col("value")))
     )
-    frame = frame.with_columns(score=raw.fill_null(0.0))
+    frame = frame.with_columns(score=pl.when(no_target()).then(None).otherwise(raw.fill_null(0.0)))
     frame = _lights(frame, plan)
     indicators = frame.select(
         "town_id",
@@ -160,13 +160,30 @@ def score(
         "light",
         "reason",
     ).sort("town_id", "quarter", "indicator")
-    dimensions = (
+    scored = pl.col("score").is_not_null()
+    dimensions = (  # an indicator without a target leaves its dimension: weights renormalised
         frame.group_by("town_id", "quarter", "dimension")
-        .agg(score=(pl.col("score") * pl.col("weight")).sum() / pl.col("weight").sum())
+        .agg(
+            score=(pl.col("score") * pl.col("weight")).sum() / pl.col("weight").filter(scored).sum()
+        )
         .sort("town_id", "quarter", "dimension")
     )
     totals = _totals(plan, dimensions, frame, towns)
     return Scores(indicators, dimensions, totals)
+
+
+NO_TARGET = "未下达目标：本项不计分，权重分给本维度其他指标；请考核办在绩效责任书中下达目标"
+
+
+def no_target() -> pl.Expr:
+    """An attainment indicator reported against no target (no row, or 0) in the contract:
+    the town is not scored 0 for the office's omission — the indicator leaves the total and a
+    red light with its reason asks the office to set one (issue 30)."""
+    return (
+        (pl.col("method") == Method.attainment)
+        & pl.col("value").is_not_null()
+        & (pl.col("pro_rata").is_null() | (pl.col("pro_rata") <= 0))
+    )
 
 
 def _attainment(frame: pl.DataFrame) -> pl.DataFrame:
@@ -225,7 +242,7 @@ def _lights(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     percent = (pl.col("attainment") * 100).round(0).cast(pl.Int64).cast(pl.String)
     by_attainment = pl.col("method") == Method.attainment
     light = (
-        pl.when(pl.col("value").is_null())
+        pl.when(pl.col("value").is_null() | no_target())
         .then(pl.lit("red"))
         .when(by_attainment & (pl.col("attainment") < rule.red_below))
         .then(pl.lit("red"))
@@ -244,6 +261,8 @@ def _lights(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     reason = (
         pl.when(pl.col("value").is_null())
         .then(pl.lit("本季度应报未报，按 0 分计，亮红灯"))
+        .when(no_target())
+        .then(pl.lit(NO_TARGET))
         .when(by_attainment & (pl.col("attainment") < rule.red_below))
         .then(pl.format("完成应达进度的 {}%，低于 {} 亮红灯（问责）", percent, pl.lit(red_line)))
         .when(by_attainment & (pl.col("attainment") < rule.yellow_below))
@@ -273,18 +292,31 @@ def _totals(
     totals = (
         dimensions.join(weights, on="dimension")
         .group_by("town_id", "quarter")
-        .agg(total=(pl.col("score") * pl.col("dim_weight")).sum() / pl.col("dim_weight").sum())
+        .agg(
+            total=(pl.col("score") * pl.col("dim_weight")).sum()
+            / pl.col("dim_weight").filter(pl.col("score").is_not_null()).sum()
+        )
         .join(towns.select(pl.col("town_id").cast(pl.Int64), "town_type"), on="town_id")
         .join(lights, on=["town_id", "quarter"], how="left")
     )
     return with_class_rank(totals, "total").sort("quarter", "town_type", "rank", "town_id")
 
 
+SHOWN_DECIMALS = 1  # totals and composites are shown to one decimal on every page
+
+
+def as_shown(column: str) -> pl.Expr:
+    """A score as the pages show it: ranks compare these, so equal shown totals share a rank
+    (…508 and …507 ranked 1 and 2 before)."""
+    return pl.col(column).round(SHOWN_DECIMALS)
+
+
 def with_class_rank(frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    """分类排名: rank by `column` (highest first) among towns of the same type and quarter."""
+    """分类排名: rank by `column` as shown (highest first) among towns of the same type and
+    quarter; equal shown values share a rank."""
     group = ["quarter", "town_type"] if "quarter" in frame.columns else ["town_type"]
     return frame.with_columns(
-        rank=(-pl.col(column)).rank("min").over(group).cast(pl.Int64),
+        rank=(-as_shown(column)).rank("min").over(group).cast(pl.Int64),
         of=pl.len().over(group).cast(pl.Int64),
     )
 

@@ -14,6 +14,7 @@ import math
 import polars as pl
 
 from evaluation.scorecard.plan import ResultsUse
+from evaluation.scorecard.scoring import SHOWN_DECIMALS
 
 MIN_GROUP = 3
 
@@ -40,20 +41,24 @@ def with_tiers(standing: pl.DataFrame, rule: ResultsUse) -> pl.DataFrame:
     def over(expr: pl.Expr) -> pl.Expr:
         return expr.over(group) if group else expr
 
-    descending = pl.struct(-pl.col("score"), "town_id")
+    shown = -pl.col("score").round(SHOWN_DECIMALS)  # scores compare as the pages show them
+    descending = pl.struct(shown, "town_id")
     ranked = standing.with_columns(
-        rank=over((-pl.col("score")).rank("min")).cast(pl.Int64),
+        rank=over(shown.rank("min")).cast(pl.Int64),
         place=over(descending.rank("ordinal")).cast(pl.Int64),
-        from_bottom=over((-pl.col("score")).rank("max")).cast(pl.Int64),
+        from_bottom=over(shown.rank("max")).cast(pl.Int64),
         of=over(pl.len()).cast(pl.Int64),
     )
     places = pl.col("of").map_elements(
         lambda of: excellent_places(of, rule.excellent_share), return_dtype=pl.Int64
     )
+    lowest = (pl.col("of") >= MIN_GROUP) & (
+        pl.col("from_bottom") > pl.col("of") - rule.interview_lowest
+    )
+    # no town is both: one tied at the bottom is proposed for 约谈, never 优秀 (issue 30)
     return ranked.with_columns(
-        excellent=pl.col("place") <= places,
-        lowest=(pl.col("of") >= MIN_GROUP)
-        & (pl.col("from_bottom") > pl.col("of") - rule.interview_lowest),
+        excellent=(pl.col("place") <= places) & ~lowest,
+        lowest=lowest,
     ).drop("place", "from_bottom")
 
 

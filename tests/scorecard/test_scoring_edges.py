@@ -1,0 +1,132 @@
+"""The scoring edge cases issue 30 found against an independent re-implementation, each
+stated as a rule and tested (each failed before):
+
+* an indicator without a target (no contract row, or 0) is not a silent 0 with a green light:
+  it leaves its dimension (the weights renormalised) and shows red with "未下达目标";
+* totals are ranked as the pages show them (one decimal), so equal shown totals share a rank;
+* no town is both 优秀 and proposed for 约谈 (three towns tied in one type);
+* the cadre 优秀 quota breaks ties by a stated rule, never by row order."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evaluation.results.county import results_use
+from evaluation.scorecard.plan import Method
+from evaluation.scorecard.scoring import NO_TARGET, score, with_class_rank
+from evaluation.scorecard.tiers import with_tiers
+from tests.scorecard.test_scoring import PLAN, county
+
+
+def test_a_missing_target_leaves_the_total_and_says_so() -> None:
+    towns, targets, values = county(7, 10)
+    code = next(i.code for i in PLAN.indicators if i.method == Method.attainment)
+    town = int(
+        targets.join(
+            values.select("town_id", "indicator").unique(), on=["town_id", "indicator"]
+        ).filter(pl.col("indicator") == code)["town_id"][0]
+    )
+    for missing in (
+        targets.filter(~((pl.col("town_id") == town) & (pl.col("indicator") == code))),
+        targets.with_columns(
+            target=pl.when((pl.col("town_id") == town) & (pl.col("indicator") == code))
+            .then(0.0)
+            .otherwise(pl.col("target"))
+        ),
+    ):
+        scores = score(PLAN, values, missing, towns, [1, 2, 3, 4])
+        rows = scores.indicators.filter(pl.col("town_id") == town, pl.col("indicator") == code)
+        assert rows["light"].to_list() == ["red"] * rows.height
+        assert rows["reason"].to_list() == [NO_TARGET] * rows.height
+        assert rows["score"].null_count() == rows.height  # not a 0 counted in the total
+        quarter = int(rows["quarter"][0])
+        dimension = str(rows["dimension"][0])
+        others = scores.indicators.filter(
+            pl.col("town_id") == town,
+            pl.col("quarter") == quarter,
+            pl.col("dimension") == dimension,
+            pl.col("indicator") != code,
+        ).join(
+            pl.DataFrame(
+                {"indicator": [i.code for i in PLAN.indicators]},
+            ).with_columns(weight=pl.Series([i.weight for i in PLAN.indicators], dtype=pl.Float64)),
+            on="indicator",
+        )
+        expected = (others["score"] * others["weight"]).sum() / others["weight"].sum()
+        got = scores.dimensions.filter(
+            pl.col("town_id") == town,
+            pl.col("quarter") == quarter,
+            pl.col("dimension") == dimension,
+        )["score"].item()
+        assert abs(got - expected) < 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(10, 95), st.floats(-0.04, 0.04))
+def test_equal_shown_totals_share_a_rank(total: float, noise: float) -> None:
+    a = round(total, 1) + 0.01
+    b = a + noise / 10  # within float noise of a, the same to one decimal (mostly)
+    frame = pl.DataFrame(
+        {"town_id": [1, 2], "town_type": ["agricultural"] * 2, "quarter": [1, 1], "total": [a, b]}
+    )
+    ranked = with_class_rank(frame, "total")
+    same_shown = round(a, 1) == round(b, 1)
+    assert (ranked["rank"].to_list() == [1, 1]) == same_shown
+
+
+def test_no_town_is_both_excellent_and_called_to_an_interview() -> None:
+    from evaluation.scorecard.plan import ResultsUse
+
+    standing = pl.DataFrame(
+        {
+            "town_id": [1, 2, 3, 4, 5, 6],
+            "town_type": ["agricultural"] * 3 + ["tourism"] * 3,
+            "score": [80.0, 80.0, 80.0, 90.0, 85.0, 70.0],
+        }
+    )
+    tiers = with_tiers(standing, ResultsUse())
+    assert tiers.filter(pl.col("excellent") & pl.col("lowest")).is_empty()
+    tourism = tiers.filter(pl.col("town_type") == "tourism").sort("town_id")
+    assert tourism["excellent"].to_list() == [True, False, False]
+    assert tourism["lowest"].to_list() == [False, False, True]
+
+
+def tie_heavy(order: list[int]) -> pl.DataFrame:
+    """Six eligible cadres of one town with equal overalls: a quota of one (1/5 of 6)."""
+    rows = {
+        "ratee_id": [11, 12, 13, 14, 15, 16],
+        "town_id": [1] * 6,
+        "overall": [4.2] * 6,
+        "overall_sd": [0.20, 0.10, 0.10, 0.30, 0.10, 0.25],
+        "competencies": [8, 8, 9, 8, 9, 8],
+        "applicable": [9] * 6,
+        "red": [0] * 6,
+        "weak": [0] * 6,
+    }
+    frame = pl.DataFrame(rows)
+    return frame[order]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.permutations(list(range(6))))
+def test_the_cadre_quota_breaks_ties_by_the_stated_rule(order: list[int]) -> None:
+    frames = {
+        "cadres": tie_heavy(order),
+        "towns": pl.DataFrame(
+            schema={
+                "town_id": pl.Int64,
+                "town": pl.String,
+                "mean": pl.Float64,
+                "cadres": pl.Int64,
+                "light": pl.String,
+                "lagging": pl.Boolean,
+                "competency": pl.String,
+            }
+        ),
+    }
+    chosen = results_use(frames, green_from=3.6, red_below=2.6)["excellent_cadres"]
+    # overall ties; the narrowest interval (0.10: 12, 13, 15); then more competencies (13, 15);
+    # then the cadre number: 13 — whatever order the rows came in
+    assert chosen["ratee_id"].to_list() == [13]
