@@ -18,11 +18,22 @@ from evaluation.scorecard import town_appeals
 
 
 @post("/scorecard/{year:int}/results/publish", guards=[OFFICE])
-async def publish_results(request: Request[CurrentUser, str, Any], year: FromPath[int]) -> Redirect:
+async def publish_results(
+    request: Request[CurrentUser, str, Any], year: FromPath[int]
+) -> Redirect | Template:
     try:
         state = await town_appeals.publish_results(year, request.user.username)
     except Conflict as exc:
         return redirect_with_message(f"/scorecard/{year}", exc.message)
+    except Invalid as exc:  # the list of what is missing, town by town
+        return render(
+            request,
+            "scorecard/publish_blocked.html",
+            status_code=409,
+            year=year,
+            message=exc.message,
+            blockers=list(exc.problems.items()),
+        )
     return redirect_with_message(
         f"/scorecard/{year}", f"{year} 年度结果已发布，公示至 {state.ends_on}"
     )

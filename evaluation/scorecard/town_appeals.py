@@ -21,6 +21,7 @@ from evaluation.scorecard.contracts import parse_number
 from evaluation.scorecard.inputs import MAX_TEXT
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.publicity import Publicity, publicity
+from evaluation.scorecard.reporting import town_indicators
 from evaluation.scorecard.standing import scored
 
 
@@ -43,12 +44,55 @@ async def year_publicity(year: int) -> Publicity:
     return await publicity(await published_record(year))
 
 
+class Blocker(msgspec.Struct, frozen=True):
+    """What keeps one town's year from being published."""
+
+    town_id: int
+    town_name: str
+    missing_q4: list[str]  # indicator names the town has not reported for Q4
+    open_reviews: int  # values of the year waiting for the office's 核查
+
+
+async def publish_blockers(year: int) -> list[Blocker]:
+    """Town by town, what must happen before the year can be published: every town's Q4
+    reported, no 核查 open (issue 30: a year went out with 20 of 21 towns missing Q4 and
+    three 核查 open, scoring 9.9/100)."""
+    record = await published_record(year)
+    values = await value_store.values(record.id)
+    reported = values.filter((pl.col("quarter") == 4) & (pl.col("source") == "town"))
+    flagged = values.filter(pl.col("status") == "flagged").group_by("town_id").len()
+    open_by_town = dict(flagged.iter_rows())
+    found = []
+    for town in await repository.towns():
+        have = set(reported.filter(pl.col("town_id") == town.id)["indicator"].to_list())
+        missing = [
+            i.name for i in town_indicators(record.plan, town.town_type, 4) if i.code not in have
+        ]
+        reviews = int(open_by_town.get(town.id, 0))
+        if missing or reviews:
+            found.append(Blocker(town.id, town.name, missing, reviews))
+    return found
+
+
 async def publish_results(year: int, by: str, on: dt.date | None = None) -> Publicity:
-    """Publish the year's results for 公示 (from `on`, today by default)."""
+    """Publish the year's results for 公示 (from `on`, today by default) — only once every
+    town's fourth quarter is in and no 核查 is open (`publish_blockers`)."""
     record = await published_record(year)
     _, quarters = await scored(record)
     if 4 not in quarters:
         raise Conflict("第四季度结算后才能发布年度结果")
+    blockers = await publish_blockers(year)
+    if blockers:
+        raise Invalid(
+            "年度结果暂不能发布：以下乡镇还有未完成的事项",
+            {
+                b.town_name: "；".join(
+                    ([f"第四季度 {len(b.missing_q4)} 项未填报"] if b.missing_q4 else [])
+                    + ([f"{b.open_reviews} 个数据待核查"] if b.open_reviews else [])
+                )
+                for b in blockers
+            },
+        )
     start = on or today()
     ends = start + dt.timedelta(days=record.plan.results_use.publicity_days)
     if not await repository.publish_results(record.id, start, ends):
