@@ -23,6 +23,7 @@ FINDING_LABELS = {
     "above_norm": "高于常模（与整体水平一致）",
     "as_expected": "符合常模",
     "insufficient_evidence": "证据不足",
+    "excluded": "经申诉复核，不计入综合结果",
 }
 LEVEL_LABELS = {
     "overall_low": "整体水平低于同类干部",

@@ -122,6 +122,8 @@ def aggregate(
             .drop("released", "pooled_shown")
             .sort("cell")
         )
+        if excluded is not None and not excluded.is_empty():
+            profiles = mark_excluded(profiles, excluded)
         counted = profiles.filter(pl.col("score").is_not_null())
         if excluded is not None and not excluded.is_empty():
             counted = counted.join(
@@ -190,3 +192,20 @@ def released_groups(
         raw_mean=pl.when(hide).then(None).otherwise(pl.col("raw_mean")),
         corrected_mean=pl.when(hide).then(None).otherwise(pl.col("corrected_mean")),
     )
+
+
+EXCLUDED = "excluded"  # the finding of a cell an upheld appeal took out of the result
+
+
+def mark_excluded(profiles: pl.DataFrame, excluded: pl.DataFrame) -> pl.DataFrame:
+    """Cells an upheld appeal found not to apply: their numbers still shown, but no light, no
+    weakness or strength, no severity — so they count toward no red light, no 短板, no 优秀
+    evidence and no training demand (issue 30)."""
+    marks = excluded.select("ratee_id", "competency").unique().with_columns(_excluded=pl.lit(True))
+    out = profiles.join(marks, on=["ratee_id", "competency"], how="left")
+    gone = pl.col("_excluded").fill_null(False)
+    return out.with_columns(
+        light=pl.when(gone).then(None).otherwise(pl.col("light")),
+        finding=pl.when(gone).then(pl.lit(EXCLUDED)).otherwise(pl.col("finding")),
+        severity=pl.when(gone).then(None).otherwise(pl.col("severity")),
+    ).drop("_excluded")

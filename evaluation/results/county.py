@@ -47,7 +47,11 @@ def per_cadre_frame(
         .filter(pl.col("finding") == "weakness")
         .sort_by(pl.col("severity").filter(pl.col("finding") == "weakness"), descending=True),
     )
-    applicable = cells.group_by("ratee_id").agg(applicable=pl.len())
+    applicable = (  # an appeal's excluded competency no longer applies to the cadre
+        cells.filter(pl.col("finding").ne_missing("excluded"))
+        .group_by("ratee_id")
+        .agg(applicable=pl.len())
+    )
     return (
         summaries.join(weak, on="ratee_id", how="left")
         .join(applicable, on="ratee_id", how="left")
