@@ -15,6 +15,7 @@ from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
 from evaluation.infra.bulk import insert_values
 from evaluation.organisation.directory import cadre_frame
+from evaluation.results import snapshots
 from evaluation.results.appeal_tables import Appeal
 from evaluation.tables import (
     AgreementRow,
@@ -82,31 +83,21 @@ async def frozen_people(cycle_id: int) -> pl.DataFrame | None:
     )
     if first is None:
         return None
-    rows = await SnapshotCadre.select(
-        SnapshotCadre.cadre.as_alias("cadre_id"),
-        SnapshotCadre.external_id,
-        SnapshotCadre.name,
-        SnapshotCadre.position,
-        SnapshotCadre.town.as_alias("town_id"),
-        SnapshotCadre.town_external_id,
-        SnapshotCadre.town_name.as_alias("town"),
-        SnapshotCadre.town_type,
-        SnapshotCadre.position_class,
-    ).where(SnapshotCadre.snapshot == first["id"])
-    return pl.DataFrame(rows, schema=PEOPLE_SCHEMA)
+    people = await snapshots.people(int(first["id"]))  # rated cadres as published
+    return people.rename({"ratee_id": "cadre_id"}).select(PEOPLE_COLUMNS)
 
 
-PEOPLE_SCHEMA = {
-    "cadre_id": pl.Int64,
-    "external_id": pl.String,
-    "name": pl.String,
-    "position": pl.String,
-    "town_id": pl.Int64,
-    "town_external_id": pl.String,
-    "town": pl.String,
-    "town_type": pl.String,
-    "position_class": pl.String,
-}
+PEOPLE_COLUMNS = [  # cadre_frame()'s columns, in its order
+    "cadre_id",
+    "external_id",
+    "name",
+    "position",
+    "town_id",
+    "town_external_id",
+    "town",
+    "town_type",
+    "position_class",
+]
 
 
 async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:
