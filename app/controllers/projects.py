@@ -12,7 +12,7 @@ from app.accounts.auth import CurrentUser
 from app.forms import FormReader, redirect_with_message, text_fields
 from app.scorecard_views import FORM, OFFICE
 from app.templating import render
-from evaluation.errors import Invalid
+from evaluation.errors import Conflict, Invalid
 from evaluation.scorecard import projects, service
 
 
@@ -77,6 +77,8 @@ async def add_milestone(
             form.text("deliverable"),
             form.text("responsible"),
             form.text("evidence_required"),
+            past=form.text("past"),
+            done_on=form.text("done_on"),
         )
     except Invalid as exc:
         problems = {f"m{project_id}_{k}": v for k, v in exc.problems.items()}
@@ -98,6 +100,30 @@ async def issue_card(
         problems = {f"c{milestone_id}_{k}": v for k, v in exc.problems.items()}
         return await _projects_page(request, year, problems, form.fields)
     return redirect_with_message(f"/scorecard/{year}/projects", "督办牌已发出，乡镇首页可见")
+
+
+@post("/scorecard/milestones/{milestone_id:int}/done-review", guards=[OFFICE])
+async def review_done(
+    request: Request[CurrentUser, str, Any],
+    milestone_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    form = FormReader(text_fields(data))
+    year = await projects.year_of_milestone(milestone_id)
+    accept = form.text("decision") == "accept"
+    try:
+        await projects.review_done(
+            milestone_id, accept, form.text("done_note"), request.user.username
+        )
+    except Invalid as exc:
+        problems = {f"c{milestone_id}_{k}": v for k, v in exc.problems.items()}
+        return await _projects_page(request, year, problems, form.fields)
+    except Conflict as exc:
+        return redirect_with_message(f"/scorecard/{year}/projects", exc.message)
+    return redirect_with_message(
+        f"/scorecard/{year}/projects",
+        "已确认节点完成" if accept else "已退回：节点重新计为未完成，乡镇首页可见退回理由",
+    )
 
 
 @post("/scorecard/cards/{card_id:int}/close", guards=[OFFICE])
@@ -157,6 +183,7 @@ routes = [
     projects_page,
     add_project,
     add_milestone,
+    review_done,
     issue_card,
     close_card,
     exemptions_page,

@@ -313,7 +313,12 @@ async def demo_projects(towns: list[TownRecord], reporter_town: int, calendar: D
             milestone.project_year, town_id, name, starts.isoformat(), ends.isoformat(), OFFICE
         )
         await projects.add_milestone(
-            project, milestone.due_on.isoformat(), deliverable, "分管副镇长", "验收单、现场照片"
+            project,
+            milestone.due_on.isoformat(),
+            deliverable,
+            "分管副镇长",
+            "验收单、现场照片",
+            past="open",  # the late ones were not done: they are what the cards are about
         )
     years = sorted({calendar.project_year, calendar.this_year})
     for day in calendar.sweep_days():

@@ -77,6 +77,9 @@ MILESTONE_SCHEMA = {
     "deliverable": pl.String,
     "responsible": pl.String,
     "project": pl.String,
+    "done_state": pl.String,
+    "done_evidence": pl.String,
+    "done_note": pl.String,
 }
 CARD_SCHEMA = {
     "card_id": pl.Int64,
@@ -103,6 +106,9 @@ async def milestones(plan_id: int) -> pl.DataFrame:
         Milestone.deliverable,
         Milestone.responsible,
         Milestone.project.name.as_alias("project"),
+        Milestone.done_state,
+        Milestone.done_evidence,
+        Milestone.done_note,
     ).where(Milestone.project.plan == plan_id)
     return pl.DataFrame(rows, schema=MILESTONE_SCHEMA)
 
@@ -190,6 +196,7 @@ class MilestoneRow(msgspec.Struct, frozen=True):
     due_on: dt.date
     done_on: dt.date | None
     project_starts_on: dt.date
+    done_state: str
 
 
 async def milestone(milestone_id: int) -> MilestoneRow:
@@ -200,6 +207,7 @@ async def milestone(milestone_id: int) -> MilestoneRow:
             Milestone.due_on,
             Milestone.done_on,
             Milestone.project.starts_on.as_alias("project_starts_on"),
+            Milestone.done_state,
         )
         .where(Milestone.id == milestone_id)
         .first()
@@ -220,10 +228,45 @@ async def set_card(card_id: int, values: dict[Any, Any]) -> None:
     await Card.update(values).where(Card.id == card_id)
 
 
-async def finish_milestone(milestone_id: int, on: dt.date, evidence: str) -> None:
-    await Milestone.update({Milestone.done_on: on, Milestone.done_evidence: evidence}).where(
-        Milestone.id == milestone_id, Milestone.done_on.is_null()
+async def finish_milestone(
+    milestone_id: int, on: dt.date, evidence: str, state: str = "reported"
+) -> None:
+    await Milestone.update(
+        {
+            Milestone.done_on: on,
+            Milestone.done_evidence: evidence,
+            Milestone.done_state: state,
+            Milestone.done_note: "",
+        }
+    ).where(Milestone.id == milestone_id, Milestone.done_on.is_null())
+
+
+async def review_done(milestone_id: int, accepted: bool, note: str) -> bool:
+    """The office's word on a reported completion; False when it is not waiting for one."""
+    values: dict[Any, Any] = (
+        {Milestone.done_state: "accepted", Milestone.done_note: note}
+        if accepted
+        else {
+            Milestone.done_state: "",
+            Milestone.done_on: None,
+            Milestone.done_evidence: "",
+            Milestone.done_note: note,
+        }
     )
+    updated = (
+        await Milestone.update(values)
+        .where((Milestone.id == milestone_id) & (Milestone.done_state == "reported"))
+        .returning(Milestone.id)
+    )
+    return bool(updated)
+
+
+async def close_open_cards(milestone_id: int, by: str) -> None:
+    """Close the milestone's card (an accepted late completion): state, who and when; its
+    colour, deduction and the earlier steps stay as they were."""
+    await Card.update(
+        {Card.state: "closed", Card.closed_by: by, Card.closed_at: clock.now()}
+    ).where((Card.milestone == milestone_id) & (Card.state != "closed"))
 
 
 async def insert_exemption(

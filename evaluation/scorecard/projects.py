@@ -85,8 +85,17 @@ async def add_project(
 
 
 async def add_milestone(
-    project_id: int, due_on: str, deliverable: str, responsible: str, evidence: str
+    project_id: int,
+    due_on: str,
+    deliverable: str,
+    responsible: str,
+    evidence: str,
+    past: str = "",
+    done_on: str = "",
 ) -> int:
+    """A milestone; one whose date has already passed asks first whether it was done
+    (`past`: "done" with `done_on`, or "open") — otherwise a finished task would be carded
+    the moment it was entered (issue 30)."""
     project = await store.project(project_id)
     problems: dict[str, str] = {}
     due = _date(due_on, "due_on", problems)
@@ -96,12 +105,24 @@ async def add_milestone(
         problems["due_on"] = f"节点日期不能早于项目开工日期（{project['starts_on']}）"
     elif due and due > project["ends_on"]:
         problems["due_on"] = f"节点日期不能晚于项目完成日期（{project['ends_on']}）"
+    done: dt.date | None = None
+    if due and due < today() and not problems:
+        if past not in ("done", "open"):
+            problems["past"] = f"节点日期（{due}）已过：请先说明该节点是否已经完成"
+        elif past == "done":
+            done = _date(done_on, "done_on", problems)
+            if done and done > today():
+                problems["done_on"] = f"完成日期不能晚于今天（{today()}）"
     if problems:
         raise Invalid("节点未保存", problems)
     assert due
-    return await store.insert_milestone(
-        project_id, due, what, who[:64], evidence.strip()[:MAX_TEXT]
-    )
+    async with repository.transaction():
+        milestone = await store.insert_milestone(
+            project_id, due, what, who[:64], evidence.strip()[:MAX_TEXT]
+        )
+        if done is not None:  # entered by the office as done: accepted as it is entered
+            await store.finish_milestone(milestone, done, "考核办录入时已完成", "accepted")
+    return milestone
 
 
 async def sweep(year: int, on: dt.date | None = None) -> tuple[int, int]:
@@ -248,10 +269,28 @@ async def report_done(milestone_id: int, town_id: int, done_on: str, evidence: s
     await store.finish_milestone(milestone_id, day, proof)
 
 
+async def review_done(milestone_id: int, accept: bool, note: str, by: str) -> None:
+    """The office accepts a reported completion — a late one's card is closed with its
+    history and deduction kept — or sends it back with a reason: the milestone is open
+    again and cards follow as if it had never been reported."""
+    problems: dict[str, str] = {}
+    why = (
+        _text(note, "done_note", "退回理由（至少 4 个字）", problems, least=4) if not accept else ""
+    )
+    if problems:
+        raise Invalid("节点完成情况未处理", problems)
+    async with repository.transaction():
+        if not await store.review_done(milestone_id, accept, why[:MAX_TEXT]):
+            raise Conflict("该节点没有待确认的完成报告")
+        if accept:
+            await store.close_open_cards(milestone_id, by)
+
+
 async def close_card(card_id: int, by: str) -> None:
     card = await store.card(card_id)
     if card["state"] != "rectified":
         raise Conflict("只有已整改的督办牌可以关闭")
+    await store.review_done(int(card["milestone"]), True, "")  # the rectification is accepted
     await store.set_card(
         card_id,
         {
@@ -331,6 +370,9 @@ class MilestoneView(msgspec.Struct, frozen=True):
     deliverable: str
     responsible: str
     done_on: dt.date | None
+    done_state: str = ""  # "" open · reported (waiting for the office) · accepted
+    done_evidence: str = ""
+    done_note: str = ""  # the office's word: why it was sent back
 
 
 class ProjectView(msgspec.Struct, frozen=True):
@@ -361,6 +403,9 @@ async def project_views(year: int, town_id: int | None = None) -> list[ProjectVi
                     deliverable=m["deliverable"],
                     responsible=m["responsible"],
                     done_on=m["done_on"],
+                    done_state=m["done_state"],
+                    done_evidence=m["done_evidence"],
+                    done_note=m["done_note"],
                 )
                 for m in milestones.filter(pl.col("project_id") == int(p["id"]))
                 .sort("due_on")

@@ -158,6 +158,9 @@ class Milestone(Table, tablename="scorecard_milestone"):
     evidence_required = Text(default="")
     done_on = Date(null=True, default=None)
     done_evidence = Text(default="")
+    # "" open · reported (by the town, counts while the office checks) · accepted
+    done_state = Varchar(length=16, default="")
+    done_note = Text(default="")  # the office's word on it: why it was sent back, or accepted
 
 
 class Card(Table, tablename="scorecard_card"):

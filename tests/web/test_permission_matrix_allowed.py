@@ -298,7 +298,9 @@ async def make_red_card_for(url: str, town_id: int) -> None:
         today.year, town_id, "村级道路硬化", f"{today.year}-01-10", f"{today.year}-12-31", "office"
     )
     due = today - dt.timedelta(days=30)
-    await projects.add_milestone(project, due.isoformat(), "完成路基", "分管副镇长", "")
+    await projects.add_milestone(
+        project, due.isoformat(), "完成路基", "分管副镇长", "", past="open"
+    )
     await projects.sweep(today.year, due + dt.timedelta(days=1))
     await projects.sweep(today.year, today)
 
@@ -1338,6 +1340,16 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
     sign_in(client, "assessment_office")
     did(
         "POST",
+        "/scorecard/milestones/{milestone_id:int}/done-review",
+        form_post(
+            client,
+            f"/scorecard/milestones/{milestone}/done-review",
+            f"/scorecard/{year}/projects",
+            decision="accept",
+        ),
+    )
+    did(
+        "POST",
         "/scorecard/cards/{card_id:int}/close",
         form_post(client, f"/scorecard/cards/{yellow}/close", f"/scorecard/{year}/projects"),
     )
@@ -1630,62 +1642,66 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
     }
     assert changed.pop("enrolment:not") > 0  # the new plan's enrolments
     assert changed.pop("scorecard_target") > 0  # next year's contracts
-    assert changed == {
-        "response:qr": 2,
-        "response:code": 1,
-        "response:online": 3,  # the cadre's API and form answers, the leader's form
-        "response:mystery": 1,
-        "response:paper": 1,
-        "evidence": 2,
-        "cycle": 1,
-        "cycle:published": 1,
-        "code_batch": 1,
-        "verification_code": 2,
-        "offering": 3,  # the form's, the sheet's and one exchange session
-        "training_plan": 1,
-        "training_plan:published": 1,
-        "account_user": 1 + bulk_accounts,
-        "session_feedback": 1,
-        "response_flag:pending": -1,
-        "response_flag:decided": 1,
-        "resident_link:live": -1,
-        "resident_link:revoked": 1,
-        "assignment:removed": 1,
-        "case_note": 1,
-        "case_note:withdrawn": 1,  # added, corrected, then withdrawn (kept on record)
-        "work_report": 1,
-        "scorecard_plan:published": 1,
-        "scorecard_review": 16,  # the office's own, and the 核查 complete_year settles
-        "scorecard_import": 1,
-        # the imported 12345 value (the quarter sent again replaces), and the fourth quarter
-        # the other towns report before the year may be published (complete_year)
-        "scorecard_value": 23,
-        "scorecard_adjustment": 1,
-        "scorecard_attachment": 1,
-        "scorecard_project": 3,  # the office's and the two red cards' (reporter's, cadre's)
-        "scorecard_milestone": 3,
-        "scorecard_card:closed": 1,
-        # the cadre's town's new red card, and two more: publishing this year's results in
-        # January sweeps the milestones due in December (they go yellow, then red)
-        "scorecard_card:issued": 3,
-        "scorecard_card:red": 4,
-        "scorecard_exemption:rejected": 1,
-        "scorecard_exemption:pending": 1,  # the cadre's application
-        "scorecard_interview": 1,
-        "scorecard_interview:reviewed": 1,  # last year's, reviewed this year
-        "scorecard_supervision:closed": 1,
-        "appeal:rejected": 1,
-        "scorecard_appeal:rejected": 1,
-        "scorecard_plan:results": 1,  # this year's results published (after its Q4)
-        "rubric_version": 1,
-        "reminder_round": 1,
-        "cadre_change": 4,  # the spare cadre's correction, leaders, transfer and departure
-        "rubric_draft:published": 1,  # the imported draft was discarded
-    } | {
-        k: v
-        for k, v in changed.items()
-        if k.startswith("assignment:") and k != "assignment:removed"
-    }
+    assert (
+        changed
+        == {
+            "response:qr": 2,
+            "response:code": 1,
+            "response:online": 3,  # the cadre's API and form answers, the leader's form
+            "response:mystery": 1,
+            "response:paper": 1,
+            "evidence": 2,
+            "cycle": 1,
+            "cycle:published": 1,
+            "code_batch": 1,
+            "verification_code": 2,
+            "offering": 3,  # the form's, the sheet's and one exchange session
+            "training_plan": 1,
+            "training_plan:published": 1,
+            "account_user": 1 + bulk_accounts,
+            "session_feedback": 1,
+            "response_flag:pending": -1,
+            "response_flag:decided": 1,
+            "resident_link:live": -1,
+            "resident_link:revoked": 1,
+            "assignment:removed": 1,
+            "case_note": 1,
+            "case_note:withdrawn": 1,  # added, corrected, then withdrawn (kept on record)
+            "work_report": 1,
+            "scorecard_plan:published": 1,
+            "scorecard_review": 16,  # the office's own, and the 核查 complete_year settles
+            "scorecard_import": 1,
+            # the imported 12345 value (the quarter sent again replaces), and the fourth quarter
+            # the other towns report before the year may be published (complete_year)
+            "scorecard_value": 23,
+            "scorecard_adjustment": 1,
+            "scorecard_attachment": 1,
+            "scorecard_project": 3,  # the office's and the two red cards' (reporter's, cadre's)
+            "scorecard_milestone": 3,
+            "scorecard_card:closed": 2,  # the rectified one, and the one an accepted late completion closed
+            # the cadre's town's new red card, and two more: publishing this year's results in
+            # January sweeps the milestones due in December (they go yellow, then red)
+            "scorecard_card:issued": 2,
+            "scorecard_card:red": 4,
+            "scorecard_exemption:rejected": 1,
+            "scorecard_exemption:pending": 1,  # the cadre's application
+            "scorecard_interview": 1,
+            "scorecard_interview:reviewed": 1,  # last year's, reviewed this year
+            "scorecard_supervision:closed": 1,
+            "appeal:rejected": 1,
+            "scorecard_appeal:rejected": 1,
+            "scorecard_plan:results": 1,  # this year's results published (after its Q4)
+            "rubric_version": 1,
+            "reminder_round": 1,
+            "cadre_change": 4,  # the spare cadre's correction, leaders, transfer and departure
+            "rubric_draft:published": 1,  # the imported draft was discarded
+        }
+        | {
+            k: v
+            for k, v in changed.items()
+            if k.startswith("assignment:") and k != "assignment:removed"
+        }
+    )
 
     writes = {k for k in declared_access(client.app) if k[0] != "GET"}
     writes.add(("GET", "/training/checkin/{token:str}"))
