@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,7 @@ from app.origin import same_origin_writes
 from app.ratelimit import RateLimiter
 from app.templating import template_config
 from evaluation.infra.pg_group_commit import start_pg_writer, stop_pg_writer
+from evaluation.scorecard import projects as scorecard_projects
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PG_POOL_MAX = 20
@@ -79,6 +82,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     apply_clock(settings)
     NOTICE_KEY["secret"] = settings.secret_key  # notices are signed like cookies
 
+    sweeps: list[asyncio.Task[None]] = []
+
     async def start_pool() -> None:
         if isinstance(engine, PostgresEngine):
             await engine.start_connection_pool(min_size=1, max_size=PG_POOL_MAX)
@@ -88,6 +93,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
         from evaluation.responses.warmup import warm_resident_path
 
         await warm_resident_path()
+
+    async def start_sweeps() -> None:
+        """The card sweep at start-up and then hourly in this process (idempotent, so
+        several workers sweeping at once is harmless); `cadre360 sweep` does the same from
+        cron. Not in tests: they sweep when their story needs it."""
+        if settings.mode == "test":
+            return
+
+        async def hourly() -> None:
+            while True:
+                try:
+                    await scorecard_projects.sweep_all()
+                except Exception:  # a failed sweep is retried next hour; say so loudly
+                    logging.getLogger("cadre360.sweep").exception("card sweep failed")
+                await asyncio.sleep(3600)
+
+        sweeps.append(asyncio.get_running_loop().create_task(hourly()))
+
+    async def stop_sweeps() -> None:
+        for task in sweeps:
+            task.cancel()
 
     async def settle_heap() -> None:
         """Move what startup built (modules, routes, warmed caches) out of the cyclic
@@ -166,8 +192,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         before_send=[before_send],
         before_request=reject_ids_out_of_range,
-        on_startup=[start_pool, warm_caches, settle_heap],
-        on_shutdown=[close_pool],
+        on_startup=[start_pool, warm_caches, start_sweeps, settle_heap],
+        on_shutdown=[stop_sweeps, close_pool],
         state=State(
             {
                 "settings": settings,

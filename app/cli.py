@@ -94,6 +94,19 @@ def migrate() -> None:
     click.echo(f"cadre360: database up to date ({redact(settings.database_url)})")
 
 
+@main.command(
+    help="Issue the cards due today on late key-project milestones (daily; idempotent). "
+    "The server also sweeps at start-up and hourly; schedule this from cron for a server "
+    "that restarts rarely or runs several workers."
+)
+def sweep() -> None:
+    from evaluation.scorecard import projects
+
+    settings = _settings()
+    yellow, red = _with_database(settings, projects.sweep_all)
+    click.echo(f"cadre360: card sweep done — {yellow} yellow, {red} turned red")
+
+
 @main.command(help="Load a realistic demo county (towns, cadres, leaders, one login per role).")
 @click.option("--towns", default=20, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--cadres-per-town", default=60, show_default=True, type=click.IntRange(15, 1000))

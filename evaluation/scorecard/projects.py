@@ -21,7 +21,7 @@ from evaluation.scorecard.cards import new_yellow, turning_red
 from evaluation.scorecard.inputs import MAX_TEXT
 from evaluation.scorecard.inputs import date as _date
 from evaluation.scorecard.inputs import text as _text
-from evaluation.scorecard.plans import published_record
+from evaluation.scorecard.plans import published_record, published_years
 
 # 三个区分开来: the written criteria the office checks before approving an exemption.
 CRITERIA = ("no_clear_rule", "for_public_interest", "no_personal_gain")
@@ -125,11 +125,24 @@ async def add_milestone(
     return milestone
 
 
+async def sweep_all(on: dt.date | None = None) -> tuple[int, int]:
+    """The daily sweep over every published year still running (`cadre360 sweep`, at start-up
+    and hourly in the server): the cards due by `on` (today). Pages only read (issue 30:
+    every scorecard read re-swept and could insert cards)."""
+    day = on or today()
+    yellow = red = 0
+    for year in await published_years():
+        if year in (day.year, day.year - 1):  # last year's late milestones still turn red
+            y, r = await sweep(year, day)
+            yellow, red = yellow + y, red + r
+    return yellow, red
+
+
 async def sweep(year: int, on: dt.date | None = None) -> tuple[int, int]:
     """Issue yellow cards on late milestones and turn cards red after the grace period.
 
-    Pages run it on every read, so it writes only when something is due and every write is
-    idempotent on its own (a second yellow card is skipped by the open-card index; turning
+    `sweep_all` runs it daily and at start-up (never a page read); it writes only when
+    something is due and every write is idempotent on its own (a second yellow card is skipped by the open-card index; turning
     red updates only yellow cards): two sweeps at once never wait on each other's
     transaction, on SQLite or PostgreSQL."""
     record = await repository.published(year)
@@ -165,7 +178,6 @@ async def issue_card(milestone_id: int, colour: str, reason: str) -> None:
 
 async def card_views(year: int, town_id: int | None = None) -> list[CardView]:
     record = await published_record(year)
-    await sweep(year)
     names = {t.id: t.name for t in await repository.towns()}
     milestones = await store.milestones(record.id)
     cards = (await store.cards(record.id)).join(milestones, on="milestone_id")

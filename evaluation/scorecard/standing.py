@@ -15,7 +15,6 @@ from evaluation.scorecard import (
     feeds,
     group_store,
     project_store,
-    projects,
     repository,
     value_store,
 )
@@ -96,9 +95,8 @@ async def score_from(
     record: PlanRecord, stored: pl.DataFrame, town_list: list[TownRecord]
 ) -> tuple[Scores, list[int]]:
     """Scores of the settled quarters from the year's stored values, with each 组团 member's
-    share of its group's result, less red-card deductions — after the day's card sweep, so a
-    deduction due today is in the total it reads."""
-    await projects.sweep(record.plan.year)
+    share of its group's result, less red-card deductions (as the daily sweep left them: a
+    read never writes)."""
     quarters = settled_quarters(record.plan, stored, town_list)
     values = (await effective_values(record, stored)).filter(pl.col("quarter").is_in(quarters))
     towns = pl.DataFrame(
