@@ -15,7 +15,7 @@ import polars as pl
 
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.scorecard import repository, value_store
+from evaluation.scorecard import projects, repository, value_store
 from evaluation.scorecard import town_appeal_store as store
 from evaluation.scorecard.contracts import parse_number
 from evaluation.scorecard.inputs import MAX_TEXT
@@ -78,6 +78,8 @@ async def publish_results(year: int, by: str, on: dt.date | None = None) -> Publ
     """Publish the year's results for 公示 (from `on`, today by default) — only once every
     town's fourth quarter is in and no 核查 is open (`publish_blockers`)."""
     record = await published_record(year)
+    start = on or today()
+    await projects.sweep(year, start)  # the cards due by the day of publication are in it
     _, quarters = await scored(record)
     if 4 not in quarters:
         raise Conflict("第四季度结算后才能发布年度结果")
@@ -93,7 +95,6 @@ async def publish_results(year: int, by: str, on: dt.date | None = None) -> Publ
                 for b in blockers
             },
         )
-    start = on or today()
     ends = start + dt.timedelta(days=record.plan.results_use.publicity_days)
     if not await repository.publish_results(record.id, start, ends):
         raise Conflict("年度结果已发布")
