@@ -27,15 +27,25 @@ class UnsupportedMediaType(HTTPException):
     status_code = 415
 
 
+def own_hosts(headers: Headers) -> set[str]:
+    """The names this request reached us by: its `Host`, and the `X-Forwarded-Host` a reverse
+    proxy that rewrites Host (nginx's default) passes on. A page of another site cannot add
+    either header to a request without a CORS preflight this app never grants."""
+    hosts = {headers.get("host", "").lower()}
+    forwarded = headers.get("x-forwarded-host", "")
+    hosts.update(h.strip().lower() for h in forwarded.split(",") if h.strip())
+    return hosts
+
+
 def foreign(headers: Headers) -> bool:
     """True when the request says it comes from a page of another origin."""
-    host = headers.get("host", "").lower()
+    hosts = own_hosts(headers)
     origin = headers.get("origin")
     if origin is not None:
-        return origin == "null" or urlsplit(origin).netloc.lower() != host
+        return origin == "null" or urlsplit(origin).netloc.lower() not in hosts
     referer = headers.get("referer")
     if referer:
-        return urlsplit(referer).netloc.lower() != host
+        return urlsplit(referer).netloc.lower() not in hosts
     return False
 
 

@@ -32,6 +32,16 @@ async def test_the_resident_api_takes_json_from_this_site_only(
     sandboxed = client.post(url, json=ballot, headers={"Origin": "null"})
     assert sandboxed.status_code == 403
     assert await Response.count() == 0
+    behind_proxy = client.post(  # a proxy that rewrites Host passes the public name along
+        url,
+        json={**ballot, "client_key": "cross-site-0"},
+        headers={
+            "Origin": "https://kaohe.example.gov.cn",
+            "X-Forwarded-Host": "kaohe.example.gov.cn",
+        },
+    )
+    assert behind_proxy.status_code == 201, behind_proxy.text
+    await Response.delete(force=True)
     own = client.post(url, json=ballot, headers={"Origin": "http://testserver.local"})
     assert own.status_code == 201, own.text
     assert await Response.count() == 1
