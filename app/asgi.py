@@ -20,7 +20,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app.accounts.auth import PUBLIC_PATHS, SessionAuthMiddleware
 from app.bodies import bounded_json
-from app.config import Settings, apply_clock, load_settings
+from app.config import Settings, apply_clock, apply_password_policy, load_settings
 from app.controllers import (
     admin,
     api,
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level)
     engine = use_engine(engine_from_url(settings.database_url))
     apply_clock(settings)
+    apply_password_policy(settings)
     NOTICE_KEY["secret"] = settings.secret_key  # notices are signed like cookies
 
     sweeps: list[asyncio.Task[None]] = []

@@ -27,11 +27,12 @@ def _settings() -> Settings:
 
 def _with_database(settings: Settings, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Bind the engine, run `work` on a fresh event loop."""
-    from app.config import apply_clock
+    from app.config import apply_clock, apply_password_policy
     from app.database import engine_from_url, use_engine
 
     use_engine(engine_from_url(settings.database_url))
     apply_clock(settings)
+    apply_password_policy(settings)
     return asyncio.run(work())
 
 

@@ -185,15 +185,18 @@ def _date_setting(name: str, value: str) -> date | None:
 
 
 def apply_clock(settings: Settings) -> None:
-    """Point the domain's notion of today at the setting (the real date when empty), and
-    the one-time passwords' lifetime at its setting."""
-    from app.accounts import services
+    """Point the domain's notion of today at the setting (the real date when empty)."""
     from evaluation import clock
-
-    services.ONE_TIME_PASSWORD_DAYS["days"] = settings.one_time_password_days
 
     pinned = settings.today
     clock.CLOCK = (lambda: pinned) if pinned else clock.real_today
+
+
+def apply_password_policy(settings: Settings) -> None:
+    """How long a one-time password (slip, reset) works, from its setting."""
+    from app.accounts import services
+
+    services.ONE_TIME_PASSWORD_DAYS["days"] = settings.one_time_password_days
 
 
 def _addresses(name: str, value: str) -> tuple[str, ...]:
