@@ -60,7 +60,7 @@ from app.origin import same_origin_writes
 from app.ratelimit import RateLimiter
 from app.templating import template_config
 from evaluation.infra.pg_group_commit import start_pg_writer, stop_pg_writer
-from evaluation.scorecard import projects as scorecard_projects
+from evaluation.scorecard.daily import after_write, upkeep
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PG_POOL_MAX = 20
@@ -105,12 +105,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async def hourly() -> None:
             while True:
                 try:
-                    await scorecard_projects.sweep_all()
+                    await upkeep()
                 except Exception:  # a failed sweep is retried next hour; say so loudly
                     logging.getLogger("cadre360.sweep").exception("card sweep failed")
                 await asyncio.sleep(3600)
 
         sweeps.append(asyncio.get_running_loop().create_task(hourly()))
+
+    async def recompute_after_write(request: Request[Any, Any, Any]) -> None:
+        """The job a write enqueues: once its response is sent, a town it added gets its
+        contract and the town-year standings it made stale are computed and stored again
+        (until then pages compute them in memory)."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        try:
+            await after_write()
+        except Exception:  # the next write or the hourly upkeep tries again
+            logging.getLogger("cadre360.standing").exception("standing recomputation failed")
 
     async def stop_sweeps() -> None:
         for task in sweeps:
@@ -192,6 +203,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
         before_send=[before_send],
+        after_response=recompute_after_write,
         before_request=reject_ids_out_of_range,
         on_startup=[start_pool, warm_caches, start_sweeps, settle_heap],
         on_shutdown=[stop_sweeps, close_pool],

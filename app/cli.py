@@ -95,16 +95,20 @@ def migrate() -> None:
 
 
 @main.command(
-    help="Issue the cards due today on late key-project milestones (daily; idempotent). "
-    "The server also sweeps at start-up and hourly; schedule this from cron for a server "
-    "that restarts rarely or runs several workers."
+    help="Issue the cards due today on late key-project milestones and bring every town "
+    "year's stored standing up to the day (daily; idempotent). The server also does it at "
+    "start-up and hourly; schedule this from cron for a server that restarts rarely or runs "
+    "several workers."
 )
 def sweep() -> None:
-    from evaluation.scorecard import projects
+    from evaluation.scorecard.daily import upkeep
 
     settings = _settings()
-    yellow, red = _with_database(settings, projects.sweep_all)
-    click.echo(f"cadre360: card sweep done — {yellow} yellow, {red} turned red")
+    done = _with_database(settings, upkeep)
+    click.echo(
+        f"cadre360: card sweep done — {done.yellow} yellow, {done.red} turned red; "
+        f"{done.standings} town-year standings stored"
+    )
 
 
 @main.command(help="Load a realistic demo county (towns, cadres, leaders, one login per role).")

@@ -1,5 +1,6 @@
-"""What the scorecard's controllers share: whose town a reporter works for, the year a page
-shows, and a town's page (the office's view and the reporter's are one template)."""
+"""What the scorecard's controllers share: whose town a reporter or a principal leader works
+for, the year a page shows, and a town's page (the office's, the clerk's and the leaders'
+views are one template)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,19 @@ from app.labels import DIMENSION_LABELS
 from app.templating import render
 from evaluation.errors import NotReady, PermissionDenied
 from evaluation.organisation import directory
+from evaluation.organisation.schemas import CadreRecord
+from evaluation.organisation.vocabulary import TOWN_PRINCIPALS
 from evaluation.scorecard import followup, projects, service, town_appeals
 from evaluation.scorecard.plan import Dimension
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 REPORTER = requires(Role.reporter)
+# the town's own: its data clerk, and its principal leaders (a leader account is checked for
+# the post by `town_of_viewer`)
+TOWN_READERS = requires(Role.reporter, Role.leader)
+PRINCIPAL = requires(Role.leader)
 OFFICE_OR_REPORTER = requires(Role.assessment_office, Role.admin, Role.reporter)
+OFFICE_OR_TOWN = requires(Role.assessment_office, Role.admin, Role.reporter, Role.leader)
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
 DIMENSIONS = [str(d) for d in Dimension]
@@ -36,8 +44,24 @@ async def reporter_town(user: CurrentUser) -> int:
     return (await directory.cadre(user.cadre_id)).town_id
 
 
+async def principal_of(user: CurrentUser) -> CadreRecord:
+    """The cadre behind a leader account that holds one of its town's principal posts
+    (党委书记, 镇长/乡长); other leaders are refused."""
+    cadre = await directory.cadre(user.cadre_id) if user.cadre_id is not None else None
+    if user.role != Role.leader or cadre is None or cadre.position not in TOWN_PRINCIPALS:
+        raise PermissionDenied("乡镇考核页面供本镇党委书记、镇长（乡长）和填报员使用")
+    return cadre
+
+
+async def town_of_viewer(user: CurrentUser) -> int:
+    """The town whose scorecard the account reads: its reporter's, or its principal's."""
+    if user.role == Role.reporter:
+        return await reporter_town(user)
+    return (await principal_of(user)).town_id
+
+
 async def may_see_town(user: CurrentUser, town_id: int) -> None:
-    if user.role == Role.reporter and await reporter_town(user) != town_id:
+    if user.role in (Role.reporter, Role.leader) and await town_of_viewer(user) != town_id:
         raise PermissionDenied("只能查看本乡镇的考核信息")
 
 
@@ -56,7 +80,10 @@ async def town_page(
     office: bool,
     errors: dict[str, str] | None = None,
 ) -> Template:
+    """The town's page: for the office, for the town's clerk (who reports and answers), or
+    for its principal leaders (who read it and sign the contract)."""
     view = await service.town_view(year, town_id)
+    principal = not office and request.user.role == Role.leader
     cards = await projects.card_views(year, town_id)
     interviews, tasks = await followup.town_followups(year, town_id)
     years = await service.published_years()
@@ -91,6 +118,8 @@ async def town_page(
         tasks=tasks,
         outcomes=followup.OUTCOMES,
         office=office,
+        principal=principal,
+        clerk=not office and not principal,
         dimensions=DIMENSIONS,
         bars=score_bars(
             [(DIMENSION_LABELS[d], view.score.dimensions.get(d)) for d in DIMENSIONS]

@@ -38,6 +38,7 @@ class People:
     outsider: Person  # a cadre of another town
     visitor: Person  # a mystery visitor (暗访), no cadre
     reporter: Person  # a town reporter (乡镇填报员) of the leader's town
+    secretary: Person  # the 党委书记 of the leader's town: reads its scorecard, signs its contract
 
     def all(self) -> list[Person]:
         return [
@@ -49,6 +50,7 @@ class People:
             self.outsider,
             self.visitor,
             self.reporter,
+            self.secretary,
         ]
 
 
@@ -89,6 +91,9 @@ async def standing_people() -> People:
         outsider=Person("outsider", "cadre", outsider),
         visitor=Person("visitor", "mystery"),
         reporter=Person("reporter", "reporter", town1["cadre_id"][-1]),
+        secretary=Person(
+            "secretary", "leader", town1.filter(pl.col("position") == "党委书记")["cadre_id"][0]
+        ),
     )
     for person in people.all():
         await services.create_user(

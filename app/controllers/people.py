@@ -17,6 +17,7 @@ from app.scorecard_views import FORM
 from app.templating import render
 from evaluation.errors import Invalid, NotFound
 from evaluation.organisation import directory
+from evaluation.organisation.vocabulary import TOWN_PRINCIPALS
 from evaluation.results import snapshots
 from evaluation.results.team import team_results
 from evaluation.scorecard import projects, service
@@ -94,6 +95,7 @@ async def team_page(request: Request[CurrentUser, str, Any]) -> Template:
         results=results,
         latest=snapshot.cycle if snapshot else None,
         notices=await notices_for(request.user),
+        principal=me.position in TOWN_PRINCIPALS,  # the town's scorecard is theirs to read
     )
 
 

@@ -22,6 +22,7 @@ from app.scorecard_views import (
     MULTIPART,
     OFFICE,
     OFFICE_OR_REPORTER,
+    OFFICE_OR_TOWN,
     may_see_town,
     town_page,
 )
@@ -140,7 +141,7 @@ async def contracts(request: Request[CurrentUser, str, Any], year: FromPath[int]
     )
 
 
-@get("/scorecard/{year:int}/contracts/{town_id:int}", guards=[OFFICE_OR_REPORTER])
+@get("/scorecard/{year:int}/contracts/{town_id:int}", guards=[OFFICE_OR_TOWN])
 async def contract(
     request: Request[CurrentUser, str, Any], year: FromPath[int], town_id: FromPath[int]
 ) -> Template:

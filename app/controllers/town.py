@@ -16,9 +16,13 @@ from app.scorecard_views import (
     DIMENSIONS,
     FORM,
     MULTIPART,
+    PRINCIPAL,
     REPORTER,
+    TOWN_READERS,
     may_see_town,
+    principal_of,
     reporter_town,
+    town_of_viewer,
     town_page,
     year_or_current,
 )
@@ -28,12 +32,13 @@ from evaluation.results import case_notes, snapshots
 from evaluation.scorecard import projects, service
 
 
-@get("/town", guards=[REPORTER])
+@get("/town", guards=[TOWN_READERS])
 async def town_home(
     request: Request[CurrentUser, str, Any], year: FromQuery[int | None] = None
 ) -> Template:
-    """This year's page; `year` shows another (last year's during its 公示, say)."""
-    town_id = await reporter_town(request.user)
+    """This year's page; `year` shows another (last year's during its 公示, say). The clerk
+    reports and answers on it; the 党委书记 and 镇长 read it and sign the contract."""
+    town_id = await town_of_viewer(request.user)
     return await town_page(request, await year_or_current(year), town_id, office=False)
 
 
@@ -97,13 +102,17 @@ async def submit_report(
     return redirect_with_message("/town", message)
 
 
-@post("/scorecard/{year:int}/contracts/{town_id:int}/confirm", guards=[REPORTER])
+@post("/scorecard/{year:int}/contracts/{town_id:int}/confirm", guards=[PRINCIPAL])
 async def confirm_contract(
     request: Request[CurrentUser, str, Any], year: FromPath[int], town_id: FromPath[int]
 ) -> Redirect:
+    """The town's principal leader signs its 绩效责任书 (the clerk only prepares it)."""
+    principal = await principal_of(request.user)
     await may_see_town(request.user, town_id)
-    await service.confirm_contract(year, town_id, request.user.display_name)
-    return redirect_with_message("/town", "责任书已确认")
+    await service.confirm_contract(
+        year, town_id, f"{principal.town_name}{principal.position} {principal.name}"
+    )
+    return redirect_with_message(f"/scorecard/{year}/contracts/{town_id}", "责任书已确认")
 
 
 async def _card_action(

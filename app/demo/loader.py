@@ -47,12 +47,13 @@ DEMO_USERS = (
     DemoUser("cadre", "cadre", "干部（站所负责人）"),
     DemoUser("visitor", "mystery", "暗访员", "暗访员一号"),
     DemoUser("reporter", "reporter", "乡镇填报员"),
+    DemoUser("secretary", "leader", "乡镇党委书记"),
 )
 
 
 def demo_people(roster: pl.DataFrame) -> dict[str, str]:
-    """External ids of the demo leader (first town's first deputy head, who leads station heads)
-    and of a station head that leader leads."""
+    """External ids of the demo leader (first town's first deputy head, who leads station heads),
+    of a station head that leader leads, of the town's reporter and of its 党委书记."""
     first_town = roster["town_id"][0]
     town = roster.filter(pl.col("town_id") == first_town)
     leader = town.filter(pl.col("position").is_in(["副镇长", "副乡长"]))["cadre_id"][0]
@@ -62,7 +63,8 @@ def demo_people(roster: pl.DataFrame) -> dict[str, str]:
     others = town.filter(~pl.col("cadre_id").is_in([leader, member]))
     staff = others.filter(pl.col("position") == "一般干部")  # a small town may have none
     reporter = (staff if staff.height else others)["cadre_id"][0]
-    return {"leader": leader, "cadre": member, "reporter": reporter}
+    secretary = town.filter(pl.col("position") == "党委书记")["cadre_id"][0]
+    return {"leader": leader, "cadre": member, "reporter": reporter, "secretary": secretary}
 
 
 async def load_demo(
@@ -107,7 +109,8 @@ async def _load(towns: int, cadres_per_town: int, seed: int) -> list[tuple[str, 
         demo_cadres = tuple(
             int(row["id"])
             for row in await Cadre.select(Cadre.id).where(
-                Cadre.external_id.is_in(list(people.values()))
+                # the 党委书记 answers like everyone else: the demo's story stays as it was
+                Cadre.external_id.is_in([v for k, v in people.items() if k != "secretary"])
             )
         )
         await demo_cycles(seed, progress, keep_open=demo_cadres)

@@ -14,8 +14,16 @@ import numpy as np
 import polars as pl
 
 from app.demo.calendar import DemoCalendar
+from evaluation.organisation import directory
 from evaluation.organisation.schemas import TownRecord
-from evaluation.scorecard import followup, group_boards, projects, service, town_appeals
+from evaluation.scorecard import (
+    followup,
+    group_boards,
+    projects,
+    service,
+    standing,
+    town_appeals,
+)
 from evaluation.scorecard.plan import Method, Plan, Source, moved_to_year, plan_for_year
 from training.effects import scorecard_feed
 
@@ -170,9 +178,13 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
             await service.adjust_target(
                 year, towns[0].id, "fiscal_revenue", "20000", "新增工业园区税源，经协商上调"
             )
+        secretaries = await town_secretaries(towns)
         for town in towns:
             if which == "last" or town.id != towns[-1].id:  # the last town has not confirmed yet
-                await service.confirm_contract(year, town.id, f"{town.name}填报员")
+                # signed by the town's 党委书记, as the contract page asks
+                await service.confirm_contract(
+                    year, town.id, f"{town.name}党委书记 {secretaries.get(town.id, '')}".strip()
+                )
         targets = {
             town.id: {
                 r.code: r.target for r in (await service.contract(year, town.id)).rows if r.target
@@ -258,10 +270,20 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
     for group in plan_for_year(PLAN_FILES["this"]).groups if len(towns) >= 3 else []:
         # the basin's towns: every town but the first (the county seat)
         await group_boards.set_members(today.year, group.code, [t.id for t in towns[1:4]], OFFICE)
+    await standing.refresh_all()  # as the server's start-up upkeep would: pages read them
     return (
         f"乡镇绩效考核：{'、'.join(summary)}，{flagged} 个数据待核查，{cards} 张督办牌，"
         f"{interviews} 次约谈"
     )
+
+
+async def town_secretaries(towns: list[TownRecord]) -> dict[int, str]:
+    found = {}
+    for town in towns:
+        for cadre in await directory.cadres_of_town(town.id):
+            if cadre.position == "党委书记":
+                found[town.id] = cadre.name
+    return found
 
 
 async def demo_interviews(year: int, held_on: dt.date | None) -> int:

@@ -37,6 +37,9 @@ POSITION_CLASS_LABELS: dict[str, str] = {
     VILLAGE: "村(社区)干部",
 }
 
+# a town's principal leaders (主要负责人): they see the town's scorecard and sign its 绩效责任书
+TOWN_PRINCIPALS = ("党委书记", "镇长", "乡长")
+
 POSITIONS: dict[str, str] = {
     "党委书记": LEADERSHIP_TEAM,
     "镇长": LEADERSHIP_TEAM,

@@ -59,7 +59,22 @@ async def contract(year: int, town_id: int) -> Contract:
         for i in record.plan.for_town_type(town.town_type)
     ]
     accepted = (await repository.acceptances(record.id)).get(town_id)
+    plan = record.plan
+    c = plan.composite
+    rules = [
+        "各季度数据于季度结束后按时填报（截止日："
+        + "、".join(f"第{q}季度 {plan.deadline(q):%-m月%-d日}" for q in (1, 2, 3, 4))
+        + "），逾期未报的指标按 0 分计并亮红灯。",
+        f"亮灯：完成进度低于应达进度的 {plan.lights.yellow_below:.0%} 亮黄灯（预警），"
+        f"低于 {plan.lights.red_below:.0%} 亮红灯（约谈问责）；未下达目标的指标亮红灯并说明原因。",
+        f"重点项目节点逾期未完成亮黄牌，{plan.cards.grace_days} 天后仍未完成转红牌，"
+        f"每张红牌从总分扣 {plan.cards.red_deduction:g} 分；符合容错情形的可申请豁免。",
+        f"年终综合得分 = 指标得分 {c.indicators:.0%} + 实地核查 {c.field_check:.0%} + "
+        f"群众满意度 {c.satisfaction:.0%} + 第三方评估 {c.third_party:.0%}。",
+        "结果公示期内对结果有异议的，可提出申诉；结果用于资金分配、评先评优和约谈。",
+    ]
     return Contract(
+        rules=rules,
         plan_id=record.id,
         year=year,
         title=record.plan.title,

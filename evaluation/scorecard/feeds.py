@@ -20,7 +20,9 @@ MIN_RESIDENTS = 10
 TEAM_INDICATOR = "team_360"
 
 
-async def _snapshot_id(year: int) -> int | None:
+async def feed_stamp(year: int) -> int | None:
+    """Which published 360 snapshot the year's feeds come from: a stored standing read from
+    another is out of date."""
     snapshot = await snapshots.latest_published(year)
     return snapshot.id if snapshot else None
 
@@ -29,7 +31,7 @@ async def resident_satisfaction(year: int) -> pl.DataFrame:
     empty = pl.DataFrame(
         schema={"town_id": pl.Int64, "satisfaction": pl.Float64, "residents": pl.Int64}
     )
-    snapshot_id = await _snapshot_id(year)
+    snapshot_id = await feed_stamp(year)
     if snapshot_id is None:
         return empty
     groups = (await snapshots.groups(snapshot_id)).filter(
@@ -61,7 +63,7 @@ async def leadership_scores(year: int) -> pl.DataFrame:
             "value": pl.Float64,
         }
     )
-    snapshot_id = await _snapshot_id(year)
+    snapshot_id = await feed_stamp(year)
     if snapshot_id is None:
         return empty
     people = (await snapshots.people(snapshot_id)).filter(

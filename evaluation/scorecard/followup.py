@@ -13,13 +13,13 @@ from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid
 from evaluation.organisation.schemas import TownRecord
 from evaluation.scorecard import followup_store as store
-from evaluation.scorecard import projects, repository, value_store
+from evaluation.scorecard import projects, repository
 from evaluation.scorecard.inputs import date as _date
 from evaluation.scorecard.inputs import text as _text
 from evaluation.scorecard.plan import ResultsUse
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.schemas import PlanRecord
-from evaluation.scorecard.standing import composite_rows, score_from
+from evaluation.scorecard.standing import current
 from evaluation.scorecard.tiers import by_type, fund_priority, with_tiers
 
 OUTCOMES = {"met": "已落实", "partly": "部分落实", "unmet": "未落实"}
@@ -76,29 +76,31 @@ class ResultsUseView(msgspec.Struct, frozen=True):
     tasks: list[SupervisionView]
 
 
-async def year_standing(record: PlanRecord, towns: list[TownRecord]) -> tuple[str, pl.DataFrame]:
+async def year_standing(record: PlanRecord) -> tuple[str, pl.DataFrame, list[TownRecord]]:
     """The year's standing: the year-end composite once the fourth quarter is scored, else the
-    latest scored quarter's total (ranked within town type either way)."""
-    scores, quarters = await score_from(record, await value_store.values(record.id), towns)
+    latest scored quarter's total (ranked within town type either way) — with the towns it
+    was drawn over (as they were when a published year was frozen)."""
+    found = await current(record)
+    scores, quarters = found.scores(), found.quarters
     if not quarters:
-        return "尚无已结算季度", pl.DataFrame(schema=STANDING_SCHEMA)
-    final = await composite_rows(record, scores, towns)
+        return "尚无已结算季度", pl.DataFrame(schema=STANDING_SCHEMA), found.towns
+    final = found.composite
     if final:
         frame = pl.DataFrame(
             [(c.town_id, c.town_type, c.composite) for c in final if c.composite is not None],
             schema=STANDING_SCHEMA,
             orient="row",
         )
-        return "年终综合得分", frame
+        return "年终综合得分", frame, found.towns
     latest = scores.totals.filter(pl.col("quarter") == quarters[-1])
-    return f"第{quarters[-1]}季度总分（年终前）", latest.select(
-        "town_id", "town_type", score="total"
-    ).cast(STANDING_SCHEMA)  # type: ignore[arg-type]
+    return (
+        f"第{quarters[-1]}季度总分（年终前）",
+        latest.select("town_id", "town_type", score="total").cast(STANDING_SCHEMA),  # type: ignore[arg-type]
+        found.towns,
+    )
 
 
-async def _excellent_by_year(
-    upto: int, years: int, towns: list[TownRecord], known: set[int]
-) -> dict[int, set[int]]:
+async def _excellent_by_year(upto: int, years: int, known: set[int]) -> dict[int, set[int]]:
     """Each year's 优秀 towns over the `years` up to `upto`, whose own (`known`) the caller
     has already drawn."""
     found: dict[int, set[int]] = {upto: known}
@@ -106,7 +108,7 @@ async def _excellent_by_year(
         record = await repository.published(year)
         if record is None:
             continue
-        basis, standing = await year_standing(record, towns)
+        basis, standing, _ = await year_standing(record)
         if basis == "年终综合得分":
             tiers = with_tiers(standing, record.plan.results_use)
             found[year] = set(tiers.filter("excellent")["town_id"].to_list())
@@ -149,9 +151,8 @@ async def _plan_ids(*years: int) -> list[int]:
 
 async def results_use(year: int) -> ResultsUseView:
     record = await published_record(year)
-    towns = await repository.towns()
+    basis, standing, towns = await year_standing(record)
     names = {t.id: t.name for t in towns}
-    basis, standing = await year_standing(record, towns)
     rule = record.plan.results_use
     tiers = with_tiers(standing, rule)
     final = basis == "年终综合得分"
@@ -160,7 +161,6 @@ async def results_use(year: int) -> ResultsUseView:
             await _excellent_by_year(
                 year,
                 rule.fund_years,
-                towns,
                 set(tiers.filter("excellent")["town_id"].to_list()),
             ),
             year,
@@ -307,8 +307,7 @@ async def town_tiers(year: int) -> TownTiers:
     )
     if record is None:
         return TownTiers(ResultsUse(), f"{year} 年度无乡镇考核方案", empty, {})
-    towns = await repository.towns()
-    basis, standing = await year_standing(record, towns)
+    basis, standing, towns = await year_standing(record)
     tiers = with_tiers(standing, record.plan.results_use).with_columns(
         excellent=pl.col("excellent") & (basis == "年终综合得分")  # 优秀 is a year-end verdict
     )

@@ -7,16 +7,17 @@ from __future__ import annotations
 import polars as pl
 
 from evaluation.errors import Invalid, NotFound
-from evaluation.scorecard import clusters, group_store, repository, value_store
+from evaluation.scorecard import clusters, group_store, repository
 from evaluation.scorecard.clusters import GroupBoard
 from evaluation.scorecard.plans import published_record
-from evaluation.scorecard.standing import score_from
+from evaluation.scorecard.publicity import refuse_if_published
+from evaluation.scorecard.standing import current
 
 
 async def boards(year: int) -> list[GroupBoard]:
     record = await published_record(year)
-    towns = await repository.towns()
-    scores, quarters = await score_from(record, await value_store.values(record.id), towns)
+    found = await current(record)
+    towns, scores, quarters = found.towns, found.scores(), found.quarters
     members = await group_store.members(record.id)
     return clusters.boards(
         record.plan,
@@ -29,6 +30,7 @@ async def boards(year: int) -> list[GroupBoard]:
 
 async def set_members(year: int, code: str, town_ids: list[int], by: str) -> None:
     record = await published_record(year)
+    refuse_if_published(record, "组团不再调整")
     group = next((g for g in record.plan.groups if g.code == code), None)
     if group is None:
         raise NotFound("方案中没有这个组团")

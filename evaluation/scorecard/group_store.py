@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from evaluation.scorecard.standings import store as standings
 from evaluation.scorecard.tables import GroupMember
 
 
@@ -14,6 +15,7 @@ async def members(plan_id: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"group": pl.String, "town_id": pl.Int64})
 
 
+@standings.invalidates
 async def replace(plan_id: int, group: str, town_ids: list[int], by: str) -> None:
     """The group's members become `town_ids`, at once (a town in another group is refused
     by the one-group index and nothing changes)."""

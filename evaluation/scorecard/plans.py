@@ -171,14 +171,38 @@ async def publish(plan_id: int, by: str) -> PlanRecord:
         if await repository.published(record.year) is not None:
             raise Conflict(f"{record.year} 年度已有发布的方案")
         await repository.mark_published(plan_id, by, clock.now())
-        rows = [
-            (town.id, indicator.code, target)
-            for town in await repository.towns()
-            for indicator in record.plan.for_town_type(town.town_type)
-            if (target := indicator.default_target(town.town_type)) is not None
-        ]
-        await repository.insert_targets(plan_id, rows)
+        await repository.insert_targets(plan_id, default_targets(record, await repository.towns()))
     return await repository.plan(plan_id)
+
+
+def default_targets(record: PlanRecord, towns: list[TownRecord]) -> list[tuple[int, str, float]]:
+    """The contract rows the plan draws up for `towns`: each indicator's default target for
+    the town's type."""
+    return [
+        (town.id, indicator.code, target)
+        for town in towns
+        for indicator in record.plan.for_town_type(town.town_type)
+        if (target := indicator.default_target(town.town_type)) is not None
+    ]
+
+
+async def draw_up_missing_contracts() -> int:
+    """A town added after a year's plan was published (a roster import, a new township) gets
+    that year's contract from the defaults for its type — before it is scored, so it is
+    never scored 0 for lack of one. Years whose results are published are left as they were
+    (the town was not assessed in them). How many towns got one."""
+    drawn = 0
+    towns = await repository.towns()
+    for year in await repository.published_years():
+        record = await repository.published(year)
+        if record is None or record.results_on is not None:
+            continue
+        have = set((await repository.targets(record.id))["town_id"].to_list())
+        missing = [t for t in towns if t.id not in have]
+        if missing:
+            await repository.insert_targets(record.id, default_targets(record, missing))
+            drawn += len(missing)
+    return drawn
 
 
 async def published_years() -> list[int]:

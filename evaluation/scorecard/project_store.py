@@ -10,6 +10,7 @@ import polars as pl
 
 from evaluation import clock
 from evaluation.errors import NotFound
+from evaluation.scorecard.standings import store as standings
 from evaluation.scorecard.tables import Card, Exemption, KeyProject, Milestone
 
 
@@ -148,6 +149,7 @@ async def card(card_id: int) -> dict[str, Any]:
     return row
 
 
+@standings.invalidates
 async def issue_yellow(milestone_ids: list[int], on: dt.date) -> None:
     """A card per milestone; two sweeps at once (two pages read together) issue it once —
     the open-card index refuses the second and it is skipped, not an error."""
@@ -157,6 +159,7 @@ async def issue_yellow(milestone_ids: list[int], on: dt.date) -> None:
         )
 
 
+@standings.invalidates
 async def issue_card(
     milestone_id: int, colour: str, on: dt.date, deduction: float, reason: str
 ) -> bool:
@@ -217,6 +220,7 @@ async def milestone(milestone_id: int) -> MilestoneRow:
     return MilestoneRow(**row)
 
 
+@standings.invalidates
 async def turn_red(card_ids: list[int], on: dt.date, deduction: float) -> None:
     if card_ids:
         await Card.update({Card.colour: "red", Card.red_on: on, Card.deduction: deduction}).where(
@@ -224,10 +228,12 @@ async def turn_red(card_ids: list[int], on: dt.date, deduction: float) -> None:
         )
 
 
+@standings.invalidates
 async def set_card(card_id: int, values: dict[Any, Any]) -> None:
     await Card.update(values).where(Card.id == card_id)
 
 
+@standings.invalidates
 async def finish_milestone(
     milestone_id: int, on: dt.date, evidence: str, state: str = "reported"
 ) -> None:
@@ -241,6 +247,7 @@ async def finish_milestone(
     ).where(Milestone.id == milestone_id, Milestone.done_on.is_null())
 
 
+@standings.invalidates
 async def review_done(milestone_id: int, accepted: bool, note: str) -> bool:
     """The office's word on a reported completion; False when it is not waiting for one."""
     values: dict[Any, Any] = (
@@ -261,6 +268,7 @@ async def review_done(milestone_id: int, accepted: bool, note: str) -> bool:
     return bool(updated)
 
 
+@standings.invalidates
 async def close_open_cards(milestone_id: int, by: str) -> None:
     """Close the milestone's card (an accepted late completion): state, who and when; its
     colour, deduction and the earlier steps stay as they were."""
@@ -320,6 +328,7 @@ async def exemption(exemption_id: int) -> dict[str, Any]:
     return row
 
 
+@standings.invalidates
 async def decide_exemption(
     exemption_id: int, state: str, checklist: str, reason: str, by: str
 ) -> int:

@@ -44,3 +44,10 @@ async def publicity(record: PlanRecord, on: dt.date | None = None) -> Publicity:
 async def refuse_if_final(record: PlanRecord) -> None:
     if (await publicity(record)).final:
         raise Conflict(f"{record.year} 年度乡镇考核结果已定稿，不再更正")
+
+
+def refuse_if_published(record: PlanRecord, what: str) -> None:
+    """Once the year's results are published its standing is frozen: inputs that would change
+    it are refused (corrections go through an appeal)."""
+    if record.results_on is not None:
+        raise Conflict(f"{record.year} 年度结果已发布，{what}（更正请通过申诉）")

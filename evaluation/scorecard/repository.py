@@ -12,6 +12,7 @@ from evaluation.errors import NotFound
 from evaluation.organisation.schemas import TownRecord
 from evaluation.scorecard.plan import plan_from_json
 from evaluation.scorecard.schemas import PlanRecord
+from evaluation.scorecard.standings import store as standings
 from evaluation.scorecard.tables import (
     ContractAcceptance,
     Target,
@@ -91,12 +92,14 @@ async def insert_plan(
     return int(row.id)
 
 
+@standings.invalidates
 async def update_plan(plan_id: int, title: str, document: str, note: str) -> None:
     await TownPlan.update(
         {TownPlan.title: title, TownPlan.document: document, TownPlan.note: note}
     ).where(TownPlan.id == plan_id, TownPlan.state == "draft")
 
 
+@standings.invalidates
 async def mark_published(plan_id: int, by: str, at: dt.datetime) -> None:
     await TownPlan.update(
         {TownPlan.state: "published", TownPlan.published_by: by, TownPlan.published_at: at}
@@ -138,6 +141,7 @@ async def targets(plan_id: int, town_id: int | None = None) -> pl.DataFrame:
     )
 
 
+@standings.invalidates
 async def insert_targets(plan_id: int, rows: list[tuple[int, str, float]]) -> None:
     from evaluation.infra.bulk import insert_values
 
@@ -148,6 +152,7 @@ async def insert_targets(plan_id: int, rows: list[tuple[int, str, float]]) -> No
     )
 
 
+@standings.invalidates
 async def set_target(plan_id: int, town_id: int, indicator: str, value: float, reason: str) -> int:
     updated = (
         await Target.update({Target.target: value, Target.reason: reason})
@@ -167,12 +172,14 @@ async def acceptances(plan_id: int) -> dict[int, dict[str, Any]]:
     return {int(r["town"]): r for r in rows}
 
 
+@standings.invalidates
 async def insert_acceptance(plan_id: int, town_id: int, by: str, digest: str) -> None:
     await ContractAcceptance(
         plan=plan_id, town=town_id, confirmed_by=by, targets_digest=digest
     ).save()
 
 
+@standings.invalidates
 async def delete_acceptance(plan_id: int, town_id: int) -> None:
     await ContractAcceptance.delete().where(
         ContractAcceptance.plan == plan_id, ContractAcceptance.town == town_id

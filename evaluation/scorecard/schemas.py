@@ -71,6 +71,7 @@ class Contract(msgspec.Struct, frozen=True):
     confirmed_by: str | None
     confirmed_at: dt.datetime | None
     changed_since_confirmation: bool
+    rules: list[str] = []  # the 说明 printed under the targets: how the year is assessed
 
 
 class ContractStatus(msgspec.Struct, frozen=True):
@@ -200,6 +201,7 @@ class Board(msgspec.Struct, frozen=True):
     bottlenecks: list[Bottleneck]
     flagged: int
     composite: list[CompositeRow]
+    year_end_due: bool = False  # the fourth quarter's deadline has passed: time to publish
 
 
 class TownView(msgspec.Struct, frozen=True):

@@ -63,6 +63,7 @@ from evaluation.scorecard.standing import (
     set_year_end,
     settled_quarters,
     town_view,
+    year_towns,
 )
 
 __all__ = [
@@ -115,4 +116,5 @@ __all__ = [
     "towns",
     "window_opens",
     "year_of_value",
+    "year_towns",
 ]

@@ -27,7 +27,7 @@ from evaluation.scorecard.plan import (
     Source,
 )
 from evaluation.scorecard.plans import published_record
-from evaluation.scorecard.publicity import publicity, refuse_if_final
+from evaluation.scorecard.publicity import publicity, refuse_if_published
 from evaluation.scorecard.reporting import open_quarter, town_indicators
 from evaluation.scorecard.schemas import (
     Board,
@@ -41,6 +41,8 @@ from evaluation.scorecard.schemas import (
     TownView,
 )
 from evaluation.scorecard.scoring import Scores, composite, score
+from evaluation.scorecard.standings import store as standings
+from evaluation.scorecard.standings.snapshot import Snapshot, snapshot
 
 BOTTLENECK_TOWNS = 3
 
@@ -88,7 +90,101 @@ def settled_quarters(plan: Plan, values: pl.DataFrame, towns: list[TownRecord]) 
 
 
 async def scored(record: PlanRecord) -> tuple[Scores, list[int]]:
-    return await score_from(record, await value_store.values(record.id), await repository.towns())
+    """The plan year's scores and settled quarters as the pages show them (its standing)."""
+    found = await current(record)
+    return found.scores(), found.quarters
+
+
+async def compute(
+    record: PlanRecord, on: dt.date | None = None, towns: list[TownRecord] | None = None
+) -> Snapshot:
+    """The plan year's standing from its inputs as they are now (reads only), over the
+    county's towns or the `towns` given (a frozen year's, when an appeal re-freezes it)."""
+    values = await value_store.values(record.id)
+    if towns is None:
+        towns = await repository.towns()
+    else:
+        values = values.filter(pl.col("town_id").is_in([t.id for t in towns]))
+    scores, quarters = await score_from(record, values, towns)
+    quarter = quarters[-1] if quarters else None
+    return snapshot(
+        on=on or today(),
+        scores=scores,
+        quarters=quarters,
+        towns=towns,
+        confirmed=[
+            t for t in await repository.acceptances(record.id) if t in {x.id for x in towns}
+        ],
+        composite=await composite_rows(record, scores, towns),
+        bottlenecks=await bottlenecks(record, scores, quarter, towns) if quarter else [],
+        flagged=values.filter(pl.col("status") == "flagged").height,
+        feed=await feeds.feed_stamp(record.plan.year),
+    )
+
+
+async def current(record: PlanRecord) -> Snapshot:
+    """The standing pages read: frozen once the year's results are published (only the appeal
+    path changes it then); else the stored one while its inputs are as they were — no write
+    since, the same day (quarters settle by date), the same towns and the same published 360
+    feed — and otherwise computed here, in memory: a read never writes."""
+    stored = await standings.load(record.id)
+    if stored is not None and stored.state == "frozen":
+        return stored.snapshot
+    if (
+        stored is not None
+        and stored.state == "fresh"
+        and stored.snapshot.computed_on == today()
+        and stored.snapshot.towns == await repository.towns()
+        and stored.snapshot.feed == await feeds.feed_stamp(record.plan.year)
+    ):
+        return stored.snapshot
+    return await compute(record)
+
+
+async def refresh(plan_id: int) -> bool:
+    """Recompute and store a plan's standing (the write's recomputation, the sweep's daily
+    one); a frozen standing is left as it is — False then."""
+    record = await repository.plan(plan_id)
+    if await _frozen(plan_id):
+        return False
+    since = await standings.generation(plan_id)
+    return await standings.save(plan_id, await compute(record), "fresh", since=since)
+
+
+async def refresh_all() -> int:
+    """Every published plan's standing brought up to date: recomputed where not frozen, and
+    frozen where the year's results are published but no frozen standing exists yet (a
+    database from before the read model). How many were written."""
+    written = 0
+    for plan_id in await standings.unfrozen():
+        record = await repository.plan(plan_id)
+        if record.results_on is not None:
+            await freeze(plan_id)
+            written += 1
+        elif await refresh(plan_id):
+            written += 1
+    return written
+
+
+async def refresh_stale() -> int:
+    """The recomputation a write enqueues (run after its response is sent): every stale
+    standing stored again. How many were."""
+    return sum([await refresh(plan_id) for plan_id in await standings.stale()])
+
+
+async def freeze(plan_id: int) -> None:
+    """Freeze the plan year as it stands: at publication of its results, and again when an
+    upheld appeal corrects it (the appeal path, the only one that may) — over the towns it
+    was first frozen with, whatever joined the county since."""
+    record = await repository.plan(plan_id)
+    stored = await standings.load(plan_id)
+    towns = stored.snapshot.towns if stored is not None and stored.state == "frozen" else None
+    await standings.save(plan_id, await compute(record, towns=towns), "frozen")
+
+
+async def _frozen(plan_id: int) -> bool:
+    stored = await standings.load(plan_id)
+    return stored is not None and stored.state == "frozen"
 
 
 async def score_from(
@@ -96,14 +192,18 @@ async def score_from(
 ) -> tuple[Scores, list[int]]:
     """Scores of the settled quarters from the year's stored values, with each 组团 member's
     share of its group's result, less red-card deductions (as the daily sweep left them: a
-    read never writes)."""
+    read never writes). A town without a contract for the year is not scored — a town added
+    since the plan was published gets one first (`plans.draw_up_missing_contracts`) — so it
+    is never scored 0 for lack of targets."""
+    targets = await repository.targets(record.id)
+    contracted = set(targets["town_id"].to_list())
+    town_list = [t for t in town_list if t.id in contracted]  # no contract: not scored (yet)
     quarters = settled_quarters(record.plan, stored, town_list)
     values = (await effective_values(record, stored)).filter(pl.col("quarter").is_in(quarters))
     towns = pl.DataFrame(
         {"town_id": [t.id for t in town_list], "town_type": [t.town_type for t in town_list]},
         schema={"town_id": pl.Int64, "town_type": pl.String},
     )
-    targets = await repository.targets(record.id)
     scores = score(record.plan, values, targets, towns, quarters)
     members = member_rows(record.plan, scores.indicators, await group_store.members(record.id))
     totals = apply_deductions(
@@ -197,9 +297,8 @@ async def bottlenecks(
         past_record = await repository.published(earlier)
         if past_record is None:
             continue
-        past, quarters = await score_from(
-            past_record, await value_store.values(past_record.id), town_list
-        )
+        earlier_standing = await current(past_record)
+        past, quarters = earlier_standing.scores(), earlier_standing.quarters
         if quarters:
             for code in lagging(past, quarters[-1]):
                 if code in years:
@@ -221,29 +320,29 @@ async def bottlenecks(
 
 async def board(year: int) -> Board:
     record = await published_record(year)
-    values = await value_store.values(record.id)
-    towns = await repository.towns()
-    scores, quarters = await score_from(record, values, towns)
-    quarter = quarters[-1] if quarters else None
+    found = await current(record)
+    quarter = found.quarters[-1] if found.quarters else None
     return Board(
         year=year,
         quarter=quarter,
         record=record,
-        towns=_town_scores(scores, towns, quarter) if quarter else [],
-        bottlenecks=await bottlenecks(record, scores, quarter, towns) if quarter else [],
-        flagged=values.filter(pl.col("status") == "flagged").height,
-        composite=await composite_rows(record, scores, towns),
+        towns=_town_scores(found.scores(), found.towns, quarter) if quarter else [],
+        bottlenecks=found.bottlenecks,
+        flagged=found.flagged,
+        composite=found.composite,
+        year_end_due=record.plan.deadline(4) < today(),
     )
 
 
 async def town_view(year: int, town_id: int, on: dt.date | None = None) -> TownView:
     record = await published_record(year)
-    towns = await repository.towns()
-    town = next((t for t in towns if t.id == town_id), None)
+    found = await current(record)
+    towns = found.towns
+    town = found.town(town_id)
     if town is None:
-        raise NotFound("没有这个乡镇")
+        raise NotFound("这个乡镇不在本年度考核之列" if record.results_on else "没有这个乡镇")
     values = await value_store.values(record.id)
-    scores, quarters = await score_from(record, values, towns)
+    scores, quarters = found.scores(), found.quarters
     mine_values = values.filter(pl.col("town_id") == town_id, pl.col("source") == "town")
     quarter = quarters[-1] if quarters else None
     mine = (
@@ -284,9 +383,7 @@ async def town_view(year: int, town_id: int, on: dt.date | None = None) -> TownV
             pl.col("quarter") == open_q,
             pl.col("indicator").is_in(list(due_codes)),
         ).height
-    composite_list = [
-        c for c in await composite_rows(record, scores, towns) if c.town_id == town_id
-    ]
+    composite_list = [c for c in found.composite if c.town_id == town_id]
     memberships = await group_store.members(record.id)
     group = next(
         (
@@ -317,17 +414,23 @@ async def town_view(year: int, town_id: int, on: dt.date | None = None) -> TownV
         deadline=record.plan.deadline(open_q) if open_q else None,
         reported=reported,
         due=due,
-        confirmed=town_id in await repository.acceptances(record.id),
+        confirmed=town_id in found.confirmed,
         composite=composite_list[0] if composite_list else None,
         group=group,
     )
+
+
+async def year_towns(year: int) -> list[TownRecord]:
+    """The towns assessed in a year: those of its frozen standing once its results are
+    published (a town added since was not in it), else the county's towns."""
+    return (await current(await published_record(year))).towns
 
 
 async def set_year_end(
     year: int, town_id: int, field_check: str, third_party: str, by: str
 ) -> None:
     record = await published_record(year)
-    await refuse_if_final(record)
+    refuse_if_published(record, "年终评分不再修改")
     await _town(town_id)
     problems = {}
     parsed = {}
@@ -351,13 +454,12 @@ async def public_results(year: int) -> PublicResults:
         raise NotFound("没有这一年度公布的乡镇考核结果")
     if record.results_on is None:
         raise NotFound(f"{year} 年度乡镇考核结果尚未公布：第四季度结算后由考核办发布并公示")
-    scores, quarters = await scored(record)
-    if 4 not in quarters:
+    found = await current(record)
+    if 4 not in found.quarters:
         raise NotFound(f"{year} 年度乡镇考核尚未结束，结果年终公布")
-    towns = await repository.towns()
-    composites = {c.town_id: c for c in await composite_rows(record, scores, towns)}
+    composites = {c.town_id: c for c in found.composite}
     rows = []
-    for town in _town_scores(scores, towns, 4):
+    for town in _town_scores(found.scores(), found.towns, 4):
         final = composites.get(town.town_id)
         rows.append(
             PublicTown(

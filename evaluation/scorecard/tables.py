@@ -268,3 +268,21 @@ class TownAppeal(Table, tablename="scorecard_appeal"):
     decision_reason = Text(default="")
     decided_by = Varchar(length=64, default="")
     decided_on = Date(null=True, default=None)
+
+
+class Standing(Table, tablename="scorecard_standing"):
+    """A plan year as the pages read it (the read model): scores, ranks, lights, tiers'
+    inputs, the composite and the towns as they were, one encoded snapshot per plan.
+    `fresh` — computed from the inputs as they are; `stale` — an input changed since (a read
+    computes in memory until the write's recomputation lands); `frozen` — the year's results
+    were published: nothing but the appeal path changes it again."""
+
+    id: Serial
+    plan = ForeignKey(
+        references=TownPlan, on_delete=OnDelete.cascade, null=False, unique=True, index=True
+    )
+    state = Varchar(length=8, default="fresh")  # fresh | stale | frozen
+    generation = Integer(default=0)  # +1 at every change of an input (see `invalidate`)
+    computed_on = Date()
+    computed_at = Timestamptz(default=ClockNow())
+    payload = Bytea()

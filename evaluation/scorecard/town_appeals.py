@@ -22,7 +22,7 @@ from evaluation.scorecard.inputs import MAX_TEXT
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.publicity import Publicity, publicity
 from evaluation.scorecard.reporting import town_indicators
-from evaluation.scorecard.standing import scored
+from evaluation.scorecard.standing import freeze, scored
 
 
 class TownAppealView(msgspec.Struct, frozen=True):
@@ -81,9 +81,9 @@ async def publish_results(year: int, by: str, on: dt.date | None = None) -> Publ
     start = on or today()
     await projects.sweep(year, start)  # the cards due by the day of publication are in it
     _, quarters = await scored(record)
-    if 4 not in quarters:
+    if 4 not in quarters and start <= record.plan.deadline(4):
         raise Conflict("第四季度结算后才能发布年度结果")
-    blockers = await publish_blockers(year)
+    blockers = await publish_blockers(year)  # past the deadline: what each town still owes
     if blockers:
         raise Invalid(
             "年度结果暂不能发布：以下乡镇还有未完成的事项",
@@ -95,9 +95,13 @@ async def publish_results(year: int, by: str, on: dt.date | None = None) -> Publ
                 for b in blockers
             },
         )
+    if 4 not in quarters:
+        raise Conflict("第四季度结算后才能发布年度结果")
     ends = start + dt.timedelta(days=record.plan.results_use.publicity_days)
-    if not await repository.publish_results(record.id, start, ends):
-        raise Conflict("年度结果已发布")
+    async with repository.transaction():  # published and frozen together, or neither
+        if not await repository.publish_results(record.id, start, ends):
+            raise Conflict("年度结果已发布")
+        await freeze(record.id)
     return await year_publicity(year)
 
 
@@ -197,6 +201,7 @@ async def decide(appeal_id: int, uphold: bool, raw_value: str, reason: str, by: 
                 f"申诉复核：{why}",
                 by,
             )
+            await freeze(record.id)  # the appeal path: the one way a published year changes
 
 
 async def year_of(appeal_id: int) -> int:

@@ -11,6 +11,7 @@ import polars as pl
 
 from evaluation import clock
 from evaluation.errors import NotFound
+from evaluation.scorecard.standings import store as standings
 from evaluation.scorecard.tables import (
     IndicatorValue,
     SourceImport,
@@ -92,6 +93,7 @@ def after_decision(existing: dict[str, Any], reported: float) -> dict[Any, Any]:
     }
 
 
+@standings.invalidates
 async def upsert_town_values(
     plan_id: int,
     town_id: int,
@@ -162,6 +164,7 @@ async def upsert_town_values(
     return ids
 
 
+@standings.invalidates
 async def insert_imported(plan_id: int, source: str, frame: pl.DataFrame, by: str) -> None:
     from evaluation.infra.bulk import insert_values
 
@@ -225,6 +228,7 @@ async def imports(plan_id: int) -> list[dict[str, Any]]:
     )
 
 
+@standings.invalidates
 async def set_flags(updates: list[tuple[int, str]]) -> None:
     """(value id, flag messages) for town values not yet reviewed: flagged or ok again."""
     for value_id, flags in updates:
@@ -237,6 +241,7 @@ async def set_flags(updates: list[tuple[int, str]]) -> None:
         )
 
 
+@standings.invalidates
 async def review(
     value_id: int, decision: str, before: float, after: float, reason: str, by: str
 ) -> None:
@@ -324,6 +329,7 @@ async def adjustments(plan_id: int) -> pl.DataFrame:
     )
 
 
+@standings.invalidates
 async def set_adjustment(
     plan_id: int, town_id: int, field_check: float | None, third_party: float | None, by: str
 ) -> None:

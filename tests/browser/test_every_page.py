@@ -22,7 +22,7 @@ from tests.browser.crawl import PHONE, PageReport, codes_in_workbook, crawl, kno
 
 pytestmark = pytest.mark.browser
 
-ROLES = ["cadre", "leader", "visitor", "reporter", "training", "office", "admin"]
+ROLES = ["cadre", "leader", "secretary", "visitor", "reporter", "training", "office", "admin"]
 
 
 EXPORTS: dict[str, dict[str, list[str]]] = {}  # export shape → sheet → code words found

@@ -107,10 +107,13 @@ async def test_a_county_walks_through_a_whole_year(
     plan = moved_to_year(plan_for_year(2026), YEAR)
     await service.publish(await service.add_plan(plan, "", "office"), "office")
     contract = f"/scorecard/{YEAR}/contracts/{mine}"
-    assert "确认" in page(client, "reporter", "/town")
+    assert "准备" in page(client, "reporter", "/town")  # the clerk prepares it
+    assert 'id="confirm-contract"' not in page(client, "reporter", contract)
+    assert "签署" in page(client, "secretary", "/town")  # the 党委书记 signs it
     confirmed = post_form(client, f"{contract}/confirm", {}, page=contract)
     assert confirmed.status_code in (302, 303)
-    assert "在线确认" in page(client, "office", contract)
+    signed = page(client, "office", contract)
+    assert "党委书记" in signed and "在线确认" in signed
     for town in others:
         await service.confirm_contract(YEAR, town, "填报员")
     project = await projects.add_project(

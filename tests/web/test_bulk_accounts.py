@@ -97,7 +97,7 @@ async def test_a_towns_passwords_are_reset_together(client: TestClient, people: 
     assert reset.status_code == 200
     printed = {s["username"]: s["password"] for s in slips(reset.text)}
     # the town's cadre accounts of the standing people; nobody from another town
-    assert set(printed) == {"leader", "member", "reporter"}
+    assert set(printed) == {"leader", "member", "reporter", "secretary"}
     assert sign_in(client, "member", PASSWORD).startswith("refused")
     assert sign_in(client, "member", printed["member"]) == "/account/password"
     assert sign_in(client, "outsider", PASSWORD) == "/me"  # another town: untouched

@@ -34,6 +34,12 @@ LOGINS = {
     "mystery": "visitor",
     "reporter": "reporter",
 }
+PRINCIPAL_LOGIN = (
+    "secretary"  # the demo town's 党委书记 (a leader account holding a principal post)
+)
+# open to a leader account only when it holds its town's principal post (党委书记, 镇长/乡长):
+# the demo `leader`, a deputy head, is refused them; `PRINCIPAL_LOGIN` reads them
+PRINCIPAL_ONLY = {"/town", "/scorecard/{year:int}/contracts/{town_id:int}"}
 NEW_PASSWORD = "Matrix-pass-2027"
 
 
@@ -412,7 +418,7 @@ def sign_in(client: TestClient, role: str | None, password: str = DEMO_PASSWORD)
     token = CSRF_INPUT.search(page).group(1)  # type: ignore[union-attr]
     answer = client.post(
         "/login",
-        data={"_csrf_token": token, "username": LOGINS[role], "password": password},
+        data={"_csrf_token": token, "username": LOGINS.get(role, role), "password": password},
         follow_redirects=False,
     )
     assert answer.status_code == 302, (role, answer.text[:300])
@@ -662,9 +668,22 @@ def test_every_allowed_page_answers_with_its_content(demo: tuple, role: str | No
         url, expected = OWN.get((str(role), path), PAGES[path])(ids)
         answer = client.get(url)
         body = answer.content.decode("utf-8", "replace")
+        if role == "leader" and path in PRINCIPAL_ONLY:  # a deputy head: refused, and told why
+            if answer.status_code != 403 or "党委书记" not in body:
+                failures.append((role, url, answer.status_code, "403 党委书记"))
+            continue
         if answer.status_code != 200 or expected not in body or "<title>错误" in body:
             failures.append((role, url, answer.status_code, expected))
     assert failures == []
+
+
+def test_the_town_principal_reads_the_principal_pages(demo: tuple) -> None:
+    client, ids, _ = demo
+    sign_in(client, PRINCIPAL_LOGIN)
+    for path in sorted(PRINCIPAL_ONLY):
+        url, expected = PAGES[path](ids)
+        answer = client.get(url)
+        assert answer.status_code == 200 and expected in answer.text, (url, answer.status_code)
 
 
 def form_post(client: TestClient, url: str, page: str, **data: str):  # type: ignore[no-untyped-def]
@@ -1270,13 +1289,14 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             reason="立项材料不全，预警",
         ),
     )
-    # the town reporter confirms the adjusted contract and sends the quarter again
-    sign_in(client, "reporter")
+    # the town's 党委书记 signs the adjusted contract; the reporter sends the quarter again
+    sign_in(client, PRINCIPAL_LOGIN)
     did(
         "POST",
         "/scorecard/{year:int}/contracts/{town_id:int}/confirm",
         form_post(client, f"{contract}/confirm", contract),
     )
+    sign_in(client, "reporter")
     report_page = client.get("/town/report/4").text
     values = {
         i.attrs["name"]: i.attrs.get("value", "")

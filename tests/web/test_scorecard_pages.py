@@ -164,6 +164,27 @@ def test_a_reporter_sees_only_their_own_town(site: tuple) -> None:
     assert client.get(f"/scorecard/{year}").status_code == 403
     confirm = post(client, f"/scorecard/{year}/contracts/{known['other']}/confirm", "/town")
     assert confirm.status_code == 403
+    own = post(client, f"/scorecard/{year}/contracts/{known['mine']}/confirm", "/town")
+    assert own.status_code == 403  # the clerk prepares the contract; a principal signs it
+
+
+def test_the_towns_principals_read_its_page_and_no_other_leader_does(site: tuple) -> None:
+    client, known, _ = site
+    year = known["year"]
+    sign_in(client, "secretary")
+    home = client.get("/town")
+    assert home.status_code == 200 and "排第" in home.text
+    assert 'id="report-link"' not in home.text  # reading, not reporting: the clerk reports
+    assert "/town" in client.get("/team").text  # reached from the leader's own home
+    contract = client.get(f"/scorecard/{year}/contracts/{known['mine']}")
+    assert contract.status_code == 200 and "党委书记（签字）" in contract.text
+    assert client.get(f"/scorecard/{year}/contracts/{known['other']}").status_code == 403
+    foreign = post(client, f"/scorecard/{year}/contracts/{known['other']}/confirm", "/town")
+    assert foreign.status_code == 403
+    assert client.get(f"/scorecard/{year}").status_code == 403  # the county board is the office's
+    sign_in(client, "leader")  # a deputy head of the same town
+    refused = client.get("/town")
+    assert refused.status_code == 403 and "党委书记" in refused.text
 
 
 def test_a_quarter_is_refused_whole_then_stored_and_checked(site: tuple) -> None:

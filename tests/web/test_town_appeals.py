@@ -201,7 +201,7 @@ def test_after_publicity_the_year_is_final_and_nothing_changes(site: tuple) -> N
         total = run_blocking(town_total(url, last, known["town"]))
         year_end = f"/scorecard/{last}/towns/{known['town']}"
         refused = post(client, f"{year_end}/year-end", year_end, field_check="10", third_party="10")
-        assert refused.status_code == 409 and "已定稿" in refused.text
+        assert refused.status_code == 409 and "年度结果已发布" in refused.text
         assert run_blocking(town_total(url, last, known["town"])) == total
         board = f"/scorecard/{last + 1}"
         early = post(client, f"{board}/results/publish", board)
