@@ -19,9 +19,10 @@ run: $(STAMP)
 	$(BIN)/cadre360 demo --if-empty
 	$(BIN)/cadre360 serve
 
-## test: the whole suite (browser tests included; PostgreSQL leg when TEST_POSTGRES_URL is set)
+## test: the whole suite (browser tests included; PostgreSQL leg when TEST_POSTGRES_URL is set),
+## on both cores: a test file runs whole on one worker (its module fixtures built once)
 test: $(STAMP) chromium
-	$(BIN)/pytest -q --durations=20
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=20
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

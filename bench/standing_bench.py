@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -56,7 +57,7 @@ def county_reads(url: str) -> dict[str, float]:
     from evaluation.scorecard.standings import store
 
     use_engine(engine_from_url(url))
-    asyncio.run(load_demo(towns=COUNTY_TOWNS, cadres_per_town=10, seed=1, if_empty=False))
+    asyncio.run(load_demo(towns=COUNTY_TOWNS, cadres_per_town=15, seed=1, if_empty=False))
     year = asyncio.run(service.current_year())
     assert year is not None
     town = asyncio.run(service.towns())[0].id
@@ -106,7 +107,7 @@ async def province(url: str) -> dict[str, float]:
 
     use_engine(engine_from_url(url))
     year = 2026
-    await import_frame(roster_frame(towns=PROVINCE_TOWNS, per_town=3), county_name="基准省")
+    await import_frame(roster_frame(towns=PROVINCE_TOWNS, per_town=15), county_name="基准省")
     plan = plan_for_year(year)
     plan_id = await service.add_plan(plan, "", "bench")
     await service.publish(plan_id, "bench")
@@ -153,14 +154,10 @@ def measure() -> dict[str, float]:
     """Both figures, printed as they come; returned for the JSON line."""
     logging.disable(logging.INFO)
     os.environ.setdefault("LOG_LEVEL", "warning")
-    os.environ["CADRE360_TODAY"] = "2027-01-20"  # the whole year settled, last year published
     folder = tempfile.mkdtemp(prefix="cadre360-standing-")
     county_url = f"sqlite:///{folder}/county.sqlite"
     migrate(county_url)
     print(f"a demo county of {COUNTY_TOWNS} towns: scorecard page reads, p50 of {READS}…")
-    from app.config import apply_clock, load_settings
-
-    apply_clock(load_settings({**os.environ, "DATABASE_URL": county_url}))
     reads = county_reads(county_url)
     for name in ("board", "followup", "town (office)", "public"):
         before, after = reads[f"{name} before"], reads[f"{name} after"]
@@ -168,6 +165,9 @@ def measure() -> dict[str, float]:
     province_url = f"sqlite:///{folder}/province.sqlite"
     migrate(province_url)
     print(f"a province of {PROVINCE_TOWNS:,} towns: one write's recomputation…")
+    from evaluation import clock
+
+    clock.CLOCK = lambda: dt.date(2027, 1, 20)  # the whole of 2026 settled
     figures = asyncio.run(province(province_url))
     print(
         f"  {int(figures['values']):,} values: recompute and store the standing "

@@ -2,7 +2,9 @@
 
 SQLite: the schema is migrated once per session into a template file; each test gets a
 fresh copy. PostgreSQL (when TEST_POSTGRES_URL is set): migrated once, tables truncated
-before each test. Storage tests take the `db` fixture and run on both.
+before each test. Storage tests take the `db` fixture and run on both. Under pytest-xdist
+(`make test` runs two workers) each worker has its own session directory, its own templates
+and its own PostgreSQL database beside TEST_POSTGRES_URL's.
 """
 
 from __future__ import annotations
@@ -88,12 +90,36 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return url
 
 
+def worker_database(url: str) -> str:
+    """The PostgreSQL database of this pytest-xdist worker (`<name>_gw0`, …), created fresh
+    beside TEST_POSTGRES_URL's; that database itself when the suite runs in one process."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    import asyncpg
+
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{own}"')
+        finally:
+            await connection.close()
+
+    run_blocking(create())
+    return f"{base}/{own}"
+
+
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
     if not POSTGRES_URL:
         pytest.skip("TEST_POSTGRES_URL not set: PostgreSQL leg not run")
 
-    engine = use_engine(engine_from_url(POSTGRES_URL))
+    url = worker_database(POSTGRES_URL)
+    engine = use_engine(engine_from_url(url))
 
     async def reset_and_migrate() -> None:
         await engine.run_ddl("DROP SCHEMA public CASCADE")
@@ -101,7 +127,7 @@ def postgres_migrated() -> str:
         await run_migrations()
 
     run_blocking(reset_and_migrate())
-    return POSTGRES_URL
+    return url
 
 
 @pytest.fixture

@@ -53,6 +53,11 @@ def test_no_scorecard_page_writes_a_row(demo_template: Path, tmp_path: Path) -> 
                     *[f"/scorecard/{year}/contracts/{t.id}" for t in towns],
                 ],
                 "reporter": ["/town", f"/town?year={year - 1}"],
+                "secretary": [  # the town's 党委书记: its page and its contract
+                    "/town",
+                    f"/town?year={year - 1}",
+                    f"/scorecard/{year}/contracts/{towns[0].id}",
+                ],
                 "cadre": ["/me"],
             }
             for user, paths in pages.items():
