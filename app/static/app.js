@@ -34,3 +34,11 @@ function markScrollers() {
 }
 markScrollers();
 window.addEventListener("resize", markScrollers);
+
+// a 考核码 slip's QR carries its code in the fragment (never sent to the server): fill it in
+const codeInput = document.querySelector('form[action="/code"] input[name="code"]');
+const fromSlip = /^#code=([A-Za-z0-9-]{4,32})$/.exec(window.location.hash);
+if (codeInput && fromSlip && !codeInput.value) {
+  codeInput.value = fromSlip[1];
+  history.replaceState(null, "", window.location.pathname);  // out of the address bar
+}

@@ -109,9 +109,11 @@ def copy_database(template: Path, directory: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """migrate → demo → serve, as `make run` does, on a free port and its own database."""
+    """migrate → demo → serve, as `make run` does, on a free port and its own database — one
+    per journey module, so what one journey changes (a cycle closed, a card answered) no other
+    finds, whichever order the two test workers run them in."""
     with serving(copy_database(demo_template, tmp_path_factory.mktemp("live"))) as base:
         yield base
 

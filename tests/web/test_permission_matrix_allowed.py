@@ -493,6 +493,10 @@ PAGES: dict[str, Check] = {
         f"/office/cycles/{i.open}/qr/{i.town}",
         i.link_ratee_name,
     ),
+    "/office/cycles/{cycle_id:int}/qr": lambda i: (
+        f"/office/cycles/{i.open}/qr",
+        i.link_ratee_name,
+    ),
     "/office/cycles/{cycle_id:int}/verification-codes": lambda i: (
         f"/office/cycles/{i.open}/verification-codes",
         "核验码",
