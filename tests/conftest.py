@@ -187,4 +187,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser journeys last: the quick tests report first, and no async test runs while
     playwright's sync API holds an event loop."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # the longest module (the crawl of every page, ~60 s) first among them: with two workers
+    # it then overlaps the other journeys instead of running alone at the end
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("browser") is not None,
+            item.path.name != "test_every_page.py",
+        )
+    )

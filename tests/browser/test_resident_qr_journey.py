@@ -52,17 +52,28 @@ def check_printed_sheet(page, total: int, folder: Path, base: str) -> None:  # t
     shutil.copy(images[0], ARTIFACTS / "qr-sheet-printed-page-1.png")
 
 
+def signed_in(browser, base: str, username: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    return context, page
+
+
+def on_the_open_cycle(browser, base: str, username: str):  # type: ignore[no-untyped-def]
+    """Signed in on a desktop, on the demo's open cycle (the first listed)."""
+    context, page = signed_in(browser, base, username)
+    page.get_by_role("link", name="考核周期").click()
+    page.locator("#cycles a").first.click()
+    return context, page
+
+
 def test_qr_sheet_card_leads_to_the_cadres_resident_form(  # type: ignore[no-untyped-def]
     browser, live_server: str, tmp_path: Path
 ) -> None:
-    office = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = office.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("office")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="考核周期").click()
-    page.locator("#cycles a").first.click()
+    office, page = on_the_open_cycle(browser, live_server, "office")
     assert page.locator("#state").inner_text() == "进行中"
     page.locator("#qr-sheets a").first.click()
     page.wait_for_selector(".qr-card")
@@ -96,14 +107,7 @@ def test_every_towns_sheet_prints_at_once_and_every_card_scans(  # type: ignore[
 ) -> None:
     """One print for the whole county: each town starts on its own page, every card decodes
     to its own link."""
-    office = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = office.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("office")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="考核周期").click()
-    page.locator("#cycles a").first.click()
+    office, page = on_the_open_cycle(browser, live_server, "office")
     towns = page.locator("#qr-sheets a").count()
     page.locator("#all-qr-sheets").click()
     page.wait_for_selector(".qr-card")
@@ -125,12 +129,7 @@ def test_every_towns_sheet_prints_at_once_and_every_card_scans(  # type: ignore[
 def test_a_printed_checkin_sheet_scans_to_its_session(  # type: ignore[no-untyped-def]
     browser, live_server: str, tmp_path: Path
 ) -> None:
-    desk = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = desk.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("training")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    desk, page = signed_in(browser, live_server, "training")
     page.goto(f"{live_server}/training/catalogue")
     page.get_by_role("link", name=re.compile("的签到码")).first.click()
     url = page.locator(".qr-link").inner_text().strip()
@@ -145,14 +144,7 @@ def test_printed_code_slips_scan_to_the_entry_page_with_the_code_filled_in(  # t
 ) -> None:
     """A meeting's 考核码 slips: each slip's QR, printed and read back, opens the entry page
     with that slip's code in the fragment; the page fills it in and the meeting can start."""
-    desk = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = desk.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("office")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="考核周期").click()
-    page.locator("#cycles a").first.click()
+    desk, page = on_the_open_cycle(browser, live_server, "office")
     page.goto(page.url.rstrip("/") + "/codes")
     page.get_by_label("数量").fill("9")
     page.get_by_label("批次名称").fill("扫码测评")

@@ -15,7 +15,6 @@ import pytest
 from httpx import Response
 from litestar.testing import TestClient
 
-from evaluation import clock
 from evaluation.organisation.importing import import_frame
 from evaluation.scorecard import repository, service
 from evaluation.scorecard.daily import after_write
@@ -24,18 +23,11 @@ from evaluation.tables import Cadre, Town
 from tests.factories import People, csrf_token, login, post_form, roster_frame, to_xlsx
 from tests.storage.test_scorecard_storage import YEAR, published_year, town_values, towns_by_name
 from tests.web.html import select
+from tests.web.test_publish_guard import after_q4  # noqa: F401  (a fixture)
 from tests.web.test_read_api import bearer, issue
 from tests.web.test_roster_upload import confirm, upload
 
 ROLES = ("public", "office", "reporter", "secretary")
-
-
-@pytest.fixture
-def after_q4(client: TestClient):  # type: ignore[no-untyped-def]
-    saved = clock.CLOCK
-    clock.CLOCK = lambda: dt.date(YEAR + 1, 1, 20)  # Q4's deadline (15 January) has passed
-    yield
-    clock.CLOCK = saved
 
 
 async def report_the_year() -> None:
