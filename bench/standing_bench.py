@@ -53,7 +53,8 @@ def county_reads(url: str) -> dict[str, float]:
     from app.config import load_settings
     from app.database import engine_from_url, use_engine
     from app.demo.loader import load_demo
-    from evaluation.scorecard import service, standing
+    from evaluation.scorecard import service
+    from evaluation.scorecard.standings import model as standing
     from evaluation.scorecard.standings import store
 
     use_engine(engine_from_url(url))
@@ -99,10 +100,11 @@ async def province(url: str) -> dict[str, float]:
     recompute and store the standing (best of 3) and to score the same year (best of 3)."""
     from app.database import engine_from_url, use_engine
     from evaluation.organisation.importing import import_frame
-    from evaluation.scorecard import repository, service, standing, value_store
+    from evaluation.scorecard import repository, service, value_store
     from evaluation.scorecard.plan import Source, plan_for_year
     from evaluation.scorecard.reporting import town_indicators
     from evaluation.scorecard.scoring import score
+    from evaluation.scorecard.standings import model as standing
     from tests.factories import roster_frame
 
     use_engine(engine_from_url(url))

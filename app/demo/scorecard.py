@@ -21,10 +21,10 @@ from evaluation.scorecard import (
     group_boards,
     projects,
     service,
-    standing,
     town_appeals,
 )
 from evaluation.scorecard.plan import Method, Plan, Source, moved_to_year, plan_for_year
+from evaluation.scorecard.standings import model as standings
 from training.effects import scorecard_feed
 
 OFFICE = "周敏"
@@ -270,7 +270,7 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
     for group in plan_for_year(PLAN_FILES["this"]).groups if len(towns) >= 3 else []:
         # the basin's towns: every town but the first (the county seat)
         await group_boards.set_members(today.year, group.code, [t.id for t in towns[1:4]], OFFICE)
-    await standing.refresh_all()  # as the server's start-up upkeep would: pages read them
+    await standings.refresh_all()  # as the server's start-up upkeep would: pages read them
     return (
         f"乡镇绩效考核：{'、'.join(summary)}，{flagged} 个数据待核查，{cards} 张督办牌，"
         f"{interviews} 次约谈"

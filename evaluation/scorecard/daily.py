@@ -9,7 +9,8 @@ import datetime as dt
 
 import msgspec
 
-from evaluation.scorecard import plans, projects, standing
+from evaluation.scorecard import plans, projects
+from evaluation.scorecard.standings import model as standing
 
 
 class Upkeep(msgspec.Struct, frozen=True):

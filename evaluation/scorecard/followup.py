@@ -19,7 +19,7 @@ from evaluation.scorecard.inputs import text as _text
 from evaluation.scorecard.plan import ResultsUse
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.schemas import PlanRecord
-from evaluation.scorecard.standing import current
+from evaluation.scorecard.standings.model import current
 from evaluation.scorecard.tiers import by_type, fund_priority, with_tiers
 
 OUTCOMES = {"met": "已落实", "partly": "部分落实", "unmet": "未落实"}

@@ -11,7 +11,7 @@ from evaluation.scorecard import clusters, group_store, repository
 from evaluation.scorecard.clusters import GroupBoard
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.publicity import refuse_if_published
-from evaluation.scorecard.standing import current
+from evaluation.scorecard.standings.model import current
 
 
 async def boards(year: int) -> list[GroupBoard]:

@@ -52,18 +52,20 @@ from evaluation.scorecard.reporting import (
     year_of_value,
 )
 from evaluation.scorecard.standing import (
-    BOTTLENECK_TOWNS,
     board,
+    finished_years,
+    public_results,
+    set_year_end,
+    town_view,
+    year_towns,
+)
+from evaluation.scorecard.standings.model import (
+    BOTTLENECK_TOWNS,
     bottlenecks,
     composite_rows,
     effective_values,
-    finished_years,
-    public_results,
     scored,
-    set_year_end,
     settled_quarters,
-    town_view,
-    year_towns,
 )
 
 __all__ = [

@@ -22,7 +22,7 @@ from evaluation.scorecard.inputs import MAX_TEXT
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.publicity import Publicity, publicity
 from evaluation.scorecard.reporting import town_indicators
-from evaluation.scorecard.standing import freeze, scored
+from evaluation.scorecard.standings.model import freeze, scored
 
 
 class TownAppealView(msgspec.Struct, frozen=True):
