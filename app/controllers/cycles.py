@@ -181,7 +181,15 @@ async def move_cycle(
         state = await cycle_service.move_cycle(cycle_id, action)
     except (Conflict, Invalid) as exc:
         return redirect_with_message(f"/office/cycles/{cycle_id}", exc.message)
-    return redirect_with_message(f"/office/cycles/{cycle_id}", f"周期已{STATE_LABELS[state]}")
+    return redirect_with_message(f"/office/cycles/{cycle_id}", MOVED[state])
+
+
+MOVED = {  # what the office is told after a move (the labels already say 已…: no 周期已已截止)
+    "draft": "周期已退回草稿",
+    "open": "周期已开放评价",
+    "closed": "周期已截止评价",
+    "published": "结果已发布",
+}
 
 
 @post("/office/cycles/{cycle_id:int}/weights", guards=[OFFICE])

@@ -55,6 +55,11 @@ async def test_office_creates_generates_and_opens_a_cycle(
     opened = post_form(client, f"{cycle_path}/move", {"action": "open"})
     page = client.get(opened.headers["location"])
     assert text_of(page.text, "span", id="state") == "进行中"
+    assert text_of(page.text, "div", id="notice") == "周期已开放评价"  # was 周期已进行中
+    closed = post_form(client, f"{cycle_path}/move", {"action": "close"})
+    notice = text_of(client.get(closed.headers["location"]).text, "div", id="notice")
+    assert notice == "周期已截止评价" and "已已" not in notice  # was 周期已已截止
+    post_form(client, f"{cycle_path}/move", {"action": "reopen"})
     illegal = post_form(client, f"{cycle_path}/move", {"action": "publish"})
     assert "请先截止评价" in text_of(
         client.get(illegal.headers["location"]).text, "div", id="notice"
