@@ -25,7 +25,7 @@ def check_printed_sheet(page, total: int, folder: Path, base: str) -> None:  # t
         base + h
         for h in page.locator("a.qr-link").evaluate_all("l => l.map(a => a.getAttribute('href'))")
     ]
-    decoded = decoded_qr_codes(print_to_pdf(page, folder / "qr-read.pdf"))
+    decoded = decoded_qr_codes(print_to_pdf(page, folder / "qr-read.pdf"), base)
     assert [len(codes) for codes in decoded] == [
         min(8, total - 8 * n) for n in range(len(decoded))
     ], "every card on every page decodes"
@@ -118,7 +118,7 @@ def test_every_towns_sheet_prints_at_once_and_every_card_scans(  # type: ignore[
     assert (
         len(set(page.locator(".qr-page").evaluate_all("l => l.map(p => p.dataset.town)"))) == towns
     )
-    decoded = decoded_qr_codes(print_to_pdf(page, tmp_path / "all-towns.pdf"))
+    decoded = decoded_qr_codes(print_to_pdf(page, tmp_path / "all-towns.pdf"), live_server)
     found = [code for codes in decoded for code in codes]
     assert sorted(found) == sorted(links) and len(found) == len(links)
     pages_per_town = page.locator(".qr-page").count()
@@ -134,7 +134,7 @@ def test_a_printed_checkin_sheet_scans_to_its_session(  # type: ignore[no-untype
     page.get_by_role("link", name=re.compile("的签到码")).first.click()
     url = page.locator(".qr-link").inner_text().strip()
     assert re.fullmatch(rf"{re.escape(live_server)}/training/checkin/[A-Za-z0-9_\-]+", url)
-    decoded = decoded_qr_codes(print_to_pdf(page, tmp_path / "checkin.pdf"))
+    decoded = decoded_qr_codes(print_to_pdf(page, tmp_path / "checkin.pdf"), live_server)
     assert decoded == [[url]]  # one page, one code, the session's own check-in link
     desk.close()
 
@@ -151,7 +151,7 @@ def test_printed_code_slips_scan_to_the_entry_page_with_the_code_filled_in(  # t
     page.get_by_role("button", name="生成并打印").click()
     codes = page.locator("#codes .code-value").all_inner_texts()
     assert len(codes) == 9
-    decoded = decoded_qr_codes(print_to_pdf(page, tmp_path / "slips.pdf"))
+    decoded = decoded_qr_codes(print_to_pdf(page, tmp_path / "slips.pdf"), live_server)
     found = sorted(code for codes_on_page in decoded for code in codes_on_page)
     assert found == sorted(f"{live_server}/code#code={code}" for code in codes)
     desk.close()
