@@ -113,9 +113,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         sweeps.append(asyncio.get_running_loop().create_task(hourly()))
 
     async def recompute_after_write(request: Request[Any, Any, Any]) -> None:
-        """The job a write enqueues: once its response is sent, a town it added gets its
-        contract and the town-year standings it made stale are computed and stored again
-        (until then pages compute them in memory)."""
+        """The job a write enqueues: once its response is sent, the town-year standings it
+        made stale are computed and stored again (until then pages compute them in memory);
+        a write that touched none pays nothing."""
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return
         try:

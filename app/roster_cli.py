@@ -8,7 +8,7 @@ from app.cli_support import _audit
 from app.progress import advance, steps
 from evaluation.errors import Invalid
 from evaluation.organisation import importing as roster_service
-from evaluation.scorecard.daily import after_write
+from evaluation.scorecard.daily import after_roster_import
 
 SUMMARY_LABELS = {
     "towns_new": "新增乡镇",
@@ -35,7 +35,7 @@ async def run_import(content: bytes, filename: str, county: str | None, dry_run:
             advance(progress, "预览完成（未写入）", 2)
         else:
             await roster_service.import_file(content, filename, county)
-            await after_write()  # a new town gets this year's contract, as after a web import
+            await after_roster_import()  # a new town gets this year's contract
             await _audit("import-roster", filename)
             advance(progress, "已写入", 2)
     if result.plan is None:

@@ -21,6 +21,7 @@ from evaluation.errors import Invalid
 from evaluation.organisation import directory
 from evaluation.organisation import importing as roster_service
 from evaluation.organisation.roster import HEADER
+from evaluation.scorecard.daily import after_roster_import
 
 GUARD = requires(Role.assessment_office, Role.admin)
 ROSTER_FIELD_LABELS = {
@@ -106,6 +107,7 @@ async def confirm_import(request: Request[CurrentUser, str, Any]) -> Template:
         plan = await roster_service.import_file(content, filename, county)
     except Invalid as exc:
         return _upload_error(request, exc.message, next(iter(exc.problems.values()), None))
+    await after_roster_import()  # a town it added gets the running year's contract
     return render(request, "office/roster_done.html", summary=plan.summary(), filename=filename)
 
 

@@ -19,7 +19,6 @@ from app.scorecard_views import (
     PRINCIPAL,
     REPORTER,
     TOWN_READERS,
-    may_see_town,
     principal_of,
     reporter_town,
     town_of_viewer,
@@ -27,7 +26,7 @@ from app.scorecard_views import (
     year_or_current,
 )
 from app.templating import render
-from evaluation.errors import Invalid
+from evaluation.errors import Invalid, PermissionDenied
 from evaluation.results import case_notes, snapshots
 from evaluation.scorecard import projects, service
 
@@ -108,7 +107,8 @@ async def confirm_contract(
 ) -> Redirect:
     """The town's principal leader signs its 绩效责任书 (the clerk only prepares it)."""
     principal = await principal_of(request.user)
-    await may_see_town(request.user, town_id)
+    if principal.town_id != town_id:
+        raise PermissionDenied("只能确认本乡镇的绩效责任书")
     await service.confirm_contract(
         year, town_id, f"{principal.town_name}{principal.position} {principal.name}"
     )

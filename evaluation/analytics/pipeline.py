@@ -124,11 +124,9 @@ def aggregate(
         )
         if excluded is not None and not excluded.is_empty():
             profiles = mark_excluded(profiles, excluded)
-        counted = profiles.filter(pl.col("score").is_not_null())
-        if excluded is not None and not excluded.is_empty():
-            counted = counted.join(
-                excluded.select("ratee_id", "competency"), on=["ratee_id", "competency"], how="anti"
-            )
+        counted = profiles.filter(
+            pl.col("score").is_not_null(), pl.col("finding").ne_missing(EXCLUDED)
+        )
         summary = overall(
             counted,
             {c.id: c.weight for c in rubric.competencies},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from evaluation.analytics.pipeline import EXCLUDED
 from evaluation.analytics.town_results import bottlenecks, town_competency
 from evaluation.results import snapshots
 from evaluation.results.snapshots import Snapshot
@@ -19,18 +20,17 @@ EXCELLENT_EVIDENCE = 0.8  # 优秀 needs scores on at least 80% of the competenc
 # Who takes the last 优秀 places when the quota cuts through a tie — the rule the page states:
 # the higher overall as shown (two decimals), then the narrower interval (more certain), then
 # more competencies scored, then the cadre number; never the order rows happen to come in.
-EXCELLENT_ORDER = (("overall", -2), ("overall_sd", 1), ("competencies", -1), ("ratee_id", 1))
+EXCELLENT_ORDER: tuple[tuple[str, pl.Expr], ...] = (  # (column, its sort key: smaller first)
+    ("overall", -pl.col("overall").round(2)),
+    ("overall_sd", pl.col("overall_sd")),
+    ("competencies", -pl.col("competencies")),
+    ("ratee_id", pl.col("ratee_id")),
+)
 
 
 def excellent_order(columns: list[str]) -> list[pl.Expr]:
-    """EXCELLENT_ORDER as sort keys (descending where negative; rounded where |key| is 2),
-    over the columns the frame has."""
-    keys = []
-    for name, way in EXCELLENT_ORDER:
-        if name in columns:
-            value = pl.col(name).round(2) if abs(way) == 2 else pl.col(name)
-            keys.append(-value if way < 0 else value)
-    return keys
+    """EXCELLENT_ORDER's keys over the columns the frame has."""
+    return [key for name, key in EXCELLENT_ORDER if name in columns]
 
 
 def per_cadre_frame(
@@ -48,7 +48,7 @@ def per_cadre_frame(
         .sort_by(pl.col("severity").filter(pl.col("finding") == "weakness"), descending=True),
     )
     applicable = (  # an appeal's excluded competency no longer applies to the cadre
-        cells.filter(pl.col("finding").ne_missing("excluded"))
+        cells.filter(pl.col("finding").ne_missing(EXCLUDED))
         .group_by("ratee_id")
         .agg(applicable=pl.len())
     )

@@ -14,7 +14,7 @@ import math
 import polars as pl
 
 from evaluation.scorecard.plan import ResultsUse
-from evaluation.scorecard.scoring import SHOWN_DECIMALS
+from evaluation.scorecard.scoring import as_shown
 
 MIN_GROUP = 3
 
@@ -41,7 +41,7 @@ def with_tiers(standing: pl.DataFrame, rule: ResultsUse) -> pl.DataFrame:
     def over(expr: pl.Expr) -> pl.Expr:
         return expr.over(group) if group else expr
 
-    shown = -pl.col("score").round(SHOWN_DECIMALS)  # scores compare as the pages show them
+    shown = -as_shown("score")  # scores compare as the pages show them
     descending = pl.struct(shown, "town_id")
     ranked = standing.with_columns(
         rank=over(shown.rank("min")).cast(pl.Int64),

@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 
 from evaluation.organisation.importing import import_frame
 from evaluation.scorecard import repository, service
-from evaluation.scorecard.daily import after_write
+from evaluation.scorecard.daily import after_roster_import
 from evaluation.scorecard.tables import Standing
 from evaluation.tables import Cadre, Town
 from tests.factories import People, csrf_token, login, post_form, roster_frame, to_xlsx
@@ -164,19 +164,21 @@ async def test_a_town_added_after_the_plan_gets_a_contract_before_it_is_scored(
     await published_year()
     await report_the_year()
     before = {t.town_id for t in (await service.board(YEAR)).towns}
-    await import_frame(roster_frame(towns=4), county_name="测试县")  # no write job has run yet
+    await import_frame(
+        roster_frame(towns=4), county_name="测试县"
+    )  # the import alone: no contract drawn yet
     new_town = (await Town.select(Town.id).order_by(Town.id, ascending=False).first())["id"]
     assert new_town not in before
     board = await service.board(YEAR)
     assert {t.town_id for t in board.towns} == before  # not scored 0: not scored at all
     assert (await service.contract(YEAR, new_town)).rows[0].target is None
 
-    await after_write()  # the job every write enqueues: the contract, then the standings
+    await after_roster_import()  # what a roster import runs: the contract, then the standings
     contract = await service.contract(YEAR, new_town)
     assert all(r.target is not None for r in contract.rows if r.method == "attainment")
     assert new_town in {t.town_id for t in (await service.board(YEAR)).towns}
 
-    # over HTTP: a roster import adding a fifth town runs the same job once it has answered
+    # over HTTP: a roster import adding a fifth town draws up its contract the same way
     login(client, "office")
     preview = upload(client, to_xlsx(roster_frame(towns=5)))
     assert confirm(client, preview.text).status_code == 200

@@ -95,9 +95,7 @@ async def compute(
         scores=scores,
         quarters=quarters,
         towns=towns,
-        confirmed=[
-            t for t in await repository.acceptances(record.id) if t in {x.id for x in towns}
-        ],
+        confirmed=sorted(set(await repository.acceptances(record.id)) & {t.id for t in towns}),
         composite=await composite_rows(record, scores, towns),
         bottlenecks=await bottlenecks(record, scores, quarter, towns) if quarter else [],
         flagged=values.filter(pl.col("status") == "flagged").height,
@@ -127,10 +125,11 @@ async def current(record: PlanRecord) -> Snapshot:
 async def refresh(plan_id: int) -> bool:
     """Recompute and store a plan's standing (the write's recomputation, the sweep's daily
     one); a frozen standing is left as it is — False then."""
-    record = await repository.plan(plan_id)
-    if await _frozen(plan_id):
+    stored = await standings.state(plan_id)
+    if stored is not None and stored[0] == "frozen":
         return False
-    since = await standings.generation(plan_id)
+    since = stored[1] if stored is not None else None
+    record = await repository.plan(plan_id)
     return await standings.save(plan_id, await compute(record), "fresh", since=since)
 
 
@@ -163,11 +162,6 @@ async def freeze(plan_id: int) -> None:
     stored = await standings.load(plan_id)
     towns = stored.snapshot.towns if stored is not None and stored.state == "frozen" else None
     await standings.save(plan_id, await compute(record, towns=towns), "frozen")
-
-
-async def _frozen(plan_id: int) -> bool:
-    stored = await standings.load(plan_id)
-    return stored is not None and stored.state == "frozen"
 
 
 async def score_from(

@@ -1,21 +1,26 @@
 """The stored standings (`scorecard_standing`): one row per plan, its state and its encoded
-snapshot. Every scorecard store that writes an input calls `invalidate` in the same
-transaction, so a standing is never read as fresh after its inputs changed."""
+snapshot. Every scorecard store write of an input is wrapped in `invalidates`, which marks the
+standings stale right after it, so a standing is never read as fresh after its inputs
+changed."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 import msgspec
 
 from evaluation import clock
 from evaluation.scorecard.standings.snapshot import Snapshot, decode, encode
-from evaluation.scorecard.tables import Standing
+from evaluation.scorecard.tables import Standing, TownPlan
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# set by `invalidate` in the request (task) that made a standing stale: the request's
+# after-response job recomputes only then, and every other write pays nothing
+_CHANGED: ContextVar[bool] = ContextVar("standings_changed", default=False)
 
 
 class Stored(msgspec.Struct, frozen=True):
@@ -70,6 +75,12 @@ async def invalidate() -> None:
     await Standing.update(
         {Standing.state: "stale", Standing.generation: Standing.generation + 1}
     ).where(Standing.state != "frozen")
+    _CHANGED.set(True)
+
+
+def changed_here() -> bool:
+    """Whether this request (task) made any standing stale."""
+    return _CHANGED.get()
 
 
 def invalidates(write: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -86,15 +97,18 @@ def invalidates(write: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     return written
 
 
-async def generation(plan_id: int) -> int | None:
-    row = await Standing.select(Standing.generation).where(Standing.plan == plan_id).first()
-    return None if row is None else int(row["generation"])
+async def state(plan_id: int) -> tuple[str, int] | None:
+    """The stored standing's state and generation, without its payload."""
+    row = (
+        await Standing.select(Standing.state, Standing.generation)
+        .where(Standing.plan == plan_id)
+        .first()
+    )
+    return None if row is None else (str(row["state"]), int(row["generation"]))
 
 
 async def unfrozen() -> list[int]:
     """Plans whose standing is not frozen (or not stored at all)."""
-    from evaluation.scorecard.tables import TownPlan
-
     frozen = {
         r["plan"] for r in await Standing.select(Standing.plan).where(Standing.state == "frozen")
     }
