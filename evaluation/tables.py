@@ -318,6 +318,10 @@ class CellResult(Table, tablename="cell_result"):
     missing_groups = Varchar(length=64, default="")  # weighted groups without ratings
     withheld = Varchar(length=64, null=True, default=None)  # why the numbers are not shown
     component = Integer(default=0)  # piece of the rating graph; 0 = linked to the county
+    # the error's loadings on the factors a cadre's competencies share (analytics.composite):
+    # the overall's interval counts them; NULL in snapshots from before they were stored
+    halo_loading = Float(null=True, default=None)
+    level_loading = Float(null=True, default=None)
 
 
 class GroupResult(Table, tablename="group_result"):

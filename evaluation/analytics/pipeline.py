@@ -14,6 +14,7 @@ import polars as pl
 
 from evaluation.analytics.calibration import Calibration, calibrate
 from evaluation.analytics.coding import encode
+from evaluation.analytics.composite import form_correlation, level_correlation, loadings
 from evaluation.analytics.profiles import overall, profile_rows
 from evaluation.analytics.rater_flags import rater_flags
 from evaluation.analytics.release import (
@@ -91,6 +92,10 @@ def aggregate(
             on="cell",
             maintain_order="left",
         ).with_columns(raw_mean=pl.when(pl.col("pooled_shown")).then(pl.col("raw_mean")))
+        rho = form_correlation(coded, calibration.corrected)
+        scored = scored.with_columns(
+            *loadings(rho, level_correlation(scored, rho)),
+        )
         scored = scored.join(
             contrasts(coded, scored.select("cell", "ratee_id"), ratees), on="cell", how="left"
         )

@@ -26,6 +26,8 @@ import numpy as np
 import polars as pl
 from scipy.stats import norm as normal
 
+from evaluation.analytics.composite import overall_variance
+
 norm_ppf = normal.ppf
 
 Z90 = 1.6448536269514722
@@ -119,19 +121,25 @@ def overall(
 ) -> pl.DataFrame:
     """Per cadre, from released rows (ratee_id, competency, score, sd, finding, severity):
     the competency scores combined by the rubric's weights, renormalised over the
-    competencies released for the cadre (共性 + the 个性 that apply), its 90% interval, the
+    competencies released for the cadre (共性 + the 个性 that apply), its 90% interval (with
+    the errors the competencies share, `composite`, when the rows carry their loadings), the
     specific weaknesses by severity, and — with `classes` (ratee_id, position_class) — the
     general-level finding against comparable cadres: `overall_low` / `overall_high` when the
     interval lies wholly below / above their mean."""
     weight = pl.col("competency").replace_strict(weights, default=0.0, return_dtype=pl.Float64)
+    share = pl.col("weight") / pl.col("weight").sum()
+    missing = [
+        pl.lit(None, pl.Float64).alias(c)
+        for c in ("halo_loading", "level_loading")
+        if c not in rows.columns
+    ]
     summary = (
-        rows.with_columns(weight=weight)
+        rows.with_columns(*missing, weight=weight)
         .filter(pl.col("weight") > 0)
         .group_by("ratee_id")
         .agg(
-            overall=(pl.col("score") * pl.col("weight")).sum() / pl.col("weight").sum(),
-            overall_sd=((pl.col("sd") * pl.col("weight")) ** 2).sum().sqrt()
-            / pl.col("weight").sum(),
+            overall=(pl.col("score") * share).sum(),
+            overall_sd=overall_variance(share).sqrt(),
             competencies=pl.len(),
             weaknesses=pl.col("competency")
             .filter(pl.col("finding") == "weakness")

@@ -50,6 +50,8 @@ CELL_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "missing_groups": pl.String,
     "withheld": pl.String,
     "component": pl.Int64,
+    "halo_loading": pl.Float64,
+    "level_loading": pl.Float64,
 }
 GROUP_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "ratee_id": pl.Int64,
