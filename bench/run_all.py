@@ -19,6 +19,7 @@ ORDER = [
     "aggregate_bench.py",
     "feedback_bench.py",
     "scorecard_bench.py",
+    "plausibility_bench.py",
     "roster_bench.py",
     "submit_load.py",
 ]

@@ -197,6 +197,7 @@ async def _review_page(
         "scorecard/review.html",
         year=year,
         queue=await service.review_queue(year),
+        rules=await service.check_rules(year),
         decisions=await service.decisions(year),
         errors=errors,
         failed=failed,

@@ -30,7 +30,6 @@ from training.effects import scorecard_feed
 OFFICE = "周敏"
 PLAN_FILES = {"last": 2025, "this": 2026}
 CULTURE_WEAK_SHARE = 0.3  # towns whose public culture lags, both years
-SHARED_BUDGET = 67.35  # the identical figure three towns report
 
 
 def strengths(towns: list[TownRecord], seed: int) -> dict[int, float]:
@@ -194,18 +193,43 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
         for quarter in quarters:
             on = calendar.report_day(plan.deadline(quarter))
             latest = which == "this" and quarter == quarters[-1]
+            treasury = []
+            sent: dict[int, dict[str, str]] = {}
             for index, town in enumerate(towns):
                 fields = town_fields(
                     plan, town, quarter, levels[town.id], town.id in weak, targets[town.id], rng
                 )
+                if "budget_execution" in fields:  # the treasury's own figure, near the truth
+                    paid = float(fields["budget_execution"]) * (1 + float(rng.normal(0, 0.01)))
+                    treasury.append((town, min(paid, 150.0)))
                 notes = {}
                 if latest and town.id == reporter_town and "fiscal_revenue" in fields:
                     fields["fiscal_revenue"] = f"{float(fields['fiscal_revenue']) * 1.9:.2f}"
-                if latest and index in (1, 2, 3) and "budget_execution" in fields:
-                    fields["budget_execution"] = f"{SHARED_BUDGET:.2f}"
-                    notes["budget_execution"] = "按财政所报表填报"
+                if latest and index == 2 and sent.get(towns[1].id):  # a report copied whole
+                    fields.update({c: v for c, v in sent[towns[1].id].items() if c in fields})
+                    notes = {c: "参照邻镇报表填报" for c in fields}
+                if latest and index == 3 and "budget_execution" in fields:  # ahead of the books
+                    fields["budget_execution"] = f"{float(fields['budget_execution']) + 12:.2f}"
+                    notes["budget_execution"] = "含已批未付资金"
+                sent[town.id] = fields
                 await service.report(
                     year, town.id, quarter, fields, notes, [], f"{town.name}填报员", on=on
+                )
+            if which == "this" and treasury:
+                await service.import_frame(
+                    year,
+                    "treasury",
+                    f"预算执行-{year}Q{quarter}.xlsx",
+                    pl.DataFrame(
+                        {
+                            "乡镇": [t.name for t, _ in treasury],
+                            "季度": [str(quarter)] * len(treasury),
+                            "指标": ["预算执行进度"] * len(treasury),
+                            "数值": [f"{v:.2f}" for _, v in treasury],
+                            "单位": ["%"] * len(treasury),
+                        }
+                    ),
+                    OFFICE,
                 )
             await service.import_frame(
                 year,
@@ -251,10 +275,18 @@ async def demo_scorecard(seed: int, reporter_town: int) -> str:
                 await service.decide(
                     item.value_id, "confirm", "", "已调取原始台账核实，数值属实", OFFICE
                 )
-        identical = [item for item in queue if item.indicator == "budget_execution"]
-        if which == "this" and identical:  # the office has looked at one of them already
+        ahead = [  # the town whose budget execution runs ahead of the treasury's books
+            item
+            for item in queue
+            if item.indicator == "budget_execution" and any("其他系统" in f for f in item.flags)
+        ]
+        if which == "this" and ahead:  # the office has looked at one of them already
             await service.decide(
-                identical[0].value_id, "confirm", "", "已调取财政所报表，数值属实", OFFICE
+                ahead[0].value_id,
+                "correct",
+                f"{float(ahead[0].value) - 12:.2f}",
+                "以财政一体化系统实际支付数为准",
+                OFFICE,
             )
         summary.append(f"{year} 年 {len(quarters)} 个季度")
     # key projects and their cards first: a year's results are published with its cards in

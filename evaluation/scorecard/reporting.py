@@ -22,7 +22,7 @@ from evaluation.scorecard.plan import (
     Source,
 )
 from evaluation.scorecard.plans import MAX_NOTE, published_record
-from evaluation.scorecard.plausibility import check_values
+from evaluation.scorecard.plausibility import CheckRule, check_values, rules
 from evaluation.scorecard.publicity import refuse_if_final
 from evaluation.scorecard.schemas import (
     AttachmentFile,
@@ -195,7 +195,14 @@ async def recheck(record: PlanRecord, quarter: int) -> None:
     """Run the plausibility checks on the quarter's town values and store their flags
     (values the office already decided keep their decision)."""
     values = await value_store.values(record.id)
-    flags = check_values(record.plan, values, quarter)
+    previous = await repository.published(record.plan.year - 1)
+    history = await value_store.values(previous.id) if previous is not None else None
+    towns = pl.DataFrame(
+        [(t.id, t.name, t.town_type) for t in await repository.towns()],
+        schema={"town_id": pl.Int64, "name": pl.String, "town_type": pl.String},
+        orient="row",
+    )
+    flags = check_values(record.plan, values, quarter, towns, history)
     messages = flags.group_by("town_id", "indicator").agg(pl.col("message").str.join("\n"))
     town_values = values.filter(pl.col("quarter") == quarter, pl.col("source") == "town")
     updates = (
@@ -206,6 +213,11 @@ async def recheck(record: PlanRecord, quarter: int) -> None:
         .select("id", "message")
     )
     await value_store.set_flags([(int(i), str(m)) for i, m in updates.iter_rows()])
+
+
+async def check_rules(year: int) -> list[CheckRule]:
+    """The year's plausibility checks as the 核查 page explains them."""
+    return rules((await published_record(year)).plan)
 
 
 async def review_queue(year: int) -> list[ReviewItem]:

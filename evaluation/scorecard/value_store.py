@@ -31,6 +31,7 @@ VALUE_SCHEMA: dict[str, Any] = {
     "status": pl.String,
     "flags": pl.String,
     "note": pl.String,
+    "reported_at": pl.Datetime("us", "UTC"),
 }
 
 
@@ -46,6 +47,7 @@ async def values(plan_id: int, town_id: int | None = None) -> pl.DataFrame:
         IndicatorValue.status,
         IndicatorValue.flags,
         IndicatorValue.note,
+        IndicatorValue.reported_at,
     ).where(IndicatorValue.plan == plan_id)
     if town_id is not None:
         query = query.where(IndicatorValue.town == town_id)

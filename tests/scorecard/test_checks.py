@@ -60,50 +60,102 @@ def values(rows: list[tuple[int, str, int, str, float]]) -> pl.DataFrame:
     )
 
 
-def test_a_jump_is_flagged_and_steady_growth_is_not() -> None:
-    frame = values(
-        [
-            (1, "fiscal_revenue", 1, "town", 1000.0),
-            (1, "fiscal_revenue", 2, "town", 2050.0),  # the same pace: fine
-            (2, "fiscal_revenue", 1, "town", 1000.0),
-            (2, "fiscal_revenue", 2, "town", 5000.0),  # four times the first quarter's pace
-            (3, "fiscal_revenue", 1, "town", 1000.0),
-            (3, "fiscal_revenue", 2, "town", 900.0),  # a year-to-date total that falls
-            (1, "environment", 1, "town", 90.0),
-            (1, "environment", 2, "town", 40.0),  # a level that halves
-        ]
-    )
-    flags = check_values(PLAN, frame, 2)
-    flagged = {(t, i) for t, i in flags.select("town_id", "indicator").iter_rows()}
-    assert flagged == {(2, "fiscal_revenue"), (3, "fiscal_revenue"), (1, "environment")}
-    messages = dict(
-        ((t, i), m) for t, i, m in flags.select("town_id", "indicator", "message").iter_rows()
-    )
-    assert "累计值比上季度减少" in messages[(3, "fiscal_revenue")]
-    assert "超过 50% 的合理范围" in messages[(2, "fiscal_revenue")]
+TOWN_FRAME = pl.DataFrame(
+    {
+        "town_id": list(range(1, 13)),
+        "name": [f"第{i}镇" for i in range(1, 13)],
+        "town_type": ["agricultural"] * 12,
+    }
+)
 
 
-def test_a_report_that_disagrees_with_the_imported_value_is_flagged() -> None:
+def steady_county(quarters: int, pace: float = 1000.0) -> list[tuple[int, str, int, str, float]]:
+    """Twelve towns growing their revenue at their own pace with a little noise, a year-to-date
+    total per quarter (the same shape every quarter, so last year reads like this one)."""
+    rows = []
+    for town in range(1, 13):
+        size = pace * (1 + town / 10)
+        total = 0.0
+        for quarter in range(1, quarters + 1):
+            total += size * (1 + 0.05 * ((town * quarter) % 5 - 2))
+            rows.append((town, "fiscal_revenue", quarter, "town", round(total, 2)))
+    return rows
+
+
+def test_an_unusual_increment_is_flagged_steady_growth_and_a_busy_season_are_not() -> None:
+    history = values(steady_county(4))
+    this_year = steady_county(2, pace=1100.0)  # a good year for every town: not unusual
+    this_year = [
+        (t, i, q, s, v * 1.6 if q == 2 else v) for t, i, q, s, v in this_year
+    ]  # a busy second quarter everywhere: the county's season, not one town's leap
+    this_year = [
+        (t, i, q, s, v + 4000.0 if (t == 2 and q == 2) else v) for t, i, q, s, v in this_year
+    ]  # town 2 books a lump of about three quarters' growth at once
+    this_year.append((3, "fiscal_revenue", 3, "town", 100.0))  # a total that falls
+    frame = values(this_year)
+    flags = check_values(PLAN, frame, 2, TOWN_FRAME, history)
+    assert flags.select("town_id", "check").rows() == [(2, "unusual")]
+    assert "远高于本乡镇往期和全县同期走势的预期" in flags["message"][0]
+    falling = check_values(PLAN, frame, 3, TOWN_FRAME, history)
+    assert any("累计值比上季度减少" in m for m in falling.filter(pl.col("town_id") == 3)["message"])
+    assert falling.filter(pl.col("check") == "falling")["town_id"].to_list() == [3]
+
+
+def test_without_any_earlier_quarter_there_is_no_expectation_and_no_flag() -> None:
+    first = [(t, i, q, s, v * (5 if t == 2 else 1)) for t, i, q, s, v in steady_county(1)]
+    assert check_values(PLAN, values(first), 1, TOWN_FRAME).is_empty()
+
+
+def test_a_report_that_disagrees_with_the_other_systems_measure_is_flagged() -> None:
     frame = values(
         [
-            (1, "hotline_response", 1, "town", 24.0),
-            (1, "hotline_response", 1, "hotline_12345", 40.0),
-            (2, "hotline_response", 1, "town", 40.5),
-            (2, "hotline_response", 1, "hotline_12345", 40.0),  # within 5%
+            (1, "budget_execution", 1, "town", 30.0),
+            (1, "budget_execution", 1, "treasury", 22.0),  # paid out: 22% of the budget
+            (2, "budget_execution", 1, "town", 22.5),
+            (2, "budget_execution", 1, "treasury", 22.0),  # within 8%
         ]
     )
-    flags = check_values(PLAN, frame, 1)
+    flags = check_values(PLAN, frame, 1, TOWN_FRAME)
     assert flags.select("town_id", "check").rows() == [(1, "mismatch")]
-    assert "相差超过 5%" in flags["message"][0]
+    assert "与其他系统统计的 22.0 相差超过 8%" in flags["message"][0]
 
 
-def test_identical_figures_in_three_towns_are_flagged_round_ones_are_not() -> None:
-    rows = [(t, "budget_execution", 1, "town", 67.35) for t in (1, 2, 3)]
-    rows += [(t, "public_culture", 1, "town", 12.0) for t in (1, 2, 3)]  # counts coincide
-    rows += [(4, "budget_execution", 1, "town", 70.1)]
-    flags = check_values(PLAN, values(rows), 1)
-    assert sorted(flags.filter(pl.col("check") == "identical")["town_id"].to_list()) == [1, 2, 3]
-    assert "与另外 2 个乡镇" in flags["message"][0]
+def test_a_copied_report_is_flagged_for_the_later_town_coincidences_are_not() -> None:
+    frame = pl.DataFrame(
+        [
+            *[(t, "satisfaction_rate", 1, "town", 92.5, t) for t in (1, 2, 3)],  # common
+            *[(t, "public_culture", 1, "town", 12.0, t) for t in (1, 2, 3, 4)],  # counts coincide
+            *[(t, "satisfaction_rate", 1, "town", 88.0 + t, t) for t in range(4, 13)],
+            *[(t, "public_culture", 1, "town", 6.0 + t, t) for t in range(5, 13)],
+            *[(t, "fiscal_revenue", 1, "town", 1000.0 + 137.31 * t, t) for t in range(1, 13)],
+            *[(t, "budget_execution", 1, "town", 20.0 + 0.73 * t, t) for t in range(1, 13)],
+        ],
+        schema=["town_id", "indicator", "quarter", "source", "value", "reported_at"],
+        orient="row",
+    )
+    assert check_values(PLAN, frame, 1, TOWN_FRAME).is_empty()
+    # town 9 sends town 5's revenue and budget figures, a day later
+    copied = frame.with_columns(
+        value=pl.when(
+            (pl.col("town_id") == 9)
+            & pl.col("indicator").is_in(["fiscal_revenue", "budget_execution"])
+        )
+        .then(
+            pl.when(pl.col("indicator") == "fiscal_revenue")
+            .then(1000.0 + 137.31 * 5)
+            .otherwise(20.0 + 0.73 * 5)
+        )
+        .otherwise(pl.col("value"))
+    )
+    flags = check_values(PLAN, copied, 1, TOWN_FRAME)
+    assert sorted(flags.select("town_id", "indicator").rows()) == [
+        (9, "budget_execution"),
+        (9, "fiscal_revenue"),
+    ]
+    assert "与第5镇的 2 项填报值完全相同" in flags["message"][0]
+    # with no order known, both towns are asked
+    unordered = check_values(PLAN, copied.drop("reported_at"), 1, TOWN_FRAME)
+    assert sorted(set(unordered["town_id"].to_list())) == [5, 9]
 
 
 def hotline(rows: list[tuple[str, str, str]]) -> pl.DataFrame:

@@ -240,7 +240,7 @@ def test_a_quarter_is_refused_whole_then_stored_and_checked(site: tuple) -> None
     mine = next(
         part for part in review.split('<section class="panel review-item"')[1:] if heading in part
     )
-    assert "比上季度变化" in mine
+    assert "远高于本乡镇往期和全县同期走势的预期" in mine
     value_id = mine.split('id="value-')[1].split('"')[0]
     link = mine.split('href="/scorecard/attachments/')[1].split('"')[0]
     link = f"/scorecard/attachments/{link}"
