@@ -80,6 +80,7 @@ CADRE_CHANGE_LABELS = {
 CHANNEL_LABELS = {"outbox": "系统发件箱（打印通知、下发名单）", "wecom": "企业微信群机器人"}
 OUTBOX_STATUS_LABELS = {"queued": "已写入发件箱", "sent": "已发送", "failed": "发送失败"}
 
+TOWN_STANDING_LABELS = {"stronger": "较强", "middle": "居中", "weaker": "较弱"}
 LABELS: dict[str, dict[str, str]] = {
     "group": GROUP_LABELS,
     "state": STATE_LABELS,
@@ -99,6 +100,7 @@ LABELS: dict[str, dict[str, str]] = {
     "cadre_change": CADRE_CHANGE_LABELS,
     "channel": CHANNEL_LABELS,
     "outbox_status": OUTBOX_STATUS_LABELS,
+    "town_standing": TOWN_STANDING_LABELS,
 }
 
 

@@ -64,23 +64,7 @@ def list_evidence(lists: dict[str, pl.DataFrame], rubric: Rubric) -> dict[str, p
             .otherwise(pl.lit("，无单项短板（整体水平偏低）")),
         )
     )
-    towns_good = lists["excellent_towns"].with_columns(
-        evidence=pl.format("{} 项能力全部绿灯，无落后项", "competencies")
-    )
-    towns_bad = lists["lagging_towns"].with_columns(
-        evidence=pl.format(
-            "{} 项低于全县常模（{}），红灯 {} 项",
-            "lagging",
-            competencies("lagging_competencies"),
-            "red",
-        )
-    )
-    return {
-        "excellent_cadres": excellent,
-        "lagging_cadres": lagging,
-        "excellent_towns": towns_good,
-        "lagging_towns": towns_bad,
-    }
+    return {"excellent_cadres": excellent, "lagging_cadres": lagging}
 
 
 def indicator_names(frame: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:

@@ -27,6 +27,7 @@ from evaluation.groups import COUNTED
 from evaluation.organisation import directory
 from evaluation.results import case_notes, county, publication, snapshots
 from evaluation.rubrics.schema import Rubric
+from evaluation.scorecard import followup
 from evaluation.scorecard import service as scorecard_service
 
 OFFICE = requires(Role.assessment_office, Role.admin)
@@ -50,9 +51,13 @@ async def county_tables(
     snapshot = await snapshots.snapshot_for(cycle_id, preview=True)
     frames = await county.county_frames(snapshot)
     lights = snapshot.rubric.lights
-    lists = list_evidence(
-        county.results_use(frames, lights.green_from, lights.red_below), snapshot.rubric
-    )
+    lists = {
+        **list_evidence(
+            county.results_use(frames, lights.green_from, lights.red_below), snapshot.rubric
+        ),
+        # which towns are 先进 / 后进: the year's scorecard decides, on every page
+        **await followup.town_lists(snapshot.cycle.year),
+    }
     return snapshot, frames, lists
 
 
@@ -88,6 +93,8 @@ async def county_page(request: Request[CurrentUser, str, Any], cycle_id: FromPat
         .head(5)
         .to_dicts(),
         lists={k: v.head(20).to_dicts() for k, v in lists.items()},
+        standing=worded(frames["town_standing"], standing="town_standing").to_dicts(),
+        standing_rule=county.STANDING_RULE,
         list_counts={k: v.height for k, v in lists.items()},
         agreement=named(worded(frames["agreement"], rater_group="group"), rubric).to_dicts(),
         unlinked=frames["unlinked"].to_dicts(),

@@ -7,6 +7,7 @@ published cycle's county and public pages never change with the roster."""
 from __future__ import annotations
 
 import polars as pl
+from scipy.stats import t as student_t
 
 from evaluation.analytics.pipeline import EXCLUDED
 from evaluation.analytics.town_results import bottlenecks, town_competency
@@ -87,6 +88,7 @@ async def county_frames(snapshot: Snapshot) -> dict[str, pl.DataFrame]:
         "towns": towns,
         "bottlenecks": bottlenecks(towns),
         "cadres": per_cadre,
+        "town_standing": town_standing(per_cadre),
         "groups": groups.join(people.select("ratee_id", "name", "town"), on="ratee_id"),
         "raters": await snapshots.rater_review(snapshot.id),
         "agreement": await snapshots.agreement(snapshot.id),
@@ -145,8 +147,9 @@ def results_use(
     within the quota: at most `EXCELLENT_SHARE` of a town's cadres (at least one), the best
     overall first (`place`, `quota`, and `eligible` — how many met the rule in the town).
     Lagging cadres: two or more red lights, or overall below the red line.
-    Excellent towns: every competency green, none lagging. Lagging towns: three or more
-    lagging competencies or any red light."""
+    Towns are not listed here: which towns are 先进 or 后进 is the year's scorecard's
+    verdict (`scorecard.followup.town_lists`); the 360 gives each town's team a standing
+    for context (`town_standing`)."""
     cadres = frames["cadres"]
     quota = cadres.group_by("town_id").agg(
         quota=(pl.len() * EXCELLENT_SHARE).floor().cast(pl.Int64).clip(lower_bound=1)
@@ -169,28 +172,42 @@ def results_use(
         .sort("overall", descending=True)
     )
     lagging = cadres.filter((pl.col("red") >= 2) | (pl.col("overall") < red_below)).sort("overall")
-    town_summary = (
-        frames["towns"]
-        .group_by("town_id", "town")
-        .agg(
-            mean=(pl.col("mean") * pl.col("cadres")).sum() / pl.col("cadres").sum(),
-            green=(pl.col("light") == "green").sum(),
-            red=(pl.col("light") == "red").sum(),
-            lagging=pl.col("lagging").sum(),
-            competencies=pl.len(),
-            lagging_competencies=pl.col("competency").filter(pl.col("lagging")),
-        )
+    return {"excellent_cadres": excellent, "lagging_cadres": lagging}
+
+
+STANDING_RULE = (
+    "乡镇干部 360 综合得分的平均值，其 90% 区间整体高于全县平均为“较强”、整体低于为“较弱”，"
+    "其余“居中”；乡镇的先进、后进和约谈以年度综合考核为准，此项作参考"
+)
+
+
+def town_standing(cadres: pl.DataFrame) -> pl.DataFrame:
+    """Each town's team by its cadres' 360 overall (cadres: town_id, town, overall): the
+    mean with a 90% t-interval over its cadres, against the county's mean of all cadres —
+    `stronger` when the interval lies wholly above, `weaker` wholly below, else `middle`.
+    A symmetric rule: a normal county has towns on both sides, most in the middle."""
+    scored = cadres.filter(pl.col("overall").is_not_null())
+    towns = scored.group_by("town_id", "town").agg(
+        cadres=pl.len(), mean=pl.col("overall").mean(), sd=pl.col("overall").std()
     )
-    return {
-        "excellent_cadres": excellent,
-        "lagging_cadres": lagging,
-        "excellent_towns": town_summary.filter(
-            (pl.col("green") == pl.col("competencies")) & (pl.col("lagging") == 0)
-        ).sort("mean", descending=True),
-        "lagging_towns": town_summary.filter((pl.col("lagging") >= 3) | (pl.col("red") > 0)).sort(
-            "lagging", descending=True
-        ),
-    }
+    degrees = towns["cadres"].clip(lower_bound=2).to_numpy() - 1
+    half = pl.Series(student_t.ppf(0.95, degrees)) * pl.col("sd") / pl.col("cadres").sqrt()
+    county = scored["overall"].mean()
+    return (
+        towns.with_columns(half=half.fill_null(float("inf")), county=pl.lit(county))
+        .with_columns(lo=pl.col("mean") - pl.col("half"), hi=pl.col("mean") + pl.col("half"))
+        .with_columns(
+            standing=pl.when(pl.col("cadres") < 2)
+            .then(pl.lit("middle"))
+            .when(pl.col("lo") > pl.col("county"))
+            .then(pl.lit("stronger"))
+            .when(pl.col("hi") < pl.col("county"))
+            .then(pl.lit("weaker"))
+            .otherwise(pl.lit("middle"))
+        )
+        .select("town_id", "town", "cadres", "mean", "lo", "hi", "county", "standing")
+        .sort("mean", descending=True)
+    )
 
 
 def public_towns(towns: pl.DataFrame) -> pl.DataFrame:

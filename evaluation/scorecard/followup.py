@@ -19,8 +19,9 @@ from evaluation.scorecard.inputs import text as _text
 from evaluation.scorecard.plan import ResultsUse
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.schemas import PlanRecord
+from evaluation.scorecard.scoring import as_shown
 from evaluation.scorecard.standings.model import current
-from evaluation.scorecard.tiers import by_type, fund_priority, with_tiers
+from evaluation.scorecard.tiers import YEAR_END, by_type, fund_priority, year_tiers
 
 OUTCOMES = {"met": "已落实", "partly": "部分落实", "unmet": "未落实"}
 STANDING_SCHEMA = {
@@ -91,7 +92,7 @@ async def year_standing(record: PlanRecord) -> tuple[str, pl.DataFrame, list[Tow
             schema=STANDING_SCHEMA,
             orient="row",
         )
-        return "年终综合得分", frame, found.towns
+        return YEAR_END, frame, found.towns
     latest = scores.totals.filter(pl.col("quarter") == quarters[-1])
     return (
         f"第{quarters[-1]}季度总分（年终前）",
@@ -109,8 +110,8 @@ async def _excellent_by_year(upto: int, years: int, known: set[int]) -> dict[int
         if record is None:
             continue
         basis, standing, _ = await year_standing(record)
-        if basis == "年终综合得分":
-            tiers = with_tiers(standing, record.plan.results_use)
+        if basis == YEAR_END:
+            tiers = year_tiers(standing, record.plan.results_use, basis)
             found[year] = set(tiers.filter("excellent")["town_id"].to_list())
     return found
 
@@ -154,8 +155,8 @@ async def results_use(year: int) -> ResultsUseView:
     basis, standing, towns = await year_standing(record)
     names = {t.id: t.name for t in towns}
     rule = record.plan.results_use
-    tiers = with_tiers(standing, rule)
-    final = basis == "年终综合得分"
+    tiers = year_tiers(standing, rule, basis)
+    final = basis == YEAR_END
     priority = (
         fund_priority(
             await _excellent_by_year(
@@ -182,7 +183,7 @@ async def results_use(year: int) -> ResultsUseView:
                 score=r["score"],
                 rank=r["rank"],
                 of=r["of"],
-                excellent=final and r["excellent"],
+                excellent=r["excellent"],
                 lowest=r["lowest"],
                 fund_priority=r["town_id"] in priority,
             )
@@ -308,9 +309,7 @@ async def town_tiers(year: int) -> TownTiers:
     if record is None:
         return TownTiers(ResultsUse(), f"{year} 年度无乡镇考核方案", empty, {})
     basis, standing, towns = await year_standing(record)
-    tiers = with_tiers(standing, record.plan.results_use).with_columns(
-        excellent=pl.col("excellent") & (basis == "年终综合得分")  # 优秀 is a year-end verdict
-    )
+    tiers = year_tiers(standing, record.plan.results_use, basis)
     ids = {t.name: t.id for t in towns}
     approved: dict[int, list[str]] = {}
     for e in await projects.exemption_views(year):
@@ -321,3 +320,40 @@ async def town_tiers(year: int) -> TownTiers:
     return TownTiers(
         record.plan.results_use, basis, tiers.select("town_id", "excellent", "lowest"), approved
     )
+
+
+TOWN_LIST_SCHEMA = {"town_id": pl.Int64, "town": pl.String, "evidence": pl.String}
+
+
+async def town_lists(year: int) -> dict[str, pl.DataFrame]:
+    """Which towns are 先进 and which 后进 (proposed for 约谈) in `year` — the one rule every
+    page, export and the API use: the year's scorecard tiers (`town_tiers`: 优秀 by the
+    year-end composite, which counts the leadership team's 360 as an indicator; the last
+    of each type proposed for 约谈). Each town with its evidence (town_id, town, evidence)."""
+    record = await repository.published(year)
+    if record is None:
+        empty = pl.DataFrame(schema=TOWN_LIST_SCHEMA)
+        return {"excellent_towns": empty, "lagging_towns": empty}
+    basis, standing, towns = await year_standing(record)
+    tiers = year_tiers(standing, record.plan.results_use, basis)
+    names = pl.DataFrame(
+        [(t.id, t.name) for t in towns],
+        schema={"town_id": pl.Int64, "town": pl.String},
+        orient="row",
+    )
+    within = "同类乡镇" if by_type(standing) else "全县"
+    evidence = pl.format(
+        "{}{} 分，{}第 {} 名（共 {} 个）",
+        pl.lit(basis),
+        as_shown("score").round(1),
+        pl.lit(within),
+        "rank",
+        "of",
+    )
+    shaped = tiers.join(names, on="town_id").with_columns(evidence=evidence).sort("rank", "town_id")
+    return {
+        "excellent_towns": shaped.filter("excellent").select(list(TOWN_LIST_SCHEMA)),
+        "lagging_towns": shaped.filter("lowest")
+        .with_columns(evidence=pl.col("evidence") + "，提请约谈")
+        .select(list(TOWN_LIST_SCHEMA)),
+    }

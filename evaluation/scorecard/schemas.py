@@ -249,6 +249,9 @@ class PublicTown(msgspec.Struct, frozen=True):
     composite: float | None
     rank: int
     of: int
+    # the year's one verdict (tiers.year_tiers): 先进 (优秀) / 后进, proposed for 约谈
+    excellent: bool = False
+    interview: bool = False
 
 
 class PublicResults(msgspec.Struct, frozen=True):

@@ -27,6 +27,7 @@ from evaluation.scorecard.schemas import (
 )
 from evaluation.scorecard.scoring import Scores
 from evaluation.scorecard.standings.model import current
+from evaluation.scorecard.tiers import YEAR_END, year_tiers
 
 
 def _town_scores(scores: Scores, towns: list[TownRecord], quarter: int) -> list[TownScore]:
@@ -198,9 +199,19 @@ async def public_results(year: int) -> PublicResults:
     if 4 not in found.quarters:
         raise NotFound(f"{year} 年度乡镇考核尚未结束，结果年终公布")
     composites = {c.town_id: c for c in found.composite}
+    standing = pl.DataFrame(
+        [(c.town_id, c.town_type, c.composite) for c in found.composite if c.composite is not None],
+        schema={"town_id": pl.Int64, "town_type": pl.String, "score": pl.Float64},
+        orient="row",
+    )
+    tiers = {
+        r["town_id"]: r
+        for r in year_tiers(standing, record.plan.results_use, YEAR_END).iter_rows(named=True)
+    }
     rows = []
     for town in _town_scores(found.scores(), found.towns, 4):
         final = composites.get(town.town_id)
+        tier = tiers.get(town.town_id, {})
         rows.append(
             PublicTown(
                 town_id=town.town_id,
@@ -211,6 +222,8 @@ async def public_results(year: int) -> PublicResults:
                 composite=final.composite if final else None,
                 rank=final.rank if final else town.rank,
                 of=final.of if final else town.of,
+                excellent=bool(tier.get("excellent")),
+                interview=bool(tier.get("lowest")),
             )
         )
     return PublicResults(

@@ -62,6 +62,19 @@ def with_tiers(standing: pl.DataFrame, rule: ResultsUse) -> pl.DataFrame:
     ).drop("place", "from_bottom")
 
 
+YEAR_END = "年终综合得分"  # the basis a year's 优秀 is drawn on
+
+
+def year_tiers(standing: pl.DataFrame, rule: ResultsUse, basis: str) -> pl.DataFrame:
+    """The one rule for which towns are 先进 (`excellent`) and which 后进 (`lowest`, proposed
+    for 约谈), used by every page, export and the API: the tiers of `with_tiers`, with 优秀
+    a year-end verdict only (drawn on the year-end composite, `basis` == YEAR_END) while the
+    last of each group is proposed for 约谈 on whatever the year has settled so far."""
+    return with_tiers(standing, rule).with_columns(
+        excellent=pl.col("excellent") & (basis == YEAR_END)
+    )
+
+
 def fund_priority(excellent_by_year: dict[int, set[int]], year: int, years: int) -> set[int]:
     """Towns 优秀 in each of the `years` years up to and including `year` (项目资金优先)."""
     window = [excellent_by_year.get(y) for y in range(year - years + 1, year + 1)]

@@ -3,6 +3,7 @@ planted weaknesses and planted improvement."""
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -141,3 +142,33 @@ def test_town_lights_follow_the_interval_against_the_county_norm() -> None:
     # the same cells lit by the cadres' thresholds: town means sit between them, so nearly
     # everything is yellow — the rule the rubric chooses for towns discriminates
     assert (by_thresholds["light"] == "yellow").mean() > (towns["light"] == "yellow").mean()
+
+
+@given(
+    shift=st.floats(-1.5, 1.5),
+    effects=st.lists(st.floats(-0.6, 0.6), min_size=3, max_size=12),
+    seed=st.integers(0, 1_000),
+)
+@settings(max_examples=40, deadline=None)
+def test_the_360_town_standing_is_symmetric_and_reads_no_absolute_level(
+    shift: float, effects: list[float], seed: int
+) -> None:
+    """A town is 较强 / 较弱 only against the county: the same county shifted up or down reads
+    the same, and mirroring every town's effect mirrors its standing."""
+    from evaluation.results.county import town_standing
+
+    rng = np.random.default_rng(seed)
+    rows = [
+        (t, f"镇{t}", 3.2 + e + float(rng.normal(0, 0.25)))
+        for t, e in enumerate(effects)
+        for _ in range(15)
+    ]
+    frame = pl.DataFrame(rows, schema=["town_id", "town", "overall"], orient="row")
+    base = dict(town_standing(frame).select("town_id", "standing").iter_rows())
+    moved = town_standing(frame.with_columns(pl.col("overall") + shift))
+    assert dict(moved.select("town_id", "standing").iter_rows()) == base
+    mirrored = town_standing(frame.with_columns((6.4 - pl.col("overall")).alias("overall")))
+    flip = {"stronger": "weaker", "weaker": "stronger", "middle": "middle"}
+    assert dict(mirrored.select("town_id", "standing").iter_rows()) == {
+        t: flip[s] for t, s in base.items()
+    }

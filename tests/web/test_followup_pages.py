@@ -361,3 +361,58 @@ def test_a_cadres_home_leads_with_notices_and_offers_the_towns_red_cards(site: t
     assert "红牌督办" in text_of(page, "section", id="notices")
     cards = text_of(page, "section", id="my-cards")
     assert "申请容错豁免" in cards and "收集点" in cards
+
+
+def test_every_page_export_and_the_api_name_the_same_towns_first_and_last(site: tuple) -> None:
+    """One account of which towns are 先进 and which 后进 (约谈): the 360 county page, its
+    Excel, the personnel Excel, the scorecard's 结果运用 page and the read API agree, and the
+    360's own town view says its rule and spreads to both sides."""
+    client, known, _ = site
+    sign_in(client, "assessment_office")
+    cycle = known["cycle"]
+    county = client.get(f"/office/cycles/{cycle}/results").text
+    year = int(text_of(county, "p", id="town-rule").split("年度")[0].split("：")[-1])
+
+    def named(list_id: str) -> set[str]:
+        shown = select(county, "ul", id=list_id)
+        return {t for t in known["towns"] if shown and f"{t}：" in shown[0].text}
+
+    first, last = named("excellent_towns"), named("lagging_towns")
+    assert len(first) == 1 and len(last) == 1 and first != last  # 4 towns: one of each
+    followup = client.get(f"/scorecard/{year}/followup").text
+    rows = {
+        name: text_of(followup, "tr", id=f"tier-{town_id}")
+        for name, town_id in zip(known["towns"], known["town_ids"], strict=True)
+    }
+    assert {n for n, words in rows.items() if "优秀" in words} == first
+    assert {n for n, words in rows.items() if "提请约谈" in words} == last
+    book = pl.read_excel(
+        io.BytesIO(client.get(f"/office/cycles/{cycle}/results.xlsx").content), sheet_id=0
+    )
+    assert set(book["先进乡镇"]["乡镇"]) == first and set(book["后进乡镇"]["乡镇"]) == last
+    bonus = pl.read_excel(
+        io.BytesIO(client.get(f"/office/cycles/{cycle}/personnel.xlsx").content),
+        sheet_name="绩效奖金系数",
+    )
+    assert set(bonus.filter(pl.col("乡镇考核等次") == "优秀乡镇")["乡镇"]) == first
+    assert set(bonus.filter(pl.col("乡镇考核等次") == "末位乡镇（约谈）")["乡镇"]) == last
+    sign_in(client, "admin")
+    issued = client.post(
+        "/admin/tokens",
+        data={
+            "_csrf_token": token_of(client, "/admin/tokens"),
+            "name": "人事系统",
+            "scopes": ["scorecard:read"],
+        },
+    )
+    token = text_of(issued.text, "p", id="token")
+    api = client.get(f"/api/v1/scorecard/{year}", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200, api.text
+    towns = api.json()["towns"]
+    assert {t["name"] for t in towns if t["excellent"]} == first
+    assert {t["name"] for t in towns if t["interview"]} == last
+    # the 360's town view: a symmetric rule, stated, not the words 先进/后进
+    sign_in(client, "assessment_office")
+    standing = text_of(county, "ul", id="town-standing-list")
+    assert "较强" in standing and "较弱" in standing and "先进" not in standing
+    assert "90% 区间整体高于全县平均" in county
