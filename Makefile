@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: fuzz run test lint format bench chromium clean calendar
+.PHONY: fuzz run test lint format bench chromium clean calendar mutate
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON) not found)"; exit 1; }
@@ -43,6 +43,14 @@ fuzz: $(STAMP)
 	  $(BIN)/pytest -q tests/web/test_api_fuzz.py \
 	  tests/security/test_spreadsheet_fuzz.py tests/security/test_toml_fuzz.py \
 	  tests/evaluation/test_release_attacker.py
+
+## mutate: mutation testing (mutmut) of the pure modules that decide outcomes — scoring, tiers,
+## clusters, cards, plausibility, 公示 and appeal dates, the profile and overall rules — with
+## the tests that guard them ([tool.mutmut] in pyproject.toml); lists the surviving mutants
+mutate: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/mutmut results | tee mutants/survivors.txt
 
 ## calendar: the demo loaded on fourteen days over two years at both sizes (the suite runs the
 ## small county on those days, and the default one on the real date)

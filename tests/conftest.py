@@ -81,10 +81,31 @@ def copy_of(template: Path, directory: Path) -> str:
     return url
 
 
-@pytest.fixture
-def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "cadre360.sqlite"
+@pytest.fixture(scope="session")
+def people_template(sqlite_template: Path) -> tuple[Path, factories.People]:
+    """The standing people (a roster of test towns and nine accounts, argon2-hashed) built
+    once per session through the roster import and account creation; a test that asks for
+    `people` starts from a copy of it instead of importing and hashing again."""
+    path = _SESSION_DIR / "people-template.sqlite"
     shutil.copyfile(sqlite_template, path)
+    use_engine(engine_from_url(f"sqlite:///{path}"))
+    people = run_blocking(factories.standing_people())
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path, people
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh migrated SQLite database; with the standing people in it when the test asks
+    for `people`, the small demo county when it asks for `small_demo`."""
+    template = sqlite_template
+    if "small_demo" in request.fixturenames:
+        template = request.getfixturevalue("demo_template")
+    elif "people" in request.fixturenames:
+        template = request.getfixturevalue("people_template")[0]
+    path = tmp_path / "cadre360.sqlite"
+    shutil.copyfile(template, path)
     url = f"sqlite:///{path}"
     use_engine(engine_from_url(url))
     return url
@@ -158,8 +179,25 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-async def people(sqlite_url: str) -> factories.People:
-    return await factories.standing_people()
+async def small_demo(sqlite_url: str) -> int:
+    """The small demo county (a copy of `demo_template`) in this test's database; the
+    newest published cycle."""
+    from evaluation.tables import Cycle
+
+    row = (
+        await Cycle.select(Cycle.id)
+        .where(Cycle.state == "published")
+        .order_by(Cycle.year, ascending=False)
+        .first()
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+@pytest.fixture
+def people(sqlite_url: str, people_template: tuple[Path, factories.People]) -> factories.People:
+    """The standing people, already in this test's database (see `sqlite_url`)."""
+    return people_template[1]
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

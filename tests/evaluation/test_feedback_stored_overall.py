@@ -10,11 +10,10 @@ from evaluation.analytics.profiles import overall
 from evaluation.results import snapshots
 from evaluation.results.compute import counted_in_overall, excluded_cells
 from evaluation.results.feedback import _history, cadre_feedback
-from tests.factories import small_demo_latest_published
 
 
-async def test_stored_overall_and_history_equal_the_cells(sqlite_url: str) -> None:
-    cycle_id = await small_demo_latest_published()
+async def test_stored_overall_and_history_equal_the_cells(small_demo: int) -> None:
+    cycle_id = small_demo
     snapshot = await snapshots.snapshot_for(cycle_id)
     weights = {c.id: c.weight for c in snapshot.rubric.competencies}
     cells = await snapshots.cells(snapshot.id)

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import sqlite3
 import subprocess
 from itertools import product
+from pathlib import Path
 
 import polars as pl
 import pytest
 from litestar.testing import TestClient
 
 from app.accounts import api_tokens
+from app.database import engine_from_url, use_engine
 from evaluation.responses.context import ratee_context
 from evaluation.tables import (
     Assignment,
@@ -24,6 +28,7 @@ from evaluation.tables import (
     Response,
     Town,
 )
+from tests.conftest import copy_of, run_blocking
 from tests.factories import (
     People,
     answer_assignments,
@@ -53,8 +58,7 @@ USERS = {
 }
 
 
-@pytest.fixture
-async def published_with_secrets(people: People) -> int:
+async def publish_with_secrets(people: People) -> int:
     cycle_id = await open_cycle(peers=4)
     await answer_assignments(cycle_id, varied=True)
     member = await cadre_id(people.member.cadre_external_id or "")
@@ -73,6 +77,32 @@ async def published_with_secrets(people: People) -> int:
         )
     await close_and_publish(cycle_id)
     return cycle_id
+
+
+@pytest.fixture(scope="module")
+def walk_template(
+    people_template: tuple[Path, People], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, int]:
+    """The published cycle with its secrets, built once for the module (every role walks the
+    same county); each test walks its own copy."""
+    path = tmp_path_factory.mktemp("walk") / "walk.sqlite"
+    shutil.copyfile(people_template[0], path)
+    use_engine(engine_from_url(f"sqlite:///{path}"))
+    cycle_id = run_blocking(publish_with_secrets(people_template[1]))
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path, cycle_id
+
+
+@pytest.fixture
+def sqlite_url(walk_template: tuple[Path, int], tmp_path: Path) -> str:
+    """This module's tests start from the walk's county, not an empty database."""
+    return copy_of(walk_template[0], tmp_path)
+
+
+@pytest.fixture
+def published_with_secrets(walk_template: tuple[Path, int], sqlite_url: str) -> int:
+    return walk_template[1]
 
 
 async def ids() -> dict[str, list[str]]:

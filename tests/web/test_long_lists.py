@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from app.demo.loader import DEMO_PASSWORD
 from evaluation.tables import Cycle
-from tests.factories import login, small_demo_latest_published
+from tests.factories import login
 from tests.web.html import text_of
 from training.tables import Enrolment, TrainingPlan
 
@@ -54,9 +54,8 @@ def check_paging(client: TestClient, path: str, anchor: str, town: str) -> None:
 
 
 async def test_long_lists_search_and_page_and_the_plan_exports_whole(
-    client: TestClient, sqlite_url: str
+    client: TestClient, small_demo: int
 ) -> None:
-    await small_demo_latest_published()
     open_cycle = await Cycle.select(Cycle.id).where(Cycle.state == "open").first()
     assert open_cycle is not None
     login(client, "office", DEMO_PASSWORD)

@@ -8,14 +8,14 @@ from litestar.testing import TestClient
 
 from app.demo.loader import DEMO_PASSWORD
 from evaluation.tables import Cadre
-from tests.factories import finished_job, login, post_form, small_demo_latest_published
+from tests.factories import finished_job, login, post_form
 from tests.web.html import text_of
 from training.tables import Enrolment, TrainingPlan
 
 
 @pytest.fixture
-async def published_cycle(sqlite_url: str) -> int:
-    return await small_demo_latest_published()
+def published_cycle(small_demo: int) -> int:
+    return small_demo
 
 
 def run(client: TestClient, cycle_id: int, **fields: str):  # type: ignore[no-untyped-def]
