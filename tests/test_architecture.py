@@ -84,6 +84,7 @@ PURE = (
     "evaluation.scorecard.plan",
     "evaluation.scorecard.scoring",
     "evaluation.scorecard.plausibility",
+    "evaluation.scorecard.checks",
     "evaluation.scorecard.attachment_types",
     "evaluation.scorecard.sources",
     "evaluation.scorecard.cards",

@@ -257,3 +257,17 @@ def test_attendance_is_a_year_to_date_share(seats: list[tuple[int, int, bool]]) 
     for town, quarter, value in out.select("town_id", "quarter", "value").iter_rows():
         held = [s for s in seats if s[0] == town and s[1] <= quarter]
         assert value == pytest.approx(100 * sum(s[2] for s in held) / len(held))
+
+
+def test_the_first_town_to_report_a_quarter_is_judged_at_once() -> None:
+    """Before the other towns send the quarter, last year's pattern and the county's growth
+    so far stand in for this quarter's: a leap is flagged on the first report, a steady one
+    is not."""
+    history = values(steady_county(4))
+    first_quarter = [r for r in steady_county(2, pace=1100.0) if r[2] == 1]
+    second = {t: v for t, _, q, _, v in steady_county(2, pace=1100.0) if q == 2}
+    honest = values([*first_quarter, (3, "fiscal_revenue", 2, "town", second[3])])
+    assert check_values(PLAN, honest, 2, TOWN_FRAME, history).is_empty()
+    leap = values([*first_quarter, (2, "fiscal_revenue", 2, "town", second[2] + 4000.0)])
+    flags = check_values(PLAN, leap, 2, TOWN_FRAME, history)
+    assert flags.select("town_id", "check").rows() == [(2, "unusual")]

@@ -103,7 +103,7 @@ async def test_a_year_from_plan_to_scores() -> None:
         await service.report(YEAR, town_id, 2, fields, {}, [], "reporter", on=Q2_OPEN)
     queue = await service.review_queue(YEAR)
     assert [(i.town_id, i.indicator) for i in queue] == [(town, "fiscal_revenue")], queue
-    assert "比上季度变化" in queue[0].flags[0]
+    assert "远高于本乡镇往期和全县同期走势的预期" in queue[0].flags[0]
 
     # 12345 records: refused whole when a town is unknown or a quarter repeats
     good = hotline_rows(list(names), 1, hours=30)

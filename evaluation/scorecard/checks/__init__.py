@@ -1,0 +1,1 @@
+"""The plausibility checks, one module each; `scorecard.plausibility` runs them together."""
