@@ -149,6 +149,7 @@ def test_printed_code_slips_scan_to_the_entry_page_with_the_code_filled_in(  # t
     page.get_by_label("数量").fill("9")
     page.get_by_label("批次名称").fill("扫码测评")
     page.get_by_role("button", name="生成并打印").click()
+    page.locator("#codes .code-value").first.wait_for()  # the batch page after the POST
     codes = page.locator("#codes .code-value").all_inner_texts()
     assert len(codes) == 9
     decoded = decoded_qr_codes(print_to_pdf(page, tmp_path / "slips.pdf"), live_server)
