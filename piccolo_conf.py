@@ -1,13 +1,11 @@
 """Piccolo's configuration: the engine comes from DATABASE_URL (see app/config.py)."""
 
-import os
-
 from piccolo.conf.apps import AppRegistry
 
-from app.config import DEFAULT_SQLITE_PATH
+from app.config import database_url_of
 from app.engines import engine_from_url
 
-DB = engine_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}")
+DB = engine_from_url(database_url_of())
 
 APP_REGISTRY = AppRegistry(
     apps=[

@@ -62,6 +62,12 @@ SETTINGS: tuple[Setting, ...] = (
         "days a one-time password (login slip, reset) works before it must be issued again",
     ),
     Setting(
+        "CADRE360_NOTIFY",
+        "",
+        "where reminders go beyond the outbox: empty or `outbox` (kept for printing), "
+        "`wecom:<webhook url>` (a WeCom group robot)",
+    ),
+    Setting(
         "CADRE360_TODAY",
         "",
         "pin today's date (YYYY-MM-DD) for demos, training sessions and tests — reporting "
@@ -82,6 +88,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: tuple[str, ...] = ()
     today: date | None = None
     one_time_password_days: int = 30
+    notify: str = ""  # CADRE360_NOTIFY: the reminders' channel (evaluation.infra.notify)
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,13 +143,30 @@ def redact(url: str) -> str:
     return url
 
 
+def database_url_of(environ: Mapping[str, str] | None = None) -> str:
+    """DATABASE_URL, checked (the default SQLite file when unset) — for the settings and for
+    piccolo's own command line (`piccolo_conf.py`), so both read it one way."""
+    env = os.environ if environ is None else environ
+    return validate_database_url(env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}")
+
+
+def _notify_setting(value: str) -> str:
+    value = value.strip()
+    kind, _, url = value.partition(":")
+    if value in ("", "outbox") or (kind == "wecom" and url.startswith(("http://", "https://"))):
+        return value
+    raise SettingsError(
+        f"CADRE360_NOTIFY must be empty, outbox or wecom:<https webhook url>, not {value!r}"
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     raw = {s.env: env.get(s.env, s.default) for s in SETTINGS}
     mode = raw["CADRE360_MODE"]
     if mode not in ("development", "production", "test"):
         raise SettingsError(f"CADRE360_MODE must be development, production or test, not {mode!r}")
-    database_url = validate_database_url(raw["DATABASE_URL"] or f"sqlite:///{DEFAULT_SQLITE_PATH}")
+    database_url = database_url_of(env)
     secret_key = raw["SECRET_KEY"]
     if not secret_key:
         if mode == "production":
@@ -168,6 +192,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 "one_time_password_days": _int_setting(
                     "ONE_TIME_PASSWORD_DAYS", raw["ONE_TIME_PASSWORD_DAYS"], 1, 365
                 ),
+                "notify": _notify_setting(raw["CADRE360_NOTIFY"] or ""),
             },
             Settings,
         )

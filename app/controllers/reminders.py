@@ -37,7 +37,7 @@ async def _page(request: Request[Any, Any, Any], cycle_id: int, refusal: str = "
         open_tasks=int(chased["open"].sum()) if chased.height else 0,
         towns=towns.to_dicts(),
         rounds=await reminders.rounds(cycle_id),
-        channel=configured_channel(),
+        channel=configured_channel(request.app.state.settings.notify),
         refusal=refusal,
     )
 
@@ -54,7 +54,9 @@ async def send_round(
     request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
 ) -> Response[Any]:
     try:
-        round_id = await reminders.send_round(cycle_id, request.user.username, configured_channel())
+        round_id = await reminders.send_round(
+            cycle_id, request.user.username, configured_channel(request.app.state.settings.notify)
+        )
     except Conflict as exc:
         return await _page(request, cycle_id, exc.message)
     return redirect_with_message(

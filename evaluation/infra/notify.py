@@ -1,5 +1,6 @@
 """Outbound notifications: the outbox table is the record and the default channel; an
-adapter chosen by `CADRE360_NOTIFY` delivers beyond it.
+adapter chosen by the setting `CADRE360_NOTIFY` (read with every other setting in
+`app/config.py`, passed in here) delivers beyond it.
 
 * unset or `outbox` — messages stay in the outbox (`outbox_message`), for the office to
   print or export; nothing leaves the server.
@@ -12,7 +13,6 @@ Only names and counts leave the server, never who rates whom.
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -27,9 +27,9 @@ class Channel:
     url: str = ""
 
 
-def configured_channel(environ: dict[str, str] | None = None) -> Channel:
-    value = (environ if environ is not None else dict(os.environ)).get("CADRE360_NOTIFY", "")
-    kind, _, url = value.strip().partition(":")
+def configured_channel(setting: str) -> Channel:
+    """The channel a (checked) CADRE360_NOTIFY value names."""
+    kind, _, url = setting.strip().partition(":")
     if kind == "wecom" and url.startswith(("http://", "https://")):
         return Channel("wecom", url)
     return Channel("outbox")

@@ -8,14 +8,17 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
 
 import fastexcel
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
+from app.config import Settings, SettingsError, load_settings
 from evaluation import clock
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.reminders import outstanding
@@ -108,10 +111,30 @@ def robot() -> Iterator[str]:
     server.shutdown()
 
 
+@contextmanager
+def notifying(settings: Settings, channel: str) -> Iterator[TestClient]:
+    """The app started with CADRE360_NOTIFY set, as a deployment sets it."""
+    from app.asgi import create_app
+
+    configured = msgspec.structs.replace(settings, notify=channel)
+    with TestClient(app=create_app(configured), base_url="http://testserver.local") as client:
+        yield client
+
+
+def test_a_bad_channel_stops_the_program_with_one_line() -> None:
+    with pytest.raises(SettingsError, match="CADRE360_NOTIFY"):
+        load_settings({"CADRE360_NOTIFY": "sms:12345"})
+    assert load_settings({"CADRE360_NOTIFY": "wecom:https://qyapi.example/send"}).notify
+
+
 async def test_the_wecom_adapter_posts_one_message_per_town(
-    client: TestClient, people: People, robot: str, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, people: People, robot: str
 ) -> None:
-    monkeypatch.setenv("CADRE360_NOTIFY", f"wecom:{robot}")
+    with notifying(settings, f"wecom:{robot}") as client:
+        await wecom_round(client)
+
+
+async def wecom_round(client: TestClient) -> None:
     cycle_id = await open_cycle()
     chased = await outstanding(cycle_id)
     login(client, "office")
@@ -130,9 +153,13 @@ async def test_the_wecom_adapter_posts_one_message_per_town(
 
 
 async def test_an_unreachable_robot_is_recorded_as_failed(
-    client: TestClient, people: People, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, people: People
 ) -> None:
-    monkeypatch.setenv("CADRE360_NOTIFY", "wecom:http://127.0.0.1:9/unreachable")
+    with notifying(settings, "wecom:http://127.0.0.1:9/unreachable") as client:
+        await unreachable_round(client)
+
+
+async def unreachable_round(client: TestClient) -> None:
     cycle_id = await open_cycle()
     login(client, "office")
     page = f"/office/cycles/{cycle_id}/reminders"
