@@ -42,7 +42,7 @@ async def run_import(content: bytes, filename: str, county: str | None, dry_run:
         problems = result.check.problems
         click.echo(f"发现 {problems['row'].n_unique()} 行存在问题，未导入任何数据：", err=True)
         for row in problems.iter_rows(named=True):
-            click.echo(f"  第 {row['row']} 行「{row['column']}」：{row['message']}", err=True)
+            click.echo(f"  第 {row['row']} 行“{row['column']}”：{row['message']}", err=True)
         return False
     for key, count in result.plan.summary().items():
         click.echo(f"  {SUMMARY_LABELS[key]}：{count}")

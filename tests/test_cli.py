@@ -104,7 +104,7 @@ def test_import_roster_valid_bad_and_again(tmp_path: Path) -> None:
     bad.write_bytes(to_csv(bad_frame))
     refused = cadre360(db, "import-roster", str(bad))
     assert refused.returncode == 1
-    assert "第 19 行「乡镇类型」" in refused.stderr  # index 17 + header row + 1-based
+    assert "第 19 行“乡镇类型”" in refused.stderr  # index 17 + header row + 1-based
     assert "未导入任何数据" in refused.stderr
 
 

@@ -100,7 +100,7 @@ async def send_round(cycle_id: int, by: str, channel: Channel) -> int:
                     open_tasks=r["open"],
                     channel=channel.name,
                     body=(
-                        f"{r['name']}同志：您在「{cycle.name}」中还有 {r['open']} 份评价未完成，"
+                        f"{r['name']}同志：您在“{cycle.name}”中还有 {r['open']} 份评价未完成，"
                         f"请于 {cycle.closes_on} 前登录干部360评价完成。"
                     ),
                 )

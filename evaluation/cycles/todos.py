@@ -48,7 +48,7 @@ async def rating_todos(cadre_id: int) -> list[Notice]:
         found.append(
             Notice(
                 kind="todo",
-                title=f"「{first['cycle_name']}」还有 {len(cycle_rows)} 份评价待完成"
+                title=f"“{first['cycle_name']}”还有 {len(cycle_rows)} 份评价待完成"
                 + (f"（{drafts} 份已存草稿）" if drafts else ""),
                 detail=f"{first['closes_on']} 截止"
                 + ("，已过催办日期，请尽快完成" if late else ""),
@@ -98,7 +98,7 @@ async def office_todos() -> list[Notice]:
             found.append(
                 Notice(
                     kind="todo",
-                    title=f"「{cycle['name']}」进行中：已完成 {overall['rate']:.0%}",
+                    title=f"“{cycle['name']}”进行中：已完成 {overall['rate']:.0%}",
                     detail=f"{overall['submitted']} / {overall['assigned']} 项，"
                     f"{cycle['closes_on']} 截止" + ("，已过催办日期，可发出催办" if late else ""),
                     on=None,
@@ -110,7 +110,7 @@ async def office_todos() -> list[Notice]:
             found.append(
                 Notice(
                     kind="todo",
-                    title=f"「{cycle['name']}」已截止：待计算并发布结果",
+                    title=f"“{cycle['name']}”已截止：待计算并发布结果",
                     detail="复核可疑评价后计算结果预览，确认后发布",
                     on=None,
                     link=base,
@@ -124,7 +124,7 @@ async def office_todos() -> list[Notice]:
             found.append(
                 Notice(
                     kind="todo",
-                    title=f"「{cycle['name']}」有 {flagged} 份可疑评价待复核",
+                    title=f"“{cycle['name']}”有 {flagged} 份可疑评价待复核",
                     detail="保留或排除，决定后才能计算结果",
                     on=None,
                     link=f"{base}/flags",
@@ -141,7 +141,7 @@ async def office_todos() -> list[Notice]:
         found.append(
             Notice(
                 kind="todo",
-                title=f"「{rows[0]['cycle.name']}」有 {len(rows)} 件申诉待处理",
+                title=f"“{rows[0]['cycle.name']}”有 {len(rows)} 件申诉待处理",
                 detail="公示期内逐件决定，理由会告知干部本人",
                 on=None,
                 link=f"/office/cycles/{cycle_id}/appeals",

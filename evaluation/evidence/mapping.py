@@ -69,14 +69,14 @@ def map_evidence(
         table, on="indicator", how="left"
     )
     checks = [
-        (pl.col("id").is_null(), pl.format("干部编号「{}」不存在", pl.col("cadre_id"))),
+        (pl.col("id").is_null(), pl.format("干部编号“{}”不存在", pl.col("cadre_id"))),
         (
             pl.col("competency").is_null(),
-            pl.format("指标「{}」不在本周期量表中", pl.col("indicator")),
+            pl.format("指标“{}”不在本周期量表中", pl.col("indicator")),
         ),
         (
             pl.col("number").is_null() | pl.col("number").is_nan() | pl.col("number").is_infinite(),
-            pl.format("数值「{}」不是有效数字", pl.col("value").cast(pl.String)),
+            pl.format("数值“{}”不是有效数字", pl.col("value").cast(pl.String)),
         ),
         (
             pl.col("period").is_null() | (pl.col("period").str.len_chars() > 16),

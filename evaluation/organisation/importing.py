@@ -41,7 +41,7 @@ async def import_frame(frame: pl.DataFrame, county_name: str | None = None) -> R
     preview = await preview_frame(frame)
     if preview.plan is None:
         problems = {
-            f"第 {r['row']} 行「{r['column']}」": r["message"]
+            f"第 {r['row']} 行“{r['column']}”": r["message"]
             for r in preview.check.problems.iter_rows(named=True)
         }
         raise Invalid(

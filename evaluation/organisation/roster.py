@@ -119,11 +119,11 @@ def validate_roster(
 
     for key, (label, required, _) in COLUMNS.items():
         if required:
-            rule(pl.col(key).is_null(), key, f"缺少「{label}」")
+            rule(pl.col(key).is_null(), key, f"缺少“{label}”")
     rule(
         pl.col("town_type").is_not_null() & pl.col("town_type_code").is_null(),
         "town_type",
-        pl.format("乡镇类型「{}」无法识别，应为：", pl.col("town_type"))
+        pl.format("乡镇类型“{}”无法识别，应为：", pl.col("town_type"))
         + pl.lit("、".join(TOWN_TYPE_LABELS.values())),
     )
     for key, low, high, word in (("lat", 3.0, 54.0, "latitude"), ("lon", 73.0, 136.0, "longitude")):
@@ -132,24 +132,24 @@ def validate_roster(
             pl.col(word).is_not_null()
             & (pl.col(key).is_null() | ~pl.col(key).is_between(low, high)),
             word,
-            pl.format(f"{label}「{{}}」不是 {low:g}～{high:g} 之间的数字", pl.col(word)),
+            pl.format(f"{label}“{{}}”不是 {low:g}～{high:g} 之间的数字", pl.col(word)),
         )
     rule(
         pl.col("active_flag").is_null(),
         "active",
-        pl.format("在职「{}」应填 是 或 否", pl.col("active")),
+        pl.format("在职“{}”应填 是 或 否", pl.col("active")),
     )
     for key in ("cadre_id", "town_id"):
         rule(
             pl.col(key).is_not_null() & ~pl.col(key).str.contains(ID_PATTERN),
             key,
             pl.format(
-                f"{HEADER[key]}「{{}}」只能包含字母、数字、下划线或连字符（最多 32 位）",
+                f"{HEADER[key]}“{{}}”只能包含字母、数字、下划线或连字符（最多 32 位）",
                 pl.col(key),
             ),
         )
     for key, limit in (("name", 32), ("town_name", 64), ("position", 32), ("rank", 16)):
-        rule(pl.col(key).str.len_chars() > limit, key, f"「{HEADER[key]}」超过 {limit} 个字符")
+        rule(pl.col(key).str.len_chars() > limit, key, f"“{HEADER[key]}”超过 {limit} 个字符")
     _rule_duplicates(df, rules)
     _rule_town_consistency(df, rules)
     _rule_leaders(df, known_cadre_ids, rules)
@@ -185,7 +185,7 @@ def _rule_duplicates(df: pl.DataFrame, rules: list[pl.DataFrame]) -> None:
             "row",
             pl.lit(HEADER["cadre_id"]).alias("column"),
             pl.format(
-                "干部编号「{}」重复（与第 {} 行相同）", pl.col("cadre_id"), pl.col("first_row")
+                "干部编号“{}”重复（与第 {} 行相同）", pl.col("cadre_id"), pl.col("first_row")
             ).alias("message"),
         )
     )
@@ -206,7 +206,7 @@ def _rule_town_consistency(df: pl.DataFrame, rules: list[pl.DataFrame]) -> None:
             .select(
                 "row",
                 pl.lit(label).alias("column"),
-                pl.format(f"同一乡镇「{{}}」的{label}与前面的行不一致", pl.col("town_id")).alias(
+                pl.format(f"同一乡镇“{{}}”的{label}与前面的行不一致", pl.col("town_id")).alias(
                     "message"
                 ),
             )
@@ -226,7 +226,7 @@ def _rule_leaders(df: pl.DataFrame, known: frozenset[str], rules: list[pl.DataFr
         links.filter(~pl.col("leader").is_in(valid_targets.implode())).select(
             "row",
             column,
-            pl.format("直接领导编号「{}」在花名册中不存在", pl.col("leader")).alias("message"),
+            pl.format("直接领导编号“{}”在花名册中不存在", pl.col("leader")).alias("message"),
         )
     )
     rules.append(

@@ -44,20 +44,20 @@ def check_form(
         raw = (fields.get(key) or "").strip()
         note = (fields.get(f"note_{item.id}") or "").strip()
         if len(note) > NOTE_MAX:
-            problems[f"note_{item.id}"] = f"「{item.name}」的说明不超过 {NOTE_MAX} 字"
+            problems[f"note_{item.id}"] = f"“{item.name}”的说明不超过 {NOTE_MAX} 字"
         notes[item.id] = note[:NOTE_MAX]
         if not raw:
-            problems[key] = f"请为「{item.name}」选择一项"
+            problems[key] = f"请为“{item.name}”选择一项"
         elif raw == CANNOT_OBSERVE and allow_cannot_observe:
             levels[item.id] = None
         elif raw in ("1", "2", "3", "4", "5"):
             levels[item.id] = int(raw)
             if require_notes_at_extremes and raw in ("1", "5") and not note:
                 problems[f"note_{item.id}"] = (
-                    f"选择「{item.name}」的最低或最高等级时，请简要写明依据"
+                    f"选择“{item.name}”的最低或最高等级时，请简要写明依据"
                 )
         else:
-            problems[key] = f"「{item.name}」的选项无效，请重新选择"
+            problems[key] = f"“{item.name}”的选项无效，请重新选择"
     comment = (fields.get("comment") or "").strip()
     if len(comment) > COMMENT_MAX:
         problems["comment"] = f"意见建议不超过 {COMMENT_MAX} 字"

@@ -160,7 +160,7 @@ async def draft(draft_id: int) -> DraftView:
 
 async def save_form(draft_id: int, fields: Mapping[str, str], editor: str) -> Rubric:
     """The editor's fields, validated as a whole and stored; any problem raises `Invalid`
-    with all of them, keyed by where they are in words ("第 3 项能力「为民服务」 · 行为锚")."""
+    with all of them, keyed by where they are in words ("第 3 项能力“为民服务” · 行为锚")."""
     current = await draft(draft_id)
     document = document_from_form(fields, current.rubric.code)
     try:

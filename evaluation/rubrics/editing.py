@@ -290,7 +290,7 @@ def _competency_values(c: dict[str, Any], prefix: str) -> dict[str, str]:
 
 
 def readable_location(where: str, document: dict[str, Any]) -> str:
-    """A loader location ("competencies[3]（service）.anchors") in words ("第 3 项能力「为民服务」
+    """A loader location ("competencies[3]（service）.anchors") in words ("第 3 项能力“为民服务”
     · 行为锚"), naming the competency as the author typed it."""
     competencies = document.get("competencies") or []
 
@@ -299,7 +299,7 @@ def readable_location(where: str, document: dict[str, Any]) -> str:
         entry = competencies[index - 1] if 0 < index <= len(competencies) else {}
         name = entry.get("name") if isinstance(entry, dict) else None
         shown = name or match.group(2) or ""
-        return f"第 {index} 项能力「{shown}」" if shown else f"第 {index} 项能力"
+        return f"第 {index} 项能力“{shown}”" if shown else f"第 {index} 项能力"
 
     text = re.sub(r"competencies\[(\d+)\](?:（([^）]*)）)?", competency, where)
     text = re.sub(r"(anchors|indicators)\[(\d+)\]", lambda m: f"{m.group(1)} {m.group(2)}", text)

@@ -98,11 +98,11 @@ def _number(value: Any) -> TypeGuard[float]:
 def check_document(doc: dict[str, Any], problems: Problems) -> None:
     for key in ("code", "version", "name"):
         if not _text(doc.get(key)):
-            problems.add(key, f"缺少「{key}」")
+            problems.add(key, f"缺少“{key}”")
     known = {"code", "version", "name", "competencies", "groups", "lights", "quota", "description"}
     for key in doc:
         if key not in known:
-            problems.add(key, f"未知字段「{key}」")
+            problems.add(key, f"未知字段“{key}”")
     competencies = doc.get("competencies")
     if not isinstance(competencies, list) or not competencies:
         problems.add("competencies", "至少需要一个能力维度（[[competencies]]）")
@@ -118,7 +118,7 @@ def check_document(doc: dict[str, Any], problems: Problems) -> None:
         if isinstance(cid, str) and cid:
             where = f"competencies[{index + 1}]（{cid}）"
             if cid in seen:
-                problems.add(where, f"编号「{cid}」与第 {seen[cid]} 个能力维度重复")
+                problems.add(where, f"编号“{cid}”与第 {seen[cid]} 个能力维度重复")
             seen.setdefault(cid, index + 1)
         weight = check_competency(competency, where, problems)
         applies = competency.get("applies_to") or {}
@@ -138,7 +138,7 @@ def check_document(doc: dict[str, Any], problems: Problems) -> None:
 def check_competency(c: dict[str, Any], where: str, problems: Problems) -> float:
     for key in ("id", "name", "definition"):
         if not _text(c.get(key)):
-            problems.add(f"{where}.{key}", f"缺少「{key}」")
+            problems.add(f"{where}.{key}", f"缺少“{key}”")
     if c.get("dimension") not in DIMENSIONS:
         problems.add(f"{where}.dimension", f"维度应为 {'、'.join(DIMENSIONS)} 之一")
     weight = c.get("weight")
@@ -153,7 +153,7 @@ def check_competency(c: dict[str, Any], where: str, problems: Problems) -> float
         groups = []
     for group in groups:
         if group not in RATER_GROUPS:
-            problems.add(f"{where}.rated_by", f"未知评价主体「{group}」")
+            problems.add(f"{where}.rated_by", f"未知评价主体“{group}”")
     if len(set(map(str, groups))) != len(groups):
         problems.add(f"{where}.rated_by", "评价主体重复")
     check_anchors(c.get("anchors"), where, problems)
@@ -186,7 +186,7 @@ def check_competency(c: dict[str, Any], where: str, problems: Problems) -> float
     }
     for key in c:
         if key not in known:
-            problems.add(f"{where}.{key}", f"未知字段「{key}」")
+            problems.add(f"{where}.{key}", f"未知字段“{key}”")
     return float(weight)
 
 
@@ -222,12 +222,12 @@ def check_applies_to(applies: Any, where: str, problems: Problems) -> None:
         return
     for value in _list(applies.get("town_types"), f"{where}.applies_to.town_types", problems):
         if not isinstance(value, str) or value not in TOWN_TYPE_LABELS:
-            problems.add(f"{where}.applies_to.town_types", f"未知乡镇类型「{value}」")
+            problems.add(f"{where}.applies_to.town_types", f"未知乡镇类型“{value}”")
     for value in _list(
         applies.get("position_classes"), f"{where}.applies_to.position_classes", problems
     ):
         if not isinstance(value, str) or value not in POSITION_CLASS_LABELS:
-            problems.add(f"{where}.applies_to.position_classes", f"未知岗位类别「{value}」")
+            problems.add(f"{where}.applies_to.position_classes", f"未知岗位类别“{value}”")
 
 
 def check_indicator(indicator: Any, where: str, problems: Problems) -> None:
@@ -236,7 +236,7 @@ def check_indicator(indicator: Any, where: str, problems: Problems) -> None:
         return
     for key in ("id", "name"):
         if not _text(indicator.get(key)):
-            problems.add(f"{where}.{key}", f"缺少「{key}」")
+            problems.add(f"{where}.{key}", f"缺少“{key}”")
     thresholds = indicator.get("thresholds")
     if not (
         isinstance(thresholds, list)
@@ -254,7 +254,7 @@ def check_groups(groups: Any, problems: Problems) -> None:
         return
     for name, rule in groups.items():
         if name not in RATER_GROUPS:
-            problems.add(f"groups.{name}", f"未知评价主体「{name}」")
+            problems.add(f"groups.{name}", f"未知评价主体“{name}”")
         minimum = rule.get("min_responses") if isinstance(rule, dict) else None
         if not isinstance(minimum, int) or isinstance(minimum, bool) or not 1 <= minimum <= 50:
             problems.add(f"groups.{name}.min_responses", "最少显示人数应为 1–50 的整数")
@@ -277,7 +277,7 @@ def check_lights(lights: Any, problems: Problems) -> None:
         )
     for key in lights:
         if key not in ("green_from", "red_below", "explanation", "towns", "towns_explanation"):
-            problems.add(f"lights.{key}", f"未知字段「{key}」")
+            problems.add(f"lights.{key}", f"未知字段“{key}”")
 
 
 def check_quota(quota: Any, problems: Problems) -> None:

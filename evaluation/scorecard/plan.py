@@ -300,7 +300,7 @@ def check_plan(plan: Plan) -> dict[str, str]:
     for index, indicator in enumerate(plan.indicators, start=1):
         where = f"indicators[{index}]（{indicator.code}）"
         if indicator.code in seen:
-            problems[where] = f"指标编号「{indicator.code}」重复"
+            problems[where] = f"指标编号“{indicator.code}”重复"
         seen.add(indicator.code)
         for message in check_indicator(indicator, plan):
             problems[where] = f"{problems[where]}；{message}" if where in problems else message
@@ -324,7 +324,7 @@ def check_groups(plan: Plan, codes: set[str]) -> dict[str, str]:
         where = f"groups[{index}]（{group.code}）"
         unknown = [c for c in group.indicators if c not in codes]
         if group.code in named:
-            problems[where] = f"组团编号「{group.code}」重复"
+            problems[where] = f"组团编号“{group.code}”重复"
         elif not group.indicators or unknown:
             problems[where] = f"组团的共同指标不在方案中：{'、'.join(unknown) or '（未填）'}"
         elif not 0 < group.share <= 0.3:

@@ -78,7 +78,7 @@ def check_mapping(mapping: Mapping, plan: Plan) -> dict[str, str]:
         if indicator is None:
             problems[output.indicator] = "不是本年度方案中的指标"
         elif indicator.unit != output.unit:
-            problems[output.indicator] = f"单位为「{output.unit}」，方案要求「{indicator.unit}」"
+            problems[output.indicator] = f"单位为“{output.unit}”，方案要求“{indicator.unit}”"
     return problems
 
 

@@ -4,7 +4,9 @@ that person sees it on a phone and on a desktop.
 Per page: the HTTP status; horizontal overflow (`scrollWidth ≤ innerWidth`) at both widths;
 chart labels drawn at 11 px or more on the phone; each statistical term with its one-line
 explanation (app/labels.py GLOSSARY); code identifiers in the visible text (snake_case words, or any code the labels module
-translates); axe-core's serious and critical violations. One URL per route shape is
+translates); doubled function words (已已) and corner quotes; every error the browser's
+console reports (a Content-Security-Policy violation included); axe-core's serious and
+critical violations. One URL per route shape is
 visited (digits and query strings folded), so a list of 600 cadres costs one visit, not 600.
 """
 
@@ -78,6 +80,8 @@ class PageReport:
     axe: list[str] = field(default_factory=list)
     chart_text: float = 999.0
     unexplained: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    wording: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         found = []
@@ -88,10 +92,29 @@ class PageReport:
             found.append(f"代码词：{', '.join(sorted(set(self.codes))[:8])}")
         if self.unexplained:
             found.append(f"术语无说明：{'、'.join(self.unexplained)}")
+        if self.console:
+            found.append(f"控制台错误：{' | '.join(self.console[:3])}")
+        if self.wording:
+            found.append(f"用词：{'、'.join(self.wording)}")
         if self.chart_text < MIN_CHART_TEXT - 0.05:
             found.append(f"390 宽度下图表文字只有 {self.chart_text:.1f}px")
         found += self.axe
         return found
+
+
+# Function words that never double in correct Chinese ("周期已已截止"), and the corner
+# quotes mainland 公文 do not use (“” instead).
+DOUBLED = re.compile(
+    r"(已已|的的|了了|在在|是是|和和|与与|及及|或或|将将|被被|把把|未未|请请|于于)"
+)
+CORNER_QUOTES = re.compile(r"[「」『』]")
+
+
+def wording_in(text: str) -> list[str]:
+    found = [f"重复字“{m}”" for m in sorted(set(DOUBLED.findall(text)))]
+    if CORNER_QUOTES.search(text):
+        found.append("直角引号「」（应为“”）")
+    return found
 
 
 def codes_in(text: str, codes: set[str]) -> list[str]:
@@ -137,6 +160,9 @@ def crawl(
     queue: deque[str] = deque([f"{base}/"])
     opened: set[str] = set()
     reports: list[PageReport] = []
+    console: list[str] = []  # errors the browser reports on the page being judged (CSP too)
+    page.on("console", lambda m: console.append(m.text[:200]) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(str(e)[:200]))
     while queue and len(reports) < limit:
         url = queue.popleft()
         home = not reports  # every person's crawl starts at their own home page
@@ -146,6 +172,7 @@ def crawl(
             continue
         opened.add(url)
         page.set_viewport_size(PHONE)
+        console.clear()
         response = page.goto(url)
         status = response.status if response else 0
         landed = page.url.split("#")[0]
@@ -161,6 +188,7 @@ def crawl(
         report.overflow["390"] = int(page.evaluate(OVERFLOW))
         text = page.evaluate(VISIBLE_TEXT)
         report.codes = codes_in(text, codes)
+        report.wording = wording_in(text)
         report.unexplained = unexplained_terms(text)
         report.chart_text = float(page.evaluate(SMALLEST_CHART_TEXT))
         if visits[shape(landed)] == 1:
@@ -169,6 +197,7 @@ def crawl(
                 page.screenshot(path=str(shots / f"{screenshot_name(landed)}-390.png"))
         page.set_viewport_size(DESKTOP)
         report.overflow["1366"] = int(page.evaluate(OVERFLOW))
+        report.console = list(console)
         for href in page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)"):
             target = urljoin(landed, href).split("#")[0]
             if target.startswith(base) and target not in opened:

@@ -35,15 +35,15 @@ def test_demo_roster_is_valid(roster: pl.DataFrame) -> None:
 @pytest.mark.parametrize(
     ("column", "value", "expected_column", "expected"),
     [
-        ("name", None, "姓名", "缺少「姓名」"),
-        ("cadre_id", None, "干部编号", "缺少「干部编号」"),
-        ("town_type", "沿海", "乡镇类型", "乡镇类型「沿海」无法识别"),
-        ("latitude", "北纬", "纬度", "纬度「北纬」不是"),
-        ("longitude", "200", "经度", "经度「200」不是"),
-        ("active", "也许", "在职", "在职「也许」应填 是 或 否"),
+        ("name", None, "姓名", "缺少“姓名”"),
+        ("cadre_id", None, "干部编号", "缺少“干部编号”"),
+        ("town_type", "沿海", "乡镇类型", "乡镇类型“沿海”无法识别"),
+        ("latitude", "北纬", "纬度", "纬度“北纬”不是"),
+        ("longitude", "200", "经度", "经度“200”不是"),
+        ("active", "也许", "在职", "在职“也许”应填 是 或 否"),
         ("cadre_id", "含 空格", "干部编号", "只能包含字母、数字"),
-        ("leader_ids", "NOBODY", "直接领导编号", "直接领导编号「NOBODY」在花名册中不存在"),
-        ("name", "名" * 40, "姓名", "「姓名」超过 32 个字符"),
+        ("leader_ids", "NOBODY", "直接领导编号", "直接领导编号“NOBODY”在花名册中不存在"),
+        ("name", "名" * 40, "姓名", "“姓名”超过 32 个字符"),
     ],
 )
 def test_each_rule_reports_row_column_and_reason(
@@ -72,7 +72,7 @@ def test_duplicate_id_points_at_first_occurrence(roster: pl.DataFrame) -> None:
         {
             "row": frame.height - 1 + FIRST_DATA_ROW,
             "column": "干部编号",
-            "message": f"干部编号「{roster['cadre_id'][3]}」重复（与第 {3 + FIRST_DATA_ROW} 行相同）",
+            "message": f"干部编号“{roster['cadre_id'][3]}”重复（与第 {3 + FIRST_DATA_ROW} 行相同）",
         }
     ]
 
@@ -80,7 +80,7 @@ def test_duplicate_id_points_at_first_occurrence(roster: pl.DataFrame) -> None:
 def test_town_rows_must_agree(roster: pl.DataFrame) -> None:
     check = validate_roster(with_cell(roster, 6, "town_name", "别名镇"))
     assert check.problems.filter(pl.col("row") == 6 + FIRST_DATA_ROW)["message"].to_list() == [
-        "同一乡镇「T001」的乡镇名称与前面的行不一致"
+        "同一乡镇“T001”的乡镇名称与前面的行不一致"
     ]
 
 

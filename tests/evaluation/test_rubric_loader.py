@@ -82,7 +82,7 @@ CASES = [
         "unknown group",
         lambda d: d["competencies"][2]["rated_by"].append("neighbours"),
         "competencies[3]（service）.rated_by",
-        "未知评价主体「neighbours」",
+        "未知评价主体“neighbours”",
     ),
     (
         "no behaviour",

@@ -260,7 +260,7 @@ async def test_evidence_import_by_file_and_api(client: TestClient, people: Peopl
         data={"_csrf_token": csrf_token(client, "/office")},
     )
     assert refused.status_code == 400
-    assert "干部编号「NOPE」不存在" in refused.text
+    assert "干部编号“NOPE”不存在" in refused.text
     api = client.post(
         f"/api/cycles/{cycle_id}/evidence",
         json={

@@ -1666,6 +1666,8 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
     }
     assert changed.pop("enrolment:not") > 0  # the new plan's enrolments
     assert changed.pop("scorecard_target") > 0  # next year's contracts
+    # the office's own 核查 and those complete_year settles: as many as the checks flagged
+    assert changed.pop("scorecard_review") >= 1
     assert (
         changed
         == {
@@ -1693,7 +1695,6 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             "case_note:withdrawn": 1,  # added, corrected, then withdrawn (kept on record)
             "work_report": 1,
             "scorecard_plan:published": 1,
-            "scorecard_review": 13,  # the office's own, and the 核查 complete_year settles
             "scorecard_import": 1,
             # the imported 12345 value (the quarter sent again replaces), and the fourth quarter
             # the other towns report before the year may be published (complete_year)

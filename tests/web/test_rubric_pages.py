@@ -44,7 +44,7 @@ async def test_a_bad_rubric_lists_every_problem_and_saves_nothing(
     problems = _problems(refused.text)
     assert any("共性能力的权重之和应为 1" in p for p in problems)
     assert any("担当作为" in p and "需要 5 个行为锚" in p and "现有 4 个" in p for p in problems)
-    assert any(f"编号「{fields['c0.id']}」与第 1 个能力维度重复" in p for p in problems)
+    assert any(f"编号“{fields['c0.id']}”与第 1 个能力维度重复" in p for p in problems)
     assert any("权重应为大于 0" in p for p in problems)
     # what was typed stays in the form, and nothing reached the database
     assert 'value="很多"' in refused.text
@@ -149,5 +149,5 @@ async def test_toml_export_round_trips_through_import(client: TestClient, people
         follow_redirects=False,
     )
     assert broken.status_code == 400
-    assert "量表有" in broken.text and "缺少「version」" in broken.text
+    assert "量表有" in broken.text and "缺少“version”" in broken.text
     assert await RubricDraft.count() == 1
