@@ -182,16 +182,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 async def small_demo(sqlite_url: str) -> int:
     """The small demo county (a copy of `demo_template`) in this test's database; the
     newest published cycle."""
-    from evaluation.tables import Cycle
-
-    row = (
-        await Cycle.select(Cycle.id)
-        .where(Cycle.state == "published")
-        .order_by(Cycle.year, ascending=False)
-        .first()
-    )
-    assert row is not None
-    return int(row["id"])
+    return await factories.newest_published_cycle()
 
 
 @pytest.fixture

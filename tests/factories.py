@@ -233,9 +233,14 @@ async def small_demo_latest_published() -> int:
     """The small demo county (two published cycles with planted weaknesses, a catalogue, a
     past training plan); returns the newest published cycle."""
     from app.demo.loader import load_demo
-    from evaluation.tables import Cycle
 
     assert await load_demo(towns=4, cadres_per_town=20, seed=1, if_empty=False)
+    return await newest_published_cycle()
+
+
+async def newest_published_cycle() -> int:
+    from evaluation.tables import Cycle
+
     row = (
         await Cycle.select(Cycle.id)
         .where(Cycle.state == "published")

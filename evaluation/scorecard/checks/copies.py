@@ -7,7 +7,7 @@ import math
 
 import polars as pl
 
-from evaluation.scorecard.checks.frames import FLAG_SCHEMA, MIN_TOWNS, reported
+from evaluation.scorecard.checks.frames import FLAG_SCHEMA, MIN_TOWNS, as_flags, reported
 
 
 def _step(value: pl.Expr) -> pl.Expr:
@@ -94,22 +94,15 @@ def copied(
             ),
         ]
     )
-    if sides.is_empty():
-        return pl.DataFrame(schema=FLAG_SCHEMA)
-    return (
-        sides.explode("indicators")
-        .rechunk()
-        .select(
-            "town_id",
-            indicator="indicators",
-            quarter=pl.lit(quarter),
-            check=pl.lit("copied"),
-            message=pl.format(
-                "与{}的 {} 项填报值完全相同（偶然如此的可能不到 1/{}）",
-                pl.col("other"),
-                pl.col("same"),
-                pl.lit(f"{round(1 / chance):,}"),
-            ),
-        )
-        .cast(FLAG_SCHEMA)
+    return as_flags(
+        sides.explode("indicators").with_columns(
+            indicator=pl.col("indicators"), quarter=pl.lit(quarter)
+        ),
+        "copied",
+        pl.format(
+            "与{}的 {} 项填报值完全相同（偶然如此的可能不到 1/{}）",
+            pl.col("other"),
+            pl.col("same"),
+            pl.lit(f"{round(1 / chance):,}"),
+        ),
     )

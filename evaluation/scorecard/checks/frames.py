@@ -81,3 +81,15 @@ def flows(reported: pl.DataFrame, specs: pl.DataFrame) -> pl.DataFrame:
         .filter(~pl.col("cumulative") | (pl.col("quarter") == 1) | pl.col("before").is_not_null())
         .select(*keys, "quarter", "cumulative", "direction", "flow")
     )
+
+
+def as_flags(flagged: pl.DataFrame, check: str, message: pl.Expr) -> pl.DataFrame:
+    """The flags of one check: a row per flagged value (town_id, indicator, quarter) with the
+    check's name and its message in words."""
+    if flagged.is_empty():
+        return pl.DataFrame(schema=FLAG_SCHEMA)
+    return (
+        flagged.rechunk()  # pl.format panics on some chunked frames (polars 2.1)
+        .select("town_id", "indicator", "quarter", check=pl.lit(check), message=message)
+        .cast(FLAG_SCHEMA)
+    )

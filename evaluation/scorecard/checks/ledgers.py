@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from evaluation.scorecard.checks.frames import FLAG_SCHEMA, reported
+from evaluation.scorecard.checks.frames import as_flags, reported
 
 
 def falling(frame: pl.DataFrame, specs: pl.DataFrame, quarter: int) -> pl.DataFrame:
@@ -14,17 +14,10 @@ def falling(frame: pl.DataFrame, specs: pl.DataFrame, quarter: int) -> pl.DataFr
     this = totals.filter(pl.col("quarter") == quarter)
     before = totals.filter(pl.col("quarter") == quarter - 1).select(*keys, prev=pl.col("value"))
     flagged = this.join(before, on=keys).filter(pl.col("value") < pl.col("prev"))
-    if flagged.is_empty():
-        return pl.DataFrame(schema=FLAG_SCHEMA)
-    return (
-        flagged.rechunk()
-        .select(  # pl.format panics on some chunked frames (polars 2.1)
-            *keys,
-            "quarter",
-            check=pl.lit("falling"),
-            message=pl.format("累计值比上季度减少（{} → {}）", pl.col("prev"), pl.col("value")),
-        )
-        .cast(FLAG_SCHEMA)
+    return as_flags(
+        flagged,
+        "falling",
+        pl.format("累计值比上季度减少（{} → {}）", pl.col("prev"), pl.col("value")),
     )
 
 
@@ -41,20 +34,13 @@ def mismatches(frame: pl.DataFrame, quarter: int, gap_limit: float) -> pl.DataFr
     gap = (pl.col("value") - pl.col("imported")).abs() / pl.max_horizontal(
         pl.col("imported").abs(), pl.lit(1e-9)
     )
-    flagged = joined.filter(gap > gap_limit)
-    if flagged.is_empty():
-        return pl.DataFrame(schema=FLAG_SCHEMA)
-    return (
-        flagged.rechunk()
-        .select(  # pl.format panics on some chunked frames (polars 2.1)
-            *keys,
-            check=pl.lit("mismatch"),
-            message=pl.format(
-                "填报值 {} 与其他系统统计的 {} 相差超过 {}%",
-                pl.col("value").round(2),
-                pl.col("imported").round(2),
-                pl.lit(round(gap_limit * 100)),
-            ),
-        )
-        .cast(FLAG_SCHEMA)
+    return as_flags(
+        joined.filter(gap > gap_limit),
+        "mismatch",
+        pl.format(
+            "填报值 {} 与其他系统统计的 {} 相差超过 {}%",
+            pl.col("value").round(2),
+            pl.col("imported").round(2),
+            pl.lit(round(gap_limit * 100)),
+        ),
     )

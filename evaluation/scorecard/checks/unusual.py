@@ -11,6 +11,7 @@ from evaluation.scorecard.checks.frames import (
     MIN_SPREAD,
     MIN_TOWNS,
     OWN_SPREAD_TOWNS,
+    as_flags,
     flows,
     reported,
 )
@@ -19,7 +20,6 @@ from evaluation.scorecard.checks.frames import (
 def unusual(
     frame: pl.DataFrame, past: pl.DataFrame, specs: pl.DataFrame, quarter: int, limit: float
 ) -> pl.DataFrame:
-    keys = ["town_id", "indicator"]
     now = flows(reported(frame), specs)
     before = flows(reported(past), specs).with_columns(pl.col("quarter") - 4)
     series = pl.concat([before, now]).filter(pl.col("quarter") <= quarter)
@@ -43,22 +43,15 @@ def unusual(
     # too few events a quarter to tell a jump (two 改革创新案例 instead of one is not one)
     enough = ~pl.col("cumulative") | (pl.col("typical") >= MIN_EVENTS)
     flagged = judged.filter(pl.col("quarter") == quarter, enough, pl.col("z") > limit)
-    if flagged.is_empty():
-        return pl.DataFrame(schema=FLAG_SCHEMA)
-    return (
-        flagged.rechunk()
-        .select(  # pl.format panics on some chunked frames (polars 2.1)
-            *keys,
-            "quarter",
-            check=pl.lit("unusual"),
-            message=pl.format(
-                "本季度{}远高于本乡镇往期和全县同期走势的预期（偏离 {} 个标准差，超过 {} 的核查线）",
-                pl.when(pl.col("cumulative")).then(pl.lit("增量")).otherwise(pl.lit("数值")),
-                pl.col("z").round(1),
-                pl.lit(limit),
-            ),
-        )
-        .cast(FLAG_SCHEMA)
+    return as_flags(
+        flagged,
+        "unusual",
+        pl.format(
+            "本季度{}远高于本乡镇往期和全县同期走势的预期（偏离 {} 个标准差，超过 {} 的核查线）",
+            pl.when(pl.col("cumulative")).then(pl.lit("增量")).otherwise(pl.lit("数值")),
+            pl.col("z").round(1),
+            pl.lit(limit),
+        ),
     )
 
 
