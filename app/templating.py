@@ -18,6 +18,7 @@ from app.forms import shown_notice
 from app.labels import GLOSSARY, label
 from evaluation import clock
 from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, town_type_label
+from evaluation.scorecard.amounts import figure
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -38,6 +39,7 @@ def build_environment() -> Environment:
     env.filters["town_type"] = town_type_label
     env.filters["local_time"] = local_time
     env.filters["label"] = label
+    env.filters["figure"] = figure  # 12,345.6: grouped, no exponent, no trailing zeros
     env.globals.update(
         ROLE_LABELS=ROLE_LABELS,
         HOME_PATHS=HOME_PATHS,

@@ -14,6 +14,7 @@ from evaluation import clock
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import repository, value_store
+from evaluation.scorecard.amounts import due, range_words
 from evaluation.scorecard.attachment_types import ALLOWED_WORDS, KINDS, kind_of
 from evaluation.scorecard.contracts import _town, parse_number
 from evaluation.scorecard.plan import (
@@ -86,7 +87,9 @@ async def quarter_form(
             dimension=str(indicator.dimension),
             cumulative=indicator.cumulative,
             target=target,
-            pro_rata=(target * quarter / 4 if indicator.cumulative else target) if target else None,
+            pro_rata=due(indicator, target * quarter / 4 if indicator.cumulative else target)
+            if target
+            else None,
             value=(row["corrected"] if row and row["corrected"] is not None else row["value"])
             if row
             else None,
@@ -154,9 +157,7 @@ async def report(
         elif math.isnan(value):
             problems[where] = "请填写数字"
         elif not indicator.minimum <= value <= indicator.maximum:
-            problems[where] = (
-                f"超出可能的范围（{indicator.minimum:g}–{indicator.maximum:g} {indicator.unit}）"
-            )
+            problems[where] = range_words(indicator)
         else:
             rows.append((indicator.code, value, notes.get(indicator.code, "").strip()[:MAX_NOTE]))
     known = {i.code for i in town_indicators(record.plan, town.town_type, quarter)}
@@ -274,7 +275,7 @@ async def decide(value_id: int, decision: str, raw: str, reason: str, by: str) -
         if value is None or math.isnan(value):
             problems["value"] = "请填写更正后的数值"
         elif not indicator.minimum <= value <= indicator.maximum:
-            problems["value"] = f"超出可能的范围（{indicator.minimum:g}–{indicator.maximum:g}）"
+            problems["value"] = range_words(indicator)
         else:
             after = value
     if problems:

@@ -17,6 +17,7 @@ from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import projects, repository, value_store
 from evaluation.scorecard import town_appeal_store as store
+from evaluation.scorecard.amounts import range_words
 from evaluation.scorecard.contracts import parse_number
 from evaluation.scorecard.inputs import MAX_TEXT
 from evaluation.scorecard.plans import published_record
@@ -175,7 +176,7 @@ async def decide(appeal_id: int, uphold: bool, raw_value: str, reason: str, by: 
             elif value is None or math.isnan(value):
                 problems["value"] = "请填写更正后的数值"
             elif not indicator.minimum <= value <= indicator.maximum:
-                problems["value"] = f"超出可能的范围（{indicator.minimum:g}–{indicator.maximum:g}）"
+                problems["value"] = range_words(indicator)
             else:
                 target = values.row(0, named=True)
     if problems:

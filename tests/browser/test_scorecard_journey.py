@@ -46,9 +46,9 @@ def fill_quarter(page) -> None:  # type: ignore[no-untyped-def]
     """Each value at its pro-rata target (or last quarter's), fiscal revenue far beyond."""
     for fieldset in page.locator("#report-form fieldset").all():
         hint = fieldset.locator("p.hint").first.inner_text()
-        due = re.search(r"本季度应达 ([\d.]+)", hint) or re.search(r"年度目标 ([\d.]+)", hint)
-        before = re.search(r"上季度 ([\d.]+)", hint)
-        value = due.group(1) if due else before.group(1) if before else "5"
+        due = re.search(r"本季度应达 ([\d,.]+)", hint) or re.search(r"年度目标 ([\d,.]+)", hint)
+        before = re.search(r"上季度 ([\d,.]+)", hint)
+        value = (due.group(1) if due else before.group(1) if before else "5").replace(",", "")
         if fieldset.get_attribute("id") == "fiscal_revenue":
             value = str(float(value) * 3)
         fieldset.locator("input[name^='v_']").fill(value)

@@ -220,6 +220,7 @@ def test_a_quarter_is_refused_whole_then_stored_and_checked(site: tuple) -> None
         follow_redirects=False,
     )
     assert too_big.status_code == 400 and "超出可能的范围" in too_big.text
+    assert "应在 0 至 1,000,000 万元之间" in too_big.text  # the unit's own words, no 1e+06
     fields["v_fiscal_revenue"] = "200000"  # a leap from the third quarter
     sent = client.post(
         "/town/report/4",
