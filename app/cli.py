@@ -14,7 +14,7 @@ from app.config import redact, settings_help
 
 
 @click.group(
-    help="cadre360 — 干部360度评价与培训平台\n\nSettings (environment):\n" + settings_help()
+    help="cadre360 — 干部360度评价与培训平台\n\nSettings (environment):\n\n" + settings_help()
 )
 def main() -> None:
     pass

@@ -248,4 +248,8 @@ def _int_setting(name: str, value: str | None, low: int, high: int) -> int:
 
 
 def settings_help() -> str:
-    return "\n".join(f"  {s.env:<14} {s.help} (default: {s.default or '-'})" for s in SETTINGS)
+    """One paragraph per setting; click's `\\b` marker keeps each as written (not rewrapped
+    into one block)."""
+    return "\n\n".join(
+        f"\b\n{s.env}  (default: {s.default or '-'})\n    {s.help}" for s in SETTINGS
+    )

@@ -78,3 +78,16 @@ def test_cli_stops_with_one_line_not_a_traceback(environ: dict[str, str]) -> Non
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("cadre360: configuration error:")
     assert "Traceback" not in result.stderr
+
+
+def test_help_lists_each_setting_on_its_own_lines() -> None:
+    """`cadre360 --help` as an operator reads it: every setting starts its own paragraph,
+    not run together into one block."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from app.config import SETTINGS
+
+    shown = CliRunner().invoke(main, ["--help"]).output
+    starts = [line.strip().split()[0] for line in shown.splitlines() if line.strip()]
+    assert all(s.env in starts for s in SETTINGS), shown

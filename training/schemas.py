@@ -91,6 +91,7 @@ class EffectRow(msgspec.Struct, frozen=True, kw_only=True):
     trained: int
     estimate: Estimate | None
     placebo: Estimate | None
+    placebo_name: str = ""  # the placebo competency as people read it
 
 
 class PlanEffects(msgspec.Struct, frozen=True, kw_only=True):

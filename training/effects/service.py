@@ -100,14 +100,14 @@ async def plan_effects(plan: PublishedPlan) -> PlanEffects | None:
         )
         for competency in sorted(main):
             estimate = did(before, after, competency, trained, waitlist)
+            check = placebo(before, after, untouched, trained, waitlist) if estimate else None
             rows.append(
                 EffectRow(
                     offering=offering["title"],
                     competency=names.get(competency, competency),
                     estimate=estimate,
-                    placebo=placebo(before, after, untouched, trained, waitlist)
-                    if estimate
-                    else None,
+                    placebo=check,
+                    placebo_name=names.get(check.competency, check.competency) if check else "",
                     trained=len(trained),
                 )
             )
