@@ -82,6 +82,7 @@ class PageReport:
     unexplained: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     wording: list[str] = field(default_factory=list)
+    height: int = 0  # the page's height at 390 px, in CSS pixels
 
     def problems(self) -> list[str]:
         found = []
@@ -186,6 +187,7 @@ def crawl(
         if status >= 400 or urlsplit(landed).netloc != urlsplit(base).netloc:
             continue
         report.overflow["390"] = int(page.evaluate(OVERFLOW))
+        report.height = int(page.evaluate("document.documentElement.scrollHeight"))
         text = page.evaluate(VISIBLE_TEXT)
         report.codes = codes_in(text, codes)
         report.wording = wording_in(text)

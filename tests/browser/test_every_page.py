@@ -11,6 +11,7 @@ open one: two visits per shape)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -19,6 +20,7 @@ from axe_playwright_python.sync_playwright import Axe
 from app.demo.loader import DEMO_PASSWORD, DEMO_USERS
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.crawl import PHONE, PageReport, codes_in_workbook, crawl, known_codes
+from tests.browser.crawl import shape as route_shape
 
 pytestmark = pytest.mark.browser
 
@@ -93,3 +95,21 @@ def test_every_spreadsheet_the_pages_offer_speaks_chinese(
     assert len(EXPORTS) >= 4  # results, personnel, overdue raters, roster template at least
     found = {shape: sheets for shape, sheets in EXPORTS.items() if sheets}
     assert not found, found
+
+
+def test_page_heights_on_a_phone_are_recorded(crawled: dict[str, list[PageReport]]) -> None:
+    """Each page shape's height at 390 px, written to tests/artifacts/page-heights.json for
+    the notes (issue 32's page-length figures); every page measured."""
+    heights = {
+        f"{role} {route_shape(report.url)}": report.height
+        for role, reports in crawled.items()
+        for report in reports
+        if report.status < 400
+    }
+    assert heights and all(h > 0 for h in heights.values())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "page-heights.json").write_text(
+        json.dumps(
+            dict(sorted(heights.items(), key=lambda kv: -kv[1])), ensure_ascii=False, indent=1
+        )
+    )

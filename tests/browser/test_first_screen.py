@@ -1,0 +1,30 @@
+"""What a cadre sees first on a phone (390×844): the feedback page opens with the overall and
+the named weakest and strongest competency — above the fold, no scrolling."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot
+from tests.browser.crawl import PHONE
+from tests.browser.test_rating_journey import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_cadre_reads_the_overall_and_the_named_weakness_without_scrolling(  # type: ignore[no-untyped-def]
+    browser, live_server: str
+) -> None:
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "cadre")
+    page.wait_for_url("**/me**")
+    page.goto(f"{live_server}/me/feedback")
+    headline = page.locator("#headline")
+    said = headline.inner_text()
+    assert "最需提升" in said or "没有明显的单项短板" in said
+    for element in (page.locator(".stats").first, headline):
+        box = element.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
+    screenshot(page, "feedback-first-screen-390")
+    context.close()
