@@ -91,6 +91,8 @@ class ApiDocs(OpenAPIRenderPlugin):
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         operations = []
         for path, methods in sorted(openapi_schema.get("paths", {}).items()):
+            if not path.startswith("/api/"):  # the pages are for people, not other systems
+                continue
             for method, op in methods.items():
                 if not isinstance(op, dict) or "responses" not in op:
                     continue
