@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.scorecard.plan import ResultsUse
-from evaluation.scorecard.tiers import by_type, excellent_places, fund_priority, with_tiers
+from evaluation.scorecard.tiers import (
+    by_type,
+    excellent_places,
+    fund_priority,
+    personnel,
+    with_tiers,
+)
 
 RULE = ResultsUse(excellent_share=0.2, interview_lowest=1)
 
@@ -48,3 +54,29 @@ def test_fund_priority_needs_every_year_of_the_window() -> None:
     assert fund_priority(years, 2026, 3) == {2}
     assert fund_priority(years, 2025, 3) == set()  # 2023 has no result
     assert fund_priority({2026: {4}}, 2026, 1) == {4}
+
+
+def test_the_personnel_list_multiplies_the_cadres_tier_by_the_towns_and_never_recommends_from_a_town_proposed_for_interview() -> (
+    None
+):
+    """Every combination of a cadre's 360 tier and the town's tier (a town without a tier
+    counts as standard): the coefficient is the product of the plan's two factors, and only
+    an 优秀 cadre of a town not proposed for 约谈 is recommended."""
+    rule = ResultsUse(bonus_excellent=1.2, bonus_lagging=0.8, town_excellent=1.1, town_lowest=0.9)
+    towns = pl.DataFrame(
+        {"town_id": [1, 2, 3], "excellent": [True, False, False], "lowest": [False, True, False]}
+    )
+    cadres = pl.DataFrame(
+        {"ratee_id": list(range(1, 13)), "town_id": [t for t in (1, 2, 3, 4) for _ in range(3)]}
+    )
+    excellent = [r for r in range(1, 13) if r % 3 == 1]
+    lagging = [r for r in range(1, 13) if r % 3 == 2]
+    out = personnel(cadres, excellent, lagging, towns, rule).sort("ratee_id")
+    own = {1: ("excellent", 1.2), 2: ("lagging", 0.8), 0: ("standard", 1.0)}
+    town = {1: ("excellent", 1.1), 2: ("lowest", 0.9), 3: ("standard", 1.0), 4: ("standard", 1.0)}
+    for row in out.iter_rows(named=True):
+        tier, factor = own[row["ratee_id"] % 3]
+        town_tier, town_factor = town[row["town_id"]]
+        assert (row["tier"], row["town_tier"]) == (tier, town_tier)
+        assert row["coefficient"] == round(factor * town_factor, 2)
+        assert row["recommend"] == (tier == "excellent" and town_tier != "lowest")
