@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -68,6 +69,11 @@ SETTINGS: tuple[Setting, ...] = (
         "`wecom:<webhook url>` (a WeCom group robot)",
     ),
     Setting(
+        "SUPERVISION_PHONE",
+        "",
+        "the assessment office's 监督电话, printed on the public results pages (empty: not shown)",
+    ),
+    Setting(
         "CADRE360_TODAY",
         "",
         "pin today's date (YYYY-MM-DD) for demos, training sessions and tests — reporting "
@@ -89,6 +95,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     today: date | None = None
     one_time_password_days: int = 30
     notify: str = ""  # CADRE360_NOTIFY: the reminders' channel (evaluation.infra.notify)
+    supervision_phone: str = ""  # SUPERVISION_PHONE: printed on the public results pages
 
     @property
     def is_sqlite(self) -> bool:
@@ -160,6 +167,13 @@ def _notify_setting(value: str) -> str:
     )
 
 
+def _phone_setting(value: str) -> str:
+    value = value.strip()
+    if value and not re.fullmatch(r"[0-9+()\- ]{3,32}", value):
+        raise SettingsError(f"SUPERVISION_PHONE must be a telephone number, not {value!r}")
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     raw = {s.env: env.get(s.env, s.default) for s in SETTINGS}
@@ -193,6 +207,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                     "ONE_TIME_PASSWORD_DAYS", raw["ONE_TIME_PASSWORD_DAYS"], 1, 365
                 ),
                 "notify": _notify_setting(raw["CADRE360_NOTIFY"] or ""),
+                "supervision_phone": _phone_setting(raw["SUPERVISION_PHONE"] or ""),
             },
             Settings,
         )

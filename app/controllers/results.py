@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import polars as pl
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import CurrentUser, requires
@@ -385,7 +385,9 @@ async def public_index(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/results/{cycle_id:int}", exclude_from_auth=True)
-async def public_results(request: Request[Any, Any, Any], cycle_id: FromPath[int]) -> Template:
+async def public_results(
+    request: Request[Any, Any, Any], cycle_id: FromPath[int], town: FromQuery[int | None] = None
+) -> Template:
     try:
         snapshot = await snapshots.snapshot_for(cycle_id)  # published only
     except NotReady:
@@ -398,8 +400,11 @@ async def public_results(request: Request[Any, Any, Any], cycle_id: FromPath[int
         cycle=snapshot.cycle,
         heatmap=town_heatmap(towns, snapshot.rubric, "各乡镇分项能力均分"),
         towns=named(towns, snapshot.rubric).to_dicts(),
+        town_choices=towns.select("town_id", "town").unique("town_id").sort("town").rows(),
+        chosen=town,
         bottlenecks=named(frames["bottlenecks"], snapshot.rubric).to_dicts(),
         notes=await case_notes.notes(cycle_id),
+        supervision_phone=request.app.state.settings.supervision_phone,
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 
+import msgspec
 import polars as pl
 import pytest
 from litestar.testing import TestClient
 
+from app.config import Settings, SettingsError, load_settings
 from evaluation.tables import Cadre, CaseNote, GroupResult, Town
 from tests.factories import (
     People,
@@ -19,6 +21,7 @@ from tests.factories import (
     open_cycle,
     post_form,
 )
+from tests.web.html import text_of
 
 
 @pytest.fixture
@@ -127,6 +130,17 @@ async def test_the_public_page_shows_towns_and_cases_never_people(
     leaked = [name for name in names if name in page.text]
     assert not leaked
     assert client.get("/results").status_code == 200
+    # a resident finds the page from the login page, picks their town, reads the 公示期
+    assert 'href="/results"' in client.get("/login").text
+    assert "公示期至" in page.text
+    shown = await Town.select(Town.id, Town.name).order_by(Town.id)
+    mine = next(t for t in shown if t["name"] in text_of(page.text, "table", id="town-table"))
+    picked = client.get(f"/results/{published}?town={mine['id']}")
+    assert picked.status_code == 200
+    assert text_of(picked.text, "h2").startswith(mine["name"]) or mine["name"] in text_of(
+        picked.text, "section", id="my-town"
+    )
+    assert client.get(f"/results/{published}?town=abc").status_code == 400
     draft = await open_cycle(peers=3)
     assert client.get(f"/results/{draft}").status_code == 404  # nothing before publication
 
@@ -174,3 +188,18 @@ async def test_a_case_note_is_corrected_then_withdrawn_and_stays_on_record(
     assert again.status_code == 404
     login(client, "member")
     assert post_form(client, f"/office/cases/{note['id']}/edit", {}, page="/me").status_code == 403
+
+
+async def test_the_public_page_prints_the_offices_supervision_phone_when_set(
+    settings: Settings, people: People, published: int
+) -> None:
+    from app.asgi import create_app
+
+    with TestClient(
+        app=create_app(msgspec.structs.replace(settings, supervision_phone="0797-6123456")),
+        base_url="http://testserver.local",
+    ) as public:
+        notice = text_of(public.get(f"/results/{published}").text, "p", id="publicity")
+    assert "监督电话 0797-6123456" in notice
+    with pytest.raises(SettingsError, match="SUPERVISION_PHONE"):
+        load_settings({"SUPERVISION_PHONE": "打电话给我"})
