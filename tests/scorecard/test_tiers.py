@@ -62,7 +62,11 @@ def test_the_personnel_list_multiplies_the_cadres_tier_by_the_towns_and_never_re
     """Every combination of a cadre's 360 tier and the town's tier (a town without a tier
     counts as standard): the coefficient is the product of the plan's two factors, and only
     an 优秀 cadre of a town not proposed for 约谈 is recommended."""
-    rule = ResultsUse(bonus_excellent=1.2, bonus_lagging=0.8, town_excellent=1.1, town_lowest=0.9)
+    # factors whose products need rounding (1.15 × 1.05 = 1.2075 → 1.21): the sheet shows two
+    # decimals, and the coefficient paid is the one shown
+    rule = ResultsUse(
+        bonus_excellent=1.15, bonus_lagging=0.85, town_excellent=1.05, town_lowest=0.95
+    )
     towns = pl.DataFrame(
         {"town_id": [1, 2, 3], "excellent": [True, False, False], "lowest": [False, True, False]}
     )
@@ -72,8 +76,8 @@ def test_the_personnel_list_multiplies_the_cadres_tier_by_the_towns_and_never_re
     excellent = [r for r in range(1, 13) if r % 3 == 1]
     lagging = [r for r in range(1, 13) if r % 3 == 2]
     out = personnel(cadres, excellent, lagging, towns, rule).sort("ratee_id")
-    own = {1: ("excellent", 1.2), 2: ("lagging", 0.8), 0: ("standard", 1.0)}
-    town = {1: ("excellent", 1.1), 2: ("lowest", 0.9), 3: ("standard", 1.0), 4: ("standard", 1.0)}
+    own = {1: ("excellent", 1.15), 2: ("lagging", 0.85), 0: ("standard", 1.0)}
+    town = {1: ("excellent", 1.05), 2: ("lowest", 0.95), 3: ("standard", 1.0), 4: ("standard", 1.0)}
     for row in out.iter_rows(named=True):
         tier, factor = own[row["ratee_id"] % 3]
         town_tier, town_factor = town[row["town_id"]]
