@@ -103,6 +103,34 @@ def test_a_red_cards_deduction_counts_from_the_quarter_it_turned_red() -> None:
     assert town["total"].to_list() == [80.0, 78.0, 78.0, 78.0]
 
 
+def test_a_card_red_after_the_latest_scored_quarter_counts_in_it_at_once() -> None:
+    """实时扣分: the latest scored quarter — the standing the pages show — carries every card
+    red so far, even one that turned red after that quarter ended; earlier quarters keep
+    only the cards red by their own end (a mutant that dropped this survived make mutate)."""
+    totals = pl.DataFrame(
+        {
+            "town_id": [1, 1, 1, 2, 2, 2],
+            "quarter": [1, 2, 3] * 2,
+            "town_type": ["agricultural"] * 6,
+            "total": [80.0] * 6,
+            "rank": [1] * 6,
+            "of": [2] * 6,
+        }
+    )
+    deductions = pl.DataFrame(
+        {
+            "town_id": [1],
+            "red_on": [dt.date(2026, 11, 5)],  # the fourth quarter, not yet scored
+            "deduction": [2.0],
+            "exempted": [False],
+        }
+    )
+    town = apply_deductions(totals, deductions, 2026, latest=3).filter(pl.col("town_id") == 1)
+    assert town.sort("quarter")["total"].to_list() == [80.0, 80.0, 78.0]
+    unscored = apply_deductions(totals, deductions, 2026, latest=None)
+    assert unscored.filter(pl.col("town_id") == 1)["total"].to_list() == [80.0] * 3
+
+
 def test_an_appeal_is_open_on_the_last_day_of_publicity_and_not_after() -> None:
     start, ends = dt.date(2027, 1, 20), dt.date(2027, 1, 27)
     assert appeals_open(start, ends, start)
