@@ -295,3 +295,13 @@ def test_move_warnings_say_why_before_the_office_confirms(
     assert ("overlap" in codes) == clash
     closing = [w.code for w in move_warnings("close", mine, [mine, other], today)]
     assert closing == (["before_close"] if today < mine.closes_on else [])
+
+
+def test_publicity_says_which_cycle_until_when_and_how_many_appeals_wait() -> None:
+    last = dt.date(2026, 12, 20)
+    record = cycle(
+        dt.date(2026, 10, 1), dt.date(2026, 11, 1), id=42, state="published", publicity_ends=last
+    )
+    shown = publicity_of(record, pending=2, on=last)
+    assert (shown.cycle_id, shown.ends_on, shown.pending) == (42, last, 2)
+    assert shown.open and not shown.final

@@ -88,3 +88,31 @@ def test_overall_renormalises_weights_and_reads_the_general_level() -> None:
     levels = dict(result.select("ratee_id", "level").iter_rows())
     assert levels[2] == "overall_low"  # every competency low: the level, not a 短板
     assert levels[3] == "overall_typical"
+
+
+def test_the_overall_renormalises_over_what_was_released_and_names_its_level() -> None:
+    """Boundaries a mutation run found untested: the weights are renormalised over the
+    competencies released for the cadre (a withheld one does not pull the overall down), a
+    competency the rubric does not weigh counts for nothing, the count of competencies is
+    the weighted ones, weaknesses come most severe first, and the level words are exact."""
+    weights = {"a": 0.5, "b": 0.3, "c": 0.2}
+    rows = pl.DataFrame(
+        {
+            "ratee_id": [1, 1, 1, 2, 2, 2, 3, 3, 3],
+            "competency": ["a", "b", "x", "a", "b", "c", "a", "b", "c"],
+            "score": [4.0, 2.0, 1.0, 1.6, 1.6, 1.6, 4.9, 4.9, 4.9],  # class mean 3.25
+            "sd": [0.05] * 9,
+            "finding": ["weakness", "weakness", None, None, None, None, None, None, None],
+            "severity": [0.2, 0.9, None, None, None, None, None, None, None],
+            "position_class": ["staff"] * 9,
+        }
+    )
+    result = overall(rows, weights, rows.select("ratee_id", "position_class").unique())
+    first = result.filter(pl.col("ratee_id") == 1).row(0, named=True)
+    # (4·0.5 + 2·0.3) / 0.8: "c" was withheld, "x" is not in the rubric
+    assert first["overall"] == pytest.approx(3.25)
+    assert first["competencies"] == 2
+    assert first["weaknesses"] == ["b", "a"]  # most severe first
+    levels = dict(result.select("ratee_id", "level").iter_rows())
+    assert levels[2] == "overall_low" and levels[3] == "overall_high"
+    assert levels[1] == "overall_typical"

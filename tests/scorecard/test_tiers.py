@@ -84,3 +84,20 @@ def test_the_personnel_list_multiplies_the_cadres_tier_by_the_towns_and_never_re
         assert (row["tier"], row["town_tier"]) == (tier, town_tier)
         assert row["coefficient"] == round(factor * town_factor, 2)
         assert row["recommend"] == (tier == "excellent" and town_tier != "lowest")
+
+
+def test_ranks_are_shared_on_ties_and_the_quota_breaks_a_tie_by_town_number() -> None:
+    """Ranks as the pages show them (a tie shares the better rank), and a 优秀 quota of one
+    cut through a tie goes to the lower town number, whatever order the rows come in."""
+    standing = pl.DataFrame(
+        {
+            "town_id": [7, 3, 5, 9, 1],
+            "town_type": ["agricultural"] * 5,
+            "score": [90.0, 90.0, 80.0, 70.0, 60.0],
+        }
+    )
+    tiers = with_tiers(standing, ResultsUse(excellent_share=0.2)).sort("town_id")
+    assert dict(tiers.select("town_id", "rank").iter_rows()) == {1: 5, 3: 1, 5: 3, 7: 1, 9: 4}
+    assert tiers.filter("excellent")["town_id"].to_list() == [3]
+    assert tiers.filter("lowest")["town_id"].to_list() == [1]
+    assert set(tiers["of"].to_list()) == {5}
