@@ -116,3 +116,52 @@ def test_the_overall_renormalises_over_what_was_released_and_names_its_level() -
     levels = dict(result.select("ratee_id", "level").iter_rows())
     assert levels[2] == "overall_low" and levels[3] == "overall_high"
     assert levels[1] == "overall_typical"
+
+
+def test_a_weakness_needs_a_contrast_beyond_the_minimum_and_enough_other_competencies() -> None:
+    """The 短板 rule's parts one by one (a mutation run found them untested): a contrast
+    within MIN_SPECIFIC is no weakness or strength however certain, a missing contrast is
+    none, a cadre with too few other competencies has none; and the words are exact."""
+    from evaluation.analytics.profiles import MIN_SPECIFIC
+
+    plan = {  # cadre: (score on "a", specific on "a")
+        1: (2.5, -(MIN_SPECIFIC - 0.05)),
+        2: (2.5, -(MIN_SPECIFIC + 0.05)),
+        3: (3.5, MIN_SPECIFIC - 0.05),
+        4: (3.5, MIN_SPECIFIC + 0.05),
+        5: (2.0, None),
+        6: (2.5, -1.0),
+    }
+    rows = []
+    for cadre, (score_a, specific_a) in plan.items():
+        competencies = ["a", "b"] if cadre == 6 else ["a", "b", "c"]
+        for k, competency in enumerate(competencies):
+            score = score_a if competency == "a" else 3.0
+            rows.append(
+                {
+                    "cell": cadre * 3 + k,
+                    "ratee_id": cadre,
+                    "competency": competency,
+                    "score": score,
+                    "lo": score - 0.2,
+                    "hi": score + 0.2,
+                    "sd": 0.12,
+                    "specific": specific_a if competency == "a" else 0.0,
+                    "specific_se": 0.01,
+                }
+            )
+    scores = pl.DataFrame(rows, schema_overrides={"specific": pl.Float64})
+    ratees = pl.DataFrame({"ratee_id": list(plan), "position_class": ["staff"] * len(plan)})
+    self_means = pl.DataFrame(schema={"cell": pl.Int64, "self_mean": pl.Float64})
+    out = profile_rows(scores, self_means, ratees, green_from=3.6, red_below=2.6)
+    found = {
+        (r["ratee_id"], r["competency"]): (r["finding"], r["light"])
+        for r in out.iter_rows(named=True)
+    }
+    assert found[(1, "a")][0] == "below_norm"  # clearly below, but not a 短板
+    assert found[(2, "a")][0] == "weakness"
+    assert found[(3, "a")][0] == "above_norm"
+    assert found[(4, "a")][0] == "strength"
+    assert found[(5, "a")] == ("below_norm", "red")  # no contrast: no 短板; below the red line
+    assert found[(6, "a")][0] == "below_norm"  # one other competency cannot tell
+    assert found[(1, "b")] == ("as_expected", "yellow")
