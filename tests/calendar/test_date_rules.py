@@ -197,6 +197,25 @@ def test_a_milestone_done_late_is_carded_by_when_it_was_done(
     assert red == ([7] if done > due + dt.timedelta(days=grace) else [])
 
 
+def test_only_an_open_yellow_card_turns_red() -> None:
+    """A card already red, or a yellow one the office closed, never turns (again): a mutant
+    dropping either condition survived make mutate."""
+    due = dt.date(2026, 3, 31)
+    milestones = pl.DataFrame(
+        {"milestone_id": [1, 2, 3], "due_on": [due] * 3, "done_on": [None] * 3},
+        schema={"milestone_id": pl.Int64, "due_on": pl.Date, "done_on": pl.Date},
+    )
+    cards = pl.DataFrame(
+        {
+            "card_id": [7, 8, 9],
+            "milestone_id": [1, 2, 3],
+            "colour": ["yellow", "red", "yellow"],
+            "state": ["open", "open", "closed"],
+        }
+    )
+    assert turning_red(milestones, cards, dt.date(2026, 6, 30), CardRule(grace_days=14)) == [7]
+
+
 # --- training check-in ----------------------------------------------------------------------
 
 
