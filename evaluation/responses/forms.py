@@ -53,9 +53,7 @@ def check_form(
         elif raw in ("1", "2", "3", "4", "5"):
             levels[item.id] = int(raw)
             if require_notes_at_extremes and raw in ("1", "5") and not note:
-                problems[f"note_{item.id}"] = (
-                    f"选择“{item.name}”的最低或最高等级时，请简要写明依据"
-                )
+                problems[f"note_{item.id}"] = f"选择“{item.name}”的最低或最高等级时，请简要写明依据"
         else:
             problems[key] = f"“{item.name}”的选项无效，请重新选择"
     comment = (fields.get("comment") or "").strip()
