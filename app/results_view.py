@@ -124,3 +124,156 @@ def personnel_sheets(
         ("提拔推荐", recommended),
         ("绩效奖金系数", worded_rows.select(list(columns)).rename(columns)),
     ]
+
+
+EXPORT_SHEETS = {
+    "towns": (
+        "乡镇×能力",
+        {
+            "town": "乡镇",
+            "competency_name": "能力",
+            "cadres": "干部数",
+            "mean": "校准均分",
+            "lo": "区间下限",
+            "hi": "区间上限",
+            "norm": "全县常模",
+            "light_label": "灯",
+            "lagging": "低于常模",
+        },
+    ),
+    "bottlenecks": (
+        "系统性短板",
+        {
+            "competency_name": "能力",
+            "towns": "涉及乡镇",
+            "lagging_towns": "落后乡镇数",
+            "county_mean": "全县均分",
+            "systemic": "系统性",
+        },
+    ),
+    "cadres": (
+        "干部综合排名",
+        {
+            "town": "乡镇",
+            "name": "姓名",
+            "position": "职务",
+            "position_class_label": "可比类别",
+            "overall": "综合得分",
+            "rank": "类内名次",
+            "peers": "类内人数",
+            "level_label": "整体水平",
+            "red": "红灯数",
+            "weak": "短板数",
+        },
+    ),
+    "scores": (
+        "干部分项得分",
+        {
+            "town": "乡镇",
+            "name": "姓名",
+            "competency_name": "能力",
+            "score": "校准得分",
+            "lo": "区间下限",
+            "hi": "区间上限",
+            "raw_mean": "原始均分",
+            "n": "评价数",
+            "reliability": "信度",
+            "light_label": "灯",
+            "finding_label": "判断",
+            "percentile": "百分位",
+            "withheld": "不显示原因",
+        },
+    ),
+    "groups": (
+        "分组明细",
+        {
+            "town": "乡镇",
+            "name": "姓名",
+            "competency_name": "能力",
+            "rater_group_label": "评价组",
+            "n": "人数",
+            "raw_mean": "原始均分",
+            "corrected_mean": "校准均分",
+            "weight": "权重",
+            "reason": "隐藏原因",
+        },
+    ),
+    "agreement": (
+        "评价一致性",
+        {
+            "rater_group_label": "评价组",
+            "competency_name": "能力",
+            "cadres": "被评干部数",
+            "raters_per_cadre": "每人评价人数",
+            "icc1": "单人信度ICC(1)",
+            "icc1k": "平均信度ICC(1,k)",
+            "alpha": "Krippendorff α",
+        },
+    ),
+    "evidence": (
+        "客观数据",
+        {
+            "town": "乡镇",
+            "indicator_name": "指标",
+            "unit": "单位",
+            "cadres": "干部数",
+            "mean_value": "平均值",
+            "mean_level": "平均对应等级",
+        },
+    ),
+    "raters": (
+        "评价人复核",
+        {
+            "town": "乡镇",
+            "name": "评价人",
+            "position": "职务",
+            "severity": "严格度",
+            "extreme": "宽严异常",
+            "straight_lining": "全部同分",
+            "identical_cluster": "雷同答卷",
+            "misfit": "拟合异常",
+        },
+    ),
+}
+LIST_SHEETS = {
+    "excellent_cadres": "优秀干部",
+    "lagging_cadres": "后进干部",
+    "excellent_towns": "先进乡镇",
+    "lagging_towns": "后进乡镇",
+}
+
+
+def export_frames(
+    frames: dict[str, pl.DataFrame], lists: dict[str, pl.DataFrame], rubric: Rubric
+) -> list[tuple[str, pl.DataFrame]]:
+    """Every table of the county view as the sheets of the export, in words."""
+    shaped = {
+        "towns": worded(named(frames["towns"], rubric), light="light"),
+        "bottlenecks": named(frames["bottlenecks"], rubric),
+        "cadres": worded(frames["cadres"], position_class="position_class", level="level"),
+        "scores": worded(named(frames["scores"], rubric), light="light", finding="finding"),
+        "groups": worded(named(frames["groups"], rubric), rater_group="group"),
+        "agreement": worded(named(frames["agreement"], rubric), rater_group="group"),
+        "evidence": indicator_names(frames["evidence"], rubric),
+        "raters": frames["raters"].with_columns(
+            extreme=pl.col("extreme").replace_strict(
+                {"strict": "偏严", "lenient": "偏宽"}, default=None
+            )
+        ),
+    }
+    sheets = [
+        (sheet, shaped[key].select(list(columns)).rename(columns))
+        for key, (sheet, columns) in EXPORT_SHEETS.items()
+    ]
+    for key, sheet in LIST_SHEETS.items():
+        frame = lists[key]
+        keep = ["town", "name", "evidence"] if "name" in frame.columns else ["town", "evidence"]
+        sheets.append(
+            (
+                sheet,
+                frame.select(keep).rename(
+                    {"town": "乡镇", "name": "姓名", "evidence": "依据"}, strict=False
+                ),
+            )
+        )
+    return sheets
