@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from litestar.testing import TestClient
 
 from app.accounts import services
@@ -154,3 +156,17 @@ async def test_first_login_forces_a_password_change(client: TestClient, people: 
     )
     assert done.status_code == 302
     assert client.get("/training").status_code == 200
+
+
+async def test_no_two_links_of_the_main_navigation_lead_to_the_same_page(
+    client: TestClient, people: People
+) -> None:
+    """Each role's navigation: one link per page (a reporter's 首页 and 本乡镇考核 both led to
+    /town)."""
+    for person in people.all():
+        client.cookies.clear()
+        login(client, person.username)
+        home = client.get("/", follow_redirects=True).text
+        nav = home.split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
+        targets = re.findall(r'href="([^"]+)"', nav)
+        assert len(targets) == len(set(targets)), (person.role, targets)
