@@ -37,12 +37,12 @@ import msgspec
 import polars as pl
 
 from evaluation.scorecard.checks.copies import copied
-from evaluation.scorecard.checks.frames import CHECKS, FLAG_SCHEMA, normal, spec_frame
+from evaluation.scorecard.checks.frames import FLAG_SCHEMA, normal, spec_frame
 from evaluation.scorecard.checks.ledgers import falling, mismatches
 from evaluation.scorecard.checks.unusual import unusual
 from evaluation.scorecard.plan import Plan
 
-__all__ = ["CHECKS", "FLAG_SCHEMA", "CheckRule", "check_values", "rules", "spec_frame"]
+__all__ = ["FLAG_SCHEMA", "CheckRule", "check_values", "rules", "spec_frame"]
 
 
 class CheckRule(msgspec.Struct, frozen=True):

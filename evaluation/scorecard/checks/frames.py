@@ -16,12 +16,6 @@ FLAG_SCHEMA = pl.Schema(
         "message": pl.String,
     }
 )
-CHECKS = {
-    "unusual": "本季度数值远高于本乡镇往期和全县同期走势的预期",
-    "falling": "累计值比上季度减少",
-    "copied": "与另一乡镇的多项填报值完全相同，偶然如此的可能很小",
-    "mismatch": "填报值与其他系统对同一指标的统计相差较大",
-}
 MIN_TOWNS = 5  # towns needed to tell the county's usual spread of a comparison
 OWN_SPREAD_TOWNS = 30  # towns from which an indicator's spread is its own, not its kind's
 MIN_SPREAD = 0.1  # floor of the spread: in log units for totals (~10%), a share of the level else
