@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from pathlib import Path
@@ -20,7 +21,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app.accounts.auth import PUBLIC_PATHS, SessionAuthMiddleware
 from app.bodies import bounded_json
-from app.config import Settings, apply_clock, apply_password_policy, load_settings
+from app.config import Settings, apply_clock, apply_password_policy, load_settings, transport
 from app.controllers import (
     admin,
     api,
@@ -60,10 +61,12 @@ from app.origin import same_origin_writes
 from app.ratelimit import RateLimiter
 from app.templating import template_config
 from evaluation.infra.pg_group_commit import start_pg_writer, stop_pg_writer
+from evaluation.outbox import worker as delivery
 from evaluation.scorecard.daily import after_write, upkeep
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PG_POOL_MAX = 20
+DELIVERY_INTERVAL = 60.0  # seconds between delivery runs when nothing wakes them (retries)
 
 
 PARAMETER_PLACES = {"path": "路径", "query": "查询", "header": "请求头", "cookie": "Cookie"}
@@ -152,6 +155,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
         from evaluation.responses.warmup import warm_resident_path
 
         await warm_resident_path()
+
+    async def start_deliveries() -> None:
+        """Notices leave in the background: woken when a message is queued (and every
+        `DELIVERY_INTERVAL` for retries), never inside the request that queued it; several
+        workers may run this at once (each message is claimed by one). `cadre360 deliver`
+        does the same from cron. Nothing runs when notices stay in the outbox."""
+        sender = transport(settings)
+        if sender.name == "outbox":
+            return
+        wakeup = delivery.wakeup()
+
+        async def deliveries() -> None:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.wait(), timeout=DELIVERY_INTERVAL)
+                wakeup.clear()
+                try:
+                    await delivery.deliver_queued(sender)
+                except Exception:  # retried on the next wake-up; say so loudly
+                    logging.getLogger("cadre360.outbox").exception("delivery failed")
+
+        sweeps.append(asyncio.get_running_loop().create_task(deliveries()))
 
     async def start_sweeps() -> None:
         """The card sweep at start-up and then hourly in this process (idempotent, so
@@ -263,7 +288,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[before_send],
         after_response=recompute_after_write,
         before_request=reject_ids_out_of_range,
-        on_startup=[start_pool, warm_caches, start_sweeps, settle_heap],
+        on_startup=[start_pool, warm_caches, start_sweeps, start_deliveries, settle_heap],
         on_shutdown=[stop_sweeps, close_pool],
         state=State(
             {

@@ -111,6 +111,28 @@ def sweep() -> None:
     )
 
 
+@main.command(
+    help="Send the notices waiting in the outbox through CADRE360_NOTIFY's transport (a "
+    "failed send is retried on later runs, three attempts in all). The server does it in the "
+    "background; schedule this from cron where the server restarts often or notices should "
+    "leave at set times."
+)
+def deliver() -> None:
+    from app.config import transport
+    from evaluation.outbox.worker import deliver_queued
+
+    settings = _settings()
+    sender = transport(settings)
+    if sender.name == "outbox":
+        click.echo("cadre360: CADRE360_NOTIFY is the outbox — notices stay there for printing")
+        return
+    done = _with_database(settings, lambda: deliver_queued(sender))
+    click.echo(
+        f"cadre360: {sender.label} — {done.sent} sent, {done.failed} failed, "
+        f"{done.retrying} to retry"
+    )
+
+
 @main.command(help="Load a realistic demo county (towns, cadres, leaders, one login per role).")
 @click.option("--towns", default=20, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--cadres-per-town", default=60, show_default=True, type=click.IntRange(15, 1000))
@@ -166,20 +188,16 @@ def aggregate(cycle_id: int, freeze: bool) -> None:
         with steps("计算并保存结果快照", total=2) as progress:
             snapshot = await (publication.refreeze if freeze else publication.preview)(cycle_id)
             advance(progress, "完成")
-        return snapshot, await snapshots.cells(snapshot)
+        return snapshot, await snapshots.census(snapshot)
 
     try:
-        snapshot, cells = _with_database(settings, work)
+        snapshot, census = _with_database(settings, work)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    findings = dict(
-        cells.drop_nulls("finding").group_by("finding").len().sort("finding").iter_rows()
-    )
-    withheld = int(cells["withheld"].is_not_null().sum())
     click.echo(
         f"cadre360: snapshot {snapshot} for cycle {cycle_id}{' (frozen)' if freeze else ''}: "
-        f"{cells['ratee_id'].n_unique()} cadres, {cells.height} scores ({withheld} withheld); "
-        f"findings {findings}"
+        f"{census.cadres} cadres, {census.scores} scores ({census.withheld} withheld); "
+        f"findings {census.findings}"
     )
 
 

@@ -14,10 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 import msgspec
+
+if TYPE_CHECKING:
+    from evaluation.outbox.transports import Transport
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "cadre360.sqlite"
@@ -65,8 +68,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CADRE360_NOTIFY",
         "",
-        "where reminders go beyond the outbox: empty or `outbox` (kept for printing), "
-        "`wecom:<webhook url>` (a WeCom group robot)",
+        "how notices leave the server: empty or `outbox` (kept for printing), "
+        "`wecom:<webhook url>` (a WeCom group robot, one text per town), "
+        "`sms:<gateway url>` (an HTTP SMS gateway, to each person's 手机号) or "
+        "`smtp://host:port?from=<address>&user=<name>&tls=starttls|ssl|none` (mail to each "
+        "person's 电子邮箱)",
+    ),
+    Setting(
+        "CADRE360_NOTIFY_SECRET",
+        "",
+        "the SMTP password or the SMS gateway's bearer token (kept out of CADRE360_NOTIFY)",
     ),
     Setting(
         "SUPERVISION_PHONE",
@@ -94,7 +105,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: tuple[str, ...] = ()
     today: date | None = None
     one_time_password_days: int = 30
-    notify: str = ""  # CADRE360_NOTIFY: the reminders' channel (evaluation.infra.notify)
+    notify: str = ""  # CADRE360_NOTIFY: the transport notices leave by (evaluation.outbox)
+    notify_secret: str = ""  # CADRE360_NOTIFY_SECRET: that transport's password or token
     supervision_phone: str = ""  # SUPERVISION_PHONE: printed on the public results pages
 
     @property
@@ -158,13 +170,20 @@ def database_url_of(environ: Mapping[str, str] | None = None) -> str:
 
 
 def _notify_setting(value: str) -> str:
-    value = value.strip()
-    kind, _, url = value.partition(":")
-    if value in ("", "outbox") or (kind == "wecom" and url.startswith(("http://", "https://"))):
-        return value
-    raise SettingsError(
-        f"CADRE360_NOTIFY must be empty, outbox or wecom:<https webhook url>, not {value!r}"
-    )
+    from evaluation.outbox.transports import BadChannel, transport_for
+
+    try:
+        transport_for(value)
+    except BadChannel as exc:
+        raise SettingsError(f"CADRE360_NOTIFY {exc}") from None
+    return value.strip()
+
+
+def transport(settings: Settings) -> Transport:
+    """The transport the settings name (checked at load, so this cannot fail)."""
+    from evaluation.outbox.transports import transport_for
+
+    return transport_for(settings.notify, settings.notify_secret)
 
 
 def _phone_setting(value: str) -> str:
@@ -207,6 +226,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                     "ONE_TIME_PASSWORD_DAYS", raw["ONE_TIME_PASSWORD_DAYS"], 1, 365
                 ),
                 "notify": _notify_setting(raw["CADRE360_NOTIFY"] or ""),
+                "notify_secret": raw["CADRE360_NOTIFY_SECRET"] or "",
                 "supervision_phone": _phone_setting(raw["SUPERVISION_PHONE"] or ""),
             },
             Settings,

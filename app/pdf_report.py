@@ -32,8 +32,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from app.labels import label
 from evaluation.results.feedback import CompetencyView, Feedback
+from evaluation.words import label
 from training.schemas import Recommendation
 
 FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)

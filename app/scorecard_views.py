@@ -15,7 +15,6 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.charts import score_bars, score_trend
 from app.home_notices import notices_for
-from app.labels import DIMENSION_LABELS
 from app.templating import render
 from evaluation.errors import NotReady, PermissionDenied
 from evaluation.organisation import directory
@@ -23,6 +22,7 @@ from evaluation.organisation.schemas import CadreRecord
 from evaluation.organisation.vocabulary import TOWN_PRINCIPALS
 from evaluation.scorecard import followup, projects, service, town_appeals
 from evaluation.scorecard.plan import Dimension
+from evaluation.words import DIMENSION_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 REPORTER = requires(Role.reporter)

@@ -15,10 +15,10 @@ from litestar.template import TemplateConfig
 from app.accounts.auth import user_or_none
 from app.accounts.roles import HOME_PATHS, ROLE_LABELS
 from app.forms import shown_notice
-from app.labels import GLOSSARY, label
 from evaluation import clock
 from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, town_type_label
 from evaluation.scorecard.amounts import figure
+from evaluation.words import GLOSSARY, label
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 

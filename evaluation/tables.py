@@ -47,6 +47,10 @@ class Cadre(Table):
     position = Varchar(length=32)
     rank = Varchar(length=16, default="")
     active = Boolean(default=True)
+    # how a notice reaches the person (roster columns 手机号 / 电子邮箱; "" when not given):
+    # seen only by the office and the delivery worker, never on another page or the API
+    phone = Varchar(length=11, default="")
+    email = Varchar(length=254, default="")
     updated_at = Timestamptz(default=ClockNow())
 
 
@@ -425,30 +429,38 @@ class CaseNote(Table, tablename="case_note"):
 
 
 class ReminderRound(Table, tablename="reminder_round"):
-    """One reminder round the office sent for a cycle: who was chased, and how it went."""
+    """One reminder round the office sent for a cycle: who was chased, through which channel.
+    How its messages fared is read from them (`outbox_message.status`)."""
 
     id: Serial
     cycle = ForeignKey(references=Cycle, on_delete=OnDelete.cascade, null=False, index=True)
     sent_by = Varchar(length=64, default="")
     sent_at = Timestamptz(default=ClockNow())
-    channel = Varchar(length=16, default="outbox")  # outbox | wecom
+    channel = Varchar(length=16, default="outbox")  # the transport's name (evaluation.outbox)
     raters = Integer(default=0)
     open_tasks = Integer(default=0)
-    delivered = Integer(default=0)
-    failed = Integer(default=0)
 
 
 class OutboxMessage(Table, tablename="outbox_message"):
-    """Every notification the product sends, kept whatever the channel: the outbox is the
-    default channel (and what tests read); an adapter (`infra.notify`) delivers and marks it."""
+    """Every notification the product sends, kept whatever the channel (`evaluation.outbox`):
+    written in the transaction that decides it (`queued`), then claimed (`sending`) and
+    delivered by the worker — never inside a request — as `sent` or, after its attempts,
+    `failed` with the reason. On the `outbox` channel it stays queued, for printing."""
 
     id: Serial
+    kind = Varchar(length=32, default="reminder")  # a template in evaluation/outbox/messages.toml
     round = ForeignKey(references=ReminderRound, on_delete=OnDelete.cascade, null=True, index=True)
     recipient = ForeignKey(references=Cadre, on_delete=OnDelete.set_null, null=True, index=True)
     town = Varchar(length=64, default="")
     open_tasks = Integer(default=0)
-    channel = Varchar(length=16, default="outbox")
+    channel = Varchar(length=16, default="outbox", index=True)
+    subject = Varchar(length=120, default="")
     body = Text()
-    status = Varchar(length=16, default="queued")  # queued | sent | failed
+    fields = JSON(default="{}")  # what the templates were filled with (a group text needs them)
+    status = Varchar(length=16, default="queued", index=True)  # queued|sending|sent|failed
+    address = Varchar(length=254, default="")  # where it went: a phone, an address, a town
+    attempts = Integer(default=0)
     error = Text(default="")
+    claimed_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=ClockNow())

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import msgspec
 
-from training.effects.effectiveness import Estimate
+
+@dataclass(frozen=True)
+class Estimate:
+    competency: str
+    effect: float
+    lo: float
+    hi: float
+    treated: int
+    comparison: int
+    treated_change: float
+    comparison_change: float
+    control: str  # waitlist | untrained
+    warning: str
+
+    @property
+    def clear(self) -> bool:
+        return self.lo > 0 or self.hi < 0
 
 
 class MyEnrolment(msgspec.Struct, frozen=True, kw_only=True):

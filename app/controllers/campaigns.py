@@ -11,7 +11,6 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
-from app.labels import GROUP_LABELS
 from app.qr import qr_svg
 from app.templating import render
 from evaluation.cycles import service as cycle_service
@@ -21,6 +20,7 @@ from evaluation.organisation import directory
 from evaluation.responses import campaigns as campaign_service
 from evaluation.responses.context import ratee_context
 from evaluation.responses.submit import Intake, submit
+from evaluation.words import GROUP_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 PAPER_GROUPS = ASSIGNABLE
@@ -80,7 +80,7 @@ async def _codes_form(
         errors=errors,
         values=values,
         cycle=await cycle_service.get_cycle(cycle_id),
-        towns=(await directory.towns_overview()).to_dicts(),
+        towns=await directory.towns_overview(),
     )
 
 
@@ -212,7 +212,7 @@ async def _verification_form(
         errors=errors,
         values=values,
         cycle=await cycle_service.get_cycle(cycle_id),
-        towns=(await directory.towns_overview()).to_dicts(),
+        towns=await directory.towns_overview(),
     )
 
 

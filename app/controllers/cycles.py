@@ -11,8 +11,7 @@ from litestar.response import Redirect, Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.forms import FormReader, form_fields, redirect_with_message
-from app.labels import GROUP_LABELS, STATE_LABELS
-from app.paging import list_params, paginate, search
+from app.paging import list_params
 from app.templating import render
 from evaluation.clock import today
 from evaluation.cycles import service as cycle_service
@@ -21,11 +20,13 @@ from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.cycles.states import DEFAULT_WEIGHTS, available_moves
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.evidence.service import evidence_summary
-from evaluation.groups import ASSIGNABLE, GROUPS
+from evaluation.groups import GROUPS
+from evaluation.infra.listing import paginate, search
 from evaluation.organisation import directory
 from evaluation.responses.campaigns import code_batches
 from evaluation.results import publication
 from evaluation.rubrics import versions as rubric_versions_store
+from evaluation.words import GROUP_LABELS, STATE_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 WEIGHT_GROUPS = GROUPS
@@ -123,9 +124,7 @@ async def create_cycle(request: Request[CurrentUser, str, Any]) -> Response[Any]
 @get("/office/cycles/{cycle_id:int}", guards=[OFFICE])
 async def cycle_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]) -> Template:
     cycle = await cycle_service.get_cycle(cycle_id)
-    assignments = await cycle_service.assignment_frame(cycle_id)
-    live = assignments.filter(assignments["status"] != "removed")
-    counts = {g: int((live["rater_group"] == g).sum()) for g in ASSIGNABLE}
+    counts = await cycle_service.live_assignment_counts(cycle_id)
     return render(
         request,
         "cycles/detail.html",
@@ -135,7 +134,7 @@ async def cycle_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath
         STATE_LABELS=STATE_LABELS,
         GROUP_LABELS=GROUP_LABELS,
         WEIGHT_GROUPS=WEIGHT_GROUPS,
-        towns=(await directory.towns_overview()).to_dicts(),
+        towns=await directory.towns_overview(),
         batches=await code_batches(cycle_id),
         evidence=await evidence_summary(cycle_id),
     )
@@ -154,15 +153,14 @@ async def confirm_move(
     if move is None or action not in MOVE_EFFECTS:
         raise NotFound("这个周期现在不能这样操作")
     progress = await cycle_progress(cycle_id)
-    raters = progress.by_rater.height
     return render(
         request,
         "cycles/move.html",
         cycle=cycle,
         move=move,
         overall=progress.overall,
-        raters=raters,
-        outstanding=int(progress.by_rater.filter(progress.by_rater["open"] > 0).height),
+        raters=progress.raters,
+        outstanding=progress.outstanding,
         warnings=move_warnings(action, cycle, await cycle_service.list_cycles(), today()),
         today=today(),
     )
@@ -240,7 +238,7 @@ async def _assignments(
         status_code=400 if errors else 200,
         cycle=cycle,
         loads=paginate(search(loads, query, ["name", "town"]), page, query),
-        manual=manual.to_dicts(),
+        manual=manual,
         GROUP_LABELS=GROUP_LABELS,
         errors=errors,
         values=values,

@@ -59,7 +59,7 @@ async def visit_home(
         running=running,
         town=town,
         cadres=cadres,
-        towns=(await directory.towns_overview()).to_dicts(),
+        towns=await directory.towns_overview(),
     )
 
 

@@ -11,9 +11,9 @@ from litestar.response import Template
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.templating import render
-from evaluation.cycles.todos import office_todos
 from evaluation.organisation import directory
 from evaluation.organisation.vocabulary import TOWN_TYPE_LABELS
+from evaluation.reports.office_todos import office_todos
 
 OFFICES = requires(Role.assessment_office, Role.training_office, Role.admin)
 
@@ -26,21 +26,20 @@ async def office_home(request: Request[CurrentUser, str, Any]) -> Template:
         notices=await office_todos(),
         county=await directory.county_name(),
         counts=await directory.counts(),
-        towns=(await directory.towns_overview()).to_dicts(),
+        towns=await directory.towns_overview(),
     )
 
 
 @get("/training", guards=[requires(Role.training_office, Role.admin)])
 async def training_home(request: Request[CurrentUser, str, Any]) -> Template:
     towns = await directory.towns_overview()
-    by_class = towns.select("leadership", "station_head", "staff", "village").sum().to_dicts()[0]
     return render(
         request,
         "training/home.html",
         county=await directory.county_name(),
         counts=await directory.counts(),
-        by_class=by_class,
-        towns=towns.to_dicts(),
+        by_class=directory.staff_by_class(towns),
+        towns=towns,
     )
 
 

@@ -45,6 +45,7 @@ async def _cadre_page(
         "office/cadre.html",
         status_code=400 if errors else 200,
         cadre=await directory.cadre(cadre_id),
+        contacts=await directory.contacts(cadre_id),
         history=await upkeep.history(cadre_id),
         towns=towns,
         errors=errors or {},
@@ -107,6 +108,8 @@ async def edit(request: Request[CurrentUser, str, Any], cadre_id: FromPath[int])
             cadre_id,
             name=fields.get("name", ""),
             rank=fields.get("rank", ""),
+            phone=fields.get("phone"),
+            email=fields.get("email"),
             by=request.user.username,
         )
     except Invalid as exc:

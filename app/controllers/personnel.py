@@ -6,26 +6,15 @@ from __future__ import annotations
 from litestar import Response, get
 from litestar.params import FromPath
 
-from app.controllers.results import OFFICE, county_tables
+from app.controllers.results import OFFICE
 from app.exports import XLSX, workbook
-from app.results_view import personnel_sheets
-from evaluation.scorecard import followup
-from evaluation.scorecard.tiers import personnel
+from evaluation.reports.county_results import personnel_workbook
 
 
 @get("/office/cycles/{cycle_id:int}/personnel.xlsx", guards=[OFFICE])
 async def personnel_export(cycle_id: FromPath[int]) -> Response[bytes]:
-    snapshot, frames, lists = await county_tables(cycle_id)
-    towns = await followup.town_tiers(snapshot.cycle.year)
-    people = personnel(
-        frames["cadres"],
-        lists["excellent_cadres"]["ratee_id"].to_list(),
-        lists["lagging_cadres"]["ratee_id"].to_list(),
-        towns.frame,
-        towns.rule,
-    )
     return Response(
-        workbook(personnel_sheets(people, lists, towns.exemptions, towns.basis)),
+        workbook(await personnel_workbook(cycle_id)),
         media_type=XLSX,
         headers={"content-disposition": f"attachment; filename=personnel-cycle-{cycle_id}.xlsx"},
     )

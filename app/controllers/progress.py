@@ -6,7 +6,6 @@ import asyncio
 from typing import Annotated, Any
 
 import msgspec
-import polars as pl
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -18,8 +17,7 @@ from app.accounts.roles import Role
 from app.errors import API_PROBLEMS
 from app.exports import XLSX, workbook
 from app.forms import redirect_with_message
-from app.labels import GROUP_LABELS
-from app.paging import list_params, paginate, search
+from app.paging import list_params
 from app.templating import render
 from evaluation import clock
 from evaluation.cycles import service as cycle_service
@@ -27,15 +25,18 @@ from evaluation.cycles.calendar import reminders_due
 from evaluation.cycles.progress import overdue_raters
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Conflict, Invalid
+from evaluation.evidence.schemas import EvidenceRow
 from evaluation.evidence.service import (
     cadre_cycle_summary,
     evidence_cadres,
-    evidence_frame,
     evidence_summary,
     import_evidence,
+    import_evidence_rows,
     read_evidence_file,
 )
+from evaluation.infra.listing import paginate, search
 from evaluation.organisation import directory
+from evaluation.words import GROUP_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 
@@ -55,8 +56,8 @@ async def progress_page(
         "cycles/progress.html",
         cycle=cycle,
         overall=progress.overall,
-        by_group=progress.by_group.to_dicts(),
-        by_town=progress.by_town.to_dicts(),
+        by_group=progress.groups(),
+        by_town=progress.towns(),
         overdue=overdue,
         reminders_due=due,
         GROUP_LABELS=GROUP_LABELS,
@@ -130,13 +131,6 @@ async def evidence_upload(
     )
 
 
-class EvidenceRow(msgspec.Struct, forbid_unknown_fields=True):
-    cadre_id: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
-    indicator: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    period: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
-    value: float
-
-
 class EvidenceBatch(msgspec.Struct, forbid_unknown_fields=True):
     rows: Annotated[list[EvidenceRow], msgspec.Meta(min_length=1, max_length=10_000)]
 
@@ -153,19 +147,7 @@ class EvidenceResult(msgspec.Struct):
 )
 async def evidence_api(cycle_id: FromPath[int], data: JSONBody[EvidenceBatch]) -> EvidenceResult:
     """Import objective evidence rows from another system (all or none; problem+json on error)."""
-    frame = pl.DataFrame(
-        [
-            {
-                "cadre_id": r.cadre_id,
-                "indicator": r.indicator,
-                "period": r.period,
-                "value": str(r.value),
-            }
-            for r in data.rows
-        ]
-    )
-    mapped = await import_evidence(cycle_id, evidence_frame(frame), "api")
-    return EvidenceResult(imported=mapped.height)
+    return EvidenceResult(imported=await import_evidence_rows(cycle_id, data.rows, "api"))
 
 
 routes = [progress_page, overdue_export, evidence_page, evidence_upload, evidence_api]

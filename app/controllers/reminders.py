@@ -5,39 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
+from app.config import transport
 from app.exports import XLSX, workbook
 from app.forms import redirect_with_message
 from app.templating import render
 from evaluation.cycles import reminders
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
-from evaluation.infra.notify import configured_channel
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 
 
 async def _page(request: Request[Any, Any, Any], cycle_id: int, refusal: str = "") -> Template:
-    chased = await reminders.outstanding(cycle_id)
-    towns = chased.group_by("town", maintain_order=True).agg(
-        pl.len().alias("raters"), pl.col("open").sum().alias("open")
-    )
+    chased = await reminders.outstanding_by_town(cycle_id)
     return render(
         request,
         "cycles/reminders.html",
         status_code=409 if refusal else 200,
         cycle=await cycle_service.get_cycle(cycle_id),
-        raters=chased.height,
-        open_tasks=int(chased["open"].sum()) if chased.height else 0,
-        towns=towns.to_dicts(),
+        raters=chased.raters,
+        open_tasks=chased.open_tasks,
+        towns=chased.towns,
         rounds=await reminders.rounds(cycle_id),
-        channel=configured_channel(request.app.state.settings.notify),
+        channel=transport(request.app.state.settings),
         refusal=refusal,
     )
 
@@ -55,7 +51,7 @@ async def send_round(
 ) -> Response[Any]:
     try:
         round_id = await reminders.send_round(
-            cycle_id, request.user.username, configured_channel(request.app.state.settings.notify)
+            cycle_id, request.user.username, transport(request.app.state.settings).name
         )
     except Conflict as exc:
         return await _page(request, cycle_id, exc.message)
@@ -94,16 +90,8 @@ async def round_notices(
 @get("/office/cycles/{cycle_id:int}/reminders/{round_id:int}/reminders.xlsx", guards=[OFFICE])
 async def round_workbook(cycle_id: FromPath[int], round_id: FromPath[int]) -> Response[bytes]:
     messages = await reminders.round_messages(cycle_id, round_id)
-    frame = pl.DataFrame(
-        [{"乡镇": m.town, "评价人": m.name, "未完成评价（份）": m.open_tasks} for m in messages],
-        schema={"乡镇": pl.String, "评价人": pl.String, "未完成评价（份）": pl.Int64},
-    )
-    towns = frame["乡镇"].unique(maintain_order=True).to_list()
-    sheets = [("全部", frame)] + [
-        (town[:31] or "未知乡镇", frame.filter(pl.col("乡镇") == town)) for town in towns
-    ]
     return Response(
-        workbook(sheets),
+        workbook(reminders.round_sheets(messages)),
         media_type=XLSX,
         headers={
             "content-disposition": f"attachment; filename=reminders-{cycle_id}-{round_id}.xlsx"

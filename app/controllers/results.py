@@ -5,100 +5,59 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import polars as pl
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 
+from app import charts
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
-from app.charts import distribution, heatmap
 from app.exports import XLSX, workbook
 from app.forms import FormReader, redirect_with_message
-from app.labels import GROUP_LABELS
-from app.results_view import export_frames, indicator_names, list_evidence, named, worded
 from app.templating import render
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.progress import needs_reason, require_responses
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.errors import Conflict, Invalid, NotFound, NotReady
-from evaluation.groups import COUNTED
 from evaluation.organisation import directory
+from evaluation.reports import county_results
+from evaluation.reports.county_results import Heatmap
 from evaluation.results import case_notes, county, publication, snapshots
-from evaluation.rubrics.schema import Rubric
-from evaluation.scorecard import followup
 from evaluation.scorecard import service as scorecard_service
+from evaluation.words import GROUP_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 
 
-def town_heatmap(towns: pl.DataFrame, rubric: Rubric, title: str) -> Any:
-    """Columns in the rubric's order; cells coloured by distance from the county norm."""
-    names = {c.id: c.name for c in rubric.competencies}
-    present = [c.id for c in rubric.competencies if c.id in set(towns["competency"])]
-    rows = towns.select("town_id", "town").unique("town_id").sort("town_id")["town"].to_list()
-    cells = {
-        (r["town"], names[r["competency"]]): (r["mean"], r["norm"], r["light"], r["lagging"])
-        for r in towns.iter_rows(named=True)
-    }
-    return heatmap(rows, [names[c] for c in present], cells, title)
-
-
-async def county_tables(
-    cycle_id: int,
-) -> tuple[snapshots.Snapshot, dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
-    snapshot = await snapshots.snapshot_for(cycle_id, preview=True)
-    frames = await county.county_frames(snapshot)
-    lights = snapshot.rubric.lights
-    lists = {
-        **list_evidence(
-            county.results_use(frames, lights.green_from, lights.red_below), snapshot.rubric
-        ),
-        # which towns are 先进 / 后进: the year's scorecard decides, on every page
-        **await followup.town_lists(snapshot.cycle.year),
-    }
-    return snapshot, frames, lists
+def drawn(heatmap: Heatmap, title: str) -> Markup:
+    return charts.heatmap(heatmap.rows, heatmap.columns, heatmap.cells, title)
 
 
 @get("/office/cycles/{cycle_id:int}/results", guards=[OFFICE])
 async def county_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]) -> Template:
-    snapshot, frames, lists = await county_tables(cycle_id)
-    rubric = snapshot.rubric
-    cadres = frames["cadres"]
-    by_town = [
-        (town, cadres.filter(pl.col("town") == town)["overall"].to_list())
-        for town in cadres.select("town_id", "town").unique("town_id").sort("town_id")["town"]
-    ]
-    shown = frames["groups"].filter(pl.col("corrected_mean").is_not_null())
-    by_group = [
-        (GROUP_LABELS[g], shown.filter(pl.col("rater_group") == g)["corrected_mean"].to_list())
-        for g in COUNTED
-        if shown.filter(pl.col("rater_group") == g).height
-    ]
+    page = await county_results.county_page(cycle_id)
     return render(
         request,
         "results/county.html",
-        cycle=snapshot.cycle,
-        published=snapshot.published,
-        heatmap=town_heatmap(frames["towns"], rubric, "乡镇 × 能力 校准均分"),
-        towns=named(frames["towns"], rubric).to_dicts(),
-        bottlenecks=named(frames["bottlenecks"], rubric).to_dicts(),
-        town_spread=distribution(by_town, "各乡镇干部综合得分分布"),
-        group_spread=distribution(by_group, "各评价组校准后给分分布"),
-        raters=frames["raters"].head(50).to_dicts(),
-        rater_count=frames["raters"].height,
-        rankings=worded(cadres, position_class="position_class")
-        .group_by("position_class", maintain_order=True)
-        .head(5)
-        .to_dicts(),
-        lists={k: v.head(20).to_dicts() for k, v in lists.items()},
-        standing=worded(frames["town_standing"], standing="town_standing").to_dicts(),
+        cycle=page.snapshot.cycle,
+        published=page.snapshot.published,
+        heatmap=drawn(page.heatmap, "乡镇 × 能力 校准均分"),
+        towns=page.towns,
+        bottlenecks=page.bottlenecks,
+        town_spread=charts.distribution(page.town_spread, "各乡镇干部综合得分分布"),
+        group_spread=charts.distribution(page.group_spread, "各评价组校准后给分分布"),
+        raters=page.raters,
+        rater_count=page.rater_count,
+        rankings=page.rankings,
+        lists=page.lists,
+        standing=page.standing,
         standing_rule=county.STANDING_RULE,
-        list_counts={k: v.height for k, v in lists.items()},
-        agreement=named(worded(frames["agreement"], rater_group="group"), rubric).to_dicts(),
-        unlinked=frames["unlinked"].to_dicts(),
-        evidence=indicator_names(frames["evidence"], rubric).to_dicts(),
+        list_counts=page.list_counts,
+        agreement=page.agreement,
+        unlinked=page.unlinked,
+        evidence=page.evidence,
         notes=await case_notes.notes(cycle_id),
         town_names=await directory.town_names(),
     )
@@ -108,9 +67,8 @@ async def county_page(request: Request[CurrentUser, str, Any], cycle_id: FromPat
 async def results_export(cycle_id: FromPath[int]) -> Response[bytes]:
     """Every table of the county view, one sheet each, exactly as released: a withheld
     number is an empty cell, never a value."""
-    snapshot, frames, lists = await county_tables(cycle_id)
     return Response(
-        workbook(export_frames(frames, lists, snapshot.rubric)),
+        workbook(await county_results.county_sheets(cycle_id)),
         media_type=XLSX,
         headers={"content-disposition": f"attachment; filename=results-cycle-{cycle_id}.xlsx"},
     )
@@ -146,7 +104,7 @@ async def _publish_page(
         "cycles/publish.html",
         cycle=cycle,
         overall=progress.overall,
-        groups=progress.by_group.filter(pl.col("assigned") > 0).to_dicts(),
+        groups=progress.groups(rated_only=True),
         below=needs_reason(progress.overall, cycle.min_response_rate),
         refusal=refusal,
         GROUP_LABELS=GROUP_LABELS,
@@ -236,20 +194,18 @@ async def public_results(
     request: Request[Any, Any, Any], cycle_id: FromPath[int], town: FromQuery[int | None] = None
 ) -> Template:
     try:
-        snapshot = await snapshots.snapshot_for(cycle_id)  # published only
+        page = await county_results.public_page(cycle_id)  # published only
     except NotReady:
         raise NotFound("没有这一期公布的结果") from None  # the public learns nothing of drafts
-    frames = await county.county_frames(snapshot)
-    towns = county.public_towns(frames["towns"])
     return render(
         request,
         "results/public.html",
-        cycle=snapshot.cycle,
-        heatmap=town_heatmap(towns, snapshot.rubric, "各乡镇分项能力均分"),
-        towns=named(towns, snapshot.rubric).to_dicts(),
-        town_choices=towns.select("town_id", "town").unique("town_id").sort("town").rows(),
+        cycle=page.snapshot.cycle,
+        heatmap=drawn(page.heatmap, "各乡镇分项能力均分"),
+        towns=page.towns,
+        town_choices=page.town_choices,
         chosen=town,
-        bottlenecks=named(frames["bottlenecks"], snapshot.rubric).to_dicts(),
+        bottlenecks=page.bottlenecks,
         notes=await case_notes.notes(cycle_id),
         supervision_phone=request.app.state.settings.supervision_phone,
     )

@@ -6,7 +6,6 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-import polars as pl
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -20,7 +19,7 @@ from app.templating import render
 from evaluation.errors import Invalid
 from evaluation.organisation import directory
 from evaluation.organisation import importing as roster_service
-from evaluation.organisation.roster import HEADER
+from evaluation.organisation.roster import template_frame
 from evaluation.scorecard.daily import after_roster_import
 
 GUARD = requires(Role.assessment_office, Role.admin)
@@ -30,6 +29,8 @@ ROSTER_FIELD_LABELS = {
     "position": "职务",
     "rank": "职级",
     "active": "在职",
+    "phone": "手机号",
+    "email": "电子邮箱",
 }
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -41,21 +42,8 @@ async def upload_page(request: Request[CurrentUser, str, Any]) -> Template:
 
 @get("/office/roster/template.xlsx", guards=[GUARD], sync_to_thread=False)
 def template_file() -> Response[bytes]:
-    example = {
-        "town_id": "T001",
-        "town_name": "塔山镇",
-        "town_type": "农业乡镇",
-        "latitude": "28.96",
-        "longitude": "117.12",
-        "cadre_id": "T001-001",
-        "name": "张三",
-        "position": "党委书记",
-        "rank": "正科级",
-        "active": "是",
-        "leader_ids": "",
-    }
     return Response(
-        content=workbook([("花名册", pl.DataFrame([{HEADER[k]: v for k, v in example.items()}]))]),
+        content=workbook([("花名册", template_frame())]),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": "attachment; filename=roster-template.xlsx"},
     )
@@ -83,12 +71,12 @@ async def preview(
         status_code=200 if result.ok else 400,
         filename=upload.filename,
         county=county,
-        problems=result.check.problems.to_dicts(),
-        bad_rows=result.check.problems["row"].n_unique(),
-        total_rows=result.check.rows.height,
+        problems=result.problems(),
+        bad_rows=result.bad_rows,
+        total_rows=result.total_rows,
         summary=result.plan.summary() if result.plan else None,
-        edits=result.plan.cadre_edits.to_dicts() if result.plan else [],
-        links=result.plan.links_named.to_dicts() if result.plan else [],
+        edits=result.edits(),
+        links=result.links(),
         FIELD_LABELS=ROSTER_FIELD_LABELS,
         payload=base64.b64encode(content).decode(),
     )

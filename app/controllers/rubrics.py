@@ -14,7 +14,6 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.downloads import download_headers
 from app.forms import redirect_with_message
-from app.labels import GROUP_LABELS
 from app.templating import render
 from evaluation.errors import Conflict, Invalid
 from evaluation.groups import GROUPS
@@ -23,6 +22,7 @@ from evaluation.rubrics import drafts, editing
 from evaluation.rubrics.editing import rubric_form_values
 from evaluation.rubrics.loader import MAX_RUBRIC_BYTES
 from evaluation.rubrics.schema import DIMENSIONS, LEVELS
+from evaluation.words import GROUP_LABELS
 
 OFFICE = requires(Role.assessment_office, Role.admin)
 # An editor form carries ~30 fields per competency; the common form reader cuts at 2,000

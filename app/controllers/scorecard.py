@@ -15,7 +15,6 @@ from app.accounts.auth import CurrentUser
 from app.charts import score_heatmap
 from app.downloads import download_headers
 from app.forms import FormReader, redirect_with_message, text_fields
-from app.labels import DIMENSION_LABELS
 from app.scorecard_views import (
     DIMENSIONS,
     FORM,
@@ -30,6 +29,7 @@ from app.templating import render
 from evaluation.errors import Invalid, NotFound
 from evaluation.scorecard import service, town_appeals
 from evaluation.scorecard.sources import known_sources
+from evaluation.words import DIMENSION_LABELS
 
 
 @get("/scorecard", guards=[OFFICE])

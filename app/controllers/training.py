@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-import polars as pl
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -17,20 +16,20 @@ from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
 from app.exports import XLSX, workbook
 from app.forms import FormReader, redirect_with_message
-from app.paging import list_params, paginate, search
+from app.paging import list_params
 from app.qr import qr_svg
 from app.templating import render
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.infra.listing import paginate, search
 from evaluation.results import snapshots as results_service
 from training import enrolment as enrolment_service
 from training import sessions
 from training.catalogue import repository as catalogue_service
-from training.catalogue.exchanges import exchange_offerings, pair_key
 from training.catalogue.importing import check_offering, check_sheet, read_sheet
 from training.effects import service as effects_service
 from training.effects.service import describe
-from training.insight import repository as insight_service
+from training.insight import views as insight_views
 from training.planning import jobs as plan_jobs
 from training.planning import service as plan_service
 
@@ -61,8 +60,7 @@ async def _plan_page(
         else None
     )
     cycles = await results_service.published_cycles()
-    catalogue = await catalogue_service.offerings()
-    titles = dict(catalogue.select("id", "title").iter_rows()) if catalogue.height else {}
+    titles = await catalogue_service.offering_titles()
     prices = (
         [
             (titles.get(int(key), key), price)
@@ -73,24 +71,23 @@ async def _plan_page(
         else []
     )
     basis = cycles[0].id if cycles else None
-    exchanges = await insight_service.exchange_plan(basis) if basis else pl.DataFrame()
-    scorecard_year, scorecard_pairs = await insight_service.scorecard_exchange_plan()
+    scorecard_year, scorecard_pairs = await insight_views.scorecard_exchanges()
     return render(
         request,
         "training/plan.html",
         running=await plan_jobs.running_job(),
         cycles=cycles,
-        catalogue=catalogue.height,
+        catalogue=len(titles),
         latest=latest,
         newest=history[0].id if history else None,
         history=history,
         enrolments=enrolments,
         prices=prices,
-        demand=(await insight_service.demand_report(basis)).to_dicts() if basis else [],
-        exchanges=exchanges.with_columns(key=pair_key()).to_dicts() if exchanges.height else [],
+        demand=await insight_views.demand_messages(basis) if basis else [],
+        exchanges=await insight_views.exchange_pairs(basis) if basis else [],
         basis=basis,
         scorecard_year=scorecard_year,
-        scorecard_exchanges=scorecard_pairs.to_dicts(),
+        scorecard_exchanges=scorecard_pairs,
         errors=errors,
         values=values,
     )
@@ -127,18 +124,18 @@ async def add_exchange_sessions(
     if basis is not None and basis not in {c.id for c in await results_service.published_cycles()}:
         form.problems["cycle"] = "请依据已公布的考核周期生成交流场次"
         basis = None
-    pairs = await insight_service.exchange_plan(basis) if basis is not None else None
-    offered = (
-        set(pairs.select(pair_key()).to_series().to_list())
-        if pairs is not None and pairs.height
-        else set()
-    )
-    if not chosen & offered:
+    if not chosen:
         form.problems["pairs"] = "请至少勾选一组结对"
-    if form.problems or pairs is None or first_day is None or capacity is None:
+    drafts = (
+        await insight_views.exchange_sessions(basis, chosen, first_day, capacity)
+        if not form.problems and basis is not None and first_day is not None and capacity
+        else []
+    )
+    if not drafts:
+        form.problems.setdefault("pairs", "请至少勾选一组结对")
+    if form.problems:
         values = {k: str(v) for k, v in data.items() if k != "pair"}
         return await _plan_page(request, form.problems, values | {"pair": "\n".join(chosen)})
-    drafts = exchange_offerings(pairs, chosen & offered, first_day, capacity)
     await catalogue_service.add_offerings(drafts)
     return redirect_with_message(
         "/training/catalogue",
@@ -215,11 +212,10 @@ async def catalogue_page(request: Request[CurrentUser, str, Any]) -> Template:
 async def _catalogue_page(
     request: Request[CurrentUser, str, Any], errors: dict[str, str], values: dict[str, Any]
 ) -> Template:
-    catalogue = await catalogue_service.offerings()
     return render(
         request,
         "training/catalogue.html",
-        offerings=catalogue.to_dicts() if catalogue.height else [],
+        offerings=await catalogue_service.offering_rows(),
         attendance=await sessions.attendance_by_session(),
         towns=(await catalogue_service.catalogue_lookups())[1],
         errors=errors,

@@ -7,6 +7,7 @@ import path a county's own 花名册 takes.
 
 from __future__ import annotations
 
+import hashlib
 import random
 
 import polars as pl
@@ -142,6 +143,18 @@ def _town_cadres(
                 "rank": rank,
                 "active": "否" if rng.random() < 0.02 and i >= len(TEAM) else "是",
                 "leader_ids": ";".join(leaders) or None,
+                **_contacts(cadre_id, position),
             }
         )
     return rows
+
+
+def _contacts(cadre_id: str, position: str) -> dict[str, str | None]:
+    """A made-up 手机号 for most cadres (about one in twenty left blank, as rosters are) and a
+    government mailbox for those who work in the town hall — derived from the cadre's number,
+    so the demo's other draws stay as they were."""
+    digest = int(hashlib.sha256(cadre_id.encode()).hexdigest(), 16)
+    phone = None if digest % 20 == 0 else f"1{(3, 5, 7, 8, 9)[digest % 5]}{digest % 10**9:09d}"
+    in_town_hall = not position.startswith("村")
+    email = f"{cadre_id.lower()}@lechuan.gov.cn" if in_town_hall and digest % 7 else None
+    return {"phone": phone, "email": email}

@@ -8,10 +8,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
 import polars as pl
 
 from evaluation.errors import Conflict, Invalid
 from evaluation.groups import GROUPS
+from evaluation.rows import rows_of
+
+
+class GroupProgress(msgspec.Struct, frozen=True, kw_only=True):
+    rater_group: str
+    assigned: int
+    submitted: int
+    rate: float | None
+    unassigned_responses: int
+
+
+class TownProgress(msgspec.Struct, frozen=True, kw_only=True):
+    town_id: int
+    town: str
+    assigned: int
+    submitted: int
+    rate: float | None
+    resident_responses: int
 
 
 @dataclass(frozen=True)
@@ -20,6 +39,23 @@ class Progress:
     by_group: pl.DataFrame  # rater_group, assigned, submitted, rate, unassigned_responses
     by_town: pl.DataFrame  # town_id, town, assigned, submitted, rate, resident_responses
     by_rater: pl.DataFrame  # rater_id, name, town, assigned, submitted, open
+
+    def groups(self, *, rated_only: bool = False) -> list[GroupProgress]:
+        """Each rater group's rate; `rated_only`: the groups with any assignment."""
+        frame = self.by_group.filter(pl.col("assigned") > 0) if rated_only else self.by_group
+        return rows_of(frame, GroupProgress)
+
+    @property
+    def raters(self) -> int:
+        return self.by_rater.height
+
+    @property
+    def outstanding(self) -> int:
+        """Raters with an assignment still open."""
+        return self.by_rater.filter(pl.col("open") > 0).height
+
+    def towns(self) -> list[TownProgress]:
+        return rows_of(self.by_town, TownProgress)
 
 
 def rate(submitted: pl.Expr, assigned: pl.Expr) -> pl.Expr:

@@ -1,14 +1,14 @@
 """Reminder rounds: the office chases every rater with evaluations still open in a cycle.
 
-A round writes one outbox message per rater (the record, and what the printed per-town
-notices and the per-town Excel lists are made from, so they show the round as it was sent),
-then delivers through the configured channel (`infra.notify`). Each round is recorded.
+A round records itself and queues one message per rater in the outbox (`evaluation.outbox`)
+in one transaction; the delivery worker sends them through the configured transport after
+the request — never inside it. The round's messages are what the printed per-town notices
+and the per-town Excel lists are made from, so they show the round as it was sent.
 """
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 import polars as pl
@@ -17,8 +17,11 @@ from evaluation import clock
 from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.cycles.service import get_cycle
 from evaluation.errors import Conflict, NotFound
-from evaluation.infra.notify import Channel, post_wecom
-from evaluation.tables import OutboxMessage, ReminderRound
+from evaluation.outbox import store as outbox
+from evaluation.outbox.messages import render
+from evaluation.outbox.worker import nudge
+from evaluation.rows import rows_of
+from evaluation.tables import ReminderRound
 
 
 class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -28,8 +31,23 @@ class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     channel: str
     raters: int
     open_tasks: int
-    delivered: int
-    failed: int
+    delivered: int = 0  # messages sent so far (read from the outbox)
+    failed: int = 0
+    waiting: int = 0  # queued or being sent
+
+
+class TownOutstanding(msgspec.Struct, frozen=True, kw_only=True):
+    town: str
+    raters: int
+    open: int
+
+
+class Outstanding(msgspec.Struct, frozen=True, kw_only=True):
+    """Who a round sent now would chase: raters, their open tasks, town by town."""
+
+    raters: int
+    open_tasks: int
+    towns: list[TownOutstanding]
 
 
 class Reminder(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,6 +55,7 @@ class Reminder(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     open_tasks: int
     status: str
+    error: str = ""  # why it failed, in words
 
 
 async def outstanding(cycle_id: int) -> pl.DataFrame:
@@ -49,19 +68,24 @@ async def outstanding(cycle_id: int) -> pl.DataFrame:
     )
 
 
-def town_text(cycle_name: str, town: str, rows: list[dict[str, object]], closes_on: date) -> str:
-    names = "、".join(f"{r['name']}（{r['open']} 份）" for r in rows)
-    return (
-        f"【{cycle_name}】催办提醒：{town}尚有 {len(rows)} 人的评价未完成，"
-        f"请于 {closes_on} 前登录干部360评价完成：{names}"
+async def outstanding_by_town(cycle_id: int) -> Outstanding:
+    chased = await outstanding(cycle_id)
+    towns = chased.group_by("town", maintain_order=True).agg(
+        pl.len().alias("raters"), pl.col("open").sum().alias("open")
+    )
+    return Outstanding(
+        raters=chased.height,
+        open_tasks=int(chased["open"].sum()) if chased.height else 0,
+        towns=rows_of(towns, TownOutstanding),
     )
 
 
 ROUND_INTERVAL = timedelta(minutes=10)  # issue 29, #6: three rounds of 1,166 in 1.2 s
 
 
-async def send_round(cycle_id: int, by: str, channel: Channel) -> int:
-    """Record a round, write its messages, deliver them; the round's id."""
+async def send_round(cycle_id: int, by: str, channel: str) -> int:
+    """Record a round and queue its messages on `channel` (a transport's name) in one
+    transaction; the round's id. Delivery happens after, in the worker."""
     cycle = await get_cycle(cycle_id)
     if cycle.state != "open":
         raise Conflict("只有进行中的周期可以催办")
@@ -79,58 +103,39 @@ async def send_round(cycle_id: int, by: str, channel: Channel) -> int:
     chased = await outstanding(cycle_id)
     if chased.is_empty():
         raise Conflict("所有评价人都已完成评价，无需催办")
-    rows = chased.to_dicts()
     async with ReminderRound._meta.db.transaction():
         created = await ReminderRound.insert(
             ReminderRound(
                 cycle=cycle_id,
                 sent_by=by,
-                channel=channel.name,
-                raters=len(rows),
+                channel=channel,
+                raters=chased.height,
                 open_tasks=int(chased["open"].sum()),
             )
         ).returning(ReminderRound.id)
         round_id = int(created[0]["id"])
-        await OutboxMessage.insert(
-            *(
-                OutboxMessage(
-                    round=round_id,
+        await outbox.queue(
+            [
+                outbox.Queued(
+                    message=render(
+                        "reminder",
+                        name=r["name"],
+                        cycle=cycle.name,
+                        open=r["open"],
+                        closes_on=cycle.closes_on,
+                        town=r["town"],
+                    ),
                     recipient=r["rater_id"],
                     town=r["town"],
                     open_tasks=r["open"],
-                    channel=channel.name,
-                    body=(
-                        f"{r['name']}同志：您在“{cycle.name}”中还有 {r['open']} 份评价未完成，"
-                        f"请于 {cycle.closes_on} 前登录干部360评价完成。"
-                    ),
+                    round_id=round_id,
                 )
-                for r in rows
-            )
+                for r in chased.iter_rows(named=True)
+            ],
+            channel,
         )
-    if channel.name == "wecom":
-        await _deliver_by_town(round_id, cycle.name, cycle.closes_on, rows, channel.url)
+    nudge()
     return round_id
-
-
-async def _deliver_by_town(
-    round_id: int, cycle_name: str, closes_on: date, rows: list[dict[str, object]], url: str
-) -> None:
-    delivered = failed = 0
-    towns: dict[str, list[dict[str, object]]] = {}
-    for row in rows:
-        towns.setdefault(str(row["town"]), []).append(row)
-    for town, members in towns.items():
-        error = await asyncio.to_thread(
-            post_wecom, url, town_text(cycle_name, town, members, closes_on)
-        )
-        await OutboxMessage.update(
-            {OutboxMessage.status: "failed" if error else "sent", OutboxMessage.error: error}
-        ).where((OutboxMessage.round == round_id) & (OutboxMessage.town == town))
-        failed += len(members) if error else 0
-        delivered += 0 if error else len(members)
-    await ReminderRound.update(
-        {ReminderRound.delivered: delivered, ReminderRound.failed: failed}
-    ).where(ReminderRound.id == round_id)
 
 
 async def rounds(cycle_id: int) -> list[RoundRecord]:
@@ -139,10 +144,18 @@ async def rounds(cycle_id: int) -> list[RoundRecord]:
         .where(ReminderRound.cycle == cycle_id)
         .order_by(ReminderRound.id, ascending=False)
     )
-    return [
-        RoundRecord(**{k: v for k, v in r.items() if k in RoundRecord.__struct_fields__})
-        for r in found
-    ]
+    records = []
+    for r in found:
+        counts = await outbox.status_counts(r["id"])
+        records.append(
+            RoundRecord(
+                **{k: v for k, v in r.items() if k in RoundRecord.__struct_fields__},
+                delivered=counts.get("sent", 0),
+                failed=counts.get("failed", 0),
+                waiting=counts.get("queued", 0) + counts.get("sending", 0),
+            )
+        )
+    return records
 
 
 async def round_record(cycle_id: int, round_id: int) -> RoundRecord:
@@ -155,21 +168,19 @@ async def round_record(cycle_id: int, round_id: int) -> RoundRecord:
 async def round_messages(cycle_id: int, round_id: int) -> list[Reminder]:
     """The round's reminders as sent, town by town (most open first)."""
     await round_record(cycle_id, round_id)
-    found = (
-        await OutboxMessage.select(
-            OutboxMessage.town,
-            OutboxMessage.recipient.name.as_alias("name"),
-            OutboxMessage.open_tasks,
-            OutboxMessage.status,
-        )
-        .where(OutboxMessage.round == round_id)
-        .order_by(OutboxMessage.town)
-        .order_by(OutboxMessage.open_tasks, ascending=False)
-        .order_by(OutboxMessage.id)
-    )
     return [
-        Reminder(
-            town=r["town"], name=r["name"] or "", open_tasks=r["open_tasks"], status=r["status"]
-        )
-        for r in found
+        Reminder(town=m.town, name=m.name, open_tasks=m.open_tasks, status=m.status, error=m.error)
+        for m in await outbox.of_round(round_id)
+    ]
+
+
+def round_sheets(messages: list[Reminder]) -> list[tuple[str, pl.DataFrame]]:
+    """The round as an Excel book: everyone, then one sheet per town."""
+    frame = pl.DataFrame(
+        [{"乡镇": m.town, "评价人": m.name, "未完成评价（份）": m.open_tasks} for m in messages],
+        schema={"乡镇": pl.String, "评价人": pl.String, "未完成评价（份）": pl.Int64},
+    )
+    towns = frame["乡镇"].unique(maintain_order=True).to_list()
+    return [("全部", frame)] + [
+        (town[:31] or "未知乡镇", frame.filter(pl.col("乡镇") == town)) for town in towns
     ]

@@ -30,3 +30,14 @@ class CycleRecord(msgspec.Struct, frozen=True, kw_only=True):
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     published_at: datetime | None = None
+
+
+class ManualAssignment(msgspec.Struct, frozen=True, kw_only=True):
+    """An assignment the office added by hand, with both names and the reason."""
+
+    id: int
+    rater: str
+    ratee: str
+    rater_group: str
+    status: str
+    reason: str | None

@@ -11,12 +11,13 @@ import polars as pl
 from evaluation import clock
 from evaluation.cycles import states as cycles
 from evaluation.cycles.assignment import generate_assignments, rater_loads
-from evaluation.cycles.schemas import CycleRecord
+from evaluation.cycles.schemas import CycleRecord, ManualAssignment
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.groups import ASSIGNABLE
 from evaluation.infra.bulk import insert_values
 from evaluation.infra.invalidation import cycle_changed
 from evaluation.organisation.directory import cadre_frame
+from evaluation.rows import rows_of
 from evaluation.rubrics.schema import Rubric
 from evaluation.rubrics.versions import parsed_rubric
 from evaluation.tables import (
@@ -304,7 +305,13 @@ async def assignment_frame(cycle_id: int) -> pl.DataFrame:
     )
 
 
-async def assignment_overview(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+async def live_assignment_counts(cycle_id: int) -> dict[str, int]:
+    """Assignments not removed, per rater group (every assignable group, 0 where none)."""
+    live = (await assignment_frame(cycle_id)).filter(pl.col("status") != "removed")
+    return {g: int((live["rater_group"] == g).sum()) for g in ASSIGNABLE}
+
+
+async def assignment_overview(cycle_id: int) -> tuple[pl.DataFrame, list[ManualAssignment]]:
     """For the office's assignment page: each rater's load (with name and town), busiest
     first within a town; and the assignments added by hand, with both names."""
     frame = await assignment_frame(cycle_id)
@@ -327,7 +334,7 @@ async def assignment_overview(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame
             on="ratee_id",
         )
     )
-    return loads, manual
+    return loads, rows_of(manual, ManualAssignment)
 
 
 async def open_cycles() -> list[CycleRecord]:

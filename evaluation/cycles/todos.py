@@ -1,7 +1,6 @@
-"""To-dos, as notices a home page leads with. A rater's: evaluations still to finish in each
-open cycle (drafts counted), red once the reminder date has passed, and the office's latest
-reminder to them. The assessment office's: each open cycle's progress, each closed cycle
-waiting for its results, flagged responses and appeals to decide."""
+"""A rater's to-dos, as notices their home page leads with: evaluations still to finish in
+each open cycle (drafts counted), red once the reminder date has passed, and the office's
+latest reminder to them. (The office's to-dos read appeals too: `reports/office_todos.py`.)"""
 
 from __future__ import annotations
 
@@ -10,10 +9,9 @@ from typing import Any
 from evaluation import clock
 from evaluation.clock import today
 from evaluation.cycles.calendar import reminders_due
-from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.notices import Notice
-from evaluation.results.appeal_tables import Appeal
-from evaluation.tables import Assignment, Cycle, Draft, OutboxMessage, ResponseFlag
+from evaluation.outbox import store as outbox
+from evaluation.tables import Assignment, Draft
 
 
 async def rating_todos(cadre_id: int) -> list[Notice]:
@@ -57,95 +55,17 @@ async def rating_todos(cadre_id: int) -> list[Notice]:
                 tone="red" if late else "yellow",
             )
         )
-    reminder = (
-        await OutboxMessage.select(OutboxMessage.body, OutboxMessage.created_at)
-        .where(
-            (OutboxMessage.recipient == cadre_id) & (OutboxMessage.round._.cycle._.state == "open")
-        )
-        .order_by(OutboxMessage.id, ascending=False)
-        .first()
-    )
+    reminder = await outbox.latest_for(cadre_id)
     if reminder:
+        body, created_at = reminder
         found.append(
             Notice(
                 kind="reminder",
                 title="考核办催办",
-                detail=reminder["body"],
-                on=clock.local_day(reminder["created_at"]),
+                detail=body,
+                on=clock.local_day(created_at),
                 link="/rate",
                 tone="yellow",
-            )
-        )
-    return found
-
-
-async def office_todos() -> list[Notice]:
-    """What the assessment office has to do next, cycle by cycle: chase an open cycle's
-    raters, decide flagged responses and appeals, compute and publish a closed cycle."""
-    day = today()
-    found: list[Notice] = []
-    cycles = (
-        await Cycle.select(Cycle.id, Cycle.name, Cycle.state, Cycle.closes_on, Cycle.remind_on)
-        .where(Cycle.state.is_in(["open", "closed"]))
-        .order_by(Cycle.id, ascending=False)
-    )
-    for cycle in cycles:
-        base = f"/office/cycles/{cycle['id']}"
-        if cycle["state"] == "open":
-            progress = await cycle_progress(cycle["id"])
-            overall = progress.overall
-            late = reminders_due(cycle["remind_on"], cycle["closes_on"], day)
-            found.append(
-                Notice(
-                    kind="todo",
-                    title=f"“{cycle['name']}”进行中：已完成 {overall['rate']:.0%}",
-                    detail=f"{overall['submitted']} / {overall['assigned']} 项，"
-                    f"{cycle['closes_on']} 截止" + ("，已过催办日期，可发出催办" if late else ""),
-                    on=None,
-                    link=f"{base}/progress",
-                    tone="red" if late else "yellow",
-                )
-            )
-        else:
-            found.append(
-                Notice(
-                    kind="todo",
-                    title=f"“{cycle['name']}”已截止：待计算并发布结果",
-                    detail="复核可疑评价后计算结果预览，确认后发布",
-                    on=None,
-                    link=base,
-                    tone="yellow",
-                )
-            )
-        flagged = await ResponseFlag.count().where(
-            (ResponseFlag.decision == "") & (ResponseFlag.response._.cycle == cycle["id"])
-        )
-        if flagged:
-            found.append(
-                Notice(
-                    kind="todo",
-                    title=f"“{cycle['name']}”有 {flagged} 份可疑评价待复核",
-                    detail="保留或排除，决定后才能计算结果",
-                    on=None,
-                    link=f"{base}/flags",
-                    tone="red",
-                )
-            )
-    waiting = await Appeal.select(Appeal.cycle, Appeal.cycle._.name).where(
-        Appeal.state == "pending"
-    )
-    by_cycle: dict[int, list[dict[str, Any]]] = {}
-    for row in waiting:
-        by_cycle.setdefault(row["cycle"], []).append(row)
-    for cycle_id, rows in by_cycle.items():
-        found.append(
-            Notice(
-                kind="todo",
-                title=f"“{rows[0]['cycle.name']}”有 {len(rows)} 件申诉待处理",
-                detail="公示期内逐件决定，理由会告知干部本人",
-                on=None,
-                link=f"/office/cycles/{cycle_id}/appeals",
-                tone="red",
             )
         )
     return found

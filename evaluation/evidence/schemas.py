@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+
+
+class EvidenceRow(msgspec.Struct, forbid_unknown_fields=True):
+    """One measured value as another system sends it (the JSON API's row)."""
+
+    cadre_id: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    indicator: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    period: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+    value: float
 
 
 class IndicatorSummary(msgspec.Struct, frozen=True, kw_only=True):

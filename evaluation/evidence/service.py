@@ -12,6 +12,7 @@ from evaluation.evidence.schemas import (
     CadreCycleSummary,
     CadreEvidence,
     EvidenceCadre,
+    EvidenceRow,
     IndicatorSummary,
 )
 from evaluation.infra.bulk import insert_chunked
@@ -42,6 +43,21 @@ def evidence_frame(frame: pl.DataFrame) -> pl.DataFrame:
     if frame.height > MAX_ROWS:
         raise Invalid(f"一次最多导入 {MAX_ROWS} 行", {"file": "请分批导入"})
     return frame.select([pl.col(src).cast(pl.String).alias(dst) for src, dst in renames.items()])
+
+
+async def import_evidence_rows(cycle_id: int, rows: list[EvidenceRow], source: str) -> int:
+    """Rows another system sent (the API) through the same mapping and checks as a file;
+    returns how many were stored."""
+    frame = pl.DataFrame(
+        {
+            "cadre_id": [r.cadre_id for r in rows],
+            "indicator": [r.indicator for r in rows],
+            "period": [r.period for r in rows],
+            "value": [str(r.value) for r in rows],
+        },
+        schema={name: pl.String for name in ("cadre_id", "indicator", "period", "value")},
+    )
+    return (await import_evidence(cycle_id, evidence_frame(frame), source)).height
 
 
 async def import_evidence(cycle_id: int, frame: pl.DataFrame, source: str) -> pl.DataFrame:

@@ -9,8 +9,17 @@ import msgspec
 import polars as pl
 
 from evaluation.errors import NotFound
-from evaluation.organisation.schemas import CadreRecord, PersonRef, TeamMember, TownRecord
+from evaluation.organisation.contacts import Contacts
+from evaluation.organisation.schemas import (
+    CadreRecord,
+    PersonRef,
+    StaffByClass,
+    TeamMember,
+    TownOverview,
+    TownRecord,
+)
 from evaluation.organisation.vocabulary import POSITIONS, STAFF
+from evaluation.rows import rows_of
 from evaluation.tables import Cadre, CadreChange, County, Leadership, Town
 
 
@@ -94,8 +103,21 @@ async def _current_cadre_frame() -> pl.DataFrame:
     ).with_columns(position_class=pl.col("position").replace_strict(POSITIONS, default=STAFF))
 
 
-async def towns_overview() -> pl.DataFrame:
-    """One row per town: type, coordinates, active cadres, and cadres per position class."""
+async def towns_overview() -> list[TownOverview]:
+    """One row per town: type, active cadres, and cadres per position class."""
+    return rows_of(await _towns_overview_frame(), TownOverview)
+
+
+def staff_by_class(towns: list[TownOverview]) -> StaffByClass:
+    return StaffByClass(
+        leadership=sum(t.leadership for t in towns),
+        station_head=sum(t.station_head for t in towns),
+        staff=sum(t.staff for t in towns),
+        village=sum(t.village for t in towns),
+    )
+
+
+async def _towns_overview_frame() -> pl.DataFrame:
     towns = pl.DataFrame(
         await Town.select(Town.id, Town.external_id, Town.name, Town.town_type),
         schema={
@@ -246,3 +268,11 @@ async def search_cadres(query: str, page: int = 1, per_page: int = 50) -> CadreP
     page = min(max(1, page), pages)
     rows = await selecting.order_by(Cadre.external_id).limit(per_page).offset((page - 1) * per_page)
     return CadrePage(rows=[_cadre(r) for r in rows], total=total, page=page, pages=pages)
+
+
+async def contacts(cadre_id: int) -> Contacts:
+    """How notices reach this cadre (the office's cadre page and the edit form only)."""
+    row = await Cadre.select(Cadre.phone, Cadre.email).where(Cadre.id == cadre_id).first()
+    if row is None:
+        raise NotFound("干部不存在")
+    return Contacts(phone=row["phone"] or "", email=row["email"] or "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import msgspec
 import polars as pl
 
 from evaluation.errors import Invalid
@@ -12,6 +13,33 @@ from evaluation.infra.invalidation import cycle_changed
 from evaluation.organisation import repository as roster_repository
 from evaluation.organisation.roster import RosterCheck, read_roster, validate_roster
 from evaluation.organisation.roster_plan import RosterPlan, plan_changes
+from evaluation.rows import rows_of
+
+
+class RosterProblem(msgspec.Struct, frozen=True, kw_only=True):
+    row: int
+    column: str
+    message: str
+
+
+class CadreEdit(msgspec.Struct, frozen=True, kw_only=True):
+    """One stored value the import changes."""
+
+    cadre_id: str
+    name: str | None
+    field: str
+    before: str | None
+    after: str | None
+
+
+class LinkChange(msgspec.Struct, frozen=True, kw_only=True):
+    """A leadership link the import adds or drops (`change`: add / remove)."""
+
+    change: str
+    leader_id: str
+    leader_name: str | None
+    member_id: str
+    member_name: str | None
 
 
 @dataclass(frozen=True)
@@ -22,6 +50,23 @@ class RosterPreview:
     @property
     def ok(self) -> bool:
         return self.check.ok
+
+    @property
+    def bad_rows(self) -> int:
+        return self.check.problems["row"].n_unique()
+
+    @property
+    def total_rows(self) -> int:
+        return self.check.rows.height
+
+    def problems(self) -> list[RosterProblem]:
+        return rows_of(self.check.problems, RosterProblem)
+
+    def edits(self) -> list[CadreEdit]:
+        return rows_of(self.plan.cadre_edits, CadreEdit) if self.plan else []
+
+    def links(self) -> list[LinkChange]:
+        return rows_of(self.plan.links_named, LinkChange) if self.plan else []
 
 
 async def preview_frame(frame: pl.DataFrame) -> RosterPreview:

@@ -26,6 +26,8 @@ async def stored_frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         Cadre.position,
         Cadre.rank,
         Cadre.active,
+        Cadre.phone,
+        Cadre.email,
     )
     links = await Leadership.select(
         Leadership.leader.external_id.as_alias("leader_id"),
@@ -97,6 +99,8 @@ async def apply_plan(plan: RosterPlan, county_name: str | None) -> None:
                         position=c["position"],
                         rank=c["rank"],
                         active=c["active"],
+                        phone=c["phone"],
+                        email=c["email"],
                     )
                     for c in plan.cadres_new.iter_rows(named=True)
                 ],
@@ -109,6 +113,8 @@ async def apply_plan(plan: RosterPlan, county_name: str | None) -> None:
                     Cadre.position: c["position"],
                     Cadre.rank: c["rank"],
                     Cadre.active: c["active"],
+                    Cadre.phone: c["phone"],
+                    Cadre.email: c["email"],
                 }
             ).where(Cadre.external_id == c["cadre_id"])
         cadre_ids = await _id_map(Cadre)

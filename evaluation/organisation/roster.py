@@ -14,6 +14,15 @@ import polars as pl
 
 from evaluation.errors import Invalid
 from evaluation.infra.spreadsheets import Limits, read_table
+from evaluation.organisation.contacts import (
+    EMAIL_MAX,
+    EMAIL_PATTERN,
+    EMAIL_PROBLEM,
+    PHONE_NOISE,
+    PHONE_PATTERN,
+    PHONE_PREFIX,
+    PHONE_PROBLEM,
+)
 from evaluation.organisation.vocabulary import TOWN_TYPE_LABELS, TOWN_TYPE_SPELLINGS
 
 # key -> (Chinese header, required, English alias)
@@ -29,8 +38,33 @@ COLUMNS: dict[str, tuple[str, bool, str]] = {
     "rank": ("职级", False, "rank"),
     "active": ("在职", False, "active"),
     "leader_ids": ("直接领导编号", False, "leader_ids"),
+    "phone": ("手机号", False, "phone"),
+    "email": ("电子邮箱", False, "email"),
 }
+
 HEADER = {key: spec[0] for key, spec in COLUMNS.items()}
+
+
+def template_frame() -> pl.DataFrame:
+    """The roster template an office downloads: the header and one example row."""
+    example = {
+        "town_id": "T001",
+        "town_name": "塔山镇",
+        "town_type": "农业乡镇",
+        "latitude": "28.96",
+        "longitude": "117.12",
+        "cadre_id": "T001-001",
+        "name": "张三",
+        "position": "党委书记",
+        "rank": "正科级",
+        "active": "是",
+        "leader_ids": "",
+        "phone": "13800000000",
+        "email": "zhangsan@example.gov.cn",
+    }
+    return pl.DataFrame([{HEADER[k]: v for k, v in example.items()}])
+
+
 TRUE_WORDS = ("是", "在职", "1", "true", "yes", "y")
 FALSE_WORDS = ("否", "离职", "不在职", "0", "false", "no", "n")
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,32}$"
@@ -100,6 +134,8 @@ def validate_roster(
         .then(True)
         .when(pl.col("active").str.to_lowercase().is_in(FALSE_WORDS))
         .then(False),
+        phone=pl.col("phone").str.replace_all(PHONE_NOISE, "").str.replace(PHONE_PREFIX, ""),
+        email=pl.col("email").str.to_lowercase(),
         leaders=pl.col("leader_ids")
         .str.replace_all(r"[；;，,、\s]+", ";")
         .str.strip_chars(";")
@@ -150,6 +186,20 @@ def validate_roster(
         )
     for key, limit in (("name", 32), ("town_name", 64), ("position", 32), ("rank", 16)):
         rule(pl.col(key).str.len_chars() > limit, key, f"“{HEADER[key]}”超过 {limit} 个字符")
+    rule(
+        pl.col("phone").is_not_null() & ~pl.col("phone").str.contains(PHONE_PATTERN),
+        "phone",
+        pl.format(f"手机号“{{}}”{PHONE_PROBLEM}", pl.col("phone")),
+    )
+    rule(
+        pl.col("email").is_not_null()
+        & (
+            ~pl.col("email").str.contains(EMAIL_PATTERN)
+            | (pl.col("email").str.len_chars() > EMAIL_MAX)
+        ),
+        "email",
+        pl.format(f"电子邮箱“{{}}”{EMAIL_PROBLEM}", pl.col("email")),
+    )
     _rule_duplicates(df, rules)
     _rule_town_consistency(df, rules)
     _rule_leaders(df, known_cadre_ids, rules)
@@ -171,6 +221,8 @@ def validate_roster(
         "position",
         pl.col("rank").fill_null(""),
         pl.col("active_flag").alias("active"),
+        "phone",
+        "email",
         "leaders",
     )
     return RosterCheck(rows=rows, problems=problems)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import polars as pl
 
 TOWN_FIELDS = ["name", "town_type", "latitude", "longitude"]
-CADRE_FIELDS = ["name", "town_id", "position", "rank", "active"]
+CADRE_FIELDS = ["name", "town_id", "position", "rank", "active", "phone", "email"]
+CONTACT_FIELDS = ("phone", "email")  # a blank cell keeps what is stored (sheets often omit them)
 
 TOWN_SCHEMA = {
     "town_id": pl.String,
@@ -28,6 +29,8 @@ CADRE_SCHEMA = {
     "position": pl.String,
     "rank": pl.String,
     "active": pl.Boolean,
+    "phone": pl.String,
+    "email": pl.String,
 }
 LINK_SCHEMA = {"leader_id": pl.String, "member_id": pl.String}
 
@@ -93,7 +96,20 @@ def plan_changes(
         )
         .with_columns(pl.col("latitude", "longitude").round(6))
     )
-    cadres = rows.select("cadre_id", "name", "town_id", "position", "rank", "active")
+    cadres = (
+        rows.select("cadre_id", "name", "town_id", "position", "rank", "active", *CONTACT_FIELDS)
+        .join(
+            stored_cadres.select("cadre_id", *CONTACT_FIELDS),
+            on="cadre_id",
+            how="left",
+            suffix="_stored",
+        )
+        .with_columns(
+            pl.coalesce(pl.col(f), pl.col(f"{f}_stored"), pl.lit("")).alias(f)
+            for f in CONTACT_FIELDS
+        )
+        .drop(f"{f}_stored" for f in CONTACT_FIELDS)
+    )
     wanted_links = (
         rows.select(pl.col("leaders").alias("leader_id"), pl.col("cadre_id").alias("member_id"))
         .explode("leader_id")

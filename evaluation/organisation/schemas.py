@@ -14,6 +14,30 @@ class TownRecord(msgspec.Struct, frozen=True, kw_only=True):
     longitude: float | None = None
 
 
+class TownOverview(msgspec.Struct, frozen=True, kw_only=True):
+    """A town on the office's pages: its cadres and how many hold each class of post."""
+
+    id: int
+    external_id: str
+    name: str
+    town_type: str
+    cadres: int
+    active: int
+    leadership: int
+    station_head: int
+    staff: int
+    village: int
+
+
+class StaffByClass(msgspec.Struct, frozen=True, kw_only=True):
+    """Cadres per position class, county-wide (the training office's first figures)."""
+
+    leadership: int
+    station_head: int
+    staff: int
+    village: int
+
+
 class PersonRef(msgspec.Struct, frozen=True, kw_only=True):
     """Someone named on a page: a cadre's leader, a team member."""
 

@@ -16,7 +16,9 @@ import msgspec
 
 from evaluation.clock import today
 from evaluation.errors import Invalid, NotFound
+from evaluation.organisation.contacts import checked
 from evaluation.organisation.directory import cadre
+from evaluation.organisation.directory import contacts as directory_contacts
 from evaluation.organisation.schemas import CadreRecord
 from evaluation.organisation.vocabulary import TOWN_TYPE_LABELS
 from evaluation.tables import Cadre, CadreChange, Leadership, Town
@@ -141,11 +143,23 @@ async def depart(cadre_id: int, *, effective_on: date | None, reason: str, by: s
         )
 
 
-async def edit(cadre_id: int, *, name: str, rank: str, by: str) -> None:
-    """Correct a name or rank (a typo, a promotion in rank); kept in the history."""
+async def edit(
+    cadre_id: int,
+    *,
+    name: str,
+    rank: str,
+    by: str,
+    phone: str | None = None,
+    email: str | None = None,
+) -> None:
+    """Correct a name or rank (a typo, a promotion in rank) and, when given, the contacts a
+    notice reaches them by (blank: on paper only); kept in the history."""
     current = await cadre(cadre_id)
+    stored = await directory_contacts(cadre_id)
     name, rank = name.strip(), rank.strip()
-    problems: dict[str, str] = {}
+    wanted, problems = checked(
+        stored.phone if phone is None else phone, stored.email if email is None else email
+    )
     if not name or len(name) > 32:
         problems["name"] = "请填写姓名（不超过 32 字）"
     if len(rank) > 16:
@@ -154,7 +168,12 @@ async def edit(cadre_id: int, *, name: str, rank: str, by: str) -> None:
         raise Invalid("干部信息有误", problems)
     changes = [
         f"{label}：{before or '—'} → {after or '—'}"
-        for label, before, after in (("姓名", current.name, name), ("职级", current.rank, rank))
+        for label, before, after in (
+            ("姓名", current.name, name),
+            ("职级", current.rank, rank),
+            ("手机号", stored.phone, wanted.phone),
+            ("电子邮箱", stored.email, wanted.email),
+        )
         if before != after
     ]
     if not changes:
@@ -163,7 +182,14 @@ async def edit(cadre_id: int, *, name: str, rank: str, by: str) -> None:
         await CadreChange.insert(
             _in_place(current, "edit", effective_on=today(), summary="；".join(changes), by=by)
         )
-        await Cadre.update({Cadre.name: name, Cadre.rank: rank}).where(Cadre.id == cadre_id)
+        await Cadre.update(
+            {
+                Cadre.name: name,
+                Cadre.rank: rank,
+                Cadre.phone: wanted.phone,
+                Cadre.email: wanted.email,
+            }
+        ).where(Cadre.id == cadre_id)
 
 
 async def set_leaders(cadre_id: int, leader_numbers: Sequence[str], *, by: str) -> None:

@@ -56,6 +56,13 @@ async def flags(cycle_id: int) -> list[FlagView]:
     ]
 
 
+async def undecided(cycle_id: int) -> int:
+    """Flags of the cycle still waiting for the office's decision."""
+    return await ResponseFlag.count().where(
+        (ResponseFlag.decision == "") & (ResponseFlag.response._.cycle == cycle_id)
+    )
+
+
 async def decide(flag_id: int, decision: str) -> int:
     """Keep or exclude a flagged response; returns its cycle. Decisions are final."""
     if decision not in DECISIONS:

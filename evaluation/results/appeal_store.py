@@ -77,6 +77,18 @@ async def pending_count(cycle_id: int) -> int:
     return await Appeal.count().where((Appeal.cycle == cycle_id) & (Appeal.state == "pending"))
 
 
+async def pending_by_cycle() -> dict[int, tuple[str, int]]:
+    """Cycles with appeals waiting for a decision: cycle id → (cycle name, how many)."""
+    waiting = await Appeal.select(Appeal.cycle, Appeal.cycle._.name).where(
+        Appeal.state == "pending"
+    )
+    found: dict[int, tuple[str, int]] = {}
+    for row in waiting:
+        name, count = found.get(row["cycle"], (row["cycle.name"], 0))
+        found[row["cycle"]] = (name, count + 1)
+    return found
+
+
 async def decide(appeal_id: int, state: str, correction: str, reason: str, by: str) -> bool:
     moved = (
         await Appeal.update(

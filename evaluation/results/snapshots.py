@@ -265,3 +265,24 @@ async def rater_review(snapshot_id: int) -> pl.DataFrame:
         | pl.col("identical_cluster")
         | pl.col("misfit")
     ).sort("severity", descending=True)
+
+
+class Census(msgspec.Struct, frozen=True, kw_only=True):
+    """What a snapshot holds, in counts (the CLI's one line after computing)."""
+
+    cadres: int
+    scores: int
+    withheld: int
+    findings: dict[str, int]
+
+
+async def census(snapshot_id: int) -> Census:
+    found = await cells(snapshot_id)
+    return Census(
+        cadres=found["ratee_id"].n_unique(),
+        scores=found.height,
+        withheld=int(found["withheld"].is_not_null().sum()),
+        findings=dict(
+            found.drop_nulls("finding").group_by("finding").len().sort("finding").iter_rows()
+        ),
+    )

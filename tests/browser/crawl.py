@@ -3,7 +3,7 @@ that person sees it on a phone and on a desktop.
 
 Per page: the HTTP status; horizontal overflow (`scrollWidth ≤ innerWidth`) at both widths;
 chart labels drawn at 11 px or more on the phone; each statistical term with its one-line
-explanation (app/labels.py GLOSSARY); code identifiers in the visible text (snake_case words, or any code the labels module
+explanation (evaluation/words.py GLOSSARY); code identifiers in the visible text (snake_case words, or any code the labels module
 translates); doubled function words (已已) and corner quotes; every error the browser's
 console reports (a Content-Security-Policy violation included); axe-core's serious and
 critical violations. One URL per route shape is
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from app import labels
+from evaluation import words as labels
 from evaluation.rubrics.loader import load_default_rubric
 from evaluation.scorecard.plan import PLANS_DIR, load_plan_file
 

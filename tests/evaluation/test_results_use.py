@@ -11,8 +11,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.results_view import list_evidence
 from evaluation.results.county import EXCELLENT_EVIDENCE, EXCELLENT_SHARE, results_use
+from evaluation.results.county_view import list_evidence
 from evaluation.rubrics.loader import load_default_rubric
 
 GREEN, RED = 3.5, 2.5

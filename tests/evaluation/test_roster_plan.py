@@ -23,7 +23,16 @@ def stored_from(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.Data
         pl.col("latitude").first(),
         pl.col("longitude").first(),
     )
-    cadres = rows.select("cadre_id", "name", "town_id", "position", "rank", "active")
+    cadres = rows.select(
+        "cadre_id",
+        "name",
+        "town_id",
+        "position",
+        "rank",
+        "active",
+        pl.col("phone").fill_null(""),
+        pl.col("email").fill_null(""),
+    )
     links = rows.select(
         pl.col("leaders").alias("leader_id"), pl.col("cadre_id").alias("member_id")
     ).explode("leader_id")
@@ -89,3 +98,43 @@ def test_cadres_missing_from_a_partial_file_keep_their_leaders() -> None:
     only_town_two = frame.filter(pl.col("town_id") == "T002")
     plan = plan_changes(checked(only_town_two), *stored_from(rows))
     assert plan.is_noop
+
+
+def test_contacts_are_checked_normalised_and_a_blank_cell_keeps_what_is_stored() -> None:
+    frame = roster_frame(1, 15)
+    first, second, third, fourth = frame["cadre_id"][:4]
+    typed = frame.with_columns(
+        phone=pl.when(pl.col("cadre_id") == first)
+        .then(pl.lit("+86 139-0000-1111"))
+        .when(pl.col("cadre_id") == second)
+        .then(pl.lit("12345"))
+        .otherwise(pl.col("phone")),
+        email=pl.when(pl.col("cadre_id") == third)
+        .then(pl.lit("not-a-mailbox"))
+        .when(pl.col("cadre_id") == first)
+        .then(pl.lit("Zhang.San@Example.GOV.cn"))
+        .otherwise(pl.col("email")),
+    )
+    bad = validate_roster(typed)
+    assert bad.problems.select("row", "column", "message").rows() == [
+        (3, "手机号", "手机号“12345”应为 11 位手机号码（如 13800000000）"),
+        (4, "电子邮箱", "电子邮箱“not-a-mailbox”格式不对（如 zhangsan@example.gov.cn）"),
+    ]
+    fixed = typed.with_columns(
+        phone=pl.when(pl.col("cadre_id") == second).then(None).otherwise(pl.col("phone")),
+        email=pl.when(pl.col("cadre_id") == third).then(None).otherwise(pl.col("email")),
+    )
+    rows = checked(fixed)
+    stored = stored_from(checked(frame))
+    plan = plan_changes(rows, *stored)
+    edits = {
+        (e["cadre_id"], e["field"]): (e["before"], e["after"])
+        for e in plan.cadre_edits.iter_rows(named=True)
+    }
+    original = frame.filter(pl.col("cadre_id") == first).row(0, named=True)
+    assert edits == {
+        (first, "phone"): (original["phone"] or "", "13900001111"),
+        (first, "email"): (original["email"] or "", "zhang.san@example.gov.cn"),
+    }  # the blanked phone of `second` and email of `third` keep what is stored
+    unchanged = plan.cadres_changed.filter(pl.col("cadre_id").is_in([second, third, fourth]))
+    assert unchanged.is_empty()

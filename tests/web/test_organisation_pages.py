@@ -118,3 +118,41 @@ async def test_leaders_departure_and_town_edits(client: TestClient, people: Peop
     )
     assert renamed.status_code == 302
     assert "旅游乡镇" in client.get(f"/office/towns/{town['id']}").text
+
+
+async def test_contacts_are_corrected_on_the_form_and_shown_to_the_office_alone(
+    client: TestClient, people: People
+) -> None:
+    login(client, "office")
+    member = await cadre_id(people.member.cadre_external_id or "")
+    before = await Cadre.select(Cadre.name, Cadre.rank, Cadre.phone).where(Cadre.id == member)
+    page = f"/office/cadres/{member}"
+    fields = {"name": before[0]["name"], "rank": before[0]["rank"]}
+    bad = post_form(
+        client, f"{page}/edit", {**fields, "phone": "010-1234", "email": "nobody"}, page=page
+    )
+    assert bad.status_code == 400
+    problems = texts(bad.text, "li")
+    assert any("手机号“010-1234”应为 11 位手机号码" in p for p in problems)
+    assert any("电子邮箱“nobody”格式不对" in p for p in problems)
+    assert 'value="010-1234"' in bad.text  # what was typed stays in the form
+    stored = await Cadre.select(Cadre.phone).where(Cadre.id == member).first()
+    assert stored["phone"] == before[0]["phone"]  # nothing written
+    ok = post_form(
+        client,
+        f"{page}/edit",
+        {**fields, "phone": "139 0000 2222", "email": "Li@Example.gov.cn"},
+        page=page,
+    )
+    assert ok.status_code == 302
+    saved = await Cadre.select(Cadre.phone, Cadre.email).where(Cadre.id == member).first()
+    assert saved == {"phone": "13900002222", "email": "li@example.gov.cn"}
+    shown = client.get(page).text
+    assert "13900002222 · li@example.gov.cn" in " ".join(texts(shown, "dd"))
+    assert any("手机号" in row and "13900002222" in row for row in texts(shown, "tr"))
+    # the person's own home page does not show it (the roster API leaves it out too:
+    # tests/web/test_read_api.py)
+    login(client, "member")
+    home = client.get("/me")
+    assert home.status_code == 200 and before[0]["name"] in home.text
+    assert "13900002222" not in home.text

@@ -196,9 +196,8 @@ async def collect_ids() -> Ids:
     rubric_version = await register_default_rubric()
     rubric_draft = await rubric_drafts.copy_version(rubric_version, "office")
     from evaluation.cycles import reminders
-    from evaluation.infra.notify import Channel
 
-    reminder_round = await reminders.send_round(open_["id"], "office", Channel("outbox"))
+    reminder_round = await reminders.send_round(open_["id"], "office", "outbox")
     led = {r["member"] for r in await Leadership.select(Leadership.member)}
     accounts = {c for c in users.values() if c is not None}
     spare = next(

@@ -56,6 +56,8 @@ async def test_scopes_are_enforced_and_every_use_is_audited(
         "旅游乡镇",
     }
     assert any(c["leader_codes"] for c in body["cadres"])
+    phones = {r["phone"] for r in await Cadre.select(Cadre.phone) if r["phone"]}
+    assert phones and not any(p in roster.text for p in phones)  # contacts stay in the office
 
     refused = client.get("/api/v1/results", headers=bearer(roster_only))
     assert refused.status_code == 403

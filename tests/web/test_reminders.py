@@ -1,13 +1,15 @@
 """The office sends reminder rounds: one outbox message per rater with open evaluations,
 printable per-town notices and per-town Excel lists made from the round as sent, every
-round recorded; a WeCom webhook adapter, set by an environment variable, posts one message
-per town to a real local HTTP server."""
+round recorded; with a WeCom robot configured, the serving process's background delivery
+posts one message per town to a real local HTTP server after the request has answered."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -22,6 +24,9 @@ from app.config import Settings, SettingsError, load_settings
 from evaluation import clock
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.reminders import outstanding
+from evaluation.outbox.store import MAX_ATTEMPTS
+from evaluation.outbox.transports import transport_for
+from evaluation.outbox.worker import deliver_queued
 from evaluation.tables import OutboxMessage, ReminderRound
 from tests.factories import People, answer_assignments, login, open_cycle, post_form
 from tests.web.html import select, texts
@@ -122,9 +127,23 @@ def notifying(settings: Settings, channel: str) -> Iterator[TestClient]:
 
 
 def test_a_bad_channel_stops_the_program_with_one_line() -> None:
-    with pytest.raises(SettingsError, match="CADRE360_NOTIFY"):
-        load_settings({"CADRE360_NOTIFY": "sms:12345"})
-    assert load_settings({"CADRE360_NOTIFY": "wecom:https://qyapi.example/send"}).notify
+    for bad in ("sms:12345", "smtp://mail.example:25", "smtp://:25?from=a@b.cn", "fax:123"):
+        with pytest.raises(SettingsError, match="CADRE360_NOTIFY"):
+            load_settings({"CADRE360_NOTIFY": bad})
+    for good in (
+        "wecom:https://qyapi.example/send",
+        "sms:https://sms.example/send",
+        "smtp://mail.example:587?from=kaohe@example.gov.cn&user=kaohe",
+    ):
+        assert load_settings({"CADRE360_NOTIFY": good}).notify == good
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 15) -> None:
+    """Wait for the background delivery (it runs after the response, in the app's loop)."""
+    deadline = time.monotonic() + seconds
+    while not await check():
+        assert time.monotonic() < deadline, "the background delivery did not finish"
+        await asyncio.sleep(0.05)
 
 
 async def test_the_wecom_adapter_posts_one_message_per_town(
@@ -142,14 +161,18 @@ async def wecom_round(client: TestClient) -> None:
     assert "企业微信群机器人" in client.get(page).text
     assert post_form(client, page, {}, page=page).status_code == 302
     towns = chased["town"].unique().to_list()
+
+    async def all_sent() -> bool:
+        rows = await OutboxMessage.select(OutboxMessage.status)
+        return bool(rows) and all(m["status"] == "sent" for m in rows)
+
+    await eventually(all_sent)
     assert len(Robot.received) == len(towns)
     texts_sent = [str(m["text"]["content"]) for m in Robot.received]  # type: ignore[index]
     for town in towns:
         assert any(town in t for t in texts_sent)
-    statuses = {m["status"] for m in await OutboxMessage.select(OutboxMessage.status)}
-    assert statuses == {"sent"}
-    recorded = await ReminderRound.select().first()
-    assert (recorded["delivered"], recorded["failed"]) == (chased.height, 0)
+    round_page = client.get(f"{page}/{await latest_round()}")
+    assert f"{chased.height} / 0 / 0" in round_page.text  # sent / failed / waiting
 
 
 async def test_an_unreachable_robot_is_recorded_as_failed(
@@ -164,10 +187,31 @@ async def unreachable_round(client: TestClient) -> None:
     login(client, "office")
     page = f"/office/cycles/{cycle_id}/reminders"
     assert post_form(client, page, {}, page=page).status_code == 302
-    statuses = {m["status"] for m in await OutboxMessage.select(OutboxMessage.status)}
-    assert statuses == {"failed"}
-    recorded = await ReminderRound.select().first()
-    assert recorded["delivered"] == 0 and recorded["failed"] > 0
+
+    async def tried_once() -> bool:
+        rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.attempts)
+        return bool(rows) and all((m["status"], m["attempts"]) == ("queued", 1) for m in rows)
+
+    await eventually(tried_once)  # one failed attempt: queued again with the reason
+    sender = transport_for("wecom:http://127.0.0.1:9/unreachable")
+    for _ in range(MAX_ATTEMPTS - 1):  # the later runs (`cadre360 deliver`, the timer)
+        await deliver_queued(sender)
+    rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.error)
+    assert {m["status"] for m in rows} == {"failed"}
+    assert all(m["error"].startswith("发送失败") for m in rows)
+    shown = client.get(f"{page}/{await latest_round()}").text
+    assert f"0 / {len(rows)} / 0" in shown  # sent / failed / waiting
+    listed = texts(shown, "tr")[1:]
+    assert len(listed) == len(rows) and all("发送失败（发送失败：" in r for r in listed)
+
+
+async def latest_round() -> int:
+    found = (
+        await ReminderRound.select(ReminderRound.id)
+        .order_by(ReminderRound.id, ascending=False)
+        .first()
+    )
+    return int(found["id"])
 
 
 async def test_a_raters_home_leads_with_their_evaluations_to_do_and_the_reminder(

@@ -13,8 +13,9 @@ import polars as pl
 
 from evaluation import clock
 from evaluation.errors import NotFound
+from evaluation.rows import rows_of
 from evaluation.tables import Town
-from training.catalogue.schemas import OfferingDraft, OfferingRef
+from training.catalogue.schemas import OfferingDraft, OfferingRef, OfferingRow
 from training.tables import Offering
 
 
@@ -41,6 +42,16 @@ async def offerings() -> pl.DataFrame:
             row["competencies"] = json.dumps(row["competencies"], ensure_ascii=False)
         row["targets"] = "、".join(names.get(c, c) for c in json.loads(row["competencies"]))
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+
+
+async def offering_rows() -> list[OfferingRow]:
+    catalogue = await offerings()
+    return rows_of(catalogue, OfferingRow) if catalogue.height else []
+
+
+async def offering_titles() -> dict[int, str]:
+    catalogue = await offerings()
+    return dict(catalogue.select("id", "title").iter_rows()) if catalogue.height else {}
 
 
 def upcoming(catalogue: pl.DataFrame, today: date | None = None) -> pl.DataFrame:

@@ -30,3 +30,17 @@ class OfferingRef(msgspec.Struct, frozen=True, kw_only=True):
     day: date
     checkin_token: str
     venue_name: str | None
+
+
+class OfferingRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A session as the catalogue page lists it (`targets`: the competencies' names)."""
+
+    id: int
+    kind: str
+    title: str
+    targets: str
+    venue: str | None
+    host_cadres: str
+    day: date
+    capacity: int
+    fee: float

@@ -24,33 +24,15 @@ there means the groups differ in something other than the training.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import polars as pl
 from scipy.stats import t as student_t
 
+from training.schemas import Estimate
+
 CONFIDENCE = 0.95
 MIN_GROUP = 5
 DRIFT_WARNING = 0.15  # a comparison-group rise this large (1–5 scale) is worth a warning
-
-
-@dataclass(frozen=True)
-class Estimate:
-    competency: str
-    effect: float
-    lo: float
-    hi: float
-    treated: int
-    comparison: int
-    treated_change: float
-    comparison_change: float
-    control: str  # waitlist | untrained
-    warning: str
-
-    @property
-    def clear(self) -> bool:
-        return self.lo > 0 or self.hi < 0
 
 
 def changes(before: pl.DataFrame, after: pl.DataFrame, competency: str) -> pl.DataFrame:

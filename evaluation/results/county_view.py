@@ -1,13 +1,13 @@
 """Results as people read them: competency names from the cycle's rubric, codes as words
-(app.labels) and the evidence sentence behind each entry of the results-use lists. Used by
+(evaluation.words) and the evidence sentence behind each entry of the results-use lists. Used by
 the county page, its Excel export and the public page, so all three say the same."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from app.labels import LABELS
 from evaluation.rubrics.schema import Rubric
+from evaluation.words import LABELS
 
 
 def named(frame: pl.DataFrame, rubric: Rubric, column: str = "competency") -> pl.DataFrame:

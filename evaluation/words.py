@@ -1,7 +1,7 @@
 """Every code people can read, mapped to the Chinese word they read instead — one place,
-used by pages (the `label` filter), the PDF and the Excel exports. The domain stores and
-speaks in codes (`RaterGroup`, cycle states, findings); only presentation turns them into
-words."""
+used by pages (the `label` filter), the PDF, the Excel exports and the domain's page views
+(`results/county_view.py`). The domain stores and computes in codes (`RaterGroup`, cycle
+states, findings); words are for what people read, and they all come from here."""
 
 from __future__ import annotations
 
@@ -77,8 +77,18 @@ CADRE_CHANGE_LABELS = {
     "edit": "信息更正",
     "leaders": "调整领导",
 }
-CHANNEL_LABELS = {"outbox": "系统发件箱（打印通知、下发名单）", "wecom": "企业微信群机器人"}
-OUTBOX_STATUS_LABELS = {"queued": "已写入发件箱", "sent": "已发送", "failed": "发送失败"}
+CHANNEL_LABELS = {
+    "outbox": "系统发件箱（打印通知、下发名单）",
+    "wecom": "企业微信群机器人",
+    "sms": "短信",
+    "smtp": "电子邮件",
+}
+OUTBOX_STATUS_LABELS = {
+    "queued": "已写入发件箱",
+    "sending": "正在发送",
+    "sent": "已发送",
+    "failed": "发送失败",
+}
 
 TOWN_STANDING_LABELS = {"stronger": "较强", "middle": "居中", "weaker": "较弱"}
 LABELS: dict[str, dict[str, str]] = {
