@@ -2,7 +2,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from evaluation.results.appeal_tables import Appeal
+from evaluation.appeals.tables import AppealCase
 from evaluation.tables import (
     AgreementRow,
     Assignment,
@@ -70,7 +70,7 @@ APP_CONFIG = AppConfig(
         AgreementRow,
         RaterResult,
         CaseNote,
-        Appeal,
+        AppealCase,
     ],
     migration_dependencies=[],
     commands=[],

@@ -21,14 +21,14 @@ PACKAGES = ("app", "evaluation", "training")
 DOMAIN = ("evaluation", "training")
 ORM_MODULES = (
     "evaluation.tables",
-    "evaluation.results.appeal_tables",
+    "evaluation.appeals.tables",
     "training.tables",
     "app.accounts.tables",
     "piccolo",
 )
 STORAGE = (
     "evaluation.tables",
-    "evaluation.results.appeal_tables",
+    "evaluation.appeals.tables",
     "training.tables",
     "evaluation.infra.bulk",
     "evaluation.infra.group_commit",
@@ -51,6 +51,7 @@ LAYERS = (
     "evaluation.tables",
     "evaluation.organisation",
     "evaluation.outbox",
+    "evaluation.appeals",
     "evaluation.rubrics",
     "evaluation.words",
     "evaluation.cycles",
@@ -76,7 +77,7 @@ LAYERS = (
 # another tables module for a foreign key) — every other importer is a stated debt below.
 TABLE_MODULES = (
     "evaluation.tables",
-    "evaluation.results.appeal_tables",
+    "evaluation.appeals.tables",
     "evaluation.scorecard.tables",
     "training.tables",
     "app.accounts.tables",
@@ -139,6 +140,7 @@ PURE = (
     "evaluation.words",
     "evaluation.outbox.messages",
     "evaluation.outbox.transports",
+    "evaluation.appeals.publicity",
     "evaluation.organisation.contacts",
     "evaluation.analytics",
     "evaluation.cycles.states",

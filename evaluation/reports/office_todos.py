@@ -10,7 +10,7 @@ from evaluation.cycles.progress_repository import cycle_progress
 from evaluation.cycles.service import list_cycles
 from evaluation.notices import Notice
 from evaluation.responses import review
-from evaluation.results import appeal_store
+from evaluation.results import appeals
 
 
 async def office_todos() -> list[Notice]:
@@ -18,7 +18,8 @@ async def office_todos() -> list[Notice]:
     raters, decide flagged responses and appeals, compute and publish a closed cycle."""
     day = today()
     found: list[Notice] = []
-    cycles = [c for c in await list_cycles() if c.state in ("open", "closed")]
+    every = await list_cycles()
+    cycles = [c for c in every if c.state in ("open", "closed")]
     for cycle in cycles:
         base = f"/office/cycles/{cycle.id}"
         if cycle.state == "open":
@@ -59,7 +60,9 @@ async def office_todos() -> list[Notice]:
                     tone="red",
                 )
             )
-    for cycle_id, (name, count) in (await appeal_store.pending_by_cycle()).items():
+    names = {c.id: c.name for c in every}
+    for cycle_id, count in (await appeals.pending_by_cycle()).items():
+        name = names.get(cycle_id, "")
         found.append(
             Notice(
                 kind="todo",

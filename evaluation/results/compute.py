@@ -11,12 +11,12 @@ import polars as pl
 
 from evaluation import clock
 from evaluation.analytics.pipeline import CycleResults, aggregate
+from evaluation.appeals import store as appeal_store
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
 from evaluation.infra.bulk import insert_values
 from evaluation.organisation.directory import cadre_frame
 from evaluation.results import snapshots
-from evaluation.results.appeal_tables import Appeal
 from evaluation.tables import (
     AgreementRow,
     CadreSummary,
@@ -119,10 +119,12 @@ async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:
 
 async def excluded_cells(cycle_id: int) -> pl.DataFrame:
     """Competencies upheld appeals took out of a cadre's overall (ratee_id, competency)."""
-    rows = await Appeal.select(Appeal.cadre.as_alias("ratee_id"), Appeal.competency).where(
-        (Appeal.cycle == cycle_id) & (Appeal.state == "upheld") & (Appeal.correction == "exclude")
+    upheld = await appeal_store.upheld(appeal_store.CADRE_RESULT, cycle_id)
+    return pl.DataFrame(
+        [(r.subject, r.item) for r in upheld if r.correction == "exclude"],
+        schema={"ratee_id": pl.Int64, "competency": pl.String},
+        orient="row",
     )
-    return pl.DataFrame(rows, schema={"ratee_id": pl.Int64, "competency": pl.String})
 
 
 def counted_in_overall(rows: pl.DataFrame, excluded: pl.DataFrame) -> pl.DataFrame:

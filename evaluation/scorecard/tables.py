@@ -251,25 +251,6 @@ class GroupMember(Table, tablename="scorecard_group_member"):
     added_at = Timestamptz(default=ClockNow())
 
 
-class TownAppeal(Table, tablename="scorecard_appeal"):
-    """A town's objection to its published year result during 公示 (one indicator, or the
-    result as a whole), decided by the office: upheld with the indicator's value corrected
-    (a 核查 record with the reason, and the result recomputed) or rejected, in writing."""
-
-    id: Serial
-    plan = ForeignKey(references=TownPlan, on_delete=OnDelete.cascade, null=False, index=True)
-    town = ForeignKey(references=Town, on_delete=OnDelete.restrict, null=False, index=True)
-    indicator = Varchar(length=48, default="")  # "" = the result as a whole
-    reason = Text()
-    lodged_by = Varchar(length=64)
-    lodged_on = Date()
-    state = Varchar(length=16, default="pending")  # pending | upheld | rejected
-    corrected = Float(null=True, default=None)  # the value an upheld appeal set
-    decision_reason = Text(default="")
-    decided_by = Varchar(length=64, default="")
-    decided_on = Date(null=True, default=None)
-
-
 class Standing(Table, tablename="scorecard_standing"):
     """A plan year as the pages read it (the read model): scores, ranks, lights, tiers'
     inputs, the composite and the towns as they were, one encoded snapshot per plan.

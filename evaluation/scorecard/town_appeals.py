@@ -1,4 +1,5 @@
-"""申诉/复核 of a town's year result during 公示: the office publishes the year's results once
+"""申诉/复核 of a town's year result during 公示 — the `town_year` kind of appeal (the flow, the
+store and 公示 are `evaluation.appeals`): the office publishes the year's results once
 the fourth quarter is settled; a town objects to one indicator (or the whole) with reasons;
 the office upholds with the indicator's fourth-quarter value corrected — recorded as a 核查
 decision with the reason, so the result recomputes from it — or rejects, in writing. An
@@ -9,36 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import ClassVar
 
 import msgspec
 import polars as pl
 
+from evaluation.appeals import cases
+from evaluation.appeals import store as appeal_store
+from evaluation.appeals.publicity import Publicity
+from evaluation.appeals.store import AppealRow
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import projects, repository, value_store
-from evaluation.scorecard import town_appeal_store as store
 from evaluation.scorecard.amounts import range_words
 from evaluation.scorecard.contracts import parse_number
-from evaluation.scorecard.inputs import MAX_TEXT
 from evaluation.scorecard.plans import published_record
-from evaluation.scorecard.publicity import Publicity, publicity
+from evaluation.scorecard.publicity import publicity
 from evaluation.scorecard.reporting import town_indicators
+from evaluation.scorecard.schemas import PlanRecord
 from evaluation.scorecard.standings.model import freeze, scored
-
-
-class TownAppealView(msgspec.Struct, frozen=True):
-    id: int
-    town_id: int
-    town_name: str
-    indicator: str
-    indicator_name: str
-    reason: str
-    lodged_by: str
-    lodged_on: dt.date
-    state: str
-    corrected: float | None
-    decision_reason: str
-    decided_on: dt.date | None
 
 
 async def year_publicity(year: int) -> Publicity:
@@ -106,104 +96,128 @@ async def publish_results(year: int, by: str, on: dt.date | None = None) -> Publ
     return await year_publicity(year)
 
 
+KIND = appeal_store.TOWN_YEAR
+
+
+class TownAppealView(msgspec.Struct, frozen=True):
+    id: int
+    town_id: int
+    town_name: str
+    indicator: str
+    indicator_name: str
+    reason: str
+    lodged_by: str
+    lodged_on: dt.date
+    state: str
+    corrected: float | None
+    decision_reason: str
+    decided_on: dt.date | None
+
+    @property
+    def heading(self) -> str:
+        return f"{self.town_name} · {self.indicator_name}（{self.lodged_on} {self.lodged_by} 提出）"
+
+    @property
+    def correction_words(self) -> str:
+        return f"更正为 {self.corrected:g}；" if self.corrected is not None else ""
+
+
+async def _q4_value(record: PlanRecord, town_id: int, code: str) -> dict[str, object] | None:
+    """The town's fourth-quarter value of the indicator from its own source, if any."""
+    indicator = record.plan.indicator(code)
+    values = (await value_store.values(record.id, town_id)).filter(
+        pl.col("indicator") == indicator.code,
+        pl.col("quarter") == 4,
+        pl.col("source") == str(indicator.source),
+    )
+    return None if values.is_empty() else values.row(0, named=True)
+
+
+class TownYearAppeals:
+    kind: ClassVar[str] = KIND
+    reason_hint: ClassVar[str] = "请写明申诉理由和依据（至少 10 个字）"
+    already_pending: ClassVar[str] = "本镇已有一件待复核的申诉，考核办答复后可再提出"
+
+    async def lodging(self, period: int, subject: int, item: str) -> dict[str, str]:
+        record = await repository.plan(period)
+        state = await publicity(record)
+        if state.starts_on is None:
+            raise Conflict("年度结果尚未发布，发布后公示期内可以申诉")
+        if not state.open:
+            raise Conflict(f"公示期已于 {state.ends_on} 结束，不再受理申诉")
+        town = next((t for t in await repository.towns() if t.id == subject), None)
+        if town is None:
+            raise NotFound("没有这个乡镇")
+        if item and item not in {i.code for i in record.plan.for_town_type(town.town_type)}:
+            return {"indicator": "请选择本镇考核的指标，或“年度结果”"}
+        return {}
+
+    async def correction(self, case: AppealRow, raw: str) -> tuple[str, dict[str, str]]:
+        if not case.item:
+            return "", {"value": "针对年度结果整体的申诉没有可更正的数值：请驳回并说明理由"}
+        record = await repository.plan(case.period)
+        value = parse_number(raw)
+        if await _q4_value(record, case.subject, case.item) is None:
+            return "", {"value": "该指标第四季度没有数值可更正"}
+        if value is None or math.isnan(value):
+            return "", {"value": "请填写更正后的数值"}
+        indicator = record.plan.indicator(case.item)
+        if not indicator.minimum <= value <= indicator.maximum:
+            return "", {"value": range_words(indicator)}
+        return repr(value), {}
+
+    async def apply(self, case: AppealRow, correction: str, reason: str, by: str) -> None:
+        """The corrected value as a 核查 record with the reason; the year frozen again (the
+        appeal path: the one way a published year changes)."""
+        record = await repository.plan(case.period)
+        target = await _q4_value(record, case.subject, case.item)
+        assert target is not None  # checked by `correction` in the same request
+        before = target["corrected"] if target["corrected"] is not None else target["value"]
+        await value_store.review(
+            int(target["id"]),  # type: ignore[call-overload]
+            "correct",
+            float(before),  # type: ignore[arg-type]
+            float(correction),
+            f"申诉复核：{reason}",
+            by,
+        )
+        await freeze(record.id)
+
+
+POLICY = TownYearAppeals()
+
+
 async def views(year: int, town_id: int | None = None) -> list[TownAppealView]:
     record = await published_record(year)
     names = {i.code: i.name for i in record.plan.indicators}
+    towns = {t.id: t.name for t in await repository.towns()}
     return [
         TownAppealView(
-            id=r["id"],
-            town_id=r["town"],
-            town_name=r["town_name"],
-            indicator=r["indicator"],
-            indicator_name=names.get(r["indicator"], "年度结果") if r["indicator"] else "年度结果",
-            reason=r["reason"],
-            lodged_by=r["lodged_by"],
-            lodged_on=r["lodged_on"],
-            state=r["state"],
-            corrected=r["corrected"],
-            decision_reason=r["decision_reason"],
-            decided_on=r["decided_on"],
+            id=r.id,
+            town_id=r.subject,
+            town_name=towns.get(r.subject, ""),
+            indicator=r.item,
+            indicator_name=names.get(r.item, "年度结果") if r.item else "年度结果",
+            reason=r.reason,
+            lodged_by=r.lodged_by,
+            lodged_on=r.lodged_on,
+            state=r.state,
+            corrected=float(r.correction) if r.correction else None,
+            decision_reason=r.decision_reason,
+            decided_on=r.decided_on,
         )
-        for r in await store.rows(record.id, town_id)
+        for r in await appeal_store.rows(KIND, period=record.id, subject=town_id)
     ]
 
 
 async def lodge(year: int, town_id: int, indicator: str, reason: str, by: str) -> int:
     record = await published_record(year)
-    state = await publicity(record)
-    if state.results_on is None:
-        raise Conflict("年度结果尚未发布，发布后公示期内可以申诉")
-    if not state.open:
-        raise Conflict(f"公示期已于 {state.ends_on} 结束，不再受理申诉")
-    town = next((t for t in await repository.towns() if t.id == town_id), None)
-    if town is None:
-        raise NotFound("没有这个乡镇")
-    problems: dict[str, str] = {}
-    if indicator and indicator not in {i.code for i in record.plan.for_town_type(town.town_type)}:
-        problems["indicator"] = "请选择本镇考核的指标，或“年度结果”"
-    why = (reason or "").strip()[:MAX_TEXT]
-    if len(why) < 10:
-        problems["reason"] = "请写明申诉理由和依据（至少 10 个字）"
-    if problems:
-        raise Invalid("申诉未提交", problems)
-    appeal_id = await store.insert(record.id, town_id, indicator, why, by, today())
-    if appeal_id is None:
-        raise Conflict("本镇已有一件待复核的申诉，考核办答复后可再提出")
-    return appeal_id
+    return await cases.lodge(POLICY, record.id, town_id, indicator, reason, by)
 
 
 async def decide(appeal_id: int, uphold: bool, raw_value: str, reason: str, by: str) -> None:
-    row = await store.row(appeal_id)
-    record = await repository.plan(int(row["plan"]))
-    problems: dict[str, str] = {}
-    why = (reason or "").strip()[:MAX_TEXT]
-    if len(why) < 4:
-        problems["decision_reason"] = "请写明复核意见（至少 4 个字）"
-    target: dict[str, object] | None = None
-    value = parse_number(raw_value)
-    if uphold:
-        if not row["indicator"]:
-            problems["value"] = "针对年度结果整体的申诉没有可更正的数值：请驳回并说明理由"
-        else:
-            indicator = record.plan.indicator(str(row["indicator"]))
-            values = (await value_store.values(record.id, int(row["town"]))).filter(
-                pl.col("indicator") == indicator.code,
-                pl.col("quarter") == 4,
-                pl.col("source") == str(indicator.source),
-            )
-            if values.is_empty():
-                problems["value"] = "该指标第四季度没有数值可更正"
-            elif value is None or math.isnan(value):
-                problems["value"] = "请填写更正后的数值"
-            elif not indicator.minimum <= value <= indicator.maximum:
-                problems["value"] = range_words(indicator)
-            else:
-                target = values.row(0, named=True)
-    if problems:
-        raise Invalid("复核意见未保存", problems)
-    async with repository.transaction():
-        moved = await store.decide(
-            appeal_id,
-            "upheld" if uphold else "rejected",
-            value if uphold else None,
-            why,
-            by,
-            today(),
-        )
-        if not moved:
-            raise Conflict("该申诉已复核")
-        if target is not None and value is not None:
-            before = target["corrected"] if target["corrected"] is not None else target["value"]
-            await value_store.review(
-                int(target["id"]),  # type: ignore[call-overload]
-                "correct",
-                float(before),  # type: ignore[arg-type]
-                value,
-                f"申诉复核：{why}",
-                by,
-            )
-            await freeze(record.id)  # the appeal path: the one way a published year changes
+    await cases.decide(POLICY, appeal_id, uphold, raw_value, reason, by)
 
 
 async def year_of(appeal_id: int) -> int:
-    return (await repository.plan(int((await store.row(appeal_id))["plan"]))).year
+    return (await repository.plan((await appeal_store.row(KIND, appeal_id)).period)).year

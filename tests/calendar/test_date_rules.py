@@ -12,6 +12,7 @@ import polars as pl
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from evaluation.appeals.publicity import appeals_open
 from evaluation.cycles.calendar import (
     move_warnings,
     overlaps,
@@ -22,7 +23,6 @@ from evaluation.cycles.schemas import CycleRecord
 from evaluation.results.appeals import publicity_of
 from evaluation.scorecard.cards import new_yellow, turning_red
 from evaluation.scorecard.plan import CardRule, moved_to_year, plan_for_year, same_day_in
-from evaluation.scorecard.publicity import appeals_open
 from evaluation.scorecard.reporting import open_quarter, window_opens
 from training.enrolment import checkin_refusal
 
@@ -316,11 +316,11 @@ def test_move_warnings_say_why_before_the_office_confirms(
     assert closing == (["before_close"] if today < mine.closes_on else [])
 
 
-def test_publicity_says_which_cycle_until_when_and_how_many_appeals_wait() -> None:
+def test_publicity_says_until_when_and_how_many_appeals_wait() -> None:
     last = dt.date(2026, 12, 20)
     record = cycle(
         dt.date(2026, 10, 1), dt.date(2026, 11, 1), id=42, state="published", publicity_ends=last
     )
     shown = publicity_of(record, pending=2, on=last)
-    assert (shown.cycle_id, shown.ends_on, shown.pending) == (42, last, 2)
+    assert (shown.ends_on, shown.pending) == (last, 2) and shown.starts_on is not None
     assert shown.open and not shown.final

@@ -21,8 +21,8 @@ from litestar.testing import TestClient
 
 from app.demo.scorecard import hotline_records, strengths
 from evaluation import clock
+from evaluation.appeals.tables import AppealCase as Appeal
 from evaluation.cycles import service as cycle_service
-from evaluation.results.appeal_tables import Appeal
 from evaluation.rubrics import versions as rubric_versions
 from evaluation.scorecard import followup, projects, service
 from evaluation.scorecard.plan import Source, moved_to_year, plan_for_year

@@ -16,11 +16,11 @@ import polars as pl
 import pytest
 
 from evaluation.analytics.weighting import combine
+from evaluation.appeals.publicity import appeals_open
 from evaluation.groups import GROUPS
 from evaluation.rubrics.loader import Problems, check_competency
 from evaluation.scorecard.cards import apply_deductions
 from evaluation.scorecard.plan import Method
-from evaluation.scorecard.publicity import appeals_open
 from evaluation.scorecard.scoring import score
 from evaluation.scorecard.tiers import excellent_places
 from tests.scorecard.test_scoring import PLAN, county

@@ -76,10 +76,10 @@ async def result_of(url: str, cycle_id: int, cadre: int) -> tuple[int, float, fl
 
 async def appeal_count(url: str) -> int:
     from app.database import engine_from_url, use_engine
-    from evaluation.results.appeal_tables import Appeal
+    from evaluation.appeals.tables import AppealCase
 
     use_engine(engine_from_url(url))
-    return await Appeal.count()
+    return await AppealCase.count().where(AppealCase.kind == "cadre_result")
 
 
 def client_on(url: str, day: dt.date):  # type: ignore[no-untyped-def]

@@ -50,7 +50,7 @@ async def test_a_year_with_a_missing_q4_is_not_published_and_says_which_town(
     assert refused.status_code == 409
     rows = texts(refused.text, "tr")[1:]
     assert len(rows) == 1 and missing_town in rows[0] and "第四季度" in rows[0], rows
-    assert (await town_appeals.year_publicity(YEAR)).results_on is None  # nothing published
+    assert (await town_appeals.year_publicity(YEAR)).starts_on is None  # nothing published
 
     on = dt.date(YEAR + 1, 1, 12)
     form = await service.quarter_form(YEAR, names[missing_town], 4, on=on)
@@ -59,4 +59,4 @@ async def test_a_year_with_a_missing_q4_is_not_published_and_says_which_town(
         await service.decide(item.value_id, "confirm", "", "已核实原始台账", "office")
     published = post_form(client, f"{board}/results/publish", {}, page=board)
     assert published.status_code in (302, 303)
-    assert (await town_appeals.year_publicity(YEAR)).results_on == dt.date(YEAR + 1, 1, 20)
+    assert (await town_appeals.year_publicity(YEAR)).starts_on == dt.date(YEAR + 1, 1, 20)

@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 
 from app.config import apply_clock, load_settings
 from tests.conftest import copy_of, run_blocking
-from tests.web.html import select, text_of
+from tests.web.html import select, text_of, texts
 from tests.web.test_permission_matrix_allowed import sign_in, token_of
 
 
@@ -173,6 +173,9 @@ def test_a_town_appeals_during_publicity_and_the_office_corrects_the_value(site:
         )
         assert run_blocking(town_total(url, last, known["town"])) > before  # recomputed
         assert f"申诉复核：{why}" in run_blocking(appeal_reviews(url))  # a 核查 record
+        corrected = float(f"{known['target']:.2f}")
+        decided = " ".join(texts(client.get(office).text, "section"))
+        assert f"维持申诉 更正为 {corrected:g}；" in decided and why in decided
 
         sign_in(client, "reporter")
         mine = text_of(client.get(page).text, "section", id="appeals")
