@@ -355,4 +355,6 @@ def composite(
     frame = frame.with_columns(
         composite=pl.when(present > 0).then(weighted / present), missing=missing
     )
-    return with_class_rank(frame, "composite").sort("town_type", "rank", "town_id")
+    return with_class_rank(frame, "composite").sort(
+        "town_type", "rank", "town_id", nulls_last=True
+    )  # a town with no composite at all is listed last of its type

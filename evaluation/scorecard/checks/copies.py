@@ -53,9 +53,10 @@ def copied(
         .with_columns(
             # chance that two towns independently write the same figure: the step against
             # the density of the difference of two draws (normal, spread s: 1/(2·s·√π))
-            p=(_step(pl.col("value")) / (2 * math.sqrt(math.pi) * pl.col("spread")))
-            .clip(upper_bound=1.0)
-            .fill_nan(1.0)
+            # (a spread of 0 gives an infinite ratio: a chance of 1, no evidence)
+            p=(_step(pl.col("value")) / (2 * math.sqrt(math.pi) * pl.col("spread"))).clip(
+                upper_bound=1.0
+            )
         )
     )
     pairs = this.select(pl.col("town_id").n_unique()).item()
