@@ -56,19 +56,12 @@ async def claim(channel: str, limit: int, after: int = 0) -> list[Outgoing]:
     lapsed claims), now marked `sending` by this worker alone, with the recipient's contacts
     as they are now."""
     now = clock.now()
+    claimable = (OutboxMessage.status == "queued") | (
+        (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - STALE_CLAIM)
+    )
     candidates = (
         await OutboxMessage.select(OutboxMessage.id)
-        .where(
-            (OutboxMessage.channel == channel)
-            & (OutboxMessage.id > after)
-            & (
-                (OutboxMessage.status == "queued")
-                | (
-                    (OutboxMessage.status == "sending")
-                    & (OutboxMessage.claimed_at < now - STALE_CLAIM)
-                )
-            )
-        )
+        .where((OutboxMessage.channel == channel) & (OutboxMessage.id > after) & claimable)
         .order_by(OutboxMessage.id)
         .limit(limit)
         .output(as_list=True)
@@ -77,16 +70,7 @@ async def claim(channel: str, limit: int, after: int = 0) -> list[Outgoing]:
         return []
     won = await (
         OutboxMessage.update({OutboxMessage.status: "sending", OutboxMessage.claimed_at: now})
-        .where(
-            OutboxMessage.id.is_in(candidates)
-            & (
-                (OutboxMessage.status == "queued")
-                | (
-                    (OutboxMessage.status == "sending")
-                    & (OutboxMessage.claimed_at < now - STALE_CLAIM)
-                )
-            )
-        )
+        .where(OutboxMessage.id.is_in(candidates) & claimable)  # still: another may have won
         .returning(OutboxMessage.id)
     )
     ids = [int(r["id"]) for r in won]
