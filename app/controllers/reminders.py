@@ -45,13 +45,42 @@ async def reminders_page(
     return await _page(request, cycle_id)
 
 
+def _chosen_towns(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(v.strip()[:64] for v in values if v.strip()))[:500]
+
+
+@get("/office/cycles/{cycle_id:int}/reminders/confirm", guards=[OFFICE])
+async def confirm_round(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Template:
+    """What a round to the chosen towns will do, to how many people — before it is sent."""
+    towns = _chosen_towns(request.query_params.getall("town", []))
+    if not towns:
+        return await _page(request, cycle_id, "请至少选择一个乡镇")
+    chased = await reminders.outstanding_by_town(cycle_id, towns)
+    if not chased.raters:
+        return await _page(request, cycle_id, "所选乡镇的评价人都已完成评价")
+    return render(
+        request,
+        "cycles/reminder_confirm.html",
+        cycle=await cycle_service.get_cycle(cycle_id),
+        chased=chased,
+        channel=transport(request.app.state.settings),
+    )
+
+
 @post("/office/cycles/{cycle_id:int}/reminders", guards=[OFFICE])
 async def send_round(
     request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
 ) -> Response[Any]:
+    """Send a round: to the towns the confirmation page names (every town without any)."""
+    chosen = _chosen_towns((await request.form()).getall("town", []))
     try:
         round_id = await reminders.send_round(
-            cycle_id, request.user.username, transport(request.app.state.settings).name
+            cycle_id,
+            request.user.username,
+            transport(request.app.state.settings).name,
+            chosen or None,
         )
     except Conflict as exc:
         return await _page(request, cycle_id, exc.message)
@@ -99,4 +128,4 @@ async def round_workbook(cycle_id: FromPath[int], round_id: FromPath[int]) -> Re
     )
 
 
-routes = [reminders_page, send_round, round_page, round_notices, round_workbook]
+routes = [reminders_page, confirm_round, send_round, round_page, round_notices, round_workbook]

@@ -8,6 +8,7 @@ and the per-town Excel lists are made from, so they show the round as it was sen
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import msgspec
@@ -58,18 +59,20 @@ class Reminder(msgspec.Struct, frozen=True, kw_only=True):
     error: str = ""  # why it failed, in words
 
 
-async def outstanding(cycle_id: int) -> pl.DataFrame:
-    """Raters with evaluations still open: rater_id, name, town, open (most open first)."""
+async def outstanding(cycle_id: int, towns: Collection[str] | None = None) -> pl.DataFrame:
+    """Raters with evaluations still open: rater_id, name, town, open (most open first);
+    only those of `towns` (by name) when given."""
     progress = await cycle_progress(cycle_id)
-    return (
+    chased = (
         progress.by_rater.filter(pl.col("open") > 0)
         .select("rater_id", pl.col("name").fill_null(""), pl.col("town").fill_null(""), "open")
         .sort(["town", "open", "name"], descending=[False, True, False])
     )
+    return chased if towns is None else chased.filter(pl.col("town").is_in(list(towns)))
 
 
-async def outstanding_by_town(cycle_id: int) -> Outstanding:
-    chased = await outstanding(cycle_id)
+async def outstanding_by_town(cycle_id: int, towns: Collection[str] | None = None) -> Outstanding:
+    chased = await outstanding(cycle_id, towns)
     towns = chased.group_by("town", maintain_order=True).agg(
         pl.len().alias("raters"), pl.col("open").sum().alias("open")
     )
@@ -83,9 +86,12 @@ async def outstanding_by_town(cycle_id: int) -> Outstanding:
 ROUND_INTERVAL = timedelta(minutes=10)  # issue 29, #6: three rounds of 1,166 in 1.2 s
 
 
-async def send_round(cycle_id: int, by: str, channel: str) -> int:
+async def send_round(
+    cycle_id: int, by: str, channel: str, towns: Collection[str] | None = None
+) -> int:
     """Record a round and queue its messages on `channel` (a transport's name) in one
-    transaction; the round's id. Delivery happens after, in the worker."""
+    transaction — to every rater with open work, or those of `towns`; the round's id.
+    Delivery happens after, in the worker."""
     cycle = await get_cycle(cycle_id)
     if cycle.state != "open":
         raise Conflict("只有进行中的周期可以催办")
@@ -100,9 +106,13 @@ async def send_round(cycle_id: int, by: str, channel: str) -> int:
             f"上一轮催办于 {clock.shown(latest['sent_at'], '%H:%M')} 发出："
             f"{ROUND_INTERVAL.seconds // 60} 分钟内不再重复发送，以免同一人收到多条"
         )
-    chased = await outstanding(cycle_id)
+    if towns is not None and not towns:
+        raise Conflict("请至少选择一个乡镇")
+    chased = await outstanding(cycle_id, towns)
     if chased.is_empty():
-        raise Conflict("所有评价人都已完成评价，无需催办")
+        raise Conflict(
+            "所有评价人都已完成评价，无需催办" if towns is None else "所选乡镇的评价人都已完成评价"
+        )
     async with ReminderRound._meta.db.transaction():
         created = await ReminderRound.insert(
             ReminderRound(

@@ -533,6 +533,10 @@ PAGES: dict[str, Check] = {
         f"/office/cycles/{i.open}/reminders",
         "催办记录",
     ),
+    "/office/cycles/{cycle_id:int}/reminders/confirm": lambda i: (
+        f"/office/cycles/{i.open}/reminders/confirm?town={i.town_name}",
+        "确认发出",
+    ),
     "/office/cycles/{cycle_id:int}/reminders/{round_id:int}": lambda i: (
         f"/office/cycles/{i.open}/reminders/{i.reminder_round}",
         "打印各乡镇催办通知",
@@ -1714,8 +1718,8 @@ def test_every_write_route_works_for_a_role_allowed_to_call_it(demo: tuple) -> N
             "scorecard_interview": 1,
             "scorecard_interview:reviewed": 1,  # last year's, reviewed this year
             "scorecard_supervision:closed": 1,
-            "appeal:rejected": 1,
-            "scorecard_appeal:rejected": 1,
+            "appeal_case:cadre_result:rejected": 1,
+            "appeal_case:town_year:rejected": 1,
             "scorecard_plan:results": 1,  # this year's results published (after its Q4)
             "rubric_version": 1,
             "reminder_round": 1,
@@ -1782,8 +1786,8 @@ async def stored_counts(url: str) -> dict[str, int]:
         " END, count(*) FROM scorecard_interview GROUP BY 1",
         "scorecard_supervision:{}": "SELECT state, count(*) FROM scorecard_supervision"
         " GROUP BY state",
-        "appeal:{}": "SELECT state, count(*) FROM appeal GROUP BY state",
-        "scorecard_appeal:{}": "SELECT state, count(*) FROM scorecard_appeal GROUP BY state",
+        "appeal_case:{}": "SELECT kind || ':' || state, count(*) FROM appeal_case"
+        " GROUP BY kind, state",
         "scorecard_plan:results": "SELECT 'x', count(*) FROM scorecard_plan"
         " WHERE results_on IS NOT NULL",
         "rubric_draft:{}": "SELECT CASE WHEN published IS NULL THEN 'open' ELSE 'published'"

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import fastexcel
 import msgspec
+import polars as pl
 import pytest
 from litestar.testing import TestClient
 
@@ -29,7 +30,7 @@ from evaluation.outbox.transports import transport_for
 from evaluation.outbox.worker import deliver_queued
 from evaluation.tables import OutboxMessage, ReminderRound
 from tests.factories import People, answer_assignments, login, open_cycle, post_form
-from tests.web.html import select, texts
+from tests.web.html import select, text_of, texts
 
 
 async def test_a_round_reaches_every_rater_with_open_work_and_is_recorded(
@@ -41,7 +42,7 @@ async def test_a_round_reaches_every_rater_with_open_work_and_is_recorded(
     assert chased.height > 0
     login(client, "office")
     page = f"/office/cycles/{cycle_id}/reminders"
-    assert f"发出催办（{chased.height} 人）" in client.get(page).text
+    assert f"确认催办人数（全部 {chased.height} 人）" in client.get(page).text
     sent = post_form(client, page, {}, page=page)
     assert sent.status_code == 302
     round_page = client.get(sent.headers["location"])
@@ -243,3 +244,29 @@ async def test_the_office_home_leads_with_its_to_dos(client: TestClient, people:
     await cycle_service.move_cycle(cycle_id, "close")
     items = texts(client.get("/office").text, "li", class_="task")
     assert any("已截止：待计算并发布结果" in item for item in items)
+
+
+async def test_a_round_to_chosen_towns_is_confirmed_first_and_reaches_them_alone(
+    client: TestClient, people: People
+) -> None:
+    cycle_id = await open_cycle()
+    chased = await outstanding(cycle_id)
+    towns = sorted(set(chased["town"]))
+    assert len(towns) >= 2
+    chosen = towns[:1]
+    login(client, "office")
+    page = f"/office/cycles/{cycle_id}/reminders"
+    boxes = [i.attrs["value"] for i in select(client.get(page).text, "input", name="town")]
+    assert sorted(boxes) == towns  # every town with open work, each ticked by default
+    confirm = client.get(f"{page}/confirm", params={"town": chosen})
+    mine = chased.filter(pl.col("town").is_in(chosen))
+    summary = text_of(confirm.text, "p", id="summary")
+    assert f"将向 1 个乡镇的 {mine.height} 名评价人发出催办" in summary
+    assert f"共 {mine['open'].sum()} 份评价未完成" in summary
+    assert await OutboxMessage.count() == 0  # a confirmation page sends nothing
+    sent = post_form(client, page, {"town": chosen[0]}, page=f"{page}/confirm?town={chosen[0]}")
+    assert sent.status_code == 302
+    messages = await OutboxMessage.select(OutboxMessage.town)
+    assert {m["town"] for m in messages} == set(chosen) and len(messages) == mine.height
+    none = client.get(f"{page}/confirm")
+    assert none.status_code == 409 and "请至少选择一个乡镇" in none.text
