@@ -407,6 +407,11 @@ class RaterResult(Table, tablename="rater_result"):
         references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
     )
     rater = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    # who the rater was when the snapshot was taken (null in snapshots from before these
+    # columns: those read today's roster)
+    name = Varchar(length=32, null=True, default=None)
+    position = Varchar(length=32, null=True, default=None)
+    town_name = Varchar(length=64, null=True, default=None)
     severity = Float()
     misfit = Boolean(default=False)
     extreme = Varchar(length=8, null=True, default=None)  # strict | lenient

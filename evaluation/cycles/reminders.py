@@ -73,13 +73,13 @@ async def outstanding(cycle_id: int, towns: Collection[str] | None = None) -> pl
 
 async def outstanding_by_town(cycle_id: int, towns: Collection[str] | None = None) -> Outstanding:
     chased = await outstanding(cycle_id, towns)
-    towns = chased.group_by("town", maintain_order=True).agg(
+    by_town = chased.group_by("town", maintain_order=True).agg(
         pl.len().alias("raters"), pl.col("open").sum().alias("open")
     )
     return Outstanding(
         raters=chased.height,
         open_tasks=int(chased["open"].sum()) if chased.height else 0,
-        towns=rows_of(towns, TownOutstanding),
+        towns=rows_of(by_town, TownOutstanding),
     )
 
 

@@ -152,7 +152,7 @@ async def store_snapshot(cycle_id: int, results: CycleResults, cadres: pl.DataFr
         for table, frame in (
             (CellResult, cell_rows(results.profiles)),
             (GroupResult, group_rows(results.groups)),
-            (RaterResult, rater_rows(results.raters)),
+            (RaterResult, rater_rows(results.raters, cadres)),
             (AgreementRow, results.agreement),
             (
                 CadreSummary,
@@ -201,15 +201,24 @@ def group_rows(groups: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def rater_rows(raters: pl.DataFrame) -> pl.DataFrame:
-    """Raters who are cadres (one-off raters such as residents have no row)."""
-    return raters.filter(pl.col("rater_id") > 0).select(
-        rater="rater_id",
-        severity="severity",
-        misfit="misfit",
-        extreme="extreme",
-        straight_lining="straight_lining",
-        identical_cluster="identical_cluster",
+def rater_rows(raters: pl.DataFrame, cadres: pl.DataFrame) -> pl.DataFrame:
+    """Raters who are cadres (one-off raters such as residents have no row), with who they
+    were then (`cadres`: the organisation as of the cycle)."""
+    who = cadres.select(rater_id="cadre_id", name="name", position="position", town_name="town")
+    return (
+        raters.filter(pl.col("rater_id") > 0)
+        .join(who, on="rater_id", how="left")
+        .select(
+            rater="rater_id",
+            name="name",
+            position="position",
+            town_name="town_name",
+            severity="severity",
+            misfit="misfit",
+            extreme="extreme",
+            straight_lining="straight_lining",
+            identical_cluster="identical_cluster",
+        )
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import msgspec
 import polars as pl
+from piccolo.query.functions import Coalesce
 
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.schemas import CycleRecord
@@ -234,13 +235,18 @@ async def agreement(snapshot_id: int) -> pl.DataFrame:
 
 
 async def rater_review(snapshot_id: int) -> pl.DataFrame:
-    """Raters whose severity, fit or patterns the office should look at (cadres only)."""
+    """Raters whose severity, fit or patterns the office should look at (cadres only), named
+    as they were when the snapshot was taken (today's roster for snapshots from before)."""
     raters = pl.DataFrame(
         await RaterResult.select(
             RaterResult.rater.as_alias("rater_id"),
-            RaterResult.rater.name.as_alias("name"),
-            RaterResult.rater.position.as_alias("position"),
-            RaterResult.rater.town.name.as_alias("town"),  # type: ignore[union-attr]
+            Coalesce(RaterResult.name, RaterResult.rater.name, alias="name"),
+            Coalesce(RaterResult.position, RaterResult.rater.position, alias="position"),
+            Coalesce(
+                RaterResult.town_name,
+                RaterResult.rater.town.name,  # type: ignore[union-attr]
+                alias="town",
+            ),
             RaterResult.severity,
             RaterResult.misfit,
             RaterResult.extreme,
