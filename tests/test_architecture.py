@@ -115,7 +115,7 @@ TABLE_DEBTS: dict[str, str] = {
     "evaluation.results.county": "reads evidence rows for the county view",
     "evaluation.results.feedback": "reads the raw responses of a published cycle (issue 33)",
     "evaluation.results.publication": _SERVICE,
-    "evaluation.results.snapshots": "the snapshot store, joined to live cadres (issue 33)",
+    "evaluation.results.snapshots": "the snapshots' store under another name (old snapshots fall back to today's names)",
     "evaluation.rubrics.drafts": _SERVICE,
     "evaluation.rubrics.versions": _SERVICE,
     "training.catalogue.repository": _ORGANISATION,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import polars as pl
 import pytest
@@ -119,6 +120,8 @@ def test_a_total_that_falls_from_the_quarter_before_is_flagged_and_nothing_else(
             (1, "investment", 1, 5000.0),
             (1, "investment", 2, 4000.0),  # fell: flagged in Q2
             (1, "investment", 3, 4500.0),  # below Q1 but above Q2: not flagged in Q3
+            (4, "investment", 1, 700.0),
+            (4, "investment", 2, 700.0),  # nothing added this quarter: not a fall
             (2, "share", 1, 0.6),
             (2, "share", 2, 0.4),  # a level may fall
             (3, "imported", 1, 10.0),
@@ -288,3 +291,70 @@ def test_a_small_type_is_judged_against_the_county_and_a_shared_constant_adds_no
         p *= 0.01 / (2 * math.sqrt(math.pi) * figures.std())
     boundary = p * (12 * 11 // 2)
     assert set(copied(with_constant, specs, TOWNS, 2, boundary * 1.01)["town_id"]) == {2}
+
+
+def test_a_disagreement_is_judged_strictly_beyond_the_gap_and_said_to_two_decimals() -> None:
+    from evaluation.scorecard.checks.ledgers import mismatches
+
+    frame = rows(
+        [
+            (1, "share", 1, 1234.5678),  # 1% above the other system's figure
+            (2, "share", 1, 0.0),  # both systems say 0: no gap at all
+            (3, "share", 1, 150.0),  # exactly at the limit: not beyond it
+            (4, "share", 1, 151.0),  # beyond it
+        ]
+    )
+    other = rows(
+        [
+            (1, "share", 1, 1222.3443),
+            (2, "share", 1, 0.0),
+            (3, "share", 1, 100.0),
+            (4, "share", 1, 100.0),
+        ],
+        source="grid",
+    )
+    both = pl.concat([frame, other])
+    assert mismatches(both, 1, 0.5)["town_id"].to_list() == [4]
+    flagged = mismatches(both, 1, 0.009)
+    assert sorted(flagged["town_id"]) == [1, 3, 4]
+    assert flagged.filter(town_id=1)["message"].to_list() == [
+        "填报值 1234.57 与其他系统统计的 1222.34 相差超过 1%"
+    ]
+    assert mismatches(both, 1, 0.9999)["message"].to_list() == []
+    tripled = both.with_columns(
+        value=pl.when(pl.col("source") == "town").then(pl.col("value") * 3).otherwise("value")
+    )
+    far = mismatches(tripled, 1, 0.9999)
+    assert far.filter(town_id=4)["message"].to_list() == [
+        "填报值 453.0 与其他系统统计的 100.0 相差超过 100%"
+    ]
+
+
+def test_an_unusual_figure_says_increment_or_value_and_its_z_to_one_decimal() -> None:
+    from evaluation.scorecard.plausibility import check_values
+    from tests.scorecard.test_checks import PLAN, TOWN_FRAME, steady_county, values
+
+    history = values(steady_county(4))
+    this_year = [
+        (t, i, q, s, v + 4000.0 if (t == 2 and q == 2) else v)
+        for t, i, q, s, v in steady_county(2, pace=1100.0)
+    ]
+    flags = check_values(PLAN, values(this_year), 2, TOWN_FRAME, history)
+    assert flags.select("town_id", "indicator", "quarter").rows() == [(2, "fiscal_revenue", 2)]
+    assert re.fullmatch(
+        r"本季度增量远高于本乡镇往期和全县同期走势的预期（偏离 \d+\.\d 个标准差，超过 2\.7 的核查线）",
+        flags["message"][0],
+    ), flags["message"][0]
+    # a level indicator (a share reported each quarter) is judged on its value
+    shares = [
+        (t, "satisfaction_rate", q, "town", 40.0 + t * 0.7 + (33.3 if (t == 5 and q == 3) else 0))
+        for t in range(1, 13)
+        for q in (1, 2, 3)
+    ]
+    level = check_values(PLAN, values(shares), 3, TOWN_FRAME)
+    unusual = level.filter(check="unusual")
+    assert unusual["town_id"].to_list() == [5]
+    assert re.fullmatch(
+        r"本季度数值远高于本乡镇往期和全县同期走势的预期（偏离 \d+\.\d 个标准差，超过 2\.7 的核查线）",
+        unusual["message"][0],
+    ), unusual["message"][0]

@@ -26,9 +26,7 @@ def mismatches(frame: pl.DataFrame, quarter: int, gap_limit: float) -> pl.DataFr
     this = frame.filter(pl.col("quarter") == quarter)
     towns_said = reported(this)
     imported = (
-        this.filter(pl.col("source") != "town")
-        .group_by(keys)
-        .agg(imported=pl.col("value").first(), system=pl.col("source").first())
+        this.filter(pl.col("source") != "town").group_by(keys).agg(imported=pl.col("value").first())
     )
     joined = towns_said.join(imported, on=keys)
     gap = (pl.col("value") - pl.col("imported")).abs() / pl.max_horizontal(
