@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 
 from app.config import load_settings
 from tests.conftest import copy_of, run_blocking
-from tests.web.html import select, text_of
+from tests.web.html import select, text_of, texts
 from tests.web.test_permission_matrix_allowed import sign_in, token_of
 
 
@@ -234,6 +234,12 @@ def test_a_quarter_is_refused_whole_then_stored_and_checked(site: tuple) -> None
         or "%E4%B8%80%E8%88%AC" in sent.headers["location"]
     )
     assert run_blocking(value_count(url)) == before + len(codes)
+    # a quarter filled in full leaves the to-do list (still open to changes until the deadline)
+    home = client.get("/town").text
+    todo = " ".join(texts(home, "li", class_="task"))
+    assert "填报第 4 季度数据" not in todo
+    done = text_of(home, "ul", id="done-tasks")
+    assert f"第 4 季度数据已全部填报（{len(codes)}/{len(codes)} 项）" in done and "查看或修改" in done
     # the office sees it in the queue, with the attachment, and corrects it with a reason
     sign_in(client, "assessment_office")
     review = client.get(f"/scorecard/{known['year']}/review").text
