@@ -13,6 +13,7 @@ from app.accounts.roles import Role
 from app.templating import render
 from evaluation.organisation import directory
 from evaluation.organisation.vocabulary import TOWN_TYPE_LABELS
+from evaluation.reports.county_results import county_glance
 from evaluation.reports.office_todos import office_todos
 
 OFFICES = requires(Role.assessment_office, Role.training_office, Role.admin)
@@ -27,6 +28,7 @@ async def office_home(request: Request[CurrentUser, str, Any]) -> Template:
         county=await directory.county_name(),
         counts=await directory.counts(),
         towns=await directory.towns_overview(),
+        glance=await county_glance(),
     )
 
 

@@ -254,3 +254,48 @@ async def public_page(cycle_id: int) -> PublicPage:
         town_choices=towns.select("town_id", "town").unique("town_id").sort("town").rows(),
         bottlenecks=rows_of(named(frames["bottlenecks"], snapshot.rubric), Bottleneck),
     )
+
+
+class Weakness(msgspec.Struct, frozen=True, kw_only=True):
+    competency_name: str
+    cadres: int  # cadres with it as a 短板 (a specific weakness)
+
+
+@dataclass(frozen=True)
+class CountyGlance:
+    """The county at a glance on the office's landing page, from the newest published cycle
+    and the scorecard's year: the same lists the results page shows, the first few of each."""
+
+    cycle: snapshots.PublishedCycle
+    weaker_towns: list[str]  # the 360's 较弱 town teams
+    weaknesses: list[Weakness]  # the commonest 短板, most cadres first
+    lagging_towns: list[ListEntry]  # the scorecard's 后进 (proposed for 约谈)
+
+
+GLANCE_WEAKNESSES = 3
+
+
+async def county_glance() -> CountyGlance | None:
+    """None before any cycle is published."""
+    published = await snapshots.published_cycles()
+    if not published:
+        return None
+    cycle = published[0]
+    snapshot, frames, lists = await county_tables(cycle.id)
+    cells = frames["scores"]
+    names = {c.id: c.name for c in snapshot.rubric.competencies}
+    common = (
+        cells.filter(pl.col("finding") == "weakness")
+        .group_by("competency")
+        .agg(cadres=pl.col("ratee_id").n_unique())
+        .sort(["cadres", "competency"], descending=[True, False])
+        .head(GLANCE_WEAKNESSES)
+        .with_columns(competency_name=pl.col("competency").replace_strict(names, default=None))
+    )
+    standing = frames["town_standing"]
+    return CountyGlance(
+        cycle=cycle,
+        weaker_towns=standing.filter(pl.col("standing") == "weaker")["town"].to_list(),
+        weaknesses=rows_of(common, Weakness),
+        lagging_towns=rows_of(lists["lagging_towns"], ListEntry),
+    )

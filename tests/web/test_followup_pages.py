@@ -416,3 +416,25 @@ def test_every_page_export_and_the_api_name_the_same_towns_first_and_last(site: 
     standing = text_of(county, "ul", id="town-standing-list")
     assert "较强" in standing and "较弱" in standing and "先进" not in standing
     assert "90% 区间整体高于全县平均" in county
+    # the office's landing page says the same, at a glance
+    home = client.get("/office").text
+    glance = text_of(home, "section", id="glance")
+    assert "全县一览" in glance
+    assert f'href="/office/cycles/{cycle}/results"' in home  # the same (newest) cycle
+    lagging = text_of(home, "dd", id="glance-lagging")
+    assert {t for t in known["towns"] if t in lagging} == last
+    weaker_line = next(line for line in standing.split("较弱")[1:2])
+    weaker = {t for t in known["towns"] if t in weaker_line}
+    assert {t for t in known["towns"] if t in text_of(home, "dd", id="glance-weaker")} == weaker
+    scores = book["干部分项得分"].filter(pl.col("判断") == "短板")
+    common = (
+        scores.group_by("能力")
+        .agg(pl.struct("乡镇", "姓名").n_unique().alias("n"))
+        .sort(["n", "能力"], descending=[True, False])
+    )
+    said = text_of(home, "dd", id="glance-weaknesses")
+    if common.is_empty():
+        assert said == "无"
+    else:
+        top = common.row(0, named=True)
+        assert said.startswith(f"{top['能力']}（{top['n']} 人）"), (said, common)

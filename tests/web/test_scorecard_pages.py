@@ -239,7 +239,9 @@ def test_a_quarter_is_refused_whole_then_stored_and_checked(site: tuple) -> None
     todo = " ".join(texts(home, "li", class_="task"))
     assert "填报第 4 季度数据" not in todo
     done = text_of(home, "ul", id="done-tasks")
-    assert f"第 4 季度数据已全部填报（{len(codes)}/{len(codes)} 项）" in done and "查看或修改" in done
+    assert (
+        f"第 4 季度数据已全部填报（{len(codes)}/{len(codes)} 项）" in done and "查看或修改" in done
+    )
     # the office sees it in the queue, with the attachment, and corrects it with a reason
     sign_in(client, "assessment_office")
     review = client.get(f"/scorecard/{known['year']}/review").text
