@@ -17,7 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.analytics.coding import Coded
-from evaluation.analytics.composite import form_correlation, level_correlation, overall_variance
+from evaluation.analytics.composite import (
+    form_correlation,
+    level_correlation,
+    loadings,
+    overall_variance,
+)
 from evaluation.groups import COUNTED, GROUPS
 
 
@@ -153,3 +158,36 @@ def test_the_overall_variance_adds_the_common_factors_between_cells(seed: int) -
         if i != j
     )
     assert got == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+def test_each_cell_carries_its_two_loadings() -> None:
+    cells = pl.DataFrame(
+        {"reliability": [0.9, 0.4, 0.0], "variance": [0.04, 0.25, 0.5], "tau2": [0.3, 0.8, 1.2]}
+    )
+    got = cells.select(loadings(0.36, 0.49)).rows()
+    expected = [
+        (b * math.sqrt(0.36 * v), (1 - b) * math.sqrt(0.49 * t))
+        for b, v, t in cells.select("reliability", "variance", "tau2").rows()
+    ]
+    assert [g[0] for g in got] == pytest.approx([e[0] for e in expected])
+    assert [g[1] for g in got] == pytest.approx([e[1] for e in expected])
+    assert cells.select(loadings(0.36, 0.49)).columns == ["halo_loading", "level_loading"]
+
+
+def test_r_bar_is_a_share_between_nothing_and_everything() -> None:
+    spread = [float(v) for v in range(-10, 10)]
+    rows = [
+        (r, c, v * sign, 0.01, 0.1)
+        for c, sign in (("a", 1), ("b", 1))
+        for r, v in enumerate(spread)
+    ]
+    cells = pl.DataFrame(
+        rows, schema=["ratee_id", "competency", "corrected", "variance", "tau2"], orient="row"
+    )
+    assert level_correlation(cells, 0.2) == 1.0  # far beyond the levels' own variance: all shared
+    opposed = cells.with_columns(
+        corrected=pl.when(pl.col("competency") == "b")
+        .then(-pl.col("corrected"))
+        .otherwise("corrected")
+    )
+    assert level_correlation(opposed, 0.2) == 0.0  # opposite: nothing shared, never negative
