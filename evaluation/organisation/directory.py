@@ -236,6 +236,19 @@ async def town_names() -> dict[int, str]:
     return {int(r["id"]): r["name"] for r in await Town.select(Town.id, Town.name)}
 
 
+async def towns_with_cadres() -> set[int]:
+    """Towns at least one cadre (serving or not) belongs to."""
+    return {int(r["id"]) for r in await Cadre.select(Cadre.town.as_alias("id")).distinct()}
+
+
+async def town_coordinates() -> pl.DataFrame:
+    """id, latitude, longitude of the towns whose coordinates the roster gives."""
+    return pl.DataFrame(
+        await Town.select(Town.id, Town.latitude, Town.longitude),
+        schema={"id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
+    ).drop_nulls()
+
+
 async def leads(leader_id: int, member_id: int) -> bool:
     return await Leadership.exists().where(
         (Leadership.leader == leader_id) & (Leadership.member == member_id)

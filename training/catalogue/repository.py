@@ -13,8 +13,8 @@ import polars as pl
 
 from evaluation import clock
 from evaluation.errors import NotFound
+from evaluation.organisation import directory
 from evaluation.rows import rows_of
-from evaluation.tables import Town
 from training.catalogue.schemas import OfferingDraft, OfferingRef, OfferingRow
 from training.tables import Offering
 
@@ -89,7 +89,7 @@ async def catalogue_lookups() -> tuple[dict[str, str], dict[str, int]]:
     competencies = {c.name: c.id for c in rubric.competencies} | {
         c.id: c.id for c in rubric.competencies
     }
-    towns = {r["name"]: int(r["id"]) for r in await Town.select(Town.id, Town.name)}
+    towns = {name: town_id for town_id, name in (await directory.town_names()).items()}
     return competencies, towns
 
 

@@ -14,10 +14,10 @@ import datetime as dt
 
 import polars as pl
 
+from evaluation.organisation import directory
 from evaluation.results import snapshots
 from evaluation.scorecard import service as scorecard
 from evaluation.scorecard.service import ImportResult
-from evaluation.tables import Cadre
 from training.tables import Enrolment
 
 ATTENDANCE = "training_attendance"
@@ -116,7 +116,7 @@ async def feed(year: int, quarters: list[int], by: str) -> ImportResult | None:
     values = attendance(frame, quarters)
     if 4 in quarters:
         values = pl.concat([values, await improvement(year, frame)])
-    towns = {int(r["id"]) for r in await Cadre.select(Cadre.town.as_alias("id")).distinct()}
+    towns = await directory.towns_with_cadres()
     values = values.filter(pl.col("town_id").is_in(list(towns)))
     if values.is_empty():
         return None

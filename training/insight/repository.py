@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from evaluation.organisation import directory
 from evaluation.results import county as county_results
 from evaluation.results import snapshots
-from evaluation.tables import Cadre, Town
 from training.catalogue.repository import offerings, targets
 
 
@@ -27,10 +27,7 @@ async def weaknesses(cycle_id: int, cadre_id: int | None = None) -> pl.DataFrame
 
 async def town_distances() -> pl.DataFrame:
     """from_town, to_town, km — where both towns have coordinates."""
-    towns = pl.DataFrame(
-        await Town.select(Town.id, Town.latitude, Town.longitude),
-        schema={"id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
-    ).drop_nulls()
+    towns = await directory.town_coordinates()
     pairs = towns.join(towns, how="cross", suffix="_to")
     return pairs.select(
         from_town="id",
@@ -47,10 +44,7 @@ async def demand_report(cycle_id: int) -> pl.DataFrame:
     from training.insight.demand import demand
 
     catalogue = await offerings()
-    cadres = pl.DataFrame(
-        await Cadre.select(Cadre.id.as_alias("cadre_id"), Cadre.town.as_alias("town_id")),
-        schema={"cadre_id": pl.Int64, "town_id": pl.Int64},
-    )
+    cadres = (await directory.cadre_frame()).select("cadre_id", "town_id")
     seats = (
         catalogue.select(offering_id="id", capacity="capacity")
         if catalogue.height
