@@ -21,7 +21,7 @@ from app.accounts.schemas import Account, AccountListing
 from app.accounts.tables import Session, User
 from evaluation import clock
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.tables import Cadre
+from evaluation.organisation import directory
 
 SESSION_LIFETIME = timedelta(hours=12)
 USER_COLUMNS = (
@@ -66,14 +66,9 @@ async def create_user(
     username = username.strip()
     problems: dict[str, str] = {}
     if cadre_external_id and cadre_external_id.strip():
-        found = (
-            await Cadre.select(Cadre.id)
-            .where(Cadre.external_id == cadre_external_id.strip())
-            .first()
-        )
-        if found is None:
+        cadre_id = await directory.cadre_id_for(cadre_external_id)
+        if cadre_id is None:
             problems["cadre"] = f"花名册中没有编号为 {cadre_external_id.strip()[:32]} 的干部"
-        cadre_id = found["id"] if found else None
     if not username or len(username) > 64:
         problems["username"] = "请填写用户名（不超过 64 个字符）"
     if role not in Role.__members__:
@@ -84,7 +79,7 @@ async def create_user(
         )
     if pw := password_problems(password, username):
         problems["password"] = "；".join(pw)
-    if cadre_id is not None and not await Cadre.exists().where(Cadre.id == cadre_id):
+    if cadre_id is not None and not await directory.cadre_exists(cadre_id):
         problems["cadre"] = "关联的干部不存在"
     if problems:
         raise Invalid("账号信息有误", problems)

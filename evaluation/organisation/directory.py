@@ -200,6 +200,10 @@ async def cadre(cadre_id: int) -> CadreRecord:
     return _cadre(row, tuple(PersonRef(**leader) for leader in leaders))
 
 
+async def cadre_exists(cadre_id: int) -> bool:
+    return bool(await Cadre.exists().where(Cadre.id == cadre_id))
+
+
 async def cadre_id_for(external_id: str) -> int | None:
     """A cadre's id from their roster number (干部编号), as people type it."""
     row = await Cadre.select(Cadre.id).where(Cadre.external_id == external_id.strip()).first()
