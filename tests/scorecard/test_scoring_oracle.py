@@ -96,7 +96,7 @@ def test_every_indicator_scores_by_its_rule(seed: int) -> None:
                         )
                     )
                     values[(town, i.code, q)] = value
-    got = score(
+    scores = score(
         PLAN,
         pl.DataFrame(
             [(t, c, q, v) for (t, c, q), v in values.items()],
@@ -110,7 +110,14 @@ def test_every_indicator_scores_by_its_rule(seed: int) -> None:
         ),
         pl.DataFrame({"town_id": list(towns), "town_type": list(towns.values())}),
         quarters,
-    ).indicators
+    )
+    got = scores.indicators
+    # in the order the pages list them: town, quarter, then indicator / dimension
+    assert got.select("town_id", "quarter", "indicator").rows() == sorted(
+        got.select("town_id", "quarter", "indicator").rows()
+    )
+    dims = scores.dimensions.select("town_id", "quarter", "dimension").rows()
+    assert dims == sorted(dims)
     shown = {
         (r["town_id"], r["indicator"], r["quarter"]): r["score"] for r in got.iter_rows(named=True)
     }
