@@ -131,3 +131,81 @@ def test_every_indicator_scores_by_its_rule(seed: int) -> None:
                 key,
                 PLAN.indicator(key[1]).method,
             )
+
+
+def light_by_hand(
+    method: Method, value: float | None, attainment: float | None, points: float | None
+) -> tuple[str, str]:
+    rule = PLAN.lights
+    if value is None:
+        return "red", "本季度应报未报，按 0 分计，亮红灯"
+    if method == Method.attainment:
+        if attainment is None:
+            return "red", "NO_TARGET"
+        percent = round(attainment * 100)
+        if attainment < rule.red_below:
+            return "red", f"完成应达进度的 {percent}%，低于 {rule.red_below:.0%} 亮红灯（问责）"
+        if attainment < rule.yellow_below:
+            return (
+                "yellow",
+                f"完成应达进度的 {percent}%，低于 {rule.yellow_below:.0%} 亮黄灯（预警）",
+            )
+        return "green", f"完成应达进度的 {percent}%"
+    assert points is not None
+    shown = str(round(points, 1))
+    if points < rule.red_score:
+        return "red", f"得分 {shown}，低于 {rule.red_score:g} 分亮红灯"
+    if points < rule.yellow_score:
+        return "yellow", f"得分 {shown}，低于 {rule.yellow_score:g} 分亮黄灯"
+    return "green", f"得分 {shown}"
+
+
+def test_lights_and_their_reasons_follow_the_rule_at_their_boundaries() -> None:
+    """An attainment indicator at 69%, exactly 70%, 89%, exactly 90% and beyond of its
+    target; a banded one scoring just under and exactly at each score line; a missing one."""
+    attained = next(
+        i
+        for i in PLAN.indicators
+        if i.method == Method.attainment
+        and not i.cumulative
+        and i.higher_is_better
+        and ALL in i.applies_to
+    )
+    banded = PLAN.indicator("team_360")
+    towns = {t: "agricultural" for t in range(1, 8)}
+    ratios = {1: 0.69, 2: 0.7, 3: 0.89, 4: 0.9, 5: 1.3, 6: None, 7: 0.0}
+    band_values = {1: 2.9, 2: 3.0, 3: 3.3, 4: 3.4, 5: 3.7, 6: None, 7: -1.0}
+    q = attained.quarters[-1]
+    values = []
+    for t in towns:
+        if ratios[t] is not None:
+            values.append((t, attained.code, q, 200.0 * ratios[t]))
+        if band_values[t] is not None and q in banded.quarters:
+            values.append((t, banded.code, q, band_values[t]))
+    got = score(
+        PLAN,
+        pl.DataFrame(values, schema=["town_id", "indicator", "quarter", "value"], orient="row"),
+        pl.DataFrame(
+            [(t, attained.code, 200.0) for t in towns],
+            schema=["town_id", "indicator", "target"],
+            orient="row",
+        ),
+        pl.DataFrame({"town_id": list(towns), "town_type": list(towns.values())}),
+        [q],
+    ).indicators
+    for row in got.filter(pl.col("indicator").is_in([attained.code, banded.code])).iter_rows(
+        named=True
+    ):
+        method = PLAN.indicator(row["indicator"]).method
+        expected = light_by_hand(method, row["value"], row["attainment"], row["score"])
+        assert (row["light"], row["reason"]) == expected, row
+    lights = dict(got.filter(indicator=attained.code).select("town_id", "light").iter_rows())
+    assert [lights[t] for t in range(1, 8)] == [
+        "red",
+        "yellow",
+        "yellow",
+        "green",
+        "green",
+        "red",
+        "red",
+    ]
