@@ -118,6 +118,41 @@ def test_every_indicator_scores_by_its_rule(seed: int) -> None:
     )
     dims = scores.dimensions.select("town_id", "quarter", "dimension").rows()
     assert dims == sorted(dims)
+    # each dimension: the weighted mean of the town's scored indicators in it; the total: the
+    # weighted mean of the dimensions by the plan's dimension weights
+    expected_scores_ = expected_scores(towns, values, targets, quarters)
+    parts: dict[tuple[int, int, str], list[tuple[float, float]]] = defaultdict(list)
+    for (town, code, q), value in expected_scores_.items():
+        i = PLAN.indicator(code)
+        parts[(town, q, str(i.dimension))].append((value, i.weight))  # type: ignore[arg-type]
+    dims_expected = {}
+    for key, pairs in parts.items():
+        scored = [(v, w) for v, w in pairs if v is not None]
+        weight = sum(w for _, w in scored)
+        dims_expected[key] = sum(v * w for v, w in scored) / weight if weight else None
+    dims_got = {
+        (r["town_id"], r["quarter"], r["dimension"]): r["score"]
+        for r in scores.dimensions.iter_rows(named=True)
+    }
+    assert set(dims_got) == set(dims_expected)
+    totals_expected: dict[tuple[int, int], float] = {}
+    for town in towns:
+        for q in quarters:
+            here = [
+                (dims_expected[(town, q, d)], w)
+                for d, w in PLAN.dimensions.items()
+                if (town, q, d) in dims_expected
+            ]
+            if here and all(v is not None for v, _ in here):
+                totals_expected[(town, q)] = sum(v * w for v, w in here) / sum(w for _, w in here)  # type: ignore[misc]
+    for key, value in dims_expected.items():
+        if value is not None:
+            assert dims_got[key] == pytest.approx(value, abs=1e-9), key
+    totals_got = {
+        (r["town_id"], r["quarter"]): r["total"] for r in scores.totals.iter_rows(named=True)
+    }
+    for key, value in totals_expected.items():
+        assert totals_got[key] == pytest.approx(value, abs=1e-9), key
     shown = {
         (r["town_id"], r["indicator"], r["quarter"]): r["score"] for r in got.iter_rows(named=True)
     }
