@@ -358,3 +358,13 @@ def test_an_unusual_figure_says_increment_or_value_and_its_z_to_one_decimal() ->
         r"本季度数值远高于本乡镇往期和全县同期走势的预期（偏离 \d+\.\d 个标准差，超过 2\.7 的核查线）",
         unusual["message"][0],
     ), unusual["message"][0]
+
+
+def test_a_disagreement_on_a_small_figure_is_judged_on_its_own_scale() -> None:
+    from evaluation.scorecard.checks.ledgers import mismatches
+
+    frame = pl.concat(
+        [rows([(1, "share", 1, 0.6)]), rows([(1, "share", 1, 0.5)], source="grid")]
+    )  # a share written as a fraction: 20% apart
+    assert mismatches(frame, 1, 0.15)["town_id"].to_list() == [1]
+    assert mismatches(frame, 1, 0.25).is_empty()
