@@ -6,6 +6,7 @@ shipped plan's indicators, due only where they apply. On random counties; writte
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import numpy as np
@@ -153,6 +154,26 @@ def test_every_indicator_scores_by_its_rule(seed: int) -> None:
     }
     for key, value in totals_expected.items():
         assert totals_got[key] == pytest.approx(value, abs=1e-9), key
+    # each town's red and yellow lights counted, ranked within its type by the shown total
+    totals = scores.totals.rows(named=True)
+    for r in totals:
+        mine = got.filter(town_id=r["town_id"], quarter=r["quarter"])
+        assert r["red"] == mine.filter(light="red").height
+        assert r["yellow"] == mine.filter(light="yellow").height
+        peers = [
+            t for t in totals if t["quarter"] == r["quarter"] and t["town_type"] == r["town_type"]
+        ]
+        assert r["of"] == len(peers)
+        if r["total"] is not None and not math.isnan(r["total"]):
+            shown = round(r["total"], 1)
+            better = [
+                t
+                for t in peers
+                if t["total"] is not None
+                and not math.isnan(t["total"])
+                and round(t["total"], 1) > shown
+            ]
+            assert r["rank"] == len(better) + 1
     shown = {
         (r["town_id"], r["indicator"], r["quarter"]): r["score"] for r in got.iter_rows(named=True)
     }
