@@ -5,6 +5,7 @@ not see): the office copies the rubric, changes an anchor and two weights, adds 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -175,7 +176,10 @@ def test_office_sends_a_reminder_round_and_a_rater_sees_it(browser, setup_server
     page.wait_for_load_state()
     towns = page.locator("#towns tbody tr").count()
     assert towns > 0
-    page.get_by_role("button", name="发出催办").click()
+    page.get_by_role("button", name=re.compile("下一步：确认催办人数")).click()
+    page.wait_for_load_state()
+    assert f"将向 {towns} 个乡镇" in page.locator("#summary").inner_text()  # all ticked
+    page.get_by_role("button", name=re.compile("确认发出")).click()
     page.wait_for_load_state()
     assert "本轮催办已发出" in page.locator("#notice").inner_text()
     raters = page.locator("#messages tbody tr").count()
