@@ -154,9 +154,10 @@ async def rounds(cycle_id: int) -> list[RoundRecord]:
         .where(ReminderRound.cycle == cycle_id)
         .order_by(ReminderRound.id, ascending=False)
     )
+    by_round = await outbox.status_counts([int(r["id"]) for r in found])
     records = []
     for r in found:
-        counts = await outbox.status_counts(r["id"])
+        counts = by_round.get(int(r["id"]), {})
         records.append(
             RoundRecord(
                 **{k: v for k, v in r.items() if k in RoundRecord.__struct_fields__},

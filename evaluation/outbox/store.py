@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import msgspec
+from piccolo.query.functions.aggregate import Count
 
 from evaluation import clock
 from evaluation.outbox.messages import Rendered
@@ -142,12 +143,18 @@ async def record(ids: Sequence[int], address: str, error: str, final: bool) -> N
         )
 
 
-async def status_counts(round_id: int) -> dict[str, int]:
-    """How a round's messages stand: status → count."""
-    rows = await OutboxMessage.select(OutboxMessage.status).where(OutboxMessage.round == round_id)
-    counts: dict[str, int] = {}
+async def status_counts(round_ids: list[int]) -> dict[int, dict[str, int]]:
+    """How each round's messages stand: round → status → count (one grouped query)."""
+    if not round_ids:
+        return {}
+    rows = (
+        await OutboxMessage.select(OutboxMessage.round, OutboxMessage.status, Count())
+        .where(OutboxMessage.round.is_in(round_ids))
+        .group_by(OutboxMessage.round, OutboxMessage.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
     for r in rows:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
+        counts.setdefault(int(r["round"]), {})[r["status"]] = int(r["count"])
     return counts
 
 
