@@ -299,7 +299,7 @@ class CellResult(Table, tablename="cell_result"):
     snapshot = ForeignKey(
         references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
     )
-    ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    ratee_id = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
     competency = Varchar(length=32)
     n = Integer()
     raw_mean = Float(null=True, default=None)
@@ -336,7 +336,7 @@ class GroupResult(Table, tablename="group_result"):
     snapshot = ForeignKey(
         references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
     )
-    ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    ratee_id = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
     competency = Varchar(length=32)
     rater_group = Varchar(length=16)
     n = Integer()
@@ -354,14 +354,14 @@ class SnapshotCadre(Table, tablename="snapshot_cadre"):
     snapshot = ForeignKey(
         references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
     )
-    cadre = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    ratee_id = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
     external_id = Varchar(length=32)
     name = Varchar(length=32)
     position = Varchar(length=32)
     position_class = Varchar(length=16)
-    town = Integer()
+    town_id = Integer()
     town_external_id = Varchar(length=32)
-    town_name = Varchar(length=64)
+    town = Varchar(length=64)
     town_type = Varchar(length=16)
 
 
@@ -373,7 +373,7 @@ class CadreSummary(Table, tablename="cadre_summary"):
     snapshot = ForeignKey(
         references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
     )
-    ratee = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    ratee_id = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
     overall = Float()
     overall_sd = Float()
     competencies = Integer()
@@ -406,12 +406,12 @@ class RaterResult(Table, tablename="rater_result"):
     snapshot = ForeignKey(
         references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
     )
-    rater = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    rater_id = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
     # who the rater was when the snapshot was taken (null in snapshots from before these
     # columns: those read today's roster)
     name = Varchar(length=32, null=True, default=None)
     position = Varchar(length=32, null=True, default=None)
-    town_name = Varchar(length=64, null=True, default=None)
+    town = Varchar(length=64, null=True, default=None)
     severity = Float()
     misfit = Boolean(default=False)
     extreme = Varchar(length=8, null=True, default=None)  # strict | lenient

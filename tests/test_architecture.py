@@ -82,7 +82,9 @@ TABLE_MODULES = (
     "training.tables",
     "app.accounts.tables",
 )
-STORE_NAMES = ("store", "repository")
+# A store is named for its job: `store`, `repository` (or `*_store`, `*_repository`), or
+# `published` — a package's published interface, the store of what it publishes.
+STORE_NAMES = ("store", "repository", "published")
 _SERVICE = "a use-case module that still queries its package's tables itself (no store yet)"
 _ORGANISATION = "reads cadres or towns directly instead of through organisation.directory"
 _DEMO = "the demo loader writes its county's rows directly"
@@ -115,7 +117,6 @@ TABLE_DEBTS: dict[str, str] = {
     "evaluation.results.county": "reads evidence rows for the county view",
     "evaluation.results.feedback": "reads the raw responses of a published cycle (issue 33)",
     "evaluation.results.publication": _SERVICE,
-    "evaluation.results.snapshots": "the snapshots' store under another name (old snapshots fall back to today's names)",
     "evaluation.rubrics.drafts": _SERVICE,
     "evaluation.rubrics.versions": _SERVICE,
     "training.effects.scorecard_feed": _SERVICE,

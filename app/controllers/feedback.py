@@ -20,6 +20,7 @@ from evaluation.organisation import directory
 from evaluation.results import appeals
 from evaluation.results.feedback import Feedback, cadre_feedback
 from training.planning import service as plan_service
+from training.schemas import Recommendation
 
 PDF = "application/pdf"
 
@@ -64,7 +65,7 @@ async def own_feedback_page(
         "feedback/profile.html",
         p=profile,
         own=True,
-        training=await plan_service.recommendations(profile),
+        training=await _courses(profile),
         publicity=await appeals.publicity(profile.cycle.id),
         appeals=await appeals.for_cadre(cadre, profile.cycle.id),
         errors=errors or {},
@@ -72,6 +73,12 @@ async def own_feedback_page(
         status_code=400 if errors else 200,
         **charts(profile),
     )
+
+
+async def _courses(profile: Feedback) -> list[Recommendation]:
+    """Upcoming courses for the weaknesses this page shows."""
+    shown = [c.competency for c in profile.weaknesses]
+    return await plan_service.recommendations(profile.cycle.id, profile.person.id, shown)
 
 
 @get("/me/feedback", guards=[requires(Role.cadre, Role.leader)])
@@ -93,7 +100,7 @@ async def my_feedback_pdf(
         if a.state == "upheld"
     ]
     return Response(
-        feedback_pdf(profile, corrections, await plan_service.recommendations(profile)),
+        feedback_pdf(profile, corrections, await _courses(profile)),
         media_type=PDF,
         headers={"content-disposition": f"attachment; filename=feedback-{profile.cycle.year}.pdf"},
     )
@@ -119,7 +126,7 @@ async def member_feedback(
         own=False,
         publicity=await appeals.publicity(profile.cycle.id),
         appeals=upheld,  # the corrections are part of the result; the cadre's reasons are not
-        training=await plan_service.recommendations(profile),
+        training=await _courses(profile),
         **charts(profile),
     )
 

@@ -14,21 +14,9 @@ from evaluation.analytics.pipeline import CycleResults, aggregate
 from evaluation.appeals import store as appeal_store
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
-from evaluation.infra.bulk import insert_values
 from evaluation.organisation.directory import cadre_frame
-from evaluation.results import snapshots
-from evaluation.tables import (
-    AgreementRow,
-    CadreSummary,
-    CellResult,
-    Cycle,
-    GroupResult,
-    ProfileSnapshot,
-    RaterResult,
-    ResponseFlag,
-    ResponseItem,
-    SnapshotCadre,
-)
+from evaluation.results import published, snapshots
+from evaluation.tables import Cycle, ProfileSnapshot, ResponseFlag, ResponseItem
 
 RESPONSE_SCHEMA = {
     "response_id": pl.Int64,
@@ -50,8 +38,10 @@ async def uncounted_responses(cycle_id: int) -> list[int]:
 
 
 async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The analytics contract's frames: counted responses, and the cadres as they were when
-    the cycle closed (a transfer recorded afterwards does not move their results)."""
+    """The analytics contract's frames: counted responses, and the rated people as they were
+    when the cycle closed (a transfer recorded afterwards does not move their results), in
+    the published people's columns (`published.PEOPLE`: the directory's `cadre_id` enters
+    the analytics' vocabulary as `ratee_id` here, once)."""
     rows = await ResponseItem.select(
         ResponseItem.response.as_alias("response_id"),
         ResponseItem.response.ratee.as_alias("ratee_id"),
@@ -68,12 +58,14 @@ async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     if frozen is not None:  # published: an appeal recomputes with the people as published
         return responses, frozen
     closes_on = await Cycle.select(Cycle.closes_on).where(Cycle.id == cycle_id).first()
-    return responses, await cadre_frame(closes_on["closes_on"] if closes_on else None)
+    cadres = await cadre_frame(closes_on["closes_on"] if closes_on else None)
+    people = cadres.rename({"cadre_id": "ratee_id"})
+    return responses, people.select(list(published.schema(published.PEOPLE)))
 
 
 async def frozen_people(cycle_id: int) -> pl.DataFrame | None:
     """The rated cadres as the cycle's publication froze them (its first frozen snapshot),
-    in `cadre_frame()`'s columns; None before publication. A transfer recorded later —
+    in `published.PEOPLE`'s columns; None before publication. A transfer recorded later —
     backdated into the cycle's year or not — never moves a published result (issue 29, #3)."""
     first = (
         await ProfileSnapshot.select(ProfileSnapshot.id)
@@ -83,21 +75,7 @@ async def frozen_people(cycle_id: int) -> pl.DataFrame | None:
     )
     if first is None:
         return None
-    people = await snapshots.people(int(first["id"]))  # rated cadres as published
-    return people.rename({"ratee_id": "cadre_id"}).select(PEOPLE_COLUMNS)
-
-
-PEOPLE_COLUMNS = [  # cadre_frame()'s columns, in its order
-    "cadre_id",
-    "external_id",
-    "name",
-    "position",
-    "town_id",
-    "town_external_id",
-    "town",
-    "town_type",
-    "position_class",
-]
+    return await snapshots.people(int(first["id"]))  # rated cadres as published
 
 
 async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:
@@ -106,7 +84,7 @@ async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:
     responses, cadres = await cycle_frames(cycle_id)
     if responses.filter(pl.col("level").is_not_null()).is_empty():
         raise Conflict("本周期还没有评价数据，无法计算结果")
-    ratees = cadres.select(pl.col("cadre_id").alias("ratee_id"), "town_id", "position_class")
+    ratees = cadres.select("ratee_id", "town_id", "position_class")
     results = aggregate(
         responses,
         ratees,
@@ -149,21 +127,18 @@ async def store_snapshot(cycle_id: int, results: CycleResults, cadres: pl.DataFr
         ).returning(ProfileSnapshot.id)
         snapshot_id = int(created[0]["id"])
         rated = results.profiles["ratee_id"].unique().implode()
-        for table, frame in (
-            (CellResult, cell_rows(results.profiles)),
-            (GroupResult, group_rows(results.groups)),
-            (RaterResult, rater_rows(results.raters, cadres)),
-            (AgreementRow, results.agreement),
+        for part, frame in (
             (
-                CadreSummary,
-                results.cadres.rename({"ratee_id": "ratee"}).with_columns(
-                    pl.col("competencies").cast(pl.Int64)
-                ),
+                published.CELLS,
+                results.profiles.with_columns(pl.col("redistributed").fill_null(False)),
             ),
-            (SnapshotCadre, people_rows(cadres.filter(pl.col("cadre_id").is_in(rated)))),
+            (published.GROUPS, results.groups),
+            (published.RATERS, rater_rows(results.raters, cadres)),
+            (published.AGREEMENT, results.agreement),
+            (published.SUMMARIES, results.cadres),
+            (published.PEOPLE, cadres.filter(pl.col("ratee_id").is_in(rated))),
         ):
-            frame = frame.with_columns(snapshot=pl.lit(snapshot_id))
-            await insert_values(table, frame.columns, frame.rows())
+            await published.write(part, snapshot_id, frame)
     return snapshot_id
 
 
@@ -174,64 +149,8 @@ async def freeze(snapshot_id: int) -> None:
     )
 
 
-def cell_rows(profiles: pl.DataFrame) -> pl.DataFrame:
-    """CellResult's columns (all but id and snapshot) from the released profiles frame."""
-    columns = [
-        c._meta.name
-        for c in CellResult._meta.columns
-        if c._meta.name not in ("id", "snapshot", "ratee", "missing_groups")
-    ]
-    return profiles.select(
-        pl.col("ratee_id").alias("ratee"),
-        *columns,
-        missing_groups=pl.col("missing_groups").list.join(","),
-    ).with_columns(pl.col("redistributed").fill_null(False))
-
-
-def group_rows(groups: pl.DataFrame) -> pl.DataFrame:
-    return groups.select(
-        ratee="ratee_id",
-        competency="competency",
-        rater_group=pl.col("rater_group").cast(pl.String),
-        n="n",
-        raw_mean="raw_mean",
-        corrected_mean="corrected_mean",
-        reason="reason",
-        weight="weight",
-    )
-
-
-def rater_rows(raters: pl.DataFrame, cadres: pl.DataFrame) -> pl.DataFrame:
+def rater_rows(raters: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     """Raters who are cadres (one-off raters such as residents have no row), with who they
-    were then (`cadres`: the organisation as of the cycle)."""
-    who = cadres.select(rater_id="cadre_id", name="name", position="position", town_name="town")
-    return (
-        raters.filter(pl.col("rater_id") > 0)
-        .join(who, on="rater_id", how="left")
-        .select(
-            rater="rater_id",
-            name="name",
-            position="position",
-            town_name="town_name",
-            severity="severity",
-            misfit="misfit",
-            extreme="extreme",
-            straight_lining="straight_lining",
-            identical_cluster="identical_cluster",
-        )
-    )
-
-
-def people_rows(cadres: pl.DataFrame) -> pl.DataFrame:
-    """cadre_frame() rows as SnapshotCadre columns."""
-    return cadres.select(
-        cadre="cadre_id",
-        external_id="external_id",
-        name="name",
-        position="position",
-        position_class="position_class",
-        town="town_id",
-        town_external_id="town_external_id",
-        town_name="town",
-        town_type="town_type",
-    )
+    were then (`people`: the organisation as of the cycle, by `ratee_id`)."""
+    who = people.select(rater_id="ratee_id", name="name", position="position", town="town")
+    return raters.filter(pl.col("rater_id") > 0).join(who, on="rater_id", how="left")

@@ -19,10 +19,10 @@ from evaluation.analytics.town_results import trend
 from evaluation.cycles.schemas import CycleRecord
 from evaluation.errors import NotFound, NotReady
 from evaluation.groups import RaterGroup
-from evaluation.results import snapshots
+from evaluation.results import published, snapshots
 from evaluation.results.compute import counted_in_overall, excluded_cells, uncounted_responses
 from evaluation.rubrics.schema import Anchor, Lights, Rubric
-from evaluation.tables import CadreSummary, Evidence, Response, ResponseItem
+from evaluation.tables import Evidence, Response, ResponseItem
 
 Z90 = 1.6448536269514722
 
@@ -260,7 +260,6 @@ def competency_view(
     item = rubric.competency(str(row["competency"]))
     score = row["score"]
     level = min(max(round(float(score)), 1), 5) if isinstance(score, float) else None
-    missing = str(row["missing_groups"] or "")
     return CompetencyView(
         competency=item.id,
         name=item.name,
@@ -282,7 +281,7 @@ def competency_view(
         severity=row["severity"],  # type: ignore[arg-type]
         self_mean=row["self_mean"],  # type: ignore[arg-type]
         gap_kind=row["gap_kind"],  # type: ignore[arg-type]
-        missing_groups=[g for g in missing.split(",") if g],
+        missing_groups=list(row["missing_groups"] or []),  # type: ignore[call-overload]
         redistributed=bool(row["redistributed"]),
         withheld=row["withheld"],  # type: ignore[arg-type]
         level=level,
@@ -299,19 +298,10 @@ async def own_history(cadre_id: int, cycles: list[snapshots.PublishedCycle]) -> 
     """The cadre's overall in every published cycle, as stored at publication (the latest
     frozen snapshot of each: an upheld appeal freezes a new one) — one query."""
     years = {c.id: c.year for c in cycles}
-    rows = await CadreSummary.select(
-        CadreSummary.snapshot.cycle.as_alias("cycle"),
-        CadreSummary.snapshot.as_alias("snapshot"),
-        CadreSummary.overall,
-    ).where(
-        (CadreSummary.ratee == cadre_id)
-        & CadreSummary.snapshot.frozen.eq(True)  # type: ignore[union-attr]
-        & CadreSummary.snapshot.cycle.is_in(list(years) or [0])
-    )
     latest: dict[int, tuple[int, float]] = {}
-    for row in rows:
-        if row["cycle"] not in latest or row["snapshot"] > latest[row["cycle"]][0]:
-            latest[row["cycle"]] = (row["snapshot"], row["overall"])
+    for cycle, snapshot, value in await published.frozen_overalls(cadre_id, list(years)):
+        if cycle not in latest or snapshot > latest[cycle][0]:
+            latest[cycle] = (snapshot, value)
     ordered = sorted(latest, key=lambda c: (years[c], c))
     return [HistoryPoint(label=str(years[c]), overall=float(latest[c][1])) for c in ordered]
 

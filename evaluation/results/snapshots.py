@@ -10,71 +10,13 @@ from __future__ import annotations
 
 import msgspec
 import polars as pl
-from piccolo.query.functions import Coalesce
 
 from evaluation.cycles import service as cycle_service
 from evaluation.cycles.schemas import CycleRecord
 from evaluation.errors import NotReady
+from evaluation.organisation import directory
+from evaluation.results import published
 from evaluation.rubrics.schema import Rubric
-from evaluation.tables import (
-    AgreementRow,
-    CadreSummary,
-    CellResult,
-    Cycle,
-    GroupResult,
-    ProfileSnapshot,
-    RaterResult,
-    SnapshotCadre,
-)
-
-CELL_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
-    "ratee_id": pl.Int64,
-    "competency": pl.String,
-    "n": pl.Int64,
-    "raw_mean": pl.Float64,
-    "corrected": pl.Float64,
-    "score": pl.Float64,
-    "score_100": pl.Float64,
-    "lo": pl.Float64,
-    "hi": pl.Float64,
-    "sd": pl.Float64,
-    "reliability": pl.Float64,
-    "percentile": pl.Float64,
-    "rank": pl.Int64,
-    "norm": pl.Float64,
-    "light": pl.String,
-    "finding": pl.String,
-    "severity": pl.Float64,
-    "self_mean": pl.Float64,
-    "gap_kind": pl.String,
-    "redistributed": pl.Boolean,
-    "missing_groups": pl.String,
-    "withheld": pl.String,
-    "component": pl.Int64,
-    "halo_loading": pl.Float64,
-    "level_loading": pl.Float64,
-}
-GROUP_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
-    "ratee_id": pl.Int64,
-    "competency": pl.String,
-    "rater_group": pl.String,
-    "n": pl.Int64,
-    "raw_mean": pl.Float64,
-    "corrected_mean": pl.Float64,
-    "reason": pl.String,
-    "weight": pl.Float64,
-}
-PEOPLE_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
-    "ratee_id": pl.Int64,
-    "external_id": pl.String,
-    "name": pl.String,
-    "position": pl.String,
-    "position_class": pl.String,
-    "town_id": pl.Int64,
-    "town_external_id": pl.String,
-    "town": pl.String,
-    "town_type": pl.String,
-}
 
 
 class PublishedCycle(msgspec.Struct, frozen=True):
@@ -93,28 +35,15 @@ class Snapshot(msgspec.Struct, frozen=True):
 
 async def published_cycles() -> list[PublishedCycle]:
     """Published cycles, newest first."""
-    rows = (
-        await Cycle.select(Cycle.id, Cycle.name, Cycle.year)
-        .where(Cycle.state == "published")
-        .order_by(Cycle.year, ascending=False)
-        .order_by(Cycle.id, ascending=False)
-    )
-    return [PublishedCycle(**row) for row in rows]
+    return [PublishedCycle(**row) for row in await published.published_cycle_rows()]
 
 
 async def snapshot_for(cycle_id: int, *, preview: bool = False) -> Snapshot:
     """The cycle's frozen snapshot; with `preview` (the office), the latest one otherwise —
     which exists only for a closed cycle: while a cycle collects, nobody sees scores."""
     cycle = await cycle_service.get_cycle(cycle_id)
-    query = ProfileSnapshot.select(
-        ProfileSnapshot.id, ProfileSnapshot.frozen, ProfileSnapshot.components
-    ).where(ProfileSnapshot.cycle == cycle_id)
-    if not preview or cycle.state == "published":
-        query = query.where(ProfileSnapshot.frozen.eq(True))
-    row = (
-        await query.order_by(ProfileSnapshot.frozen, ascending=False)
-        .order_by(ProfileSnapshot.id, ascending=False)
-        .first()
+    row = await published.latest_snapshot(
+        cycle_id, frozen_only=not preview or cycle.state == "published"
     )
     if preview and cycle.state in ("draft", "open"):
         raise NotReady("评价进行中：为保护匿名，截止前只看进度，不看分数", cycle_id=cycle_id)
@@ -146,125 +75,48 @@ async def latest_published(year: int | None = None) -> Snapshot | None:
 
 async def cells(snapshot_id: int, ratee_ids: list[int] | None = None) -> pl.DataFrame:
     """The released cell rows (one per cadre and competency)."""
-    query = CellResult.select(
-        CellResult.ratee.as_alias("ratee_id"),
-        *[CellResult._meta.get_column_by_name(c) for c in list(CELL_SCHEMA)[1:]],
-    ).where(CellResult.snapshot == snapshot_id)
-    if ratee_ids is not None:
-        query = query.where(CellResult.ratee.is_in(ratee_ids or [0]))
-    return pl.DataFrame(await query, schema=CELL_SCHEMA)
+    return await published.read(published.CELLS, snapshot_id, ratee_ids)
 
 
 async def groups(snapshot_id: int, ratee_ids: list[int] | None = None) -> pl.DataFrame:
-    query = GroupResult.select(
-        GroupResult.ratee.as_alias("ratee_id"),
-        *[GroupResult._meta.get_column_by_name(c) for c in list(GROUP_SCHEMA)[1:]],
-    ).where(GroupResult.snapshot == snapshot_id)
-    if ratee_ids is not None:
-        query = query.where(GroupResult.ratee.is_in(ratee_ids or [0]))
-    return pl.DataFrame(await query, schema=GROUP_SCHEMA)
+    """The released rater-group rows (per cadre, competency and group)."""
+    return await published.read(published.GROUPS, snapshot_id, ratee_ids)
 
 
 async def people(snapshot_id: int, ratee_ids: list[int] | None = None) -> pl.DataFrame:
     """The cadres as they were when the snapshot was taken."""
-    query = SnapshotCadre.select(
-        SnapshotCadre.cadre.as_alias("ratee_id"),
-        SnapshotCadre.external_id,
-        SnapshotCadre.name,
-        SnapshotCadre.position,
-        SnapshotCadre.position_class,
-        SnapshotCadre.town.as_alias("town_id"),
-        SnapshotCadre.town_external_id,
-        SnapshotCadre.town_name.as_alias("town"),
-        SnapshotCadre.town_type,
-    ).where(SnapshotCadre.snapshot == snapshot_id)
-    if ratee_ids is not None:
-        query = query.where(SnapshotCadre.cadre.is_in(ratee_ids or [0]))
-    return pl.DataFrame(await query, schema=PEOPLE_SCHEMA)
+    return await published.read(published.PEOPLE, snapshot_id, ratee_ids)
 
 
 async def summaries(snapshot_id: int, ratee_ids: list[int] | None = None) -> pl.DataFrame:
     """Per cadre: overall (released scores by the rubric's weights), its sd, how many
     competencies it combines, the general level, rank and peers within the position class."""
-    query = CadreSummary.select(
-        CadreSummary.ratee.as_alias("ratee_id"),
-        CadreSummary.overall,
-        CadreSummary.overall_sd,
-        CadreSummary.competencies,
-        CadreSummary.level,
-        CadreSummary.rank,
-        CadreSummary.peers,
-    ).where(CadreSummary.snapshot == snapshot_id)
-    if ratee_ids is not None:
-        query = query.where(CadreSummary.ratee.is_in(ratee_ids or [0]))
-    return pl.DataFrame(
-        await query,
-        schema={
-            "ratee_id": pl.Int64,
-            "overall": pl.Float64,
-            "overall_sd": pl.Float64,
-            "competencies": pl.Int64,
-            "level": pl.String,
-            "rank": pl.Int64,
-            "peers": pl.Int64,
-        },
-    )
+    return await published.read(published.SUMMARIES, snapshot_id, ratee_ids)
 
 
 async def agreement(snapshot_id: int) -> pl.DataFrame:
-    return pl.DataFrame(
-        await AgreementRow.select(
-            AgreementRow.rater_group,
-            AgreementRow.competency,
-            AgreementRow.cadres,
-            AgreementRow.raters_per_cadre,
-            AgreementRow.icc1,
-            AgreementRow.icc1k,
-            AgreementRow.alpha,
-        ).where(AgreementRow.snapshot == snapshot_id),
-        schema={
-            "rater_group": pl.String,
-            "competency": pl.String,
-            "cadres": pl.Int64,
-            "raters_per_cadre": pl.Float64,
-            "icc1": pl.Float64,
-            "icc1k": pl.Float64,
-            "alpha": pl.Float64,
-        },
-    )
+    return await published.read(published.AGREEMENT, snapshot_id)
 
 
 async def rater_review(snapshot_id: int) -> pl.DataFrame:
     """Raters whose severity, fit or patterns the office should look at (cadres only), named
     as they were when the snapshot was taken (today's roster for snapshots from before)."""
-    raters = pl.DataFrame(
-        await RaterResult.select(
-            RaterResult.rater.as_alias("rater_id"),
-            Coalesce(RaterResult.name, RaterResult.rater.name, alias="name"),
-            Coalesce(RaterResult.position, RaterResult.rater.position, alias="position"),
-            Coalesce(
-                RaterResult.town_name,
-                RaterResult.rater.town.name,  # type: ignore[union-attr]
-                alias="town",
+    raters = await published.read(published.RATERS, snapshot_id)
+    missing = raters.filter(pl.col("name").is_null())["rater_id"].to_list()
+    if missing:  # snapshots from before the names were kept: today's roster
+        today = await directory.cadre_frame()
+        raters = raters.join(
+            today.select(
+                rater_id="cadre_id", now_name="name", now_position="position", now_town="town"
             ),
-            RaterResult.severity,
-            RaterResult.misfit,
-            RaterResult.extreme,
-            RaterResult.straight_lining,
-            RaterResult.identical_cluster,
-        ).where(RaterResult.snapshot == snapshot_id),
-        schema={
-            "rater_id": pl.Int64,
-            "name": pl.String,
-            "position": pl.String,
-            "town": pl.String,
-            "severity": pl.Float64,
-            "misfit": pl.Boolean,
-            "extreme": pl.String,
-            "straight_lining": pl.Boolean,
-            "identical_cluster": pl.Boolean,
-        },
-    )
+            on="rater_id",
+            how="left",
+        ).select(
+            *[c for c in raters.columns if c not in ("name", "position", "town")],
+            name=pl.coalesce("name", "now_name"),
+            position=pl.coalesce("position", "now_position"),
+            town=pl.coalesce("town", "now_town"),
+        )
     return raters.filter(
         pl.col("extreme").is_not_null()
         | pl.col("straight_lining")

@@ -11,8 +11,8 @@ import datetime as dt
 import polars as pl
 
 from evaluation.organisation import upkeep
-from evaluation.results import appeals
-from evaluation.tables import Cadre, CellResult, ProfileSnapshot, SnapshotCadre, Town
+from evaluation.results import appeals, snapshots
+from evaluation.tables import Cadre, ProfileSnapshot, Town
 from tests.factories import People, answer_assignments, cadre_id, close_and_publish, open_cycle
 
 
@@ -24,17 +24,15 @@ async def frozen_snapshots(cycle_id: int) -> list[int]:
 
 
 async def cells(snapshot: int) -> pl.DataFrame:
-    rows = await CellResult.select(
-        CellResult.ratee, CellResult.competency, CellResult.norm, CellResult.percentile
-    ).where(CellResult.snapshot == snapshot)
-    return pl.DataFrame(rows).sort("ratee", "competency")
+    rows = await snapshots.cells(snapshot)
+    return rows.select("ratee_id", "competency", "norm", "percentile").sort(
+        "ratee_id", "competency"
+    )
 
 
 async def snapshot_people(snapshot: int) -> pl.DataFrame:
-    rows = await SnapshotCadre.select(
-        SnapshotCadre.cadre, SnapshotCadre.town, SnapshotCadre.position
-    ).where(SnapshotCadre.snapshot == snapshot)
-    return pl.DataFrame(rows).sort("cadre")
+    rows = await snapshots.people(snapshot)
+    return rows.select("ratee_id", "town_id", "position").sort("ratee_id")
 
 
 async def test_a_backdated_transfer_never_moves_a_published_result(
@@ -56,7 +54,7 @@ async def test_a_backdated_transfer_never_moves_a_published_result(
         by="office",
     )
     [published] = await frozen_snapshots(cycle_id)
-    competency = (await cells(published)).filter(pl.col("ratee") == member)["competency"][0]
+    competency = (await cells(published)).filter(pl.col("ratee_id") == member)["competency"][0]
     appeal = await appeals.lodge(
         cycle_id, member, "member", competency, "驻村期间接触少，评价依据不足"
     )
@@ -66,5 +64,5 @@ async def test_a_backdated_transfer_never_moves_a_published_result(
     assert (await snapshot_people(latest)).equals(
         await snapshot_people(first)
     )  # as published, not as rebuilt
-    others = pl.col("ratee") != member
+    others = pl.col("ratee_id") != member
     assert (await cells(latest)).filter(others).equals((await cells(first)).filter(others))

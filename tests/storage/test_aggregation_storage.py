@@ -9,7 +9,7 @@ import pytest
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
 from evaluation.organisation.importing import import_frame
-from evaluation.results import compute, publication, snapshots
+from evaluation.results import compute, publication, published, snapshots
 from evaluation.tables import (
     CellResult,
     GroupResult,
@@ -117,3 +117,39 @@ async def test_a_cycle_without_responses_cannot_be_computed(db: str) -> None:
     with pytest.raises(Conflict, match="还没有评价数据"):
         await publication.publish(cycle_id)
     assert (await cycle_service.get_cycle(cycle_id)).state == "closed"
+
+
+async def test_a_snapshot_gives_back_the_analytics_frames_as_they_were(db: str) -> None:
+    """The published interface (issue 33): each part is read back in the analytics' own
+    names and types — every column the analytics hand over, values equal, nothing renamed
+    (a cell's `missing_groups` is a list on both sides)."""
+    await import_frame(roster_frame(2, 15), county_name="测试县")
+    cycle_id = await open_cycle(peers=3)
+    await answer_assignments(cycle_id, varied=True)
+    await cycle_service.move_cycle(cycle_id, "close")
+    results, people = await compute.compute(cycle_id)
+    snapshot = await compute.store_snapshot(cycle_id, results, people)
+    handed = {
+        published.CELLS: results.profiles.with_columns(pl.col("redistributed").fill_null(False)),
+        published.GROUPS: results.groups.with_columns(pl.col("rater_group").cast(pl.String)),
+        published.SUMMARIES: results.cadres.with_columns(pl.col("competencies").cast(pl.Int64)),
+        published.AGREEMENT: results.agreement,
+        published.PEOPLE: people.filter(pl.col("ratee_id").is_in(results.profiles["ratee_id"])),
+    }
+    assert results.profiles.schema["missing_groups"] == pl.List(pl.String)
+    for part, frame in handed.items():
+        read = await published.read(part, snapshot)
+        columns = list(published.schema(part))
+        assert set(columns) <= set(frame.columns), part.table  # the analytics' names
+        key = [c for c in ("ratee_id", "competency", "rater_group") if c in columns]
+        pl.testing.assert_frame_equal(
+            read.sort(key),
+            frame.select(columns).sort(key),
+            check_dtypes=False,
+            check_exact=False,
+            rel_tol=1e-12,
+        )
+        assert read.schema == published.schema(part)
+    some = results.profiles["ratee_id"].unique().sort()[:2].to_list()
+    cells = await published.read(published.CELLS, snapshot, some)
+    assert set(cells["ratee_id"]) == set(some)

@@ -42,10 +42,10 @@ async def test_demo_publishes_two_cycles_with_a_story(db: str) -> None:
     assert trained > others + 0.2  # type: ignore[operator]
 
     # the strict party secretary is flagged for the office's review
-    strict = await RaterResult.select(RaterResult.rater.position, RaterResult.extreme).where(
+    strict = await RaterResult.select(RaterResult.rater_id.position, RaterResult.extreme).where(
         (RaterResult.snapshot == first["snapshot"][0]) & (RaterResult.extreme == "strict")
     )
-    assert "党委书记" in {row["rater.position"] for row in strict}
+    assert "党委书记" in {row["rater_id.position"] for row in strict}
 
 
 async def test_the_demo_training_shows_its_planted_effect(db: str) -> None:

@@ -14,7 +14,6 @@ from piccolo.query.functions.aggregate import Count
 
 from evaluation import clock
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.results.feedback import Feedback
 from evaluation.tables import Cadre
 from training.catalogue.repository import offerings, targets, upcoming
 from training.insight.repository import town_distances, weaknesses
@@ -35,26 +34,11 @@ TRAVEL_OTHER_TOWN = 60.0  # 元: a day's travel to another town when no coordina
 TRAVEL_PER_KM = 1.2
 
 
-async def recommendations(profile: Feedback) -> list[Recommendation]:
-    """For a feedback page: upcoming offerings that fit the specific weaknesses the profile
-    holds, best first, with the reason."""
-    weak = pl.DataFrame(
-        [
-            {
-                "ratee_id": profile.person.id,
-                "competency": c.competency,
-                "competency_name": c.name,
-                "severity": c.severity,
-            }
-            for c in profile.weaknesses
-        ],
-        schema={
-            "ratee_id": pl.Int64,
-            "competency": pl.String,
-            "competency_name": pl.String,
-            "severity": pl.Float64,
-        },
-    )
+async def recommendations(cycle_id: int, cadre_id: int, shown: list[str]) -> list[Recommendation]:
+    """For a feedback page: upcoming offerings that fit the cadre's published specific
+    weaknesses, best first, with the reason — of the competencies the page shows as
+    weaknesses (`shown`) only, so a restricted reader learns nothing the page withholds."""
+    weak = (await weaknesses(cycle_id, cadre_id)).filter(pl.col("competency").is_in(shown))
     catalogue = upcoming(await offerings())
     if weak.is_empty() or catalogue.is_empty():
         return []

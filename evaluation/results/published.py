@@ -1,0 +1,148 @@
+"""The published interface of a cycle's results: what a snapshot holds, declared once.
+
+Each part of a snapshot is one table whose columns carry the analytics' own names and
+types (`analytics.pipeline.CycleResults`): the writer stores the analytics' frames as they
+are and every reader gets them back as they were — nothing is renamed at the boundary.
+The polars schema is derived from the table, so the two cannot drift. The one conversion is
+by type, not by name: a list of strings (a cell's `missing_groups`) is stored joined by
+commas and read back as a list.
+
+Readers outside `evaluation.results` (the scorecard's feeds, training) read through
+`read`; nobody else imports the snapshot tables."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import polars as pl
+from piccolo.columns import Boolean, Column, Float, ForeignKey, Integer, Serial, Text, Varchar
+from piccolo.table import Table
+
+from evaluation.infra.bulk import insert_values
+from evaluation.tables import (
+    AgreementRow,
+    CadreSummary,
+    CellResult,
+    Cycle,
+    GroupResult,
+    ProfileSnapshot,
+    RaterResult,
+    SnapshotCadre,
+)
+
+LIST_SEPARATOR = ","
+
+
+class Part(NamedTuple):
+    """One part of a snapshot: its table, the cadre column a reader may select by, and the
+    columns that hold lists of strings."""
+
+    table: type[Table]
+    key: str | None
+    lists: frozenset[str] = frozenset()
+
+
+CELLS = Part(CellResult, "ratee_id", frozenset({"missing_groups"}))
+GROUPS = Part(GroupResult, "ratee_id")
+PEOPLE = Part(SnapshotCadre, "ratee_id")
+SUMMARIES = Part(CadreSummary, "ratee_id")
+AGREEMENT = Part(AgreementRow, None)
+RATERS = Part(RaterResult, "rater_id")
+PARTS = (CELLS, GROUPS, PEOPLE, SUMMARIES, AGREEMENT, RATERS)
+
+_DTYPES: tuple[tuple[type[Column], pl.DataType], ...] = (
+    (ForeignKey, pl.Int64()),
+    (Serial, pl.Int64()),
+    (Integer, pl.Int64()),
+    (Float, pl.Float64()),
+    (Boolean, pl.Boolean()),
+    (Varchar, pl.String()),
+    (Text, pl.String()),
+)
+
+
+def _columns(part: Part) -> list[Column]:
+    return [c for c in part.table._meta.columns if c._meta.name not in ("id", "snapshot")]
+
+
+def _dtype(column: Column) -> pl.DataType:
+    return next(dtype for kind, dtype in _DTYPES if isinstance(column, kind))
+
+
+def schema(part: Part) -> dict[str, pl.DataType]:
+    """The part's frame schema, in the analytics' names and types."""
+    return {
+        c._meta.name: pl.List(pl.String) if c._meta.name in part.lists else _dtype(c)
+        for c in _columns(part)
+    }
+
+
+def stored_schema(part: Part) -> dict[str, pl.DataType]:
+    return {c._meta.name: _dtype(c) for c in _columns(part)}
+
+
+async def write(part: Part, snapshot_id: int, frame: pl.DataFrame) -> None:
+    """Store one part of a snapshot: `frame` carries (at least) the part's columns."""
+    rows = frame.select(
+        *[
+            pl.col(name).list.join(LIST_SEPARATOR) if name in part.lists else pl.col(name)
+            for name in schema(part)
+        ]
+    ).cast(stored_schema(part))  # type: ignore[arg-type]
+    rows = rows.with_columns(snapshot=pl.lit(snapshot_id))
+    await insert_values(part.table, rows.columns, rows.rows())
+
+
+async def read(part: Part, snapshot_id: int, ids: list[int] | None = None) -> pl.DataFrame:
+    """One part of a snapshot — of the cadres `ids` only, when given."""
+    table = part.table
+    query = table.select(*_columns(part)).where(
+        table._meta.get_column_by_name("snapshot") == snapshot_id
+    )
+    if ids is not None and part.key is not None:
+        query = query.where(table._meta.get_column_by_name(part.key).is_in(ids or [0]))
+    frame = pl.DataFrame(await query, schema=stored_schema(part))
+    return frame.with_columns(
+        [
+            pl.col(name).str.split(LIST_SEPARATOR).list.filter(pl.element() != "")
+            for name in part.lists
+        ]
+    )
+
+
+async def frozen_overalls(ratee_id: int, cycle_ids: list[int]) -> list[tuple[int, int, float]]:
+    """cycle, snapshot, overall: a cadre's overall in every frozen snapshot of these cycles
+    (one query; an upheld appeal freezes a new snapshot beside the first)."""
+    snapshot = CadreSummary.snapshot
+    rows = await CadreSummary.select(
+        snapshot.cycle.as_alias("cycle"), snapshot.as_alias("snapshot"), CadreSummary.overall
+    ).where(
+        (CadreSummary.ratee_id == ratee_id)
+        & snapshot.frozen.eq(True)  # type: ignore[union-attr]
+        & snapshot.cycle.is_in(cycle_ids or [0])
+    )
+    return [(int(r["cycle"]), int(r["snapshot"]), float(r["overall"])) for r in rows]
+
+
+async def published_cycle_rows() -> list[dict[str, Any]]:
+    """id, name, year of the published cycles, newest first."""
+    return await (
+        Cycle.select(Cycle.id, Cycle.name, Cycle.year)
+        .where(Cycle.state == "published")
+        .order_by(Cycle.year, ascending=False)
+        .order_by(Cycle.id, ascending=False)
+    )
+
+
+async def latest_snapshot(cycle_id: int, *, frozen_only: bool) -> dict[str, Any] | None:
+    """id, frozen, components of the cycle's newest snapshot (frozen ones first)."""
+    query = ProfileSnapshot.select(
+        ProfileSnapshot.id, ProfileSnapshot.frozen, ProfileSnapshot.components
+    ).where(ProfileSnapshot.cycle == cycle_id)
+    if frozen_only:
+        query = query.where(ProfileSnapshot.frozen.eq(True))
+    return await (
+        query.order_by(ProfileSnapshot.frozen, ascending=False)
+        .order_by(ProfileSnapshot.id, ascending=False)
+        .first()
+    )
