@@ -10,6 +10,7 @@ import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -231,30 +232,56 @@ def distribution(
     return _svg(width, height, title, "；".join(described), "".join(parts))
 
 
-def sparkline(values: Sequence[tuple[str, float]], title: str, width: int = 200) -> Markup:
-    """A score over cycles: labelled points joined by a line, each with its value, on the
-    1–5 scale."""
-    height = 72
+class TrendStyle(NamedTuple):
+    """How a trend chart is drawn: its height, its fixed scale (low, high), its margins
+    (side, top, bottom px), the size of the value labels and their decimals."""
+
+    height: int
+    scale: tuple[float, float]
+    margins: tuple[int, int, int]
+    label_size: int
+    digits: int
+
+
+CYCLES = TrendStyle(72, (1, 5), (24, 22, 20), 12, 2)  # a score over cycles, 1–5
+QUARTERS = TrendStyle(
+    64, (0, 120), (20, 8, 20), 11, 1
+)  # a town's total over quarters (0–SCORE_MAX)
+
+
+def _trend(
+    values: Sequence[tuple[str, float]], title: str, width: int, style: TrendStyle
+) -> Markup:
+    """A value over periods: labelled points joined by a line, each with its value."""
+    height, scale, margins, label_size, digits = style
     if not values:
         return Markup("")
-    step = (width - 48) / max(len(values) - 1, 1)
+    low, high = scale
+    side, top, bottom = margins
+    step = (width - 2 * side) / max(len(values) - 1, 1)
 
     def y(value: float) -> float:
-        return 22 + (height - 42) * (5 - min(max(value, 1), 5)) / 4
+        return top + (height - top - bottom) * (high - min(max(value, low), high)) / (high - low)
 
-    coords = [(24 + step * i, y(v)) for i, (_, v) in enumerate(values)]
+    coords = [(side + step * i, y(v)) for i, (_, v) in enumerate(values)]
     path = " ".join(f"{a:.1f},{b:.1f}" for a, b in coords)
     parts = [f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>']
+    lift = label_size // 2 + 1
     for (label, value), (a, b) in zip(values, coords, strict=True):
         parts.append(
             f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{ACCENT}"/>'
-            f'<text x="{a:.1f}" y="{b - 7:.1f}" font-size="12" fill="{INK}" '
-            f'text-anchor="middle">{value:.2f}</text>'
+            f'<text x="{a:.1f}" y="{b - lift:.1f}" font-size="{label_size}" fill="{INK}" '
+            f'text-anchor="middle">{value:.{digits}f}</text>'
             f'<text x="{a:.1f}" y="{height - 3}" font-size="11" fill="{MUTED}" '
             f'text-anchor="middle">{escape(label)}</text>'
         )
-    desc = "；".join(f"{label}：{value:.2f}" for label, value in values)
+    desc = "；".join(f"{label}：{value:.{digits}f}" for label, value in values)
     return _svg(width, height, title, desc, "".join(parts))
+
+
+def sparkline(values: Sequence[tuple[str, float]], title: str, width: int = 200) -> Markup:
+    """A score over cycles on the 1–5 scale."""
+    return _trend(values, title, width, CYCLES)
 
 
 def _scale(
@@ -367,24 +394,4 @@ def score_bars(values: Sequence[tuple[str, float | None]], title: str, width: in
 
 def score_trend(values: Sequence[tuple[str, float]], title: str, width: int = 240) -> Markup:
     """Totals quarter by quarter on 0–120."""
-    if not values:
-        return Markup("")
-    height = 64
-    step = (width - 40) / max(len(values) - 1, 1)
-
-    def y(value: float) -> float:
-        return 8 + (height - 28) * (SCORE_MAX - min(max(value, 0), SCORE_MAX)) / SCORE_MAX
-
-    coords = [(20 + step * i, y(v)) for i, (_, v) in enumerate(values)]
-    path = " ".join(f"{a:.1f},{b:.1f}" for a, b in coords)
-    parts = [f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>']
-    for (label, value), (a, b) in zip(values, coords, strict=True):
-        parts.append(
-            f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{ACCENT}"/>'
-            f'<text x="{a:.1f}" y="{b - 6:.1f}" font-size="11" fill="{INK}" '
-            f'text-anchor="middle">{value:.1f}</text>'
-            f'<text x="{a:.1f}" y="{height - 2}" font-size="11" fill="{MUTED}" '
-            f'text-anchor="middle">{escape(label)}</text>'
-        )
-    desc = "；".join(f"{label}：{value:.1f}" for label, value in values)
-    return _svg(width, height, title, desc, "".join(parts))
+    return _trend(values, title, width, QUARTERS)

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
+from app.controllers.appeal_forms import decide_from_form
 from app.controllers.feedback import own_feedback_page
 from app.forms import FormReader, redirect_with_message, text_fields
 from app.scorecard_views import FORM
@@ -78,24 +79,22 @@ async def decide_appeal(
     appeal_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    form = FormReader(text_fields(data))
     cycle_id = await appeals.cycle_of(appeal_id)
-    try:
-        decided = await appeals.decide(
-            appeal_id,
-            form.text("decision") == "uphold",
-            form.text("correction"),
-            form.text("decision_reason"),
-            request.user.username,
-        )
-    except Invalid as exc:
-        return await _office_page(request, cycle_id, exc.problems, appeal_id)
-    message = (
-        "已维持申诉：更正已记录，结果已重新计算并冻结"
-        if decided.state == "upheld"
-        else "已驳回申诉，理由已告知本人"
+
+    async def decide(uphold: bool, correction: str, reason: str, by: str) -> str:
+        decided = await appeals.decide(appeal_id, uphold, correction, reason, by)
+        if decided.state == "upheld":
+            return "已维持申诉：更正已记录，结果已重新计算并冻结"
+        return "已驳回申诉，理由已告知本人"
+
+    return await decide_from_form(
+        request,
+        data,
+        decide,
+        correction_field="correction",
+        again=lambda problems: _office_page(request, cycle_id, problems, appeal_id),
+        back_to=f"/office/cycles/{cycle_id}/appeals",
     )
-    return redirect_with_message(f"/office/cycles/{cycle_id}/appeals", message)
 
 
 routes = [lodge_appeal, appeals_page, decide_appeal]

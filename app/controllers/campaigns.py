@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -70,12 +71,17 @@ async def codes_page(request: Request[CurrentUser, str, Any], cycle_id: FromPath
     return await _codes_form(request, cycle_id, {}, {"size": "30", "rater_group": "peer"})
 
 
-async def _codes_form(
-    request: Request[Any, Any, Any], cycle_id: int, errors: dict[str, str], values: dict[str, str]
+async def _town_batch_form(
+    template: str,
+    request: Request[Any, Any, Any],
+    cycle_id: int,
+    errors: dict[str, str],
+    values: dict[str, str],
 ) -> Template:
+    """A form that issues a batch of codes for one town of a cycle (人员码 or 核验码)."""
     return render(
         request,
-        "campaigns/codes_new.html",
+        template,
         status_code=400 if errors else 200,
         errors=errors,
         values=values,
@@ -84,22 +90,40 @@ async def _codes_form(
     )
 
 
+async def _codes_form(
+    request: Request[Any, Any, Any], cycle_id: int, errors: dict[str, str], values: dict[str, str]
+) -> Template:
+    return await _town_batch_form("campaigns/codes_new.html", request, cycle_id, errors, values)
+
+
+async def _issue_for_town(
+    form: FormReader, issue: Callable[[int, int], Awaitable[list[str]]]
+) -> tuple[int, list[str]] | dict[str, str]:
+    """Read a batch form's town and size and issue the batch: (town, codes), or the
+    problems to show on the form again."""
+    town_id, size = form.integer("town", "乡镇"), form.integer("size", "数量")
+    if form.problems or town_id is None or size is None:
+        return form.problems
+    try:
+        return town_id, await issue(town_id, size)
+    except (Invalid, Conflict, NotFound) as exc:
+        return exc.problems if isinstance(exc, Invalid) else {"size": exc.message}
+
+
 @post("/office/cycles/{cycle_id:int}/codes", guards=[OFFICE])
 async def create_codes(
     request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
 ) -> Template:
-    fields = await form_fields(request)
-    form = FormReader(fields)
-    town_id, size = form.integer("town", "乡镇"), form.integer("size", "数量")
-    if form.problems or town_id is None or size is None:
-        return await _codes_form(request, cycle_id, form.problems, fields)
-    try:
-        codes = await campaign_service.create_code_batch(
+    form = FormReader(await form_fields(request))
+    issued = await _issue_for_town(
+        form,
+        lambda town_id, size: campaign_service.create_code_batch(
             cycle_id, town_id, form.text("rater_group"), size, form.text("label")
-        )
-    except (Invalid, Conflict) as exc:
-        errors = exc.problems if isinstance(exc, Invalid) else {"size": exc.message}
-        return await _codes_form(request, cycle_id, errors, fields)
+        ),
+    )
+    if isinstance(issued, dict):
+        return await _codes_form(request, cycle_id, issued, form.fields)
+    town_id, codes = issued
     town = await directory.town(town_id)
     entry = str(request.base_url).rstrip("/") + "/code"
     return render(
@@ -205,14 +229,8 @@ async def verification_page(
 async def _verification_form(
     request: Request[Any, Any, Any], cycle_id: int, errors: dict[str, str], values: dict[str, str]
 ) -> Template:
-    return render(
-        request,
-        "campaigns/verification_new.html",
-        status_code=400 if errors else 200,
-        errors=errors,
-        values=values,
-        cycle=await cycle_service.get_cycle(cycle_id),
-        towns=await directory.towns_overview(),
+    return await _town_batch_form(
+        "campaigns/verification_new.html", request, cycle_id, errors, values
     )
 
 
@@ -221,16 +239,14 @@ async def issue_verification(
     request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
 ) -> Template:
     """核验码 for one town's service windows, printed once (only their hashes are kept)."""
-    fields = await form_fields(request)
-    form = FormReader(fields)
-    town_id, size = form.integer("town", "乡镇"), form.integer("size", "数量")
-    if form.problems or town_id is None or size is None:
-        return await _verification_form(request, cycle_id, form.problems, fields)
-    try:
-        codes = await campaign_service.issue_verification_codes(cycle_id, town_id, size)
-    except (Invalid, Conflict, NotFound) as exc:
-        errors = exc.problems if isinstance(exc, Invalid) else {"size": exc.message}
-        return await _verification_form(request, cycle_id, errors, fields)
+    form = FormReader(await form_fields(request))
+    issued = await _issue_for_town(
+        form,
+        lambda town_id, size: campaign_service.issue_verification_codes(cycle_id, town_id, size),
+    )
+    if isinstance(issued, dict):
+        return await _verification_form(request, cycle_id, issued, form.fields)
+    town_id, codes = issued
     return render(
         request,
         "campaigns/verification_print.html",

@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.auth import CurrentUser
+from app.controllers.appeal_forms import decide_from_form
 from app.forms import FormReader, redirect_with_message, text_fields
 from app.scorecard_views import FORM, OFFICE, REPORTER, reporter_town, town_page, year_or_current
 from app.templating import render
@@ -68,19 +69,20 @@ async def decide_appeal(
     appeal_id: FromPath[int],
     data: Annotated[dict[str, Any], FORM],
 ) -> Template | Redirect:
-    form = FormReader(text_fields(data))
     year = await town_appeals.year_of(appeal_id)
-    try:
-        await town_appeals.decide(
-            appeal_id,
-            form.text("decision") == "uphold",
-            form.text("value"),
-            form.text("decision_reason"),
-            request.user.username,
-        )
-    except Invalid as exc:
-        return await _office_page(request, year, exc.problems, appeal_id)
-    return redirect_with_message(f"/scorecard/{year}/appeals", "复核意见已保存")
+
+    async def decide(uphold: bool, value: str, reason: str, by: str) -> str:
+        await town_appeals.decide(appeal_id, uphold, value, reason, by)
+        return "复核意见已保存"
+
+    return await decide_from_form(
+        request,
+        data,
+        decide,
+        correction_field="value",
+        again=lambda problems: _office_page(request, year, problems, appeal_id),
+        back_to=f"/scorecard/{year}/appeals",
+    )
 
 
 @post("/town/appeals", guards=[REPORTER])

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from evaluation import clock
-from evaluation.errors import NotFound
+from evaluation.infra.lookups import insert_one, one
 from evaluation.scorecard.tables import Interview, Supervision
 
 
 async def insert_interview(values: dict[str, Any]) -> int:
-    row = Interview(**values)
-    await row.save()
-    return int(row.id)
+    return await insert_one(Interview, **values)
 
 
 async def interviews(plan_ids: list[int], town_id: int | None = None) -> list[dict[str, Any]]:
@@ -36,14 +34,9 @@ async def interviews(plan_ids: list[int], town_id: int | None = None) -> list[di
 
 
 async def interview(interview_id: int) -> dict[str, Any]:
-    row = (
-        await Interview.select(Interview.id, Interview.plan, Interview.town)
-        .where(Interview.id == interview_id)
-        .first()
+    return await one(
+        Interview, interview_id, [Interview.id, Interview.plan, Interview.town], "没有这条约谈记录"
     )
-    if row is None:
-        raise NotFound("没有这条约谈记录")
-    return row
 
 
 async def review_interview(interview_id: int, outcome: str, note: str, by: str) -> None:
@@ -58,9 +51,7 @@ async def review_interview(interview_id: int, outcome: str, note: str, by: str) 
 
 
 async def insert_supervision(values: dict[str, Any]) -> int:
-    row = Supervision(**values)
-    await row.save()
-    return int(row.id)
+    return await insert_one(Supervision, **values)
 
 
 async def supervisions(plan_ids: list[int], town_id: int | None = None) -> list[dict[str, Any]]:
@@ -81,14 +72,12 @@ async def supervisions(plan_ids: list[int], town_id: int | None = None) -> list[
 
 
 async def supervision(task_id: int) -> dict[str, Any]:
-    row = (
-        await Supervision.select(Supervision.id, Supervision.plan, Supervision.state)
-        .where(Supervision.id == task_id)
-        .first()
+    return await one(
+        Supervision,
+        task_id,
+        [Supervision.id, Supervision.plan, Supervision.state],
+        "没有这项督导任务",
     )
-    if row is None:
-        raise NotFound("没有这项督导任务")
-    return row
 
 
 async def close_supervision(task_id: int, note: str, by: str) -> int:

@@ -10,6 +10,7 @@ import polars as pl
 
 from evaluation import clock
 from evaluation.errors import NotFound
+from evaluation.infra.lookups import insert_one, one
 from evaluation.scorecard.standings import store as standings
 from evaluation.scorecard.tables import Card, Exemption, KeyProject, Milestone
 
@@ -28,45 +29,46 @@ async def projects(plan_id: int, town_id: int | None = None) -> list[dict[str, A
 
 
 async def project(project_id: int) -> dict[str, Any]:
-    row = (
-        await KeyProject.select(
+    return await one(
+        KeyProject,
+        project_id,
+        [
             KeyProject.id,
             KeyProject.plan,
             KeyProject.town,
             KeyProject.name,
             KeyProject.starts_on,
             KeyProject.ends_on,
-        )
-        .where(KeyProject.id == project_id)
-        .first()
+        ],
+        "没有这个重点项目",
     )
-    if row is None:
-        raise NotFound("没有这个重点项目")
-    return row
 
 
 async def insert_project(
     plan_id: int, town_id: int, name: str, starts_on: dt.date, ends_on: dt.date, by: str
 ) -> int:
-    row = KeyProject(
-        plan=plan_id, town=town_id, name=name, starts_on=starts_on, ends_on=ends_on, created_by=by
+    return await insert_one(
+        KeyProject,
+        plan=plan_id,
+        town=town_id,
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=by,
     )
-    await row.save()
-    return int(row.id)
 
 
 async def insert_milestone(
     project_id: int, due_on: dt.date, deliverable: str, responsible: str, evidence: str
 ) -> int:
-    row = Milestone(
+    return await insert_one(
+        Milestone,
         project=project_id,
         due_on=due_on,
         deliverable=deliverable,
         responsible=responsible,
         evidence_required=evidence,
     )
-    await row.save()
-    return int(row.id)
 
 
 MILESTONE_SCHEMA = {
@@ -132,21 +134,19 @@ async def cards(plan_id: int) -> pl.DataFrame:
 
 
 async def card(card_id: int) -> dict[str, Any]:
-    row = (
-        await Card.select(
+    return await one(
+        Card,
+        card_id,
+        [
             Card.id,
             Card.milestone,
             Card.state,
             Card.colour,
             Card.milestone.project.town.as_alias("town_id"),  # type: ignore[union-attr]
             Card.milestone.project.plan.as_alias("plan_id"),  # type: ignore[union-attr]
-        )
-        .where(Card.id == card_id)
-        .first()
+        ],
+        "没有这张督办牌",
     )
-    if row is None:
-        raise NotFound("没有这张督办牌")
-    return row
 
 
 @standings.invalidates
@@ -280,7 +280,8 @@ async def close_open_cards(milestone_id: int, by: str) -> None:
 async def insert_exemption(
     card_id: int, applicant: str, applicant_town: int, reform: str, reason: str, account: str
 ) -> int:
-    row = Exemption(
+    return await insert_one(
+        Exemption,
         card=card_id,
         applicant=applicant,
         applicant_account=account,
@@ -288,8 +289,6 @@ async def insert_exemption(
         reform=reform,
         reason=reason,
     )
-    await row.save()
-    return int(row.id)
 
 
 async def exemptions(plan_id: int) -> list[dict[str, Any]]:
@@ -318,14 +317,9 @@ async def exemptions(plan_id: int) -> list[dict[str, Any]]:
 
 
 async def exemption(exemption_id: int) -> dict[str, Any]:
-    row = (
-        await Exemption.select(Exemption.id, Exemption.state, Exemption.card)
-        .where(Exemption.id == exemption_id)
-        .first()
+    return await one(
+        Exemption, exemption_id, [Exemption.id, Exemption.state, Exemption.card], "没有这份豁免申请"
     )
-    if row is None:
-        raise NotFound("没有这份豁免申请")
-    return row
 
 
 @standings.invalidates

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from evaluation import clock
-from evaluation.errors import NotFound
+from evaluation.infra.lookups import one
 from evaluation.scorecard.standings import store as standings
 from evaluation.scorecard.tables import (
     IndicatorValue,
@@ -55,8 +55,10 @@ async def values(plan_id: int, town_id: int | None = None) -> pl.DataFrame:
 
 
 async def value_row(value_id: int) -> dict[str, Any]:
-    row = (
-        await IndicatorValue.select(
+    return await one(
+        IndicatorValue,
+        value_id,
+        [
             IndicatorValue.id,
             IndicatorValue.plan,
             IndicatorValue.town,
@@ -66,13 +68,9 @@ async def value_row(value_id: int) -> dict[str, Any]:
             IndicatorValue.value,
             IndicatorValue.corrected,
             IndicatorValue.status,
-        )
-        .where(IndicatorValue.id == value_id)
-        .first()
+        ],
+        "没有这个填报值",
     )
-    if row is None:
-        raise NotFound("没有这个填报值")
-    return row
 
 
 DECIDED = ("confirmed", "corrected")
@@ -303,20 +301,18 @@ async def attachments(value_ids: list[int]) -> list[dict[str, Any]]:
 
 
 async def attachment(attachment_id: int) -> dict[str, Any]:
-    row = (
-        await ValueAttachment.select(
+    return await one(
+        ValueAttachment,
+        attachment_id,
+        [
             ValueAttachment.id,
             ValueAttachment.filename,
             ValueAttachment.content_type,
             ValueAttachment.content,
             ValueAttachment.value.town.as_alias("town_id"),
-        )
-        .where(ValueAttachment.id == attachment_id)
-        .first()
+        ],
+        "没有这个附件",
     )
-    if row is None:
-        raise NotFound("没有这个附件")
-    return row
 
 
 async def adjustments(plan_id: int) -> pl.DataFrame:
