@@ -8,18 +8,15 @@ correction and its reason, and a late appeal is refused."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from litestar.testing import TestClient
 
-from app.config import load_settings
-from tests.conftest import copy_of, run_blocking
+from tests.conftest import run_blocking
+from tests.web.demo_site import demo_copy, serve, sign_in
+from tests.web.demo_site import form_post as post
 from tests.web.html import select, text_of
-from tests.web.test_permission_matrix_allowed import sign_in, token_of
 
 
 async def facts(url: str) -> dict[str, object]:
@@ -82,33 +79,16 @@ async def appeal_count(url: str) -> int:
     return await AppealCase.count().where(AppealCase.kind == "cadre_result")
 
 
-def client_on(url: str, day: dt.date):  # type: ignore[no-untyped-def]
-    from app.asgi import create_app
-
-    settings = load_settings({**os.environ, "DATABASE_URL": url, "CADRE360_TODAY": day.isoformat()})
-    return TestClient(app=create_app(settings), base_url="http://testserver.local")
-
-
 @pytest.fixture(scope="module")
-def site(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
-    url = copy_of(demo_template, tmp_path_factory.mktemp("appeals"))
-    yield url, run_blocking(facts(url))
-    from app.config import apply_clock
-
-    apply_clock(load_settings(dict(os.environ)))  # the suite's pinned date again
-
-
-def post(client: TestClient, url: str, page: str, **data: str):  # type: ignore[no-untyped-def]
-    return client.post(
-        url, data={"_csrf_token": token_of(client, page), **data}, follow_redirects=False
-    )
+def site(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    return demo_copy(demo_template, tmp_path_factory.mktemp("appeals"), facts)
 
 
 def test_an_appeal_during_publicity_is_upheld_with_a_correction_and_recomputed(site: tuple) -> None:
     url, known = site
     ends_on: dt.date = known["ends_on"]
     cycle, cadre, competency = known["cycle"], known["cadre"], known["competency"]
-    with client_on(url, ends_on - dt.timedelta(days=2)) as client:
+    with serve(url, ends_on - dt.timedelta(days=2)) as client:
         sign_in(client, "cadre")
         page = client.get("/me/feedback").text
         assert f"结果公示中，至 {ends_on} 止" in text_of(page, "p", id="publicity")
@@ -196,7 +176,7 @@ def test_after_publicity_the_result_is_final_and_a_late_appeal_is_refused(site: 
     url, known = site
     ends_on: dt.date = known["ends_on"]
     cycle = known["cycle"]
-    with client_on(url, ends_on + dt.timedelta(days=1)) as client:
+    with serve(url, ends_on + dt.timedelta(days=1)) as client:
         sign_in(client, "cadre")
         feedback = f"/me/feedback?cycle={cycle}"
         page = client.get(feedback).text
@@ -218,7 +198,7 @@ def test_after_publicity_the_result_is_final_and_a_late_appeal_is_refused(site: 
 
 def test_only_the_office_decides_and_only_a_cadre_appeals(site: tuple) -> None:
     url, known = site
-    with client_on(url, known["ends_on"]) as client:
+    with serve(url, known["ends_on"]) as client:
         sign_in(client, "reporter")
         assert client.get(f"/office/cycles/{known['cycle']}/appeals").status_code == 403
         answer = post(

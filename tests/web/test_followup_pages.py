@@ -6,18 +6,16 @@ closed. Bad input is refused with Chinese messages and nothing is written."""
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 import pytest
-from litestar.testing import TestClient
 
-from app.config import load_settings
-from tests.conftest import copy_of, run_blocking
+from tests.conftest import run_blocking
+from tests.web.demo_site import demo_copy, serve, sign_in, token_of
+from tests.web.demo_site import form_post as post
 from tests.web.html import select, text_of
-from tests.web.test_permission_matrix_allowed import sign_in, token_of
 
 
 async def facts(url: str) -> dict[str, object]:
@@ -53,19 +51,9 @@ async def counts(url: str) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def site(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
-    from app.asgi import create_app
-
-    url = copy_of(demo_template, tmp_path_factory.mktemp("followup"))
-    known = run_blocking(facts(url))
-    settings = load_settings({**os.environ, "DATABASE_URL": url})
-    with TestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+    url, known = demo_copy(demo_template, tmp_path_factory.mktemp("followup"), facts)
+    with serve(url) as client:
         yield client, known, url
-
-
-def post(client: TestClient, url: str, page: str, **data: str):  # type: ignore[no-untyped-def]
-    return client.post(
-        url, data={"_csrf_token": token_of(client, page), **data}, follow_redirects=False
-    )
 
 
 def test_the_tiers_name_the_best_and_the_lowest_towns(site: tuple) -> None:

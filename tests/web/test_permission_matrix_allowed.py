@@ -21,19 +21,11 @@ from litestar.testing import TestClient
 from app.config import apply_clock, load_settings
 from app.demo.loader import DEMO_PASSWORD
 from tests.conftest import copy_of, run_blocking
-from tests.factories import CSRF_INPUT, finished_job
+from tests.factories import finished_job
 from tests.route_table import declared_access
+from tests.web.demo_site import LOGINS, form_post, serve, sign_in, token_of
 from tests.web.html import select
 
-LOGINS = {
-    "admin": "admin",
-    "assessment_office": "office",
-    "training_office": "training",
-    "leader": "leader",
-    "cadre": "cadre",
-    "mystery": "visitor",
-    "reporter": "reporter",
-}
 PRINCIPAL_LOGIN = (
     "secretary"  # the demo town's 党委书记 (a leader account holding a principal post)
 )
@@ -394,7 +386,6 @@ async def roster_as_uploaded() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def demo(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
-    from app.asgi import create_app
     from app.database import engine_from_url, use_engine
 
     url = copy_of(demo_template, tmp_path_factory.mktemp("matrix"))
@@ -404,29 +395,8 @@ def demo(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         return await collect_ids()
 
     ids = run_blocking(prepare())
-    settings = load_settings({**os.environ, "DATABASE_URL": url})
-    with TestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+    with serve(url) as client:
         yield client, ids, url
-
-
-def sign_in(client: TestClient, role: str | None, password: str = DEMO_PASSWORD) -> None:
-    client.cookies.clear()
-    if role is None:
-        return
-    page = client.get("/login").text
-    token = CSRF_INPUT.search(page).group(1)  # type: ignore[union-attr]
-    answer = client.post(
-        "/login",
-        data={"_csrf_token": token, "username": LOGINS.get(role, role), "password": password},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 302, (role, answer.text[:300])
-
-
-def token_of(client: TestClient, page: str) -> str:
-    match = CSRF_INPUT.search(client.get(page).text)
-    assert match, page
-    return match.group(1)
 
 
 Check = Callable[[Ids], tuple[str, str]]  # ids → (url, text the answer must hold)
@@ -691,12 +661,6 @@ def test_the_town_principal_reads_the_principal_pages(demo: tuple) -> None:
         url, expected = PAGES[path](ids)
         answer = client.get(url)
         assert answer.status_code == 200 and expected in answer.text, (url, answer.status_code)
-
-
-def form_post(client: TestClient, url: str, page: str, **data: str):  # type: ignore[no-untyped-def]
-    return client.post(
-        url, data={"_csrf_token": token_of(client, page), **data}, follow_redirects=False
-    )
 
 
 def radios(client: TestClient, page: str, level: str = "3") -> dict[str, str]:

@@ -9,17 +9,14 @@ quarter is settled."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from litestar.testing import TestClient
 
-from app.config import apply_clock, load_settings
-from tests.conftest import copy_of, run_blocking
+from tests.conftest import run_blocking
+from tests.web.demo_site import demo_copy, serve, sign_in
+from tests.web.demo_site import form_post as post
 from tests.web.html import select, text_of, texts
-from tests.web.test_permission_matrix_allowed import sign_in, token_of
 
 
 async def facts(url: str) -> dict[str, object]:
@@ -70,30 +67,15 @@ async def appeal_reviews(url: str) -> list[str]:
     return [r["reason"] for r in await ValueReview.select(ValueReview.reason)]
 
 
-def client_on(url: str, day: dt.date) -> TestClient:  # type: ignore[type-arg]
-    from app.asgi import create_app
-
-    settings = load_settings({**os.environ, "DATABASE_URL": url, "CADRE360_TODAY": day.isoformat()})
-    return TestClient(app=create_app(settings), base_url="http://testserver.local")
-
-
 @pytest.fixture(scope="module")
-def site(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
-    url = copy_of(demo_template, tmp_path_factory.mktemp("town-appeals"))
-    yield url, run_blocking(facts(url))
-    apply_clock(load_settings(dict(os.environ)))  # the suite's pinned date again
-
-
-def post(client: TestClient, url: str, page: str, **data: str):  # type: ignore[no-untyped-def,type-arg]
-    return client.post(
-        url, data={"_csrf_token": token_of(client, page), **data}, follow_redirects=False
-    )
+def site(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    return demo_copy(demo_template, tmp_path_factory.mktemp("town-appeals"), facts)
 
 
 def test_a_town_appeals_during_publicity_and_the_office_corrects_the_value(site: tuple) -> None:
     url, known = site
     last, ends_on = known["last"], known["ends_on"]
-    with client_on(url, ends_on - dt.timedelta(days=3)) as client:
+    with serve(url, ends_on - dt.timedelta(days=3)) as client:
         sign_in(client, "reporter")
         home = client.get("/town").text
         assert f"{last} 年度考核结果公示中" in text_of(home, "p", id="earlier-publicity")
@@ -185,7 +167,7 @@ def test_a_town_appeals_during_publicity_and_the_office_corrects_the_value(site:
 def test_after_publicity_the_year_is_final_and_nothing_changes(site: tuple) -> None:
     url, known = site
     last, ends_on = known["last"], known["ends_on"]
-    with client_on(url, ends_on + dt.timedelta(days=1)) as client:
+    with serve(url, ends_on + dt.timedelta(days=1)) as client:
         public = client.get(f"/results/towns/{last}").text
         assert "结果已定稿" in text_of(public, "p", id="publicity")
         sign_in(client, "reporter")
