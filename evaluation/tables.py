@@ -419,6 +419,35 @@ class RaterResult(Table, tablename="rater_result"):
     identical_cluster = Boolean(default=False)
 
 
+class SnapshotComment(Table, tablename="snapshot_comment"):
+    """A cadre's comments as published: the texts only, pooled and shuffled once at
+    publication from groups large enough to pool (`analytics.release.pooled_comments`), so
+    the feedback page never reads a response."""
+
+    id: Serial
+    snapshot = ForeignKey(
+        references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    ratee_id = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    position = Integer()  # the published order
+    comment = Text()
+
+
+class SnapshotReading(Table, tablename="snapshot_reading"):
+    """What a cadre rater's counted answers on a cadre covered, per rater group: the one fact
+    a rater-reader's view needs (`analytics.release.restrict_for_rater`: a leader who rated
+    a cadre must not subtract their own answers), kept with the snapshot — never levels."""
+
+    id: Serial
+    snapshot = ForeignKey(
+        references=ProfileSnapshot, on_delete=OnDelete.cascade, null=False, index=True
+    )
+    rater_id = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
+    ratee_id = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False)
+    rater_group = Varchar(length=16)
+    competencies = Text()  # the competency ids, comma-separated
+
+
 class CaseNote(Table, tablename="case_note"):
     """A concrete case the assessment office publishes with a cycle's results (the article:
     results are published together with cases), about a town or the county as a whole."""

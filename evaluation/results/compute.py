@@ -11,12 +11,14 @@ import polars as pl
 
 from evaluation import clock
 from evaluation.analytics.pipeline import CycleResults, aggregate
+from evaluation.analytics.release import pooled_comments
 from evaluation.appeals import store as appeal_store
 from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
+from evaluation.groups import RaterGroup
 from evaluation.organisation.directory import cadre_frame
 from evaluation.results import published, snapshots
-from evaluation.tables import Cycle, ProfileSnapshot, ResponseFlag, ResponseItem
+from evaluation.tables import Cycle, ProfileSnapshot, Response, ResponseFlag, ResponseItem
 
 RESPONSE_SCHEMA = {
     "response_id": pl.Int64,
@@ -137,9 +139,65 @@ async def store_snapshot(cycle_id: int, results: CycleResults, cadres: pl.DataFr
             (published.AGREEMENT, results.agreement),
             (published.SUMMARIES, results.cadres),
             (published.PEOPLE, cadres.filter(pl.col("ratee_id").is_in(rated))),
+            (published.COMMENTS, published_comments(await counted_comments(cycle_id), snapshot_id)),
+            (published.READINGS, reader_coverage((await cycle_frames(cycle_id))[0])),
         ):
             await published.write(part, snapshot_id, frame)
     return snapshot_id
+
+
+async def counted_comments(cycle_id: int) -> pl.DataFrame:
+    """ratee_id, rater_group, comment of the cycle's counted responses (self-assessments
+    never), in the order they were stored."""
+    uncounted = await uncounted_responses(cycle_id)
+    rows = await (
+        Response.select(Response.id, Response.ratee, Response.rater_group, Response.comment)
+        .where(Response.cycle == cycle_id)
+        .order_by(Response.id)
+    )
+    return (
+        pl.DataFrame(
+            rows,
+            schema={
+                "id": pl.Int64,
+                "ratee": pl.Int64,
+                "rater_group": pl.String,
+                "comment": pl.String,
+            },
+        )
+        .filter(~pl.col("id").is_in(uncounted) & (pl.col("rater_group") != RaterGroup.self.value))
+        .select(ratee_id="ratee", rater_group="rater_group", comment="comment")
+    )
+
+
+def published_comments(counted: pl.DataFrame, snapshot_id: int) -> pl.DataFrame:
+    """ratee_id, position, comment: each cadre's comments as the page shows them — pooled
+    from groups large enough, shuffled once with the snapshot's seed for that cadre."""
+    rows = []
+    for (ratee_id,), mine in counted.group_by("ratee_id", maintain_order=True):
+        sizes = mine.group_by("rater_group").agg(n=pl.len())
+        seed = snapshot_id * 100_003 + int(ratee_id)
+        texts = pooled_comments(mine.select("rater_group", "comment"), sizes, seed)
+        rows += [(ratee_id, position, text) for position, text in enumerate(texts)]
+    return pl.DataFrame(
+        rows,
+        schema={"ratee_id": pl.Int64, "position": pl.Int64, "comment": pl.String},
+        orient="row",
+    )
+
+
+def reader_coverage(responses: pl.DataFrame) -> pl.DataFrame:
+    """rater_id, ratee_id, rater_group, competencies: what each cadre rater's counted answers
+    on each cadre covered (self-assessments and "cannot observe" aside)."""
+    return (
+        responses.filter(
+            pl.col("rater_id").is_not_null()
+            & (pl.col("rater_group") != RaterGroup.self.value)
+            & pl.col("level").is_not_null()
+        )
+        .group_by("rater_id", "ratee_id", "rater_group")
+        .agg(competencies=pl.col("competency").unique().sort())
+    )
 
 
 async def freeze(snapshot_id: int) -> None:

@@ -14,15 +14,15 @@ import polars as pl
 
 from evaluation.analytics.pipeline import minimum_responses
 from evaluation.analytics.profiles import overall
-from evaluation.analytics.release import pooled_comments, restrict_for_rater
+from evaluation.analytics.release import restrict_for_rater
 from evaluation.analytics.town_results import trend
 from evaluation.cycles.schemas import CycleRecord
 from evaluation.errors import NotFound, NotReady
 from evaluation.groups import RaterGroup
 from evaluation.results import published, snapshots
-from evaluation.results.compute import counted_in_overall, excluded_cells, uncounted_responses
+from evaluation.results.compute import counted_in_overall, excluded_cells
 from evaluation.rubrics.schema import Anchor, Lights, Rubric
-from evaluation.tables import Evidence, Response, ResponseItem
+from evaluation.tables import Evidence
 
 Z90 = 1.6448536269514722
 
@@ -194,7 +194,7 @@ async def cadre_feedback(
         strengths=[c for c in competencies if c.finding == "strength"],
         gaps=[c for c in competencies if c.gap_kind],
         history=history,
-        comments=await comments(cycle_id, cadre_id, seed=snapshot.id * 100_003 + cadre_id),
+        comments=await published.comments(snapshot.id, cadre_id),
         lights=rubric.lights,
         weights=snapshot.cycle.weights,
         withheld=sum(1 for c in competencies if c.withheld),
@@ -211,7 +211,7 @@ async def released(
     if rows.is_empty() or people.is_empty():
         raise NotFound("本周期没有该干部的评价结果")
     if reader is not None:
-        rated = await rated_by_reader(snapshot.cycle.id, reader, cadre_id)
+        rated = await published.readings(snapshot.id, reader, cadre_id)
         if rated:
             rows, groups = restrict_for_rater(
                 rows, groups, rated, minimum_responses(snapshot.rubric)
@@ -222,31 +222,6 @@ async def released(
         groups,
         Person(id=cadre_id, name=who["name"], position=who["position"], town=who["town"]),
     )
-
-
-async def rated_by_reader(cycle_id: int, rater_id: int, ratee_id: int) -> dict[str, set[str]]:
-    """Per rater group, the competencies this reader's counted responses on this cadre
-    rated — as a superior, or as a peer before they came to lead the cadre (issue 29, #1:
-    a former peer made leader subtracted their own peer answers from the 同事 mean)."""
-    rows = await ResponseItem.select(
-        ResponseItem.competency,
-        ResponseItem.response,
-        ResponseItem.response.rater_group.as_alias("rater_group"),
-    ).where(
-        (ResponseItem.response.cycle == cycle_id)
-        & (ResponseItem.response.rater == rater_id)
-        & (ResponseItem.response.ratee == ratee_id)
-        & (ResponseItem.response.rater_group != RaterGroup.self.value)
-        & ResponseItem.level.is_not_null()
-    )
-    if not rows:
-        return {}
-    uncounted = set(await uncounted_responses(cycle_id))
-    rated: dict[str, set[str]] = {}
-    for r in rows:
-        if r["response"] not in uncounted:
-            rated.setdefault(str(r["rater_group"]), set()).add(r["competency"])
-    return rated
 
 
 def competency_view(
@@ -353,17 +328,3 @@ async def evidence_for(
             )
         )
     return views
-
-
-async def comments(cycle_id: int, cadre_id: int, seed: int) -> list[str]:
-    """Pooled, shuffled comment texts of counted responses, from groups of five or more
-    counted responses (self-assessments never)."""
-    uncounted = await uncounted_responses(cycle_id)
-    rows = pl.DataFrame(
-        await Response.select(Response.id, Response.rater_group, Response.comment).where(
-            (Response.cycle == cycle_id) & (Response.ratee == cadre_id)
-        ),
-        schema={"id": pl.Int64, "rater_group": pl.String, "comment": pl.String},
-    ).filter(~pl.col("id").is_in(uncounted) & (pl.col("rater_group") != RaterGroup.self.value))
-    sizes = rows.group_by("rater_group").agg(n=pl.len())
-    return pooled_comments(rows.select("rater_group", "comment"), sizes, seed)

@@ -28,6 +28,8 @@ from evaluation.tables import (
     ProfileSnapshot,
     RaterResult,
     SnapshotCadre,
+    SnapshotComment,
+    SnapshotReading,
 )
 
 LIST_SEPARATOR = ","
@@ -48,7 +50,9 @@ PEOPLE = Part(SnapshotCadre, "ratee_id")
 SUMMARIES = Part(CadreSummary, "ratee_id")
 AGREEMENT = Part(AgreementRow, None)
 RATERS = Part(RaterResult, "rater_id")
-PARTS = (CELLS, GROUPS, PEOPLE, SUMMARIES, AGREEMENT, RATERS)
+COMMENTS = Part(SnapshotComment, "ratee_id")
+READINGS = Part(SnapshotReading, "ratee_id", frozenset({"competencies"}))
+PARTS = (CELLS, GROUPS, PEOPLE, SUMMARIES, AGREEMENT, RATERS, COMMENTS, READINGS)
 
 _DTYPES: tuple[tuple[type[Column], pl.DataType], ...] = (
     (ForeignKey, pl.Int64()),
@@ -146,3 +150,30 @@ async def latest_snapshot(cycle_id: int, *, frozen_only: bool) -> dict[str, Any]
         .order_by(ProfileSnapshot.id, ascending=False)
         .first()
     )
+
+
+async def comments(snapshot_id: int, ratee_id: int) -> list[str]:
+    """A cadre's comments as published, in their published order."""
+    rows = await (
+        SnapshotComment.select(SnapshotComment.comment)
+        .where((SnapshotComment.snapshot == snapshot_id) & (SnapshotComment.ratee_id == ratee_id))
+        .order_by(SnapshotComment.position)
+        .output(as_list=True)
+    )
+    return [str(text) for text in rows]
+
+
+async def readings(snapshot_id: int, rater_id: int, ratee_id: int) -> dict[str, set[str]]:
+    """Per rater group, the competencies `rater_id`'s counted answers on `ratee_id` covered."""
+    rows = await SnapshotReading.select(
+        SnapshotReading.rater_group, SnapshotReading.competencies
+    ).where(
+        (SnapshotReading.snapshot == snapshot_id)
+        & (SnapshotReading.rater_id == rater_id)
+        & (SnapshotReading.ratee_id == ratee_id)
+    )
+    covered: dict[str, set[str]] = {}
+    for row in rows:
+        found = {c for c in str(row["competencies"]).split(LIST_SEPARATOR) if c}
+        covered.setdefault(str(row["rater_group"]), set()).update(found)
+    return covered

@@ -8,9 +8,8 @@ import polars as pl
 from evaluation.analytics.pipeline import minimum_responses
 from evaluation.analytics.profiles import overall
 from evaluation.analytics.release import restrict_for_rater
-from evaluation.results import snapshots
+from evaluation.results import published, snapshots
 from evaluation.results.compute import counted_in_overall, excluded_cells
-from evaluation.results.feedback import rated_by_reader
 
 
 class MemberResult(msgspec.Struct, frozen=True):
@@ -38,7 +37,7 @@ async def team_results(
         rows = cells.filter(pl.col("ratee_id") == member)
         if rows.is_empty():
             continue
-        rated = await rated_by_reader(snapshot.cycle.id, leader_id, member)
+        rated = await published.readings(snapshot.id, leader_id, member)
         if rated:
             rows, _ = restrict_for_rater(
                 rows, groups.filter(pl.col("ratee_id") == member), rated, minimum

@@ -4,7 +4,7 @@ nothing is renamed at the boundary."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-ID = "2026-12-07T07:45:00:000000"
+ID = "2026-12-07T07:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "snapshot tables in the analytics' column names"
 
