@@ -98,7 +98,6 @@ TABLE_DEBTS: dict[str, str] = {
     "app.audit": "the audit log writes its own table (app.accounts.tables)",
     "app.cli": "create-user and unlock touch accounts directly",
     "app.demo.catalogue": _DEMO,
-    "app.demo.history_service": _DEMO + " (responses bypass submit: issue 33)",
     "app.demo.loader": _DEMO,
     "app.demo.training": _DEMO,
     "evaluation.cycles.reminders": _SERVICE,

@@ -221,3 +221,54 @@ def resident_counts(people: pl.DataFrame, seed: int) -> pl.DataFrame:
     busy = people["position_class"].is_in(["station_head", "village"]).to_numpy()
     count = np.where(busy, rng.integers(3, 9, people.height), rng.integers(0, 5, people.height))
     return pl.DataFrame({"ratee_id": people["cadre_id"], "count": count})
+
+
+EXTREME_NOTES = {  # what a rater writes when choosing the lowest or highest level
+    1: "多名群众反映该项问题，本人也多次看到，需明显改进。",
+    5: "本年度该项工作有具体事例，表现突出。",
+}
+
+
+def within_quota(answers: SimulatedAnswers, share: float) -> SimulatedAnswers:
+    """The answers as raters send them under the top-rating quota: a rater whose forms hold
+    more 5s than `share` of the items they rate (self-assessment and residents aside) lowers
+    the excess to 4, on the forms sent last — as the form's quota message asks them to."""
+    rated = answers.responses.filter(~pl.col("rater_group").is_in(["self", "resident"])).select(
+        "key", "rater_id"
+    )
+    items = answers.items.join(rated, on="key", how="left").with_columns(
+        allowed=(pl.len().over("rater_id") * share).floor().cast(pl.Int64),
+        nth_top=pl.when(pl.col("level") == 5)
+        .then(pl.col("level").cum_count().over("rater_id", "level", order_by="key"))
+        .otherwise(None),
+    )
+    over = pl.col("rater_id").is_not_null() & (pl.col("nth_top") > pl.col("allowed"))
+    return SimulatedAnswers(
+        responses=answers.responses,
+        items=items.select(
+            "key", "competency", level=pl.when(over).then(pl.lit(4, pl.Int64)).otherwise("level")
+        ),
+    )
+
+
+def form_fields(answers: SimulatedAnswers) -> list[dict[str, str]]:
+    """Each response as the fields its form sends, in `answers.responses`' order: a level (or
+    "na" for cannot observe) per item, a note at the lowest and highest levels (residents
+    need none), the comment."""
+    notes = pl.col("level").replace_strict(EXTREME_NOTES, default=None, return_dtype=pl.String)
+    items = answers.items.join(answers.responses.select("key", "rater_group"), on="key").select(
+        "key",
+        name=pl.lit("level_") + pl.col("competency"),
+        value=pl.col("level").cast(pl.String).fill_null("na"),
+        note_name=pl.lit("note_") + pl.col("competency"),
+        note=pl.when(pl.col("rater_group") != "resident").then(notes),
+    )
+    fields: dict[int, dict[str, str]] = {
+        int(key): {"comment": comment or ""}
+        for key, comment in answers.responses.select("key", "comment").iter_rows()
+    }
+    for key, name, value, note_name, note in items.iter_rows():
+        fields[key][name] = value
+        if note:
+            fields[key][note_name] = note
+    return [fields[int(key)] for key in answers.responses["key"]]

@@ -1,19 +1,28 @@
-"""Writing the demo's simulated cycles through the real tables: past cycles are created,
-assigned, answered, closed and published exactly as the assessment office does it; the
-current one is left open and partly answered."""
+"""Writing the demo's simulated cycles through the product's own paths: past cycles are
+created, assigned, answered (every form through `submit_many`, as raters and residents send
+them), closed and published exactly as the assessment office does it; the current one is left
+open and partly answered."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from app.demo.history import SimulatedAnswers, resident_counts, simulate_answers, story
+from app.demo.history import (
+    SimulatedAnswers,
+    form_fields,
+    resident_counts,
+    simulate_answers,
+    story,
+    within_quota,
+)
 from evaluation import clock
 from evaluation.cycles import service as cycle_service
-from evaluation.infra.bulk import insert_values
 from evaluation.organisation.directory import cadre_frame
-from evaluation.tables import Assignment, Response, ResponseItem
+from evaluation.responses import campaigns
+from evaluation.responses.submit import Intake, submit_many
 
 FORM_GROUPS = ("superior", "peer", "self", "resident")
 
@@ -93,45 +102,53 @@ def answering_span(opened: date, closes: date) -> tuple[datetime, int]:
 async def store_answers(
     cycle_id: int, answers: SimulatedAnswers, opened: date, closes: date
 ) -> None:
+    """Every simulated form through `submit_many` — the same checks and writes as a rater's
+    or a resident's own submission (its form, notes at the extremes, the quota, one per
+    assignment or device) — received over the cycle's first days. Residents answer through
+    their cadre's QR card, each on a device of their own."""
     first, minutes = answering_span(opened, closes)
-    prefix = f"demo-{cycle_id}-"
-    responses = answers.responses.with_columns(
-        cycle=pl.lit(cycle_id),
-        verified=pl.col("rater_group") == "resident",
-        client_key=pl.lit(prefix) + pl.col("key").cast(pl.String),
-        submitted_at=pl.lit(first) + pl.duration(minutes=pl.col("key") % minutes),
-        batch_label=pl.lit(""),
-        device=pl.lit(""),
-        source_hash=pl.lit(""),
-        fingerprint=pl.lit(""),
-    ).select(
-        "cycle",
-        ratee="ratee_id",
-        rater_group="rater_group",
-        rater="rater_id",
-        assignment="assignment_id",
-        channel="channel",
-        comment="comment",
-        verified="verified",
-        client_key="client_key",
-        submitted_at="submitted_at",
-        batch_label="batch_label",
-        device="device",
-        source_hash="source_hash",
-        fingerprint="fingerprint",
-    )
-    await insert_values(Response, responses.columns, responses.rows())
-    stored = pl.DataFrame(
-        await Response.select(Response.id, Response.client_key).where(
-            (Response.cycle == cycle_id) & Response.client_key.like(f"{prefix}%")
-        ),
-        schema={"id": pl.Int64, "client_key": pl.String},
-    ).select(response="id", key=pl.col("client_key").str.strip_prefix(prefix).cast(pl.UInt32))
-    items = answers.items.join(stored, on="key")
-    items = items.select("response", "competency", "level", note=pl.lit(""))
-    await insert_values(ResponseItem, items.columns, items.rows())
-    done = answers.responses["assignment_id"].drop_nulls().to_list()
-    for start in range(0, len(done), 500):
-        await Assignment.update({Assignment.status: "submitted"}).where(
-            Assignment.id.is_in(done[start : start + 500])
+    rubric = await cycle_service.rubric_for_cycle(cycle_id)
+    if rubric.quota is not None:
+        answers = within_quota(answers, rubric.quota.top_level_share)
+    links = await resident_links(cycle_id, answers.responses)
+    intakes = [
+        Intake(
+            channel=channel,
+            cycle_id=cycle_id,
+            ratee_id=ratee_id,
+            group=group,
+            fields=fields,
+            rater_id=rater_id,
+            assignment_id=assignment_id,
+            link_id=links.get(ratee_id) if channel == "qr" else None,
+            client_key=f"demo-{cycle_id}-{key}",
+            device=f"demo-{key}" if channel == "qr" else "",
+            source_hash=hashlib.sha256(f"demo-{cycle_id}-{key}".encode()).hexdigest()[:16]
+            if channel == "qr"
+            else "",
         )
+        for (key, ratee_id, rater_id, group, assignment_id, channel), fields in zip(
+            answers.responses.select(
+                "key", "ratee_id", "rater_id", "rater_group", "assignment_id", "channel"
+            ).iter_rows(),
+            form_fields(answers),
+            strict=True,
+        )
+    ]
+    received = [first + timedelta(minutes=int(k) % minutes) for k in answers.responses["key"]]
+    await submit_many(intakes, received)
+
+
+async def resident_links(cycle_id: int, responses: pl.DataFrame) -> dict[int, int]:
+    """ratee → the QR link residents answer through (each town's cards, created as the
+    office prints them)."""
+    towns = (await cadre_frame()).filter(
+        pl.col("cadre_id").is_in(
+            responses.filter(pl.col("channel") == "qr")["ratee_id"].unique().implode()
+        )
+    )["town_id"]
+    links: dict[int, int] = {}
+    for town_id in sorted(set(towns.to_list())):
+        for card in await campaigns.town_resident_cards(cycle_id, town_id):
+            links[card.cadre_id] = card.link_id
+    return links

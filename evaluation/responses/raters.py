@@ -12,7 +12,7 @@ import msgspec
 
 from evaluation import clock
 from evaluation.errors import Invalid, NotFound
-from evaluation.responses.context import ratee_context
+from evaluation.responses.context import prefetch_contexts, ratee_context
 from evaluation.rubrics.schema import Rubric
 from evaluation.tables import Assignment, Cycle, Draft, Response, ResponseItem, WorkReport
 
@@ -197,16 +197,30 @@ class QuotaStatus:
 async def top_level_allowance(cycle_id: int, rater_id: int, share: float) -> int:
     """How many top ratings a rater may give in a cycle: the share of every item they rate
     (self-assessments aside)."""
-    assignments = await Assignment.select(Assignment.ratee, Assignment.rater_group).where(
+    return (await top_level_allowances(cycle_id, share, [rater_id])).get(rater_id, 0)
+
+
+async def top_level_allowances(
+    cycle_id: int, share: float, rater_ids: list[int] | None = None
+) -> dict[int, int]:
+    """`top_level_allowance` of many raters (every rater of the cycle by default), from one
+    query of their assignments and the forms' contexts fetched together."""
+    query = Assignment.select(Assignment.rater, Assignment.ratee, Assignment.rater_group).where(
         (Assignment.cycle == cycle_id)
-        & (Assignment.rater == rater_id)
         & (Assignment.status != "removed")
         & (Assignment.rater_group != "self")
     )
-    total = 0
+    if rater_ids is not None:
+        query = query.where(Assignment.rater.is_in(rater_ids or [0]))
+    assignments = await query
+    await prefetch_contexts(
+        cycle_id, {a["ratee"] for a in assignments}, {a["rater_group"] for a in assignments}
+    )
+    totals: dict[int, int] = dict.fromkeys(rater_ids or [], 0)
     for a in assignments:
-        total += len((await ratee_context(cycle_id, a["ratee"], a["rater_group"])).items)
-    return math.floor(share * total)
+        items = (await ratee_context(cycle_id, a["ratee"], a["rater_group"])).items
+        totals[a["rater"]] = totals.get(a["rater"], 0) + len(items)
+    return {rater: math.floor(share * total) for rater, total in totals.items()}
 
 
 async def quota_status(cycle_id: int, rater_id: int, share: float | None) -> QuotaStatus | None:

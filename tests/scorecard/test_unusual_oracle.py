@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.scorecard.checks.frames import MIN_SPREAD, MIN_TOWNS, OWN_SPREAD_TOWNS
-from evaluation.scorecard.checks.unusual import _residuals, _standardised
+from evaluation.scorecard.checks.unusual import _county_pattern, _residuals, _standardised
 
 MAD = 1.4826
 
@@ -197,3 +197,85 @@ def test_z_follows_the_rule(seed: int) -> None:
     expected = z_by_hand(judged)
     keys = zip(got["town_id"], got["indicator"], got["quarter"], strict=True)
     assert dict(zip(keys, got["z"], strict=True)) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def pattern_by_hand(series: list[dict[str, object]]) -> dict[tuple[str, int], tuple[float, float]]:
+    """The county's pattern and growth per indicator and quarter, read from the docstring of
+    `_county_pattern`: the median town where enough towns reported; growth the median change
+    on the same quarter a year before where enough towns can tell it, carried forward (0
+    before any); a quarter with too few towns: last year's pattern moved by the growth, else
+    the latest quarter's pattern, else the median of the towns there are."""
+    at: dict[tuple[int, str, int], float] = {
+        (r["town_id"], r["indicator"], r["quarter"]): r["x"]  # type: ignore[misc]
+        for r in series
+    }
+    found: dict[tuple[str, int], tuple[float, float]] = {}
+    for indicator in sorted({str(r["indicator"]) for r in series}):
+        quarters = sorted({int(r["quarter"]) for r in series if r["indicator"] == indicator})  # type: ignore[call-overload]
+        raw: dict[int, float | None] = {}
+        growth: dict[int, float] = {}
+        anyone: dict[int, float] = {}
+        carried = None
+        for q in quarters:
+            towns = [(t, x) for (t, i, qq), x in at.items() if i == indicator and qq == q]
+            xs = [x for _, x in towns]
+            raw[q] = statistics.median(xs) if len(xs) >= MIN_TOWNS else None
+            anyone[q] = statistics.median(xs)
+            changes = [
+                x - at[(t, indicator, q - 4)] for t, x in towns if (t, indicator, q - 4) in at
+            ]
+            if len(changes) >= MIN_TOWNS:
+                carried = statistics.median(changes)
+            growth[q] = carried if carried is not None else 0.0
+        filled: dict[int, float | None] = {}
+        for q in quarters:  # ascending: a year back is filled before it is needed
+            year_before = filled.get(q - 4)
+            filled[q] = (
+                raw[q]
+                if raw[q] is not None
+                else (year_before + growth[q] if year_before is not None else None)
+            )
+        latest = None
+        for q in quarters:
+            if filled[q] is not None:
+                latest = filled[q]
+            pattern = filled[q] if filled[q] is not None else latest
+            found[(indicator, q)] = (pattern if pattern is not None else anyone[q], growth[q])
+    return found
+
+
+@st.composite
+def county_series(draw: st.DrawFn) -> list[dict[str, object]]:
+    """Towns reporting two indicators over last year and this (quarters −3…4), some towns
+    and quarters missing — counties from one town to more than enough to tell the pattern."""
+    towns = draw(st.integers(1, 12))
+    share = draw(st.sampled_from([0.3, 0.7, 1.0]))
+    rows = []
+    for indicator in ("fixed_investment", "petitions"):
+        for quarter in range(-3, 5):
+            for town in range(1, towns + 1):
+                if draw(st.floats(0, 1)) <= share:
+                    x = draw(st.floats(-5, 5, allow_nan=False).map(lambda v: round(v, 3)))
+                    rows.append(
+                        {"town_id": town, "indicator": indicator, "quarter": quarter, "x": x}
+                    )
+    return rows
+
+
+@settings(max_examples=150, deadline=None)
+@given(county_series())
+def test_the_county_pattern_follows_the_rule(series: list[dict[str, object]]) -> None:
+    if not series:
+        return
+    frame = pl.DataFrame(
+        series,
+        schema={"town_id": pl.Int64, "indicator": pl.String, "quarter": pl.Int64, "x": pl.Float64},
+    )
+    quarters = sorted(set(frame["quarter"].to_list()))
+    got = _county_pattern(frame, quarters)
+    expected = pattern_by_hand(series)
+    keys = zip(got["indicator"], got["quarter"], strict=True)
+    found = dict(zip(keys, zip(got["pattern"], got["growth"], strict=True), strict=True))
+    assert found.keys() == expected.keys()
+    for key, (pattern, growth) in expected.items():
+        assert found[key] == (pytest.approx(pattern), pytest.approx(growth)), key

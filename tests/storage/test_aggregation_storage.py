@@ -134,7 +134,9 @@ async def test_a_snapshot_gives_back_the_analytics_frames_as_they_were(db: str) 
         published.GROUPS: results.groups.with_columns(pl.col("rater_group").cast(pl.String)),
         published.SUMMARIES: results.cadres.with_columns(pl.col("competencies").cast(pl.Int64)),
         published.AGREEMENT: results.agreement,
-        published.PEOPLE: people.filter(pl.col("ratee_id").is_in(results.profiles["ratee_id"])),
+        published.PEOPLE: people.filter(
+            pl.col("ratee_id").is_in(results.profiles["ratee_id"].implode())
+        ),
     }
     assert results.profiles.schema["missing_groups"] == pl.List(pl.String)
     for part, frame in handed.items():
