@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Template
 
 from app.accounts.auth import CurrentUser, requires
@@ -17,6 +17,7 @@ from app.accounts.roles import Role
 from app.forms import form_fields, redirect_with_message
 from app.templating import render
 from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.responses import matrix as matrix_service
 from evaluation.responses import raters as rater_service
 from evaluation.responses.context import ratee_context
 from evaluation.responses.submit import Intake, submit
@@ -113,7 +114,15 @@ async def rating_submit(
         return await _form(request, assignment_id, exc.problems, fields)
     except Conflict as exc:
         return redirect_with_message("/rate", exc.message)
-    return redirect_with_message("/rate", f"已提交对{task.ratee_name}的评价")
+    following = await rater_service.next_open_task(cadre_id, task.cycle_id, assignment_id)
+    if following is None:
+        return redirect_with_message(
+            "/rate", f"已提交对{task.ratee_name}的评价；本周期的评价都已完成"
+        )
+    who = "自评" if following.rater_group == "self" else following.ratee_name
+    return redirect_with_message(
+        f"/rate/{following.id}", f"已提交对{task.ratee_name}的评价。下一位：{who}"
+    )
 
 
 @post("/rate/report/{cycle_id:int}", guards=[RATERS])
@@ -149,4 +158,49 @@ async def read_report(
     )
 
 
-routes = [rater_home, rating_form, rating_submit, upload_report, read_report]
+def _matrix_rows(fields: dict[str, str]) -> dict[int, dict[str, str]]:
+    """`r<assignment>.<field>` form fields, by assignment."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in fields.items():
+        head, _, name = key.partition(".")
+        if head.startswith("r") and head[1:].isdigit() and name:
+            rows.setdefault(int(head[1:]), {})[name] = value.strip()
+    return rows
+
+
+@get("/rate/matrix/{cycle_id:int}", guards=[RATERS])
+async def matrix_page(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int], group: FromQuery[str] = ""
+) -> Template:
+    matrix = await matrix_service.matrix_for(_cadre(request), cycle_id, group)
+    return render(request, "rating/matrix.html", matrix=matrix)
+
+
+@post("/rate/matrix/{cycle_id:int}", guards=[RATERS])
+async def matrix_submit(
+    request: Request[CurrentUser, str, Any], cycle_id: FromPath[int]
+) -> Response[Any]:
+    fields = await form_fields(request)
+    group, sent = fields.get("group", ""), _matrix_rows(fields)
+    cadre_id = _cadre(request)
+    outcome = await matrix_service.save_or_submit(
+        cadre_id, cycle_id, group, sent, submit_rows=fields.get("action") != "draft"
+    )
+    done = f"已提交 {len(outcome.submitted)} 位的评价" if outcome.submitted else ""
+    kept = f"{outcome.drafted} 位未填完，已存为草稿" if outcome.drafted else ""
+    message = "；".join(m for m in (done, kept) if m) or "没有填写任何评价"
+    if not outcome.problems:
+        return redirect_with_message(f"/rate#cycle-{cycle_id}", message)
+    matrix = await matrix_service.matrix_for(cadre_id, cycle_id, group, sent, outcome.problems)
+    return render(request, "rating/matrix.html", matrix=matrix, status_code=400, message=message)
+
+
+routes = [
+    rater_home,
+    rating_form,
+    rating_submit,
+    upload_report,
+    read_report,
+    matrix_page,
+    matrix_submit,
+]

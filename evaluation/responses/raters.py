@@ -57,6 +57,22 @@ class RaterCycle(msgspec.Struct, kw_only=True):
     def done(self) -> int:
         return sum(1 for t in self.tasks if t.status == "submitted")
 
+    @property
+    def open_by_group(self) -> list[tuple[str, int]]:
+        """Open forms per rater group (self aside): what the matrix can take together."""
+        counts: dict[str, int] = {}
+        for t in self.tasks:
+            if t.status == "open" and t.rater_group != "self":
+                counts[t.rater_group] = counts.get(t.rater_group, 0) + 1
+        return list(counts.items())
+
+    def next_open(self, after: int) -> RaterTask | None:
+        """The next form still to fill after assignment `after` (下一位), self last."""
+        waiting = [t for t in self.tasks if t.status == "open" and t.id != after]
+        return next(
+            (t for t in waiting if t.rater_group != "self"), waiting[0] if waiting else None
+        )
+
 
 class WorkReportFile(msgspec.Struct, frozen=True, kw_only=True):
     filename: str
@@ -114,6 +130,14 @@ async def open_cycles_for(cadre_id: int) -> list[RaterCycle]:
         cycle.tasks.sort(key=lambda t: (t.rater_group != "self", t.status != "open"))
         cycle.report = await work_report_meta(cycle.id, cadre_id)
     return list(cycles.values())
+
+
+async def next_open_task(cadre_id: int, cycle_id: int, after: int) -> RaterTask | None:
+    """下一位: the rater's next open form in the cycle after `after`."""
+    for cycle in await open_cycles_for(cadre_id):
+        if cycle.id == cycle_id:
+            return cycle.next_open(after)
+    return None
 
 
 async def rater_assignment(assignment_id: int, rater_id: int) -> RaterTask:

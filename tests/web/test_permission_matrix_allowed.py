@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -540,6 +541,7 @@ PAGES: dict[str, Check] = {
     "/r/{token:str}": lambda i: (f"/r/{i.token}", i.link_ratee_name),
     "/rate": lambda i: ("/rate", i.open_name),
     "/rate/{assignment_id:int}": lambda i: (f"/rate/{i.cadre_assignments[0]}", "提交"),
+    "/rate/matrix/{cycle_id:int}": lambda i: (f"/rate/matrix/{i.open}", "提交填完的"),
     "/results": lambda i: ("/results", i.published_name),
     "/results/{cycle_id:int}": lambda i: (f"/results/{i.published}", i.town_name),
     "/team": lambda i: ("/team", i.member_name),
@@ -875,6 +877,14 @@ def the_leader(week: Week) -> None:
     sign_in(client, "leader")
     page = f"/rate/{ids.leader_assignment}"
     assert form_post(client, page, page, **radios(client, page)).status_code == 302
+    matrix = f"/rate/matrix/{ids.open}"
+    group = re.search(r'name="group" value="(\w+)"', client.get(matrix).text)
+    assert group is not None
+    week.did(
+        "POST",
+        "/rate/matrix/{cycle_id:int}",
+        form_post(client, matrix, matrix, group=group.group(1), action="draft"),
+    )
 
 
 def the_mystery_visitor(week: Week) -> None:
