@@ -109,7 +109,7 @@ async def test_rows_of_other_raters_are_ignored(client: TestClient, people: Peop
 
 
 async def test_after_a_form_the_next_person_opens(client: TestClient, people: People) -> None:
-    cycle_id, forms = await member_peer_forms()
+    _, forms = await member_peer_forms()
     login(client, "member")
     page = client.get(f"/rate/{forms[0]}").text
     fields = {i.attrs["name"]: i.attrs.get("value", "") for i in select(page, "input", type="hidden")}
