@@ -112,7 +112,9 @@ async def test_after_a_form_the_next_person_opens(client: TestClient, people: Pe
     _, forms = await member_peer_forms()
     login(client, "member")
     page = client.get(f"/rate/{forms[0]}").text
-    fields = {i.attrs["name"]: i.attrs.get("value", "") for i in select(page, "input", type="hidden")}
+    fields = {
+        i.attrs["name"]: i.attrs.get("value", "") for i in select(page, "input", type="hidden")
+    }
     fields |= {i.attrs["name"]: "3" for i in select(page, "input", type="radio")}
     sent = client.post(f"/rate/{forms[0]}", data=fields, follow_redirects=False)
     assert sent.status_code == 302
