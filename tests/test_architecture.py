@@ -578,3 +578,72 @@ def test_the_layer_rule_catches_a_planted_upward_import() -> None:
     assert upward_imports(planted) == [
         "evaluation.cycles.todos imports evaluation.results.appeal_store"
     ]
+
+
+# Pages, exports and APIs about a published cycle read its snapshot (evaluation.results.
+# published) — never a response. Who may read responses: submit and its stores, the review
+# queue, progress, and the computation that makes a snapshot.
+RESPONSE_TABLES = {"Response", "ResponseItem", "ResponseFlag", "Draft"}
+PUBLISHED_READERS = (
+    "evaluation.results.feedback",
+    "evaluation.results.team",
+    "evaluation.results.county",
+    "evaluation.results.county_view",
+    "evaluation.results.listing",
+    "evaluation.results.snapshots",
+    "evaluation.results.published",
+    "evaluation.reports",
+    "training",
+    "app.controllers.feedback",
+    "app.controllers.results",
+    "app.exports",
+    "app.pdf_report",
+)
+
+
+def response_reads(code: dict[str, str]) -> list[str]:
+    found = []
+    for name, text in sorted(code.items()):
+        if not within(name, PUBLISHED_READERS):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("tables"):
+                for alias in node.names:
+                    if alias.name in RESPONSE_TABLES:
+                        found.append(f"{name}:{node.lineno} reads {alias.name}")
+    return found
+
+
+def test_published_pages_read_no_responses() -> None:
+    assert response_reads(sources()) == []
+    planted = {
+        "evaluation.results.feedback": "from evaluation.tables import Evidence, Response\n",
+        "training.insight.repository": "from evaluation.tables import ResponseItem as R\n",
+        "evaluation.results.compute": "from evaluation.tables import Response\n",  # the writer
+    }
+    assert response_reads(planted) == [
+        "evaluation.results.feedback:1 reads Response",
+        "training.insight.repository:1 reads ResponseItem",
+    ]
+
+
+def test_every_part_of_a_snapshot_is_in_the_published_interface() -> None:
+    """A table that hangs off a snapshot is declared in `evaluation.results.published` — its
+    one writer and reader — or it is not published at all."""
+    from piccolo.columns import ForeignKey
+
+    from evaluation import tables
+    from evaluation.results import published
+
+    hanging = {
+        table
+        for table in vars(tables).values()
+        if isinstance(table, type)
+        and issubclass(table, tables.Table)
+        and any(
+            isinstance(c, ForeignKey)
+            and c._foreign_key_meta.resolved_references is tables.ProfileSnapshot
+            for c in table._meta.columns
+        )
+    }
+    assert hanging == {part.table for part in published.PARTS}
