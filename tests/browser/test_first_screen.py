@@ -28,3 +28,26 @@ def test_the_cadre_reads_the_overall_and_the_named_weakness_without_scrolling(  
         assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
     screenshot(page, "feedback-first-screen-390")
     context.close()
+
+
+def test_the_leader_sees_each_members_result_on_a_phone(  # type: ignore[no-untyped-def]
+    browser, live_server: str
+) -> None:
+    """The team as cards: every member's latest result is on screen width, none cut off."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "leader")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server}/team")
+    results = page.locator("#team td.team-result")
+    assert results.count() >= 1
+    for index in range(results.count()):
+        cell = results.nth(index)
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        text = cell.inner_text()
+        assert "综合" in text or text.strip().endswith("—"), text
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]  # no sideways scrolling
+    screenshot(page, "team-cards-390")
+    context.close()
