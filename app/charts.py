@@ -138,7 +138,7 @@ def bars(points: Sequence[Interval], title: str, width: int = 320) -> Markup:
             f'dominant-baseline="middle">{point.score:.2f}</text>'
         )
     desc = "；".join(
-        f"{p.label} 校准分 {p.score:.2f}，90%区间 {p.lo:.2f}–{p.hi:.2f}"
+        f"{p.label} 得分 {p.score:.2f}，可能范围 {p.lo:.2f}–{p.hi:.2f}"
         + (f"，原始均分 {p.raw:.2f}" if p.raw is not None else "")
         for p in points
     )
@@ -190,7 +190,7 @@ def heatmap(
             )
     lagging_count = sum(1 for *_, lag in cells.values() if lag)
     desc = (
-        f"{len(rows)} 行 × {len(columns)} 列的校准均分热力图：蓝色高于全县常模、红色低于常模，"
+        f"{len(rows)} 行 × {len(columns)} 列的均分热力图：蓝色高于全县常模、红色低于常模，"
         f"角上圆点为亮灯，{lagging_count} 格整体低于常模（加粗边框）"
     )
     return _svg(width, height, title, desc, "".join(parts))

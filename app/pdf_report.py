@@ -197,7 +197,7 @@ def _competency_section(row: CompetencyView, styles: dict[str, ParagraphStyle]) 
             Paragraph(f"{e(row.withheld)}（共 {row.n} 份评分）", styles["small"]),
         ]
     numbers = (
-        f"校准得分 {_number(row.score)}，90% 区间 {_number(row.lo)}–{_number(row.hi)}，"
+        f"得分 {_number(row.score)}，可能范围 {_number(row.lo)}–{_number(row.hi)}，"
         f"同类常模 {_number(row.norm)} · {label(row.light, 'light')} · {label(row.finding, 'finding')}"
     )
     if row.change is not None:
@@ -259,7 +259,7 @@ def feedback_pdf(
     )
     overall = f"综合得分 {_number(profile.overall)}（百分制 {_number(profile.overall_100, 0)}）"
     if profile.overall_lo is not None and profile.overall_hi is not None:
-        overall += f"，90% 区间 {_number(profile.overall_lo)}–{_number(profile.overall_hi)}"
+        overall += f"，可能范围 {_number(profile.overall_lo)}–{_number(profile.overall_hi)}"
     story: list[Any] = [
         Paragraph(f"{e(cycle.name)} · 个人反馈报告", styles["title"]),
         Paragraph(
@@ -268,14 +268,14 @@ def feedback_pdf(
             styles["body"],
         ),
         Paragraph(
-            "怎么读：<b>校准得分</b>已扣除评价人一贯偏宽或偏严的影响，评价人数少时向同类干部的平均水平靠拢；"
-            "<b>90% 区间</b>表示真实水平有九成把握落在这个范围内，区间越窄越可靠；"
+            "怎么读：<b>得分</b>已扣除评价人一贯偏宽或偏严的影响，评价人数少时向同类干部的平均水平靠拢；"
+            "<b>可能范围</b>表示真实水平有九成把握落在这个范围内（90% 区间），范围越窄越可靠；"
             "<b>同类常模</b>是同类乡镇、同类岗位干部的平均水平。人数少于 3 人的评价组不单独显示。",
             styles["small"],
         ),
         *[Paragraph(f"复核更正：{e(text)}", styles["small"]) for text in corrections or []],
         Spacer(1, 6),
-        Paragraph("各项能力一览（圆点为校准得分，色带为 90% 区间，虚线为同类常模）", styles["h2"]),
+        Paragraph("各项能力一览（圆点为得分，色带为可能范围，虚线为同类常模）", styles["h2"]),
         _chart(profile, document.width),
     ]
     if len(profile.history) > 1:
@@ -285,7 +285,7 @@ def feedback_pdf(
             Paragraph("历年综合得分：本次为首次评价，暂无可比较的往年结果。", styles["small"])
         )
     story.append(Paragraph("各项能力", styles["h2"]))
-    table = [["能力", "校准得分", "90%区间", "原始均分", "同类常模", "灯", "判断"]]
+    table = [["能力", "得分", "可能范围", "原始均分", "同类常模", "灯", "判断"]]
     for row in profile.competencies:
         if row.withheld:
             table.append([row.name, "—", "—", "—", "—", "", "不显示"])
@@ -327,7 +327,7 @@ def feedback_pdf(
             story.append(
                 Paragraph(
                     f"{e(row.name)}：{label(row.gap_kind, 'gap')}，自评 {_number(row.self_mean)}，"
-                    f"他评校准 {_number(row.score)}",
+                    f"他评得分 {_number(row.score)}",
                     styles["body"],
                 )
             )

@@ -18,7 +18,7 @@ from app.forms import shown_notice
 from evaluation import clock
 from evaluation.organisation.vocabulary import POSITION_CLASS_LABELS, town_type_label
 from evaluation.scorecard.amounts import figure
-from evaluation.words import GLOSSARY, label
+from evaluation.words import GLOSSARY, METHOD_NOTES, label, level_word
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -39,12 +39,14 @@ def build_environment() -> Environment:
     env.filters["town_type"] = town_type_label
     env.filters["local_time"] = local_time
     env.filters["label"] = label
+    env.filters["level_word"] = level_word  # 高 / 中 / 低 for a 0–1 figure
     env.filters["figure"] = figure  # 12,345.6: grouped, no exponent, no trailing zeros
     env.globals.update(
         ROLE_LABELS=ROLE_LABELS,
         HOME_PATHS=HOME_PATHS,
         POSITION_CLASS_LABELS=POSITION_CLASS_LABELS,
         GLOSSARY=GLOSSARY,
+        METHOD_NOTES=METHOD_NOTES,
     )
     return env
 

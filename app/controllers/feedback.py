@@ -40,8 +40,8 @@ def charts(profile: Feedback) -> dict[str, Any]:
         if c.score is not None and c.lo is not None and c.hi is not None and c.norm is not None
     ]
     return {
-        "radar": radar(points, "各项能力校准得分（虚线为同类干部常模）"),
-        "bars": bars(points, "校准得分与90%区间（空心点为原始均分）"),
+        "radar": radar(points, "各项能力得分（虚线为同类干部常模）"),
+        "bars": bars(points, "得分与可能范围（空心点为原始均分）"),
         "trend": sparkline([(h.label, h.overall) for h in profile.history], "历年综合得分"),
     }
 

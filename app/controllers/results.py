@@ -189,6 +189,12 @@ async def public_index(request: Request[Any, Any, Any]) -> Template:
     )
 
 
+@get("/method", exclude_from_auth=True)
+async def method_page(request: Request[Any, Any, Any]) -> Template:
+    """怎么算的: every statistical word the pages use, in plain words and then at length."""
+    return render(request, "results/method.html")
+
+
 @get("/results/{cycle_id:int}", exclude_from_auth=True)
 async def public_results(
     request: Request[Any, Any, Any], cycle_id: FromPath[int], town: FromQuery[int | None] = None
@@ -222,4 +228,5 @@ routes = [
     withdraw_case,
     public_index,
     public_results,
+    method_page,
 ]

@@ -542,6 +542,7 @@ PAGES: dict[str, Check] = {
     "/rate": lambda i: ("/rate", i.open_name),
     "/rate/{assignment_id:int}": lambda i: (f"/rate/{i.cadre_assignments[0]}", "提交"),
     "/rate/matrix/{cycle_id:int}": lambda i: (f"/rate/matrix/{i.open}", "提交填完的"),
+    "/method": lambda i: ("/method", "可能范围"),
     "/results": lambda i: ("/results", i.published_name),
     "/results/{cycle_id:int}": lambda i: (f"/results/{i.published}", i.town_name),
     "/team": lambda i: ("/team", i.member_name),

@@ -49,7 +49,8 @@ async def test_a_cadre_sees_own_feedback_and_its_pdf(
     assert page.status_code == 200
     assert await name_of(people.member.cadre_external_id) in page.text
     assert "<svg" in page.text and "<title" in page.text  # charts with a text alternative
-    assert "校准得分" in page.text and "90%区间" in page.text
+    assert "可能范围" in page.text and "怎么算的" in page.text  # plain words, the method linked
+    assert "校准得分" not in page.text and "90%区间" not in page.text
     pdf = client.get(f"/me/feedback.pdf?cycle={published}")
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
