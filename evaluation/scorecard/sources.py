@@ -292,7 +292,7 @@ def _within_range(plan: Plan, values: pl.DataFrame) -> pl.DataFrame:
     if outside.height:
         first = outside.row(0, named=True)
         raise Invalid(
-            f"有 {outside.height} 个数值超出指标的可能范围，未导入任何数据",
+            f"有 {outside.height} 个数值超出指标的合理范围，未导入任何数据",
             {
                 first[
                     "name"

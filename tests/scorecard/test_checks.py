@@ -229,7 +229,7 @@ def test_values_beyond_the_possible_range_are_refused() -> None:
     )
     with pytest.raises(Invalid) as caught:
         parse_source(load_mapping("environment"), PLAN, frame, TOWNS)
-    assert "超出指标的可能范围" in caught.value.message
+    assert "超出指标的合理范围" in caught.value.message
 
 
 @settings(max_examples=30, deadline=None)

@@ -403,7 +403,7 @@ def test_every_page_export_and_the_api_name_the_same_towns_first_and_last(site: 
     sign_in(client, "assessment_office")
     standing = text_of(county, "ul", id="town-standing-list")
     assert "较强" in standing and "较弱" in standing and "先进" not in standing
-    assert "可能范围（90% 区间）整体高于全县平均" in county
+    assert "有九成把握高于全县平均" in county
     # the office's landing page says the same, at a glance
     home = client.get("/office").text
     glance = text_of(home, "section", id="glance")
