@@ -181,7 +181,6 @@ def test_after_publicity_the_result_is_final_and_a_late_appeal_is_refused(site: 
         feedback = f"/me/feedback?cycle={cycle}"
         page = client.get(feedback).text
         assert "结果已定稿" in text_of(page, "p", id="publicity")
-        assert "不计入综合得分" in text_of(page, "section", id="corrections")
         assert not select(page, "form", id="appeal-form")
         count = run_blocking(appeal_count(url))
         late = post(
