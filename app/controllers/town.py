@@ -26,7 +26,7 @@ from app.scorecard_views import (
     year_or_current,
 )
 from app.templating import render
-from evaluation.errors import Invalid, PermissionDenied
+from evaluation.errors import Conflict, Invalid, PermissionDenied
 from evaluation.results import case_notes, snapshots
 from evaluation.scorecard import projects, service
 
@@ -44,13 +44,16 @@ async def town_home(
 @get("/town/report/{quarter:int}", guards=[REPORTER])
 async def report_form(request: Request[CurrentUser, str, Any], quarter: FromPath[int]) -> Template:
     town_id = await reporter_town(request.user)
-    form = await service.quarter_form(await year_or_current(), town_id, quarter)
+    year = await year_or_current()
+    form = await service.quarter_form(year, town_id, quarter)
+    values, notes = await service.draft_of(year, town_id, quarter) if form.open else ({}, {})
     return render(
         request,
         "scorecard/report.html",
         form=form,
-        values={},
-        notes={},
+        values=values,
+        notes=notes,
+        drafted=bool(values or notes),
         labels={i.code: i.name for i in form.items},
     )
 
@@ -66,6 +69,17 @@ async def submit_report(
     fields = text_fields(data)
     values = {k.removeprefix("v_"): v for k, v in fields.items() if k.startswith("v_")}
     notes = {k.removeprefix("n_"): v for k, v in fields.items() if k.startswith("n_")}
+    if fields.get("action") == "draft":
+        try:
+            kept = await service.save_draft(
+                year, town_id, quarter, values, notes, request.user.display_name
+            )
+        except Conflict as exc:
+            return redirect_with_message("/town", exc.message)
+        return redirect_with_message(
+            f"/town/report/{quarter}",
+            f"草稿已保存（已填 {kept} 项）；附件请在正式提交时上传，提交前草稿不计入任何结果",
+        )
     uploads = []
     for key, item in data.items():
         files = item if isinstance(item, list) else [item]

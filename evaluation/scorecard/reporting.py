@@ -13,7 +13,7 @@ import polars as pl
 from evaluation import clock
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
-from evaluation.scorecard import repository, value_store
+from evaluation.scorecard import draft_store, repository, value_store
 from evaluation.scorecard.amounts import due, range_words
 from evaluation.scorecard.attachment_types import ALLOWED_WORDS, KINDS, kind_of
 from evaluation.scorecard.contracts import _town, parse_number
@@ -186,10 +186,53 @@ async def report(
                 ids[upload.indicator], upload.filename, KINDS[kind], upload.content
             )
         await recheck(record, quarter)
+        await draft_store.drop(record.id, town_id, quarter)
     flagged = (await value_store.values(record.id, town_id)).filter(
         pl.col("quarter") == quarter, pl.col("status") == "flagged"
     )
     return [record.plan.indicator(c).name for c in flagged["indicator"].to_list()]
+
+
+DRAFT_FIELD_MAX = 200  # characters a drafted figure or note keeps
+
+
+async def save_draft(
+    year: int,
+    town_id: int,
+    quarter: int,
+    fields: dict[str, str],
+    notes: dict[str, str],
+    by: str,
+    on: dt.date | None = None,
+) -> int:
+    """Keep what the reporter typed so far — unchecked, counting nowhere — while the quarter
+    is open; attachments are sent with the quarter itself. Returns how many figures it holds."""
+    record = await published_record(year)
+    town = await _town(town_id)
+    if open_quarter(record.plan, on or today()) != quarter:
+        raise Conflict(f"第 {quarter} 季度不在填报期内，不能保存草稿")
+    codes = {i.code for i in town_indicators(record.plan, town.town_type, quarter)}
+    kept = {
+        f"v_{code}": value.strip()[:DRAFT_FIELD_MAX]
+        for code, value in fields.items()
+        if code in codes and value.strip()
+    }
+    kept |= {
+        f"n_{code}": note.strip()[:MAX_NOTE]
+        for code, note in notes.items()
+        if code in codes and note.strip()
+    }
+    await draft_store.save(record.id, town_id, quarter, kept, by)
+    return sum(1 for key in kept if key.startswith("v_"))
+
+
+async def draft_of(year: int, town_id: int, quarter: int) -> tuple[dict[str, str], dict[str, str]]:
+    """The saved draft's figures and notes by indicator code (empty when there is none)."""
+    record = await published_record(year)
+    fields = await draft_store.load(record.id, town_id, quarter)
+    values = {k.removeprefix("v_"): v for k, v in fields.items() if k.startswith("v_")}
+    notes = {k.removeprefix("n_"): v for k, v in fields.items() if k.startswith("n_")}
+    return values, notes
 
 
 async def recheck(record: PlanRecord, quarter: int) -> None:

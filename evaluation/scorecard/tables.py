@@ -85,6 +85,19 @@ class IndicatorValue(Table, tablename="scorecard_value"):
     reported_at = Timestamptz(default=ClockNow())
 
 
+class ReportDraft(Table, tablename="scorecard_report_draft"):
+    """A reporter's quarter, saved before it is complete: the typed figures and notes as
+    typed, unchecked and counting nowhere, until the quarter is sent (then it is dropped)."""
+
+    id: Serial
+    plan = ForeignKey(references=TownPlan, on_delete=OnDelete.cascade, null=False, index=True)
+    town = ForeignKey(references=Town, on_delete=OnDelete.cascade, null=False)
+    quarter = Integer()
+    fields = Text(default="{}")  # {"v_<code>": "...", "n_<code>": "..."}
+    saved_by = Varchar(length=64, default="")
+    saved_at = Timestamptz(default=ClockNow())
+
+
 class ValueAttachment(Table, tablename="scorecard_attachment"):
     id: Serial
     value = ForeignKey(
