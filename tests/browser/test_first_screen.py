@@ -51,3 +51,21 @@ def test_the_leader_sees_each_members_result_on_a_phone(  # type: ignore[no-unty
     assert width <= PHONE["width"]  # no sideways scrolling
     screenshot(page, "team-cards-390")
     context.close()
+
+
+def test_the_cadres_scores_are_cards_on_a_phone(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """Details as cards, not a wide table: every competency's judgement (灯, 判断) is inside the
+    screen width, and the page never scrolls sideways."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "cadre")
+    page.wait_for_url("**/me**")
+    page.goto(f"{live_server}/me/feedback")
+    verdicts = page.locator("#scores td[data-label='判断']")
+    assert verdicts.count() >= 5
+    for index in range(verdicts.count()):
+        box = verdicts.nth(index).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "feedback-cards-390")
+    context.close()
