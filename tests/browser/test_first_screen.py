@@ -69,3 +69,20 @@ def test_the_cadres_scores_are_cards_on_a_phone(browser, live_server: str) -> No
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "feedback-cards-390")
     context.close()
+
+
+def test_a_whole_task_row_opens_the_form(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """On a phone the rater taps anywhere on a task's row (its right edge here), not only the
+    name, and the person's form opens."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True)
+    page = context.new_page()
+    log_in(page, live_server, "leader")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server}/rate")
+    row = page.locator("li.task:not(.task--done)").filter(has=page.locator("a")).first
+    href = row.locator("a").get_attribute("href")
+    box = row.bounding_box()
+    assert box is not None and box["height"] >= 44
+    page.touchscreen.tap(box["x"] + box["width"] - 8, box["y"] + box["height"] / 2)
+    page.wait_for_url(f"**{href}")
+    context.close()
