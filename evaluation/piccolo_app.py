@@ -3,25 +3,30 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from evaluation.appeals.tables import AppealCase
-from evaluation.tables import (
+from evaluation.results.tables import (
     AgreementRow,
+    CadreSummary,
+    CellResult,
+    GroupResult,
+    RaterResult,
+    SnapshotCadre,
+    SnapshotComment,
+    SnapshotReading,
+)
+from evaluation.tables import (
     Assignment,
     Cadre,
     CadreChange,
-    CadreSummary,
     CaseNote,
-    CellResult,
     CodeBatch,
     County,
     Cycle,
     Draft,
     EvaluationCode,
     Evidence,
-    GroupResult,
     Leadership,
     OutboxMessage,
     ProfileSnapshot,
-    RaterResult,
     ReminderRound,
     ResidentLink,
     Response,
@@ -29,9 +34,6 @@ from evaluation.tables import (
     ResponseItem,
     RubricDraft,
     RubricVersion,
-    SnapshotCadre,
-    SnapshotComment,
-    SnapshotReading,
     Town,
     VerificationCode,
     WorkReport,

@@ -19,18 +19,17 @@ from piccolo.columns import Boolean, Column, Float, ForeignKey, Integer, Serial,
 from piccolo.table import Table
 
 from evaluation.infra.bulk import insert_values
-from evaluation.tables import (
+from evaluation.results.tables import (
     AgreementRow,
     CadreSummary,
     CellResult,
-    Cycle,
     GroupResult,
-    ProfileSnapshot,
     RaterResult,
     SnapshotCadre,
     SnapshotComment,
     SnapshotReading,
 )
+from evaluation.tables import Cycle, ProfileSnapshot
 
 LIST_SEPARATOR = ","
 

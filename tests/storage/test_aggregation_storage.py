@@ -10,15 +10,8 @@ from evaluation.cycles import service as cycle_service
 from evaluation.errors import Conflict
 from evaluation.organisation.importing import import_frame
 from evaluation.results import compute, publication, published, snapshots
-from evaluation.tables import (
-    CellResult,
-    GroupResult,
-    ProfileSnapshot,
-    RaterResult,
-    Response,
-    ResponseFlag,
-    SnapshotCadre,
-)
+from evaluation.results.tables import CellResult, GroupResult, RaterResult, SnapshotCadre
+from evaluation.tables import ProfileSnapshot, Response, ResponseFlag
 from tests.factories import answer_assignments, open_cycle, roster_frame
 
 

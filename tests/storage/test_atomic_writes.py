@@ -19,9 +19,9 @@ from evaluation.cycles import service as cycle_service
 from evaluation.evidence.service import import_evidence
 from evaluation.organisation.importing import import_frame
 from evaluation.results import publication
+from evaluation.results.tables import CellResult
 from evaluation.tables import (
     Cadre,
-    CellResult,
     Cycle,
     Evidence,
     Leadership,

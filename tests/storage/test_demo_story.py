@@ -7,7 +7,8 @@ import polars as pl
 from app.demo.loader import load_demo
 from evaluation.analytics.town_results import bottlenecks, town_competency, trend
 from evaluation.results import snapshots
-from evaluation.tables import Cadre, Cycle, RaterResult
+from evaluation.results.tables import RaterResult
+from evaluation.tables import Cadre, Cycle
 
 
 async def published_scores(cycle_id: int) -> pl.DataFrame:

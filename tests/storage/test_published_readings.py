@@ -11,7 +11,8 @@ import polars as pl
 import polars.testing
 
 from evaluation.results import published
-from evaluation.tables import ProfileSnapshot, SnapshotComment, SnapshotReading
+from evaluation.results.tables import SnapshotComment, SnapshotReading
+from evaluation.tables import ProfileSnapshot
 from tests.factories import small_demo_latest_published
 
 FILL = "evaluation.piccolo_migrations.evaluation_2026_12_07t07_36_00_000000"

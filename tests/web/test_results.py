@@ -11,7 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from app.config import Settings, SettingsError, load_settings
-from evaluation.tables import Cadre, CaseNote, GroupResult, Town
+from evaluation.results.tables import GroupResult
+from evaluation.tables import Cadre, CaseNote, Town
 from tests.factories import (
     People,
     answer_assignments,
