@@ -10,7 +10,8 @@ import msgspec
 import pytest
 
 from evaluation.appeals.store import AppealRow
-from evaluation.results.appeals import CORRECTIONS, POLICY
+from evaluation.cycles.schemas import CycleRecord
+from evaluation.results.appeals import CORRECTIONS, POLICY, publicity_of
 
 CASE = AppealRow(
     id=1,
@@ -45,3 +46,40 @@ async def test_an_appeal_on_the_overall_has_no_item_to_correct() -> None:
 @pytest.mark.parametrize("raw", sorted(CORRECTIONS))
 async def test_a_named_correction_on_an_item_passes(raw: str) -> None:
     assert await POLICY.correction(CASE, raw) == (raw, {})
+
+
+def cycle_in(state: str, ends_on: dt.date | None) -> CycleRecord:
+    return CycleRecord(
+        id=3,
+        name="2026年度干部综合评价",
+        period="annual",
+        year=2026,
+        quarter=None,
+        rubric_id=1,
+        rubric_name="乡镇干部",
+        rubric_version="2026.1",
+        weights={"superior": 0.5, "peer": 0.3, "resident": 0.2},
+        peers_per_cadre=5,
+        opens_on=dt.date(2026, 11, 1),
+        closes_on=dt.date(2026, 11, 20),
+        remind_on=None,
+        state=state,
+        publicity_ends_on=ends_on,
+    )
+
+
+@pytest.mark.parametrize("state", ["draft", "open", "closed"])
+def test_a_cycle_not_yet_published_takes_no_appeal(state: str) -> None:
+    """`make mutate` found this unguarded: a 公示 that opened before publication."""
+    ends = dt.date(2026, 12, 10)
+    for day in (dt.date(2026, 11, 25), ends):
+        seen = publicity_of(cycle_in(state, ends), 0, day)
+        assert not seen.open and not seen.final and seen.starts_on is None
+
+
+def test_a_published_cycle_takes_appeals_to_the_last_day_of_publicity() -> None:
+    ends = dt.date(2026, 12, 10)
+    assert publicity_of(cycle_in("published", ends), 0, ends).open
+    after = publicity_of(cycle_in("published", ends), 0, ends + dt.timedelta(days=1))
+    assert not after.open and after.final
+    assert not publicity_of(cycle_in("published", ends), 1, ends + dt.timedelta(days=1)).final
