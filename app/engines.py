@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import Atomic, SQLiteEngine, SQLiteTransaction, TransactionType
 
 from app.config import sqlite_path_from_url, validate_database_url
 from evaluation.infra.sqlite_reader import active_reader
@@ -20,7 +20,24 @@ SQLITE_BUSY_TIMEOUT_S = 10.0
 class ReadPooledSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine, with SELECTs outside a transaction answered by the process's
     persistent read connections (`evaluation.infra.sqlite_reader`) instead of a new
-    connection each. Writes and transactions are piccolo's own."""
+    connection each. Writes are piccolo's own; transactions begin IMMEDIATE.
+
+    A DEFERRED transaction (piccolo's default) starts as a reader, and in WAL mode SQLite
+    refuses its first write at once — "database is locked", no busy wait — when another
+    connection committed after its first read. Ours read, then write (publish a plan: read
+    the draft, mark it published), and the background standings recomputation commits at
+    any moment, so each takes the write lock first and concurrent writers queue on the busy
+    timeout (tests/storage/test_sqlite_transactions.py)."""
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.immediate,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return super().transaction(transaction_type, allow_nested)
+
+    def atomic(self, transaction_type: TransactionType = TransactionType.immediate) -> Atomic:
+        return super().atomic(transaction_type)
 
     async def _run_in_new_connection(
         self,
