@@ -40,7 +40,7 @@ from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
 
-from evaluation.analytics.coding import Coded, encode
+from evaluation.analytics.coding import Coded, encode, in_groups
 from evaluation.groups import GROUPS, RaterGroup
 
 RIDGE = 3.0
@@ -83,7 +83,7 @@ def calibrate(
     cell = coded.cell[used]
     group = coded.group[used]
     rater_code = coded.rater[used]
-    estimated = (rater_code >= 0) & ~np.isin(group, [GROUPS.index(g) for g in ONE_OFF_GROUPS])
+    estimated = (rater_code >= 0) & ~in_groups(group, ONE_OFF_GROUPS)
     has_effect = np.bincount(rater_code[estimated], minlength=len(coded.rater_ids)) > 0
     compact = np.cumsum(has_effect) - 1
     rater = (
@@ -152,31 +152,46 @@ def _fit(
     per_cell = 1 / np.maximum(n_cell, 1)
     cell_sums = np.bincount(cell, centred, minlength=cells)
     has_rater = rater >= 0
-    rows = np.concatenate([rater[has_rater], raters + group])
-    columns = np.concatenate([cell[has_rater], cell])
-    size = raters + groups
-    b = csr_array((np.ones(len(rows)), (rows, columns)), shape=(size, cells))
-    b_t = b.T.tocsr()
-    n_theta = np.bincount(rows, minlength=size).astype(float)
+    their_rater, their_group = rater[has_rater], group[has_rater]
+    # B = SᵀC in two blocks. Raters × cells is sparse, stored cell-major (a cell has a few
+    # raters, so building it sorts nothing long); groups × cells and raters × groups are
+    # small enough to hold dense, and counting them is one bincount each.
+    by_cell = csr_array(
+        (np.ones(len(their_rater)), (cell[has_rater], their_rater)), shape=(cells, raters)
+    )
+    by_rater = by_cell.T
+    group_cells = np.bincount(group * cells + cell, minlength=groups * cells).reshape(groups, -1)
+    group_cells = group_cells.astype(float)
+    both = np.bincount(their_rater * groups + their_group, minlength=raters * groups)
+    both = both.reshape(raters, groups).astype(float)
+    n_theta = np.concatenate(
+        [np.bincount(their_rater, minlength=raters), np.bincount(group, minlength=groups)]
+    ).astype(float)
     ridge = np.concatenate([np.full(raters, RIDGE), np.full(groups, GROUP_RIDGE)])
     diagonal = n_theta + ridge
-    # SᵀS is diagonal but for the rater × group counts: a rating touches its rater and its group
-    both = csr_array(
-        (np.ones(int(has_rater.sum())), (rater[has_rater], group[has_rater])),
-        shape=(raters, groups),
-    )
-    both_t = both.T.tocsr()
+
+    def to_cells(theta: np.ndarray) -> np.ndarray:  # Bᵀθ
+        return by_cell @ theta[:raters] + theta[raters:] @ group_cells
+
+    def to_effects(values: np.ndarray) -> np.ndarray:  # B·values
+        return np.concatenate([by_rater @ values, group_cells @ values])
 
     def product(theta: np.ndarray) -> np.ndarray:
-        crossed = np.concatenate([both @ theta[raters:], both_t @ theta[:raters]])
-        return diagonal * theta + crossed - b @ ((b_t @ theta) * per_cell)
+        # SᵀS is diagonal but for the rater × group counts: a rating touches both
+        crossed = np.concatenate([both @ theta[raters:], theta[:raters] @ both])
+        return diagonal * theta + crossed - to_effects(to_cells(theta) * per_cell)
 
-    system = LinearOperator((size, size), matvec=product, dtype=float)
+    system = LinearOperator((size := raters + groups, size), matvec=product, dtype=float)
     preconditioner = LinearOperator((size, size), matvec=lambda v: v / diagonal, dtype=float)
-    rhs = np.bincount(rows, np.concatenate([centred[has_rater], centred]), minlength=size)
-    rhs = rhs - b @ (cell_sums * per_cell)
+    rhs = np.concatenate(
+        [
+            np.bincount(their_rater, centred[has_rater], minlength=raters),
+            np.bincount(group, centred, minlength=groups),
+        ]
+    )
+    rhs = rhs - to_effects(cell_sums * per_cell)
     theta, _ = cg(system, rhs, rtol=CG_TOLERANCE, maxiter=MAX_PASSES, M=preconditioner)
-    a = (cell_sums - b_t @ theta) * per_cell
+    a = (cell_sums - to_cells(theta)) * per_cell
     return mu, a, theta[:raters], theta[raters:]
 
 

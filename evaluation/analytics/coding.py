@@ -44,6 +44,11 @@ class Coded:
     def cells(self) -> int:
         return len(self.ratee_ids) * self.k
 
+    def in_groups(self, names: tuple[str, ...], group: np.ndarray | None = None) -> np.ndarray:
+        """Whether each rating (or each of the given group codes) is from one of `names`:
+        a lookup by group code, one pass, where `np.isin` would sort."""
+        return in_groups(self.group if group is None else group, names)
+
     def cell_keys(self, cells: np.ndarray) -> pl.DataFrame:
         """ratee_id and competency of the given cell codes, beside the code itself."""
         return pl.DataFrame(
@@ -55,55 +60,82 @@ class Coded:
         )
 
 
+def in_groups(group: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """Whether each group code (an index into GROUPS) is one of `names`."""
+    table = np.array([g in names for g in GROUPS], dtype=bool)
+    return table[group]
+
+
 def encode(responses: pl.DataFrame) -> Coded:
     """`responses`: the analytics contract's long frame (ratee_id, rater_id, rater_group,
     competency, level)."""
     rated = responses.filter(pl.col("level").is_not_null())
     competencies = tuple(sorted(rated["competency"].unique().to_list()))
     try:
-        codes = _codes(rated, competencies)
+        small = rated.select(
+            level=pl.col("level").cast(pl.Float64),
+            competency=pl.col("competency").cast(pl.Enum(competencies)).to_physical(),
+            group=pl.col("rater_group").cast(pl.Enum(GROUPS)).to_physical(),
+        )
     except pl.exceptions.InvalidOperationError as error:  # a group outside GROUPS
         unknown = set(rated["rater_group"].unique().to_list()) - set(GROUPS)
         raise ValueError(f"unknown rater groups: {sorted(unknown)}") from error
     k = len(competencies)
-    ratee = codes["ratee"].to_numpy()
-    rater = codes["rater"].to_numpy()
-    return Coded(
-        level=codes["level"].to_numpy(),
-        cell=ratee * k + codes["competency"].to_numpy(),
-        rater=rater,
-        group=codes["group"].to_numpy(),
-        ratee_ids=_ids_by_code(ratee, rated["ratee_id"].to_numpy()),
-        competencies=competencies,
-        rater_ids=_ids_by_code(rater, rated["rater_id"].fill_null(0).to_numpy()),
-        form=codes["form"].to_numpy(),
-    )
-
-
-def _ids_by_code(codes: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """The id behind each dense code (a scatter: cheaper than sorting the unique ids)."""
-    known = codes >= 0
-    table = np.zeros(int(codes.max()) + 1 if known.any() else 0, dtype=np.int64)
-    table[codes[known]] = ids[known]
-    return table
-
-
-def _codes(rated: pl.DataFrame, competencies: tuple[str, ...]) -> pl.DataFrame:
-    return rated.select(
-        level=pl.col("level").cast(pl.Float64),
-        ratee=pl.col("ratee_id").rank("dense").cast(pl.Int64) - 1,
-        competency=pl.col("competency").cast(pl.Enum(competencies)).to_physical().cast(pl.Int64),
-        rater=(pl.col("rater_id").rank("dense").cast(pl.Int64) - 1).fill_null(-1),
-        group=pl.col("rater_group").cast(pl.Enum(GROUPS)).to_physical().cast(pl.Int64),
-        form=_form_key(rated).rank("dense").cast(pl.Int64) - 1,
-    )
-
-
-def _form_key(rated: pl.DataFrame) -> pl.Expr:
+    ratee, ratee_ids = dense_codes(rated["ratee_id"])
+    rater, rater_ids = dense_codes(rated["rater_id"])
+    group = small["group"].to_numpy().astype(np.int64)
     if "response_id" in rated.columns:
-        return pl.col("response_id")
-    rater = pl.col("rater_id").fill_null(-1 - pl.int_range(pl.len(), dtype=pl.Int64))
-    return pl.struct(rater, "ratee_id", "rater_group").hash(seed=7)
+        form, _ = dense_codes(rated["response_id"])
+    else:  # one form per (rater, ratee, group); a rating without a rater is a form of its own
+        key = (rater * len(ratee_ids) + ratee) * len(GROUPS) + group
+        form = _dense_keys(np.where(rater >= 0, key, -1 - np.arange(len(key))))
+    return Coded(
+        level=small["level"].to_numpy(),
+        cell=ratee * k + small["competency"].to_numpy().astype(np.int64),
+        rater=rater,
+        group=group,
+        ratee_ids=ratee_ids,
+        competencies=competencies,
+        rater_ids=rater_ids,
+        form=form,
+    )
+
+
+def dense_codes(ids: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each id's dense code in ascending order of the ids (−1 for a null), and the id behind
+    each code. Ids from a database are compact, so a lookup table over their range does it
+    in two passes; a sparse range falls back to sorting."""
+    known = ids.is_not_null().to_numpy()
+    values = ids.fill_null(0).cast(pl.Int64).to_numpy()
+    if not known.any():
+        return np.full(len(values), -1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low, high = int(values[known].min()), int(values[known].max())
+    if high - low > 4 * len(values) + 1_000_000:
+        codes = pl.Series(values[known]).rank("dense").cast(pl.Int64).to_numpy() - 1
+        table = np.zeros(int(codes.max()) + 1, dtype=np.int64)
+        table[codes] = values[known]
+        out = np.full(len(values), -1, dtype=np.int64)
+        out[known] = codes
+        return out, table
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[values[known] - low] = True
+    code_of = np.cumsum(present) - 1
+    at = np.where(known, values - low, 0)  # a null's filler may lie outside the range
+    return np.where(known, code_of[at], -1), np.flatnonzero(present) + low
+
+
+def _dense_keys(keys: np.ndarray) -> np.ndarray:
+    """Dense codes of integer keys. When every key's rows are adjacent (a response's items
+    arrive together), numbering the runs is enough; otherwise a sort."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.r_[True, keys[1:] != keys[:-1]]
+    runs = np.cumsum(starts) - 1
+    ordered = np.sort(keys[starts])
+    if not (ordered[1:] == ordered[:-1]).any():
+        return runs
+    # (numpy's hashing `unique` is several times slower than a sort here)
+    return pl.Series(keys).rank("dense").cast(pl.Int64).to_numpy() - 1
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,12 @@ from evaluation.groups import COUNTED, GROUPS
 def form_correlation(coded: Coded, corrected: np.ndarray) -> float:
     """ρ: the correlation between two items' errors on the same form, from the counted
     groups' calibrated ratings (0 when no form has two items in cells rated twice)."""
-    counted = np.isin(coded.group, [GROUPS.index(g) for g in COUNTED])
+    counted = coded.in_groups(COUNTED)
     key = coded.cell[counted] * len(GROUPS) + coded.group[counted]
     y = corrected[counted]
     form = coded.form[counted]
-    _, slot = np.unique(key, return_inverse=True)
-    n = np.bincount(slot)[slot]
-    total = np.bincount(slot, y)[slot]
+    n = np.bincount(key)[key]  # the key is dense (cell × group): counted without sorting
+    total = np.bincount(key, y)[key]
     several = n >= 2
     # the rating's distance from the others' mean in its cell and group: not pulled toward
     # itself, so it carries no negative bias from the rating's own weight in the mean

@@ -15,7 +15,7 @@ import polars as pl
 from evaluation.analytics.calibration import Calibration, calibrate
 from evaluation.analytics.coding import encode
 from evaluation.analytics.composite import form_correlation, level_correlation, loadings
-from evaluation.analytics.profiles import overall, profile_rows
+from evaluation.analytics.profiles import overall, profile_rows, ranked
 from evaluation.analytics.rater_flags import rater_flags
 from evaluation.analytics.release import (
     HEADLINE_WITHHELD,
@@ -27,6 +27,7 @@ from evaluation.analytics.release import (
 from evaluation.analytics.reliability import agreement
 from evaluation.analytics.shrinkage import shrink
 from evaluation.analytics.specific import contrasts
+from evaluation.analytics.stages import stage
 from evaluation.analytics.weighting import combine, group_scores
 from evaluation.groups import COUNTED, GROUPS, RaterGroup
 from evaluation.rubrics.schema import Rubric
@@ -59,105 +60,138 @@ def aggregate(
     excluded: ratee_id, competency — cells an upheld appeal found not to apply to the
     cadre's post: still shown, left out of the overall (a function of released numbers
     only, so the anonymity of the release holds)."""
-    coded = encode(responses)
-    calibration = calibrate(coded, weights)
+    with stage("encode"):
+        coded = encode(responses)
+    with stage("calibrate"):
+        calibration = calibrate(coded, weights)
     # Rater flags and the agreement report need only the codes and the calibration:
     # computed on a second thread while this one builds the profiles.
     with ThreadPoolExecutor(max_workers=1) as pool:
         flags = pool.submit(rater_flags, coded, calibration.raters)
         report = pool.submit(agreement, coded)
-        groups = group_scores(coded, calibration)
-        combined = combine(groups, weights, calibration.sigma)
-        cells = combined["cell"].to_numpy()
-        counts = counted_matrix(groups, cells)
-        # which group means the headline is a function of (weighting.view_coefficients)
-        in_headline = np.column_stack([combined[f"c_{g}"].to_numpy() > 0 for g in COUNTED])
-        shown = release(counts, in_headline, minimum_responses(rubric))
+        with stage("group scores"):
+            groups = group_scores(coded, calibration)
+            combined = combine(groups, weights, calibration.sigma)
+        with stage("release"):
+            cells = combined["cell"].to_numpy()
+            counts = counted_matrix(groups, cells)
+            # which group means the headline is a function of (weighting.view_coefficients)
+            in_headline = np.column_stack([combined[f"c_{g}"].to_numpy() > 0 for g in COUNTED])
+            shown = release(counts, in_headline, minimum_responses(rubric))
         released = shown.headline & combined["corrected"].is_not_null().to_numpy()
         component = calibration.component[cells // coded.k]
-        spread = calibration.severity_spread**2
-        extra = np.where(
-            component > 0, spread / np.maximum(calibration.component_raters[component], 1), 0.0
-        )
         combined = combined.with_columns(
             component=pl.Series(component),
             released=pl.Series(released),
             pooled_shown=pl.Series(shown.pooled),
         )
-        scored = combined.filter("released")
-        scored = scored.join(
-            shrink(
-                scored.select("cell", "competency", "corrected", "variance"), extra[released]
-            ).drop("competency", "corrected", "variance"),
-            on="cell",
-            maintain_order="left",
-        ).with_columns(raw_mean=pl.when(pl.col("pooled_shown")).then(pl.col("raw_mean")))
-        rho = form_correlation(coded, calibration.corrected)
-        scored = scored.with_columns(
-            *loadings(rho, level_correlation(scored, rho)),
-        )
-        scored = scored.join(
-            contrasts(coded, scored.select("cell", "ratee_id"), ratees), on="cell", how="left"
-        )
-        self_means = groups.filter(pl.col("rater_group") == RaterGroup.self.value).select(
-            "cell", self_mean="raw_mean"
-        )
-        profiles = profile_rows(
-            scored,
-            self_means,
-            ratees,
-            green_from=rubric.lights.green_from,
-            red_below=rubric.lights.red_below,
-        ).with_columns(
-            withheld=pl.lit(None, pl.String),
-            pooled_reason=pl.when(~pl.col("pooled_shown")).then(pl.lit(POOLED_WITHHELD)),
-        )
-        withheld = combined.filter(~pl.col("released")).select(
-            "cell",
-            "ratee_id",
-            "competency",
-            "n",
-            "missing_groups",
-            "redistributed",
-            "component",
-            withheld=pl.lit(HEADLINE_WITHHELD),
-        )
-        profiles = (
-            pl.concat([profiles, withheld], how="diagonal_relaxed")
-            .drop("released", "pooled_shown")
-            .sort("cell")
-        )
-        if excluded is not None and not excluded.is_empty():
-            profiles = mark_excluded(profiles, excluded)
-        counted = profiles.filter(
-            pl.col("score").is_not_null(), pl.col("finding").ne_missing(EXCLUDED)
-        )
-        summary = overall(
-            counted,
-            {c.id: c.weight for c in rubric.competencies},
-            ratees.select("ratee_id", "position_class"),
-        ).join(ratees.select("ratee_id", "position_class"), on="ratee_id", how="left")
-        summary = summary.with_columns(
-            rank=pl.col("overall")
-            .rank("min", descending=True)
-            .over("position_class")
-            .cast(pl.Int64),
-            peers=pl.len().over("position_class").cast(pl.Int64),
-        ).select("ratee_id", "overall", "overall_sd", "competencies", "level", "rank", "peers")
-        return CycleResults(
-            cadres=summary,
-            calibration=calibration,
-            profiles=profiles,
-            groups=released_groups(groups, combined, cells, shown),
-            raters=flags.result(),
-            agreement=report.result(),
-            unlinked=pl.DataFrame(
-                {
-                    "ratee_id": coded.ratee_ids[calibration.component > 0],
-                    "component": calibration.component[calibration.component > 0],
-                }
-            ),
-        )
+        with stage("shrinkage"):
+            scored = _shrunk(combined, _unlinked_variance(calibration, component)[released])
+        with stage("composite"):
+            rho = form_correlation(coded, calibration.corrected)
+            scored = scored.with_columns(*loadings(rho, level_correlation(scored, rho)))
+        with stage("contrasts"):
+            scored = scored.join(
+                contrasts(coded, scored.select("cell", "ratee_id"), ratees), on="cell", how="left"
+            )
+        with stage("profiles"):
+            profiles = _profiles(scored, combined, groups, ratees, rubric, excluded)
+        with stage("overall"):
+            summary = _summary(profiles, ratees, rubric)
+        with stage("released groups"):
+            breakdown = released_groups(groups, combined, cells, shown)
+        with stage("rater flags, agreement (second thread)"):
+            raters, report_frame = flags.result(), report.result()
+    return CycleResults(
+        cadres=summary,
+        calibration=calibration,
+        profiles=profiles,
+        groups=breakdown,
+        raters=raters,
+        agreement=report_frame,
+        unlinked=pl.DataFrame(
+            {
+                "ratee_id": coded.ratee_ids[calibration.component > 0],
+                "component": calibration.component[calibration.component > 0],
+            }
+        ),
+    )
+
+
+def _unlinked_variance(calibration: Calibration, component: np.ndarray) -> np.ndarray:
+    """Per cell, the variance a cadre outside the anchored rating graph adds: compared with
+    the rest only through the prior on rater severity."""
+    spread = calibration.severity_spread**2
+    return np.where(
+        component > 0, spread / np.maximum(calibration.component_raters[component], 1), 0.0
+    )
+
+
+def _shrunk(combined: pl.DataFrame, extra: np.ndarray) -> pl.DataFrame:
+    """The released cells with their shrunken scores; the pooled raw mean where shown."""
+    scored = combined.filter("released")
+    return scored.join(
+        shrink(scored.select("cell", "competency", "corrected", "variance"), extra).drop(
+            "competency", "corrected", "variance"
+        ),
+        on="cell",
+        maintain_order="left",
+    ).with_columns(raw_mean=pl.when(pl.col("pooled_shown")).then(pl.col("raw_mean")))
+
+
+def _profiles(
+    scored: pl.DataFrame,
+    combined: pl.DataFrame,
+    groups: pl.DataFrame,
+    ratees: pl.DataFrame,
+    rubric: Rubric,
+    excluded: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """One row per cell: the released ones profiled, the withheld ones with their reason."""
+    self_means = groups.filter(pl.col("rater_group") == RaterGroup.self.value).select(
+        "cell", self_mean="raw_mean"
+    )
+    profiles = profile_rows(
+        scored,
+        self_means,
+        ratees,
+        green_from=rubric.lights.green_from,
+        red_below=rubric.lights.red_below,
+    ).with_columns(
+        withheld=pl.lit(None, pl.String),
+        pooled_reason=pl.when(~pl.col("pooled_shown")).then(pl.lit(POOLED_WITHHELD)),
+    )
+    withheld = combined.filter(~pl.col("released")).select(
+        "cell",
+        "ratee_id",
+        "competency",
+        "n",
+        "missing_groups",
+        "redistributed",
+        "component",
+        withheld=pl.lit(HEADLINE_WITHHELD),
+    )
+    profiles = (
+        pl.concat([profiles, withheld], how="diagonal_relaxed")
+        .drop("released", "pooled_shown")
+        .sort("cell")
+    )
+    if excluded is not None and not excluded.is_empty():
+        profiles = mark_excluded(profiles, excluded)
+    return profiles
+
+
+def _summary(profiles: pl.DataFrame, ratees: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """Per cadre: the overall from the counted cells, its rank within the position class."""
+    counted = profiles.filter(pl.col("score").is_not_null(), pl.col("finding").ne_missing(EXCLUDED))
+    classes = ratees.select("ratee_id", "position_class")
+    summary = overall(counted, {c.id: c.weight for c in rubric.competencies}, classes).join(
+        classes, on="ratee_id", how="left"
+    )
+    return summary.with_columns(
+        rank=ranked("overall").rank("min", descending=True).over("position_class").cast(pl.Int64),
+        peers=pl.len().over("position_class").cast(pl.Int64),
+    ).select("ratee_id", "overall", "overall_sd", "competencies", "level", "rank", "peers")
 
 
 def released_groups(
@@ -169,18 +203,20 @@ def released_groups(
     cell = groups["cell"].to_numpy()
     at = np.searchsorted(cells, cell).clip(0, max(len(cells) - 1, 0))
     in_cells = (cells[at] == cell) if len(cells) else np.zeros(len(cell), dtype=bool)
-    column = groups["rater_group"].cast(pl.String).to_list()
-    counted = np.array([g in COUNTED for g in column], dtype=bool) & in_cells
-    j = np.array([COUNTED.index(g) if g in COUNTED else 0 for g in column], dtype=np.int64)
+    code = groups["rater_group"].cast(pl.Enum(GROUPS)).to_physical().to_numpy()
+    # each group's column in the release's matrices (COUNTED order); −1 for the others
+    column_of = np.array([COUNTED.index(g) if g in COUNTED else -1 for g in GROUPS])
+    j = column_of[code]
+    counted = (j >= 0) & in_cells
+    j = np.maximum(j, 0)
     visible = (
         np.where(counted, shown.groups[at, j], True) if len(cells) else np.ones(len(cell), bool)
     )
-    reason = np.asarray(
-        np.where(counted & ~visible, shown.reasons[at, j], None)
-        if len(cells)
-        else [None] * len(cell),
-        dtype=object,
-    )
+    hidden = counted & ~visible
+    reason = pl.Series("reason", dtype=pl.String).extend_constant(None, len(cell))
+    if hidden.any():  # the few hidden groups' reasons: no object array over every row
+        where = np.flatnonzero(hidden)
+        reason = reason.scatter(where, pl.Series(shown.reasons[at[where], j[where]].tolist()))
     weights = np.zeros(groups.height)
     for index, group in enumerate(COUNTED):
         name = f"w_{group}"
@@ -190,7 +226,7 @@ def released_groups(
     hide = pl.Series(~visible)
     return groups.with_columns(
         shown=pl.Series(visible),
-        reason=pl.Series(reason.tolist(), dtype=pl.String),
+        reason=reason,
         weight=pl.Series(np.where(counted, weights, np.nan), nan_to_null=True),
         raw_mean=pl.when(hide).then(None).otherwise(pl.col("raw_mean")),
         corrected_mean=pl.when(hide).then(None).otherwise(pl.col("corrected_mean")),

@@ -46,6 +46,16 @@ FINDINGS = (
 )
 
 
+RANK_DIGITS = 9
+
+
+def ranked(column: str) -> pl.Expr:
+    """A score as ranks read it: rounded far below any shown digit, so two cadres whose
+    scores are equal up to floating-point rounding tie, whatever order a computation
+    summed in (a faster solver must not reorder identical cadres)."""
+    return pl.col(column).round(RANK_DIGITS)
+
+
 def profile_rows(
     scores: pl.DataFrame,
     self_means: pl.DataFrame,
@@ -62,10 +72,10 @@ def profile_rows(
         .join(self_means, on="cell", how="left")
         .with_columns(
             norm=pl.col("score").mean().over(keys),
-            percentile=(pl.col("score").rank("average").over(keys) - 0.5)
+            percentile=(ranked("score").rank("average").over(keys) - 0.5)
             / pl.len().over(keys)
             * 100,
-            rank=pl.col("score").rank("min", descending=True).over(keys).cast(pl.Int64),
+            rank=ranked("score").rank("min", descending=True).over(keys).cast(pl.Int64),
         )
     )
     others = pl.len().over("ratee_id") - 1

@@ -159,7 +159,7 @@ def agreement(responses: pl.DataFrame | Coded) -> pl.DataFrame:
     rated, raters per cadre (n0), ICC(1), ICC(1,k) and Krippendorff's interval alpha (on up
     to AGREEMENT_SAMPLE cadres with two or more ratings, chosen by a fixed seed)."""
     coded = responses if isinstance(responses, Coded) else encode(responses)
-    counted = np.isin(coded.group, [GROUPS.index(g) for g in COUNTED])
+    counted = coded.in_groups(COUNTED)
     frame = pl.DataFrame(
         {
             "group": coded.group[counted],

@@ -20,13 +20,13 @@ import numpy as np
 import polars as pl
 
 from evaluation.analytics.coding import Coded
-from evaluation.groups import COUNTED, GROUPS
+from evaluation.groups import COUNTED
 
 
 def contrasts(coded: Coded, cells: pl.DataFrame, classes: pl.DataFrame) -> pl.DataFrame:
     """cells: cell, ratee_id (the cells wanted). classes: ratee_id, position_class.
     Returns cell, specific, specific_se for the cells with a contrast."""
-    counted = np.isin(coded.group, [GROUPS.index(g) for g in COUNTED])
+    counted = coded.in_groups(COUNTED)
     form = coded.form[counted]
     level = coded.level[counted]
     per_form = np.bincount(form, minlength=int(form.max()) + 1 if len(form) else 0)
