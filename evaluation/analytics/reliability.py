@@ -130,6 +130,11 @@ def _oneway(frame: pl.DataFrame, by: list[str], target: str, score: str) -> pl.D
     per_target = frame.group_by([*by, target]).agg(
         k=pl.len(), total=pl.col(score).sum(), squares=(pl.col(score) ** 2).sum()
     )
+    return _oneway_from_targets(per_target, by)
+
+
+def _oneway_from_targets(per_target: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """The one-way ANOVA per `by` from each target's k (ratings), total and squares."""
     return (
         per_target.group_by(by)
         .agg(
@@ -160,19 +165,6 @@ def agreement(responses: pl.DataFrame | Coded) -> pl.DataFrame:
     to AGREEMENT_SAMPLE cadres with two or more ratings, chosen by a fixed seed)."""
     coded = responses if isinstance(responses, Coded) else encode(responses)
     counted = coded.in_groups(COUNTED)
-    frame = pl.DataFrame(
-        {
-            "group": coded.group[counted],
-            "competency": coded.cell[counted] % max(coded.k, 1),
-            "cell": coded.cell[counted],
-            "rater": np.where(
-                coded.rater[counted] >= 0,
-                coded.rater[counted],
-                -1 - np.arange(int(counted.sum())),  # one-off raters: each their own
-            ),
-            "level": coded.level[counted],
-        }
-    )
     schema = {
         "rater_group": pl.String,
         "competency": pl.String,
@@ -182,16 +174,54 @@ def agreement(responses: pl.DataFrame | Coded) -> pl.DataFrame:
         "icc1k": pl.Float64,
         "alpha": pl.Float64,
     }
-    if frame.is_empty():
+    if not counted.any():
         return pl.DataFrame(schema=schema)
-    table = _oneway(frame, ["group", "competency"], "cell", "level").sort("group", "competency")
-    alphas: list[float | None] = []
-    for group, competency in table.select("group", "competency").iter_rows():
-        subset = frame.filter((pl.col("group") == group) & (pl.col("competency") == competency))
-        units = subset.group_by("cell").len().filter(pl.col("len") >= 2)["cell"].sort()
+    groups = len(GROUPS)
+    # one key per (cell, group): each cadre's ratings by one group, counted without a frame
+    key = coded.cell[counted] * groups + coded.group[counted]
+    level = coded.level[counted]
+    k = np.bincount(key)
+    present = np.flatnonzero(k)
+    per_target = pl.DataFrame(
+        {
+            "group": present % groups,
+            "competency": (present // groups) % max(coded.k, 1),
+            "cell": present // groups,
+            "k": k[present],
+            "total": np.bincount(key, level)[present],
+            "squares": np.bincount(key, level * level)[present],
+        }
+    )
+    table = _oneway_from_targets(per_target, ["group", "competency"]).sort("group", "competency")
+    units_of: dict[tuple[int, int], np.ndarray] = {}
+    for (group, competency), targets in per_target.filter(pl.col("k") >= 2).group_by(
+        "group", "competency"
+    ):
+        units = targets["cell"].sort()
         if units.len() > AGREEMENT_SAMPLE:
             units = units.sample(AGREEMENT_SAMPLE, seed=7).sort()
-        chosen = subset.filter(pl.col("cell").is_in(units.implode()))
+        units_of[(int(group), int(competency))] = units.to_numpy()
+    # only the sampled cadres' ratings become a frame (the alpha is on a sample)
+    sampled = np.zeros(len(k), dtype=bool)
+    for (group, _), cells in units_of.items():
+        sampled[cells * groups + group] = True
+    rows = sampled[key]
+    rater = coded.rater[counted]
+    one_off = -1 - np.arange(len(rater))  # one-off raters: each their own
+    chosen_rows = pl.DataFrame(
+        {
+            "group": coded.group[counted][rows],
+            "competency": (coded.cell[counted] % max(coded.k, 1))[rows],
+            "cell": coded.cell[counted][rows],
+            "rater": np.where(rater >= 0, rater, one_off)[rows],
+            "level": level[rows],
+        }
+    )
+    alphas: list[float | None] = []
+    for group, competency in table.select("group", "competency").iter_rows():
+        chosen = chosen_rows.filter(
+            (pl.col("group") == group) & (pl.col("competency") == competency)
+        )
         try:
             alphas.append(krippendorff_alpha(chosen, unit="cell", rater="rater", value="level"))
         except ValueError:
