@@ -104,7 +104,15 @@ async def build(url: str) -> int:
         ).responses
         results = aggregate(responses, people, rubric, {"superior": 0.5, "peer": 0.5})
         publishing = time.perf_counter()
-        snapshot = await aggregation_service.store_snapshot(cycle_id, results, directory)
+        computed = aggregation_service.Computed(
+            results=results,
+            people=aggregation_service.people_of(directory),
+            readings=aggregation_service.reader_coverage(responses),
+            comments=pl.DataFrame(
+                schema={"ratee_id": pl.Int64, "rater_group": pl.String, "comment": pl.String}
+            ),
+        )
+        snapshot = await aggregation_service.store_snapshot(cycle_id, computed)
         await aggregation_service.freeze(snapshot)
         STORED[url.split(":")[0]] = time.perf_counter() - publishing
         await Cycle.update({Cycle.state: "published"}).where(Cycle.id == cycle_id)

@@ -104,8 +104,7 @@ class CadreResultAppeals:
 
     async def apply(self, case: AppealRow, correction: str, reason: str, by: str) -> None:
         """The result recomputed with the competency out of the overall, frozen again."""
-        results, cadres = await compute(case.period)
-        await freeze(await store_snapshot(case.period, results, cadres))
+        await freeze(await store_snapshot(case.period, await compute(case.period)))
 
 
 POLICY = CadreResultAppeals()

@@ -7,6 +7,8 @@ moment (`snapshot_cadre`), so a published cycle never changes with the roster.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from evaluation import clock
@@ -39,11 +41,29 @@ async def uncounted_responses(cycle_id: int) -> list[int]:
     )
 
 
-async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The analytics contract's frames: counted responses, and the rated people as they were
-    when the cycle closed (a transfer recorded afterwards does not move their results), in
-    the published people's columns (`published.PEOPLE`: the directory's `cadre_id` enters
-    the analytics' vocabulary as `ratee_id` here, once)."""
+@dataclass(frozen=True)
+class Computed:
+    """What a computation read and worked out — everything a snapshot stores, so storing
+    it reads nothing again (issue 34)."""
+
+    results: CycleResults
+    people: pl.DataFrame  # the rated people as they were, in `published.PEOPLE`'s columns
+    readings: pl.DataFrame  # what each cadre rater's counted answers covered (`reader_coverage`)
+    comments: pl.DataFrame  # the counted responses' comments (`counted_comments`)
+
+
+def people_of(cadres: pl.DataFrame) -> pl.DataFrame:
+    """The directory's frame (`cadre_frame`) in the published people's columns: its
+    `cadre_id` enters the analytics' vocabulary as `ratee_id` here, once."""
+    return cadres.rename({"cadre_id": "ratee_id"}).select(list(published.schema(published.PEOPLE)))
+
+
+async def cycle_frames(
+    cycle_id: int, uncounted: list[int] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The analytics contract's frames: counted responses (all but `uncounted`, read when not
+    given), and the rated people as they were when the cycle closed (a transfer recorded
+    afterwards does not move their results), in the published people's columns."""
     rows = await ResponseItem.select(
         ResponseItem.response.as_alias("response_id"),
         ResponseItem.response.ratee.as_alias("ratee_id"),
@@ -52,7 +72,8 @@ async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         ResponseItem.competency,
         ResponseItem.level,
     ).where(ResponseItem.response.cycle == cycle_id)
-    uncounted = await uncounted_responses(cycle_id)
+    if uncounted is None:
+        uncounted = await uncounted_responses(cycle_id)
     responses = pl.DataFrame(rows, schema=RESPONSE_SCHEMA).filter(
         ~pl.col("response_id").is_in(uncounted)
     )
@@ -60,9 +81,7 @@ async def cycle_frames(cycle_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     if frozen is not None:  # published: an appeal recomputes with the people as published
         return responses, frozen
     closes_on = await Cycle.select(Cycle.closes_on).where(Cycle.id == cycle_id).first()
-    cadres = await cadre_frame(closes_on["closes_on"] if closes_on else None)
-    people = cadres.rename({"cadre_id": "ratee_id"})
-    return responses, people.select(list(published.schema(published.PEOPLE)))
+    return responses, people_of(await cadre_frame(closes_on["closes_on"] if closes_on else None))
 
 
 async def frozen_people(cycle_id: int) -> pl.DataFrame | None:
@@ -80,10 +99,12 @@ async def frozen_people(cycle_id: int) -> pl.DataFrame | None:
     return await snapshots.people(int(first["id"]))  # rated cadres as published
 
 
-async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:
-    """The cycle's results and the cadre frame they were computed against."""
+async def compute(cycle_id: int) -> Computed:
+    """The cycle's results, the people they were computed against, and what else its
+    snapshot stores — each read once."""
     cycle = await cycle_service.get_cycle(cycle_id)
-    responses, cadres = await cycle_frames(cycle_id)
+    uncounted = await uncounted_responses(cycle_id)
+    responses, cadres = await cycle_frames(cycle_id, uncounted)
     if responses.filter(pl.col("level").is_not_null()).is_empty():
         raise Conflict("本周期还没有评价数据，无法计算结果")
     ratees = cadres.select("ratee_id", "town_id", "position_class")
@@ -94,7 +115,12 @@ async def compute(cycle_id: int) -> tuple[CycleResults, pl.DataFrame]:
         cycle.weights,
         await excluded_cells(cycle_id),
     )
-    return results, cadres
+    return Computed(
+        results=results,
+        people=cadres,
+        readings=reader_coverage(responses),
+        comments=await counted_comments(cycle_id, uncounted),
+    )
 
 
 async def excluded_cells(cycle_id: int) -> pl.DataFrame:
@@ -116,8 +142,10 @@ def counted_in_overall(rows: pl.DataFrame, excluded: pl.DataFrame) -> pl.DataFra
     return shown.join(excluded, on=["ratee_id", "competency"], how="anti")
 
 
-async def store_snapshot(cycle_id: int, results: CycleResults, cadres: pl.DataFrame) -> int:
-    """A new snapshot; the frozen (published) one, if any, is never changed."""
+async def store_snapshot(cycle_id: int, computed: Computed) -> int:
+    """A new snapshot of what `compute` worked out; the frozen (published) one, if any, is
+    never changed."""
+    results = computed.results
     async with ProfileSnapshot._meta.db.transaction():
         created = await ProfileSnapshot.insert(
             ProfileSnapshot(
@@ -135,21 +163,22 @@ async def store_snapshot(cycle_id: int, results: CycleResults, cadres: pl.DataFr
                 results.profiles.with_columns(pl.col("redistributed").fill_null(False)),
             ),
             (published.GROUPS, results.groups),
-            (published.RATERS, rater_rows(results.raters, cadres)),
+            (published.RATERS, rater_rows(results.raters, computed.people)),
             (published.AGREEMENT, results.agreement),
             (published.SUMMARIES, results.cadres),
-            (published.PEOPLE, cadres.filter(pl.col("ratee_id").is_in(rated))),
-            (published.COMMENTS, published_comments(await counted_comments(cycle_id), snapshot_id)),
-            (published.READINGS, reader_coverage((await cycle_frames(cycle_id))[0])),
+            (published.PEOPLE, computed.people.filter(pl.col("ratee_id").is_in(rated))),
+            (published.COMMENTS, published_comments(computed.comments, snapshot_id)),
+            (published.READINGS, computed.readings),
         ):
             await published.write(part, snapshot_id, frame)
     return snapshot_id
 
 
-async def counted_comments(cycle_id: int) -> pl.DataFrame:
+async def counted_comments(cycle_id: int, uncounted: list[int] | None = None) -> pl.DataFrame:
     """ratee_id, rater_group, comment of the cycle's counted responses (self-assessments
     never), in the order they were stored."""
-    uncounted = await uncounted_responses(cycle_id)
+    if uncounted is None:
+        uncounted = await uncounted_responses(cycle_id)
     rows = await (
         Response.select(Response.id, Response.ratee, Response.rater_group, Response.comment)
         .where(Response.cycle == cycle_id)

@@ -47,8 +47,7 @@ async def require_publishable(cycle_id: int) -> None:
 async def preview(cycle_id: int) -> int:
     """A preview snapshot of a closed cycle; returns its id."""
     await _require_computable(cycle_id)
-    results, cadres = await compute(cycle_id)
-    return await store_snapshot(cycle_id, results, cadres)
+    return await store_snapshot(cycle_id, await compute(cycle_id))
 
 
 async def has_preview(cycle_id: int) -> bool:
@@ -80,9 +79,9 @@ async def publish(cycle_id: int, on: date | None = None, reason: str | None = No
         publish_refusal(progress.overall, cycle.min_response_rate, reason)
     day = publication_day(cycle, on, today())
     ends_on = day + timedelta(days=cycle.publicity_days)
-    results, cadres = await compute(cycle_id)
+    computed = await compute(cycle_id)
     async with Cycle._meta.db.transaction():
-        snapshot = await store_snapshot(cycle_id, results, cadres)
+        snapshot = await store_snapshot(cycle_id, computed)
         await freeze(snapshot)
         moved = (
             await Cycle.update(
@@ -113,8 +112,8 @@ async def refreeze(cycle_id: int) -> int:
         (ProfileSnapshot.cycle == cycle_id) & ProfileSnapshot.frozen.eq(True)
     ):
         raise Conflict("该周期已有冻结的结果，发布后的结果不再改变")
-    results, cadres = await compute(cycle_id)
+    computed = await compute(cycle_id)
     async with Cycle._meta.db.transaction():
-        snapshot = await store_snapshot(cycle_id, results, cadres)
+        snapshot = await store_snapshot(cycle_id, computed)
         await freeze(snapshot)
     return snapshot

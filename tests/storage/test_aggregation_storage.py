@@ -62,8 +62,9 @@ async def test_preview_store_publish_and_frozen_for_good(db: str) -> None:
     pl.testing.assert_frame_equal(frozen, stored)
     with pytest.raises(Conflict, match="已发布"):
         await publication.preview(cycle_id)
-    results, cadres = await compute.compute(cycle_id)
-    await compute.store_snapshot(cycle_id, results, cadres)  # a stray recomputation …
+    await compute.store_snapshot(
+        cycle_id, await compute.compute(cycle_id)
+    )  # a stray recomputation …
     assert await frozen_snapshot(cycle_id) == published  # … never replaces the frozen one
     pl.testing.assert_frame_equal(await snapshots.cells(published), frozen)
     assert await ProfileSnapshot.count().where(ProfileSnapshot.frozen.eq(True)) == 1
@@ -120,8 +121,9 @@ async def test_a_snapshot_gives_back_the_analytics_frames_as_they_were(db: str) 
     cycle_id = await open_cycle(peers=3)
     await answer_assignments(cycle_id, varied=True)
     await cycle_service.move_cycle(cycle_id, "close")
-    results, people = await compute.compute(cycle_id)
-    snapshot = await compute.store_snapshot(cycle_id, results, people)
+    computed = await compute.compute(cycle_id)
+    snapshot = await compute.store_snapshot(cycle_id, computed)
+    results, people = computed.results, computed.people
     handed = {
         published.CELLS: results.profiles.with_columns(pl.col("redistributed").fill_null(False)),
         published.GROUPS: results.groups.with_columns(pl.col("rater_group").cast(pl.String)),
