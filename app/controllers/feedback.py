@@ -77,8 +77,12 @@ async def own_feedback_page(
 
 async def _courses(profile: Feedback) -> list[Recommendation]:
     """Upcoming courses for the weaknesses this page shows."""
-    shown = [c.competency for c in profile.weaknesses]
-    return await plan_service.recommendations(profile.cycle.id, profile.person.id, shown)
+    shown = [
+        (c.competency, c.name, c.norm - c.score)
+        for c in profile.weaknesses
+        if c.norm is not None and c.score is not None
+    ]
+    return await plan_service.recommendations(profile.person.id, shown)
 
 
 @get("/me/feedback", guards=[requires(Role.cadre, Role.leader)])

@@ -34,16 +34,30 @@ TRAVEL_OTHER_TOWN = 60.0  # 元: a day's travel to another town when no coordina
 TRAVEL_PER_KM = 1.2
 
 
-async def recommendations(cycle_id: int, cadre_id: int, shown: list[str]) -> list[Recommendation]:
-    """For a feedback page: upcoming offerings that fit the cadre's published specific
-    weaknesses, best first, with the reason — of the competencies the page shows as
-    weaknesses (`shown`) only, so a restricted reader learns nothing the page withholds."""
-    weak = (await weaknesses(cycle_id, cadre_id)).filter(pl.col("competency").is_in(shown))
+async def recommendations(
+    cadre_id: int, shown: list[tuple[str, str, float]]
+) -> list[Recommendation]:
+    """For a feedback page: upcoming offerings that fit the specific weaknesses the page
+    shows — (competency, its name, severity: how far below the norm), read from the page's
+    own published rows, so a restricted reader learns nothing the page withholds and the
+    snapshot is not read twice — best first, with the reason."""
+    weak = pl.DataFrame(
+        [(cadre_id, *row) for row in shown],
+        schema={
+            "ratee_id": pl.Int64,
+            "competency": pl.String,
+            "competency_name": pl.String,
+            "severity": pl.Float64,
+        },
+        orient="row",
+    )
     catalogue = upcoming(await offerings())
     if weak.is_empty() or catalogue.is_empty():
         return []
     fit = weakness_fit(weak, targets(catalogue)).head(5)
-    chosen = fit.join(catalogue.rename({"id": "offering_id"}), on="offering_id")
+    chosen = fit.join(
+        catalogue.rename({"id": "offering_id"}), on="offering_id", maintain_order="left"
+    )
     return [
         Recommendation(
             offering_id=r["offering_id"],
