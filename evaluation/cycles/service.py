@@ -31,10 +31,14 @@ from evaluation.tables import (
 
 
 async def rubric_for_cycle(cycle_id: int) -> Rubric:
-    row = await Cycle.select(Cycle.rubric.source).where(Cycle.id == cycle_id).first()
-    if row is None:
+    rows = await Cycle.raw(  # one join, written once (read on every results page)
+        f'SELECT r."source" AS "source" FROM "{Cycle._meta.tablename}" c '
+        f'JOIN "{RubricVersion._meta.tablename}" r ON r."id" = c."rubric" WHERE c."id" = {{}}',
+        cycle_id,
+    )
+    if not rows:
         raise NotFound("考核周期不存在")
-    return parsed_rubric(row["rubric.source"])
+    return parsed_rubric(rows[0]["source"])
 
 
 async def create_cycle(

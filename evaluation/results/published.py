@@ -125,13 +125,16 @@ async def read(part: Part, snapshot_id: int, ids: list[int] | None = None) -> pl
 async def frozen_overalls(ratee_id: int, cycle_ids: list[int]) -> list[tuple[int, int, float]]:
     """cycle, snapshot, overall: a cadre's overall in every frozen snapshot of these cycles
     (one query; an upheld appeal freezes a new snapshot beside the first)."""
-    snapshot = CadreSummary.snapshot
-    rows = await CadreSummary.select(
-        snapshot.cycle.as_alias("cycle"), snapshot.as_alias("snapshot"), CadreSummary.overall
-    ).where(
-        (CadreSummary.ratee_id == ratee_id)
-        & snapshot.frozen.eq(True)  # type: ignore[union-attr]
-        & snapshot.cycle.is_in(cycle_ids or [0])
+    chosen = cycle_ids or [0]
+    rows = await CadreSummary.raw(
+        f'SELECT s."cycle" AS "cycle", s."id" AS "snapshot", c."overall" AS "overall" '
+        f'FROM "{CadreSummary._meta.tablename}" c '
+        f'JOIN "{ProfileSnapshot._meta.tablename}" s ON s."id" = c."snapshot" '
+        f'WHERE c."ratee_id" = {{}} AND s."frozen" = {{}} '
+        f'AND s."cycle" IN ({", ".join("{}" for _ in chosen)})',
+        ratee_id,
+        True,
+        *chosen,
     )
     return [(int(r["cycle"]), int(r["snapshot"]), float(r["overall"])) for r in rows]
 
@@ -148,16 +151,14 @@ async def published_cycle_rows() -> list[dict[str, Any]]:
 
 async def latest_snapshot(cycle_id: int, *, frozen_only: bool) -> dict[str, Any] | None:
     """id, frozen, components of the cycle's newest snapshot (frozen ones first)."""
-    query = ProfileSnapshot.select(
-        ProfileSnapshot.id, ProfileSnapshot.frozen, ProfileSnapshot.components
-    ).where(ProfileSnapshot.cycle == cycle_id)
-    if frozen_only:
-        query = query.where(ProfileSnapshot.frozen.eq(True))
-    return await (
-        query.order_by(ProfileSnapshot.frozen, ascending=False)
-        .order_by(ProfileSnapshot.id, ascending=False)
-        .first()
+    frozen = ' AND "frozen" = {}' if frozen_only else ""
+    rows = await ProfileSnapshot.raw(
+        f'SELECT "id", "frozen", "components" FROM "{ProfileSnapshot._meta.tablename}" '
+        f'WHERE "cycle" = {{}}{frozen} ORDER BY "frozen" DESC, "id" DESC LIMIT 1',
+        cycle_id,
+        *([True] if frozen_only else []),
     )
+    return {**rows[0], "frozen": bool(rows[0]["frozen"])} if rows else None
 
 
 async def comments(snapshot_id: int, ratee_id: int) -> list[str]:
