@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from typing import Any
@@ -118,11 +119,27 @@ def _record(row: dict[str, Any]) -> CycleRecord:
     return CycleRecord(**{**row, "weights": weights})
 
 
+@functools.cache
+def _cycle_sql() -> str:
+    """`CYCLE_COLUMNS` of one cycle as SQL written once: every results page reads a cycle
+    or two, and building the query through the ORM cost more than running it."""
+    own = ", ".join(
+        f'c."{column._meta.db_column_name}" AS "{column._meta.name}"'
+        for column in Cycle._meta.columns
+        if column._meta.name != "rubric"
+    )
+    return (
+        f'SELECT {own}, c."rubric" AS "rubric_id", r."name" AS "rubric_name", '
+        f'r."version" AS "rubric_version" FROM "{Cycle._meta.tablename}" c '
+        f'JOIN "{RubricVersion._meta.tablename}" r ON r."id" = c."rubric" WHERE c."id" = {{}}'
+    )
+
+
 async def get_cycle(cycle_id: int) -> CycleRecord:
-    row = await Cycle.select(*CYCLE_COLUMNS).where(Cycle.id == cycle_id).first()
-    if row is None:
+    rows = await Cycle.raw(_cycle_sql(), cycle_id)
+    if not rows:
         raise NotFound("考核周期不存在")
-    return _record(row)
+    return _record(rows[0])
 
 
 async def list_cycles() -> list[CycleRecord]:
