@@ -108,10 +108,16 @@ def trend(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     before = previous.select("ratee_id", "competency", previous="score", se_before=se)
     half = Z90 * (pl.col("se") ** 2 + pl.col("se_before") ** 2).sqrt()
     change = pl.col("score") - pl.col("previous")
-    return (
+    return (  # few steps: on a feedback page these frames are one cadre's, and each step costs
         now.join(before, on=["ratee_id", "competency"])
-        .with_columns(change=change, change_lo=change - half, change_hi=change + half)
-        .with_columns(clear=(pl.col("change_lo") > 0) | (pl.col("change_hi") < 0))
-        .select("ratee_id", "competency", "previous", "change", "change_lo", "change_hi", "clear")
+        .select(
+            "ratee_id",
+            "competency",
+            "previous",
+            change=change,
+            change_lo=change - half,
+            change_hi=change + half,
+            clear=(change - half > 0) | (change + half < 0),
+        )
         .sort("ratee_id", "competency")
     )

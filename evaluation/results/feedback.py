@@ -133,13 +133,21 @@ async def cadre_feedback(
     rows, groups, person = await released(snapshot, cadre_id, reader)
     rubric = snapshot.rubric
     previous = [c for c in cycles if c.year < snapshot.cycle.year]
+    # the cadre's own view: their overall in every published cycle, as stored — which also
+    # names the previous cycle's frozen snapshot (one query instead of three)
+    latest = await own_latest(cadre_id, cycles) if reader is None else {}
     change = pl.DataFrame(schema={"competency": pl.String})
     if previous:
         try:
-            before = await snapshots.snapshot_for(previous[0].id)
             if reader is None:  # only the scores are compared: the cells alone
-                earlier = await snapshots.cells(before.id, [cadre_id])
+                before_id = (
+                    latest[previous[0].id][0]
+                    if previous[0].id in latest
+                    else (await snapshots.snapshot_for(previous[0].id)).id
+                )
+                earlier = await snapshots.cells(before_id, [cadre_id])
             else:
+                before = await snapshots.snapshot_for(previous[0].id)
                 earlier, _, _ = await released(before, cadre_id, reader)
             change = trend(rows.drop_nulls("score"), earlier.drop_nulls("score"))
         except (NotReady, NotFound):
@@ -172,7 +180,7 @@ async def cadre_feedback(
     mine = await snapshots.summaries(snapshot.id, [cadre_id])
     if reader is None:  # the cadre's own view: the overall stored at publication is theirs
         summary = mine.row(0, named=True) if mine.height else None
-        history = await own_history(cadre_id, cycles)
+        history = own_history(latest, cycles)
     else:  # a leader may see less (restrict_for_rater): combine what they see
         total = overall(counted_in_overall(rows, await excluded_cells(cycle_id)), weights)
         summary = total.row(0, named=True) if total.height else None
@@ -269,15 +277,24 @@ def competency_view(
     )
 
 
-async def own_history(cadre_id: int, cycles: list[snapshots.PublishedCycle]) -> list[HistoryPoint]:
-    """The cadre's overall in every published cycle, as stored at publication (the latest
-    frozen snapshot of each: an upheld appeal freezes a new one) — one query."""
-    years = {c.id: c.year for c in cycles}
+async def own_latest(
+    cadre_id: int, cycles: list[snapshots.PublishedCycle]
+) -> dict[int, tuple[int, float]]:
+    """Per published cycle: the newest frozen snapshot holding the cadre's overall (an
+    upheld appeal freezes a new one) and that overall — one query."""
     latest: dict[int, tuple[int, float]] = {}
-    for cycle, snapshot, value in await published.frozen_overalls(cadre_id, list(years)):
+    for cycle, snapshot, value in await published.frozen_overalls(cadre_id, [c.id for c in cycles]):
         if cycle not in latest or snapshot > latest[cycle][0]:
             latest[cycle] = (snapshot, value)
-    ordered = sorted(latest, key=lambda c: (years[c], c))
+    return latest
+
+
+def own_history(
+    latest: dict[int, tuple[int, float]], cycles: list[snapshots.PublishedCycle]
+) -> list[HistoryPoint]:
+    """The cadre's overall in every published cycle, as stored at publication."""
+    years = {c.id: c.year for c in cycles}
+    ordered = sorted((c for c in latest if c in years), key=lambda c: (years[c], c))
     return [HistoryPoint(label=str(years[c]), overall=float(latest[c][1])) for c in ordered]
 
 

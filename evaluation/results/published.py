@@ -114,6 +114,8 @@ async def read(part: Part, snapshot_id: int, ids: list[int] | None = None) -> pl
         sql += f' AND "{part.key}" IN ({", ".join("{}" for _ in chosen)})'
         args += chosen
     frame = pl.DataFrame(await part.table.raw(sql, *args), schema=stored_schema(part))
+    if not part.lists:  # (an empty with_columns still runs a query: ~0.1 ms a read)
+        return frame
     return frame.with_columns(
         [
             pl.col(name).str.split(LIST_SEPARATOR).list.filter(pl.element() != "")
@@ -163,13 +165,13 @@ async def latest_snapshot(cycle_id: int, *, frozen_only: bool) -> dict[str, Any]
 
 async def comments(snapshot_id: int, ratee_id: int) -> list[str]:
     """A cadre's comments as published, in their published order."""
-    rows = await (
-        SnapshotComment.select(SnapshotComment.comment)
-        .where((SnapshotComment.snapshot == snapshot_id) & (SnapshotComment.ratee_id == ratee_id))
-        .order_by(SnapshotComment.position)
-        .output(as_list=True)
+    rows = await SnapshotComment.raw(
+        f'SELECT "comment" FROM "{SnapshotComment._meta.tablename}" '
+        'WHERE "snapshot" = {} AND "ratee_id" = {} ORDER BY "position"',
+        snapshot_id,
+        ratee_id,
     )
-    return [str(text) for text in rows]
+    return [str(row["comment"]) for row in rows]
 
 
 async def readings(snapshot_id: int, rater_id: int, ratee_id: int) -> dict[str, set[str]]:

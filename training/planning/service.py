@@ -41,6 +41,8 @@ async def recommendations(
     shows — (competency, its name, severity: how far below the norm), read from the page's
     own published rows, so a restricted reader learns nothing the page withholds and the
     snapshot is not read twice — best first, with the reason."""
+    if not shown:  # nothing to fit: the catalogue is not read
+        return []
     weak = pl.DataFrame(
         [(cadre_id, *row) for row in shown],
         schema={
