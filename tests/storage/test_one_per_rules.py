@@ -147,3 +147,42 @@ async def test_the_top_rating_quota_holds_for_forms_sent_at_once(cycle: int) -> 
         (ResponseItem.response.rater == rater) & (ResponseItem.level == 5)
     )
     assert 0 < tops <= allowance
+
+
+async def test_a_refusal_after_writing_undoes_only_itself_in_a_batch(cycle: int) -> None:
+    """Residents' forms sent at once share one batch on PostgreSQL's writer, which runs them
+    without a savepoint each. A form refused after its insert (a wrong 核验码) sends the
+    batch back to run job by job: its response is undone, every neighbour is stored; forms
+    refused before writing (the same device again) leave the batch as it is."""
+    cards = (await campaigns.town_resident_cards(cycle, 1))[:6]
+    links = [await campaigns.resolve_resident_link(card.token) for card in cards]
+
+    async def send(link: campaigns.LiveLink, device: str, **extra: object) -> int | Exception:
+        items = (await ratee_context(cycle, link.ratee_id, "resident")).items
+        return await attempt(
+            cycle_id=cycle,
+            ratee_id=link.ratee_id,
+            group="resident",
+            channel="qr",
+            fields=answers(items),
+            link_id=link.id,
+            device=device,
+            source_hash="0123456789abcdef",
+            **extra,
+        )
+
+    results = await asyncio.gather(
+        *[send(link, f"phone-{n}") for n, link in enumerate(links)],
+        send(links[0], "phone-0"),  # the same device again: refused before writing
+        send(links[1], "phone-x", verification_code="WRONG-CODE"),  # refused after its insert
+    )
+    *sent, again, wrong = results
+    assert all(isinstance(r, int) for r in sent)
+    assert isinstance(again, Conflict) or again in sent  # refused, or it came first
+    assert isinstance(wrong, Invalid) and "核验码" in str(wrong)
+    assert await Response.count().where(Response.device == "phone-x") == 0
+    assert await Response.count() == len(links)
+    expected_items = 0
+    for link in links:
+        expected_items += len((await ratee_context(cycle, link.ratee_id, "resident")).items)
+    assert await ResponseItem.count() == expected_items
