@@ -67,7 +67,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 ## bench: speed figures as ratios against baselines measured in the same run, then one JSON
-## line with all of them and which of issue 21's targets this machine met
+## line with all of them and which of issue 34's targets this machine met
 ## (set BENCH_POSTGRES_URL to add the PostgreSQL leg of the submission load; it empties that database)
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
