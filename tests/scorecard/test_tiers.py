@@ -76,6 +76,8 @@ def test_the_personnel_list_multiplies_the_cadres_tier_by_the_towns_and_never_re
     excellent = [r for r in range(1, 13) if r % 3 == 1]
     lagging = [r for r in range(1, 13) if r % 3 == 2]
     out = personnel(cadres, excellent, lagging, towns, rule).sort("ratee_id")
+    assert out["ratee_id"].to_list() == list(range(1, 13))  # town 4 has no tier: still listed
+    assert {"excellent", "lowest"}.isdisjoint(out.columns)  # the town's flags are read, not shown
     own = {1: ("excellent", 1.15), 2: ("lagging", 0.85), 0: ("standard", 1.0)}
     town = {1: ("excellent", 1.05), 2: ("lowest", 0.95), 3: ("standard", 1.0), 4: ("standard", 1.0)}
     for row in out.iter_rows(named=True):
