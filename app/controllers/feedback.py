@@ -19,7 +19,7 @@ from evaluation.errors import NotFound
 from evaluation.organisation import directory
 from evaluation.results import appeals
 from evaluation.results.feedback import Feedback, cadre_feedback
-from training.planning import service as plan_service
+from training.planning import suggestions
 from training.schemas import Recommendation
 
 PDF = "application/pdf"
@@ -82,7 +82,7 @@ async def _courses(profile: Feedback) -> list[Recommendation]:
         for c in profile.weaknesses
         if c.norm is not None and c.score is not None
     ]
-    return await plan_service.recommendations(profile.person.id, shown)
+    return await suggestions.recommendations(profile.person.id, shown)
 
 
 @get("/me/feedback", guards=[requires(Role.cadre, Role.leader)])

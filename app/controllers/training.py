@@ -31,6 +31,7 @@ from training.effects import service as effects_service
 from training.effects.service import describe
 from training.insight import views as insight_views
 from training.planning import jobs as plan_jobs
+from training.planning import plan_store
 from training.planning import service as plan_service
 
 TRAINING = requires(Role.training_office, Role.admin)
@@ -41,17 +42,17 @@ FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 async def _plan_page(
     request: Request[CurrentUser, str, Any], errors: dict[str, str], values: dict[str, str]
 ) -> Template:
-    history = await plan_service.plan_history()
+    history = await plan_store.plan_history()
     raw = request.query_params.get("plan", "")
     chosen = int(raw) if raw.isdigit() and len(raw) < 10 else None
     if chosen is not None and chosen not in {p.id for p in history}:
         raise NotFound("培训方案不存在")
     shown = chosen if chosen is not None else (history[0].id if history else None)
-    latest = await plan_service.plan_detail(shown) if shown is not None else None
+    latest = await plan_store.plan_detail(shown) if shown is not None else None
     query, page = list_params(request)
     enrolments = (
         paginate(
-            search(plan_service.plan_frame(latest), query, ["场次", "干部", "乡镇", "状态"]),
+            search(plan_store.plan_frame(latest), query, ["场次", "干部", "乡镇", "状态"]),
             page,
             query,
             keep={"plan": str(latest.id)} if chosen is not None and latest else {},
@@ -97,9 +98,9 @@ async def _plan_page(
 async def plan_export(plan_id: FromPath[int]) -> Response[bytes]:
     """The whole plan — every enrolment and waiting place with its reason — for the office
     that sends out the notices."""
-    plan = await plan_service.plan_detail(plan_id)
+    plan = await plan_store.plan_detail(plan_id)
     return Response(
-        workbook([(f"培训方案{plan.id}", plan_service.plan_frame(plan))]),
+        workbook([(f"培训方案{plan.id}", plan_store.plan_frame(plan))]),
         media_type=XLSX,
         headers={"content-disposition": f"attachment; filename=training-plan-{plan.id}.xlsx"},
     )
@@ -191,7 +192,7 @@ async def cancel_plan_job(job_id: FromPath[int]) -> Redirect:
 async def confirm_publish_plan(
     request: Request[CurrentUser, str, Any], plan_id: FromPath[int]
 ) -> Template:
-    plan = await plan_service.plan_detail(plan_id)
+    plan = await plan_store.plan_detail(plan_id)
     if plan.published_at is not None:
         raise Conflict("该方案已经发布")
     sessions = {e.offering_id for e in plan.enrolments if e.status == "assigned"}

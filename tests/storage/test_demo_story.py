@@ -56,7 +56,7 @@ async def test_the_demo_training_shows_its_planted_effect(db: str) -> None:
     are rare enough that smaller demo counties leave most sessions under five trainees."""
     from app.demo.loader import TRAINING_EFFECT
     from training.effects.service import plan_effects
-    from training.planning.service import published_plans
+    from training.planning.plan_store import published_plans
 
     assert await load_demo(towns=16, cadres_per_town=30, seed=1, if_empty=False)
     first = min(await published_plans(), key=lambda plan: plan.id)

@@ -8,10 +8,9 @@ import polars as pl
 
 from app.controllers.feedback import _courses
 from evaluation.results.feedback import cadre_feedback
-from training.catalogue.repository import offerings
+from training.catalogue.repository import offerings, targets, upcoming
 from training.insight.repository import weaknesses
 from training.planning.recommend import weakness_fit
-from training.planning.service import targets, upcoming
 
 
 async def test_page_suggestions_equal_the_published_weaknesses_fit(small_demo: int) -> None:

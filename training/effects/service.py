@@ -9,7 +9,7 @@ import polars as pl
 from evaluation.results import snapshots as results_service
 from evaluation.tables import Cycle
 from training.effects.effectiveness import did, placebo
-from training.planning.service import published_plans
+from training.planning.plan_store import published_plans
 from training.schemas import EffectRow, Estimate, PlanEffects, PublishedPlan
 from training.tables import Enrolment, Offering
 

@@ -10,7 +10,6 @@ from datetime import date
 
 import numpy as np
 import polars as pl
-from piccolo.query.functions.aggregate import Count
 
 from evaluation import clock
 from evaluation.errors import Conflict, Invalid, NotFound
@@ -21,56 +20,10 @@ from training.planning.feasible import greedy
 from training.planning.optimiser import Infeasible, Plan, Problem
 from training.planning.recommend import weakness_fit
 from training.planning.strategy import choose_plan
-from training.schemas import (
-    PlanDetail,
-    PlanEnrolment,
-    PlanSummary,
-    PublishedPlan,
-    Recommendation,
-)
 from training.tables import Enrolment, Offering, TrainingPlan
 
 TRAVEL_OTHER_TOWN = 60.0  # 元: a day's travel to another town when no coordinates are known
 TRAVEL_PER_KM = 1.2
-
-
-async def recommendations(
-    cadre_id: int, shown: list[tuple[str, str, float]]
-) -> list[Recommendation]:
-    """For a feedback page: upcoming offerings that fit the specific weaknesses the page
-    shows — (competency, its name, severity: how far below the norm), read from the page's
-    own published rows, so a restricted reader learns nothing the page withholds and the
-    snapshot is not read twice — best first, with the reason."""
-    if not shown:  # nothing to fit: the catalogue is not read
-        return []
-    weak = pl.DataFrame(
-        [(cadre_id, *row) for row in shown],
-        schema={
-            "ratee_id": pl.Int64,
-            "competency": pl.String,
-            "competency_name": pl.String,
-            "severity": pl.Float64,
-        },
-        orient="row",
-    )
-    catalogue = upcoming(await offerings())
-    if weak.is_empty() or catalogue.is_empty():
-        return []
-    fit = weakness_fit(weak, targets(catalogue)).head(5)
-    chosen = fit.join(
-        catalogue.rename({"id": "offering_id"}), on="offering_id", maintain_order="left"
-    )
-    return [
-        Recommendation(
-            offering_id=r["offering_id"],
-            title=r["title"],
-            kind=r["kind"],
-            day=r["day"],
-            venue=r["venue"],
-            reason=r["reason"],
-        )
-        for r in chosen.iter_rows(named=True)
-    ]
 
 
 async def problem(
@@ -294,123 +247,6 @@ async def publish(plan_id: int) -> None:
     await TrainingPlan.update({TrainingPlan.published_at: clock.now()}).where(
         TrainingPlan.id == plan_id
     )
-
-
-async def plan_detail(plan_id: int) -> PlanDetail:
-    plan = (
-        await TrainingPlan.select().where(TrainingPlan.id == plan_id).output(load_json=True).first()
-    )
-    if plan is None:
-        raise NotFound("培训方案不存在")
-    rows = (
-        await Enrolment.select(
-            Enrolment.id,
-            Enrolment.status,
-            Enrolment.waitlist_rank,
-            Enrolment.reason,
-            Enrolment.value,
-            Enrolment.cadre.name.as_alias("name"),
-            Enrolment.cadre.town.name.as_alias("town"),  # type: ignore[union-attr]
-            Enrolment.offering.as_alias("offering_id"),
-            Enrolment.offering.title.as_alias("title"),
-        )
-        .where(Enrolment.plan == plan_id)
-        .order_by(Enrolment.offering)
-        .order_by(Enrolment.status)
-    )
-    enrolments = [PlanEnrolment(**row) for row in rows]
-    return PlanDetail(
-        id=plan["id"],
-        cycle_id=plan["cycle"],
-        published_at=plan["published_at"],
-        objective=plan["objective"],
-        greedy_objective=plan["greedy_objective"],
-        gap=plan["gap"],
-        bound=plan["bound"],
-        cost=plan["cost"],
-        status=plan["status"],
-        parameters=dict(plan["parameters"] or {}),
-        seat_prices={str(k): float(v) for k, v in (plan["seat_prices"] or {}).items()},
-        enrolments=enrolments,
-        assigned=sum(1 for e in enrolments if e.status == "assigned"),
-        waiting=sum(1 for e in enrolments if e.status == "waitlist"),
-    )
-
-
-async def plan_history() -> list[PlanSummary]:
-    """Every plan run, newest first, with its enrolment counts — so an earlier plan (and
-    what it decided) stays readable after a new run."""
-    plans = await TrainingPlan.select(
-        TrainingPlan.id,
-        TrainingPlan.cycle.name,
-        TrainingPlan.created_at,
-        TrainingPlan.published_at,
-        TrainingPlan.objective,
-        TrainingPlan.cost,
-    ).order_by(TrainingPlan.id, ascending=False)
-    counts = {
-        (int(r["plan"]), str(r["status"])): int(r["count"])
-        for r in await Enrolment.select(Enrolment.plan, Enrolment.status, Count()).group_by(
-            Enrolment.plan, Enrolment.status
-        )
-    }
-    return [
-        PlanSummary(
-            id=r["id"],
-            cycle_name=r["cycle.name"],
-            created_at=r["created_at"],
-            published_at=r["published_at"],
-            objective=r["objective"],
-            cost=r["cost"],
-            assigned=counts.get((r["id"], "assigned"), 0),
-            waiting=counts.get((r["id"], "waitlist"), 0),
-        )
-        for r in plans
-    ]
-
-
-def plan_frame(plan: PlanDetail) -> pl.DataFrame:
-    """A plan's enrolments as the table people read and export (Chinese headers)."""
-    return pl.DataFrame(
-        [
-            {
-                "场次编号": e.offering_id,
-                "场次": e.title,
-                "干部": e.name,
-                "乡镇": e.town,
-                "状态": "已安排" if e.status == "assigned" else f"候补第 {e.waitlist_rank} 位",
-                "理由": e.reason,
-            }
-            for e in plan.enrolments
-        ],
-        schema={
-            "场次编号": pl.Int64,
-            "场次": pl.String,
-            "干部": pl.String,
-            "乡镇": pl.String,
-            "状态": pl.String,
-            "理由": pl.String,
-        },
-    )
-
-
-async def published_plans() -> list[PublishedPlan]:
-    rows = (
-        await TrainingPlan.select(
-            TrainingPlan.id, TrainingPlan.cycle, TrainingPlan.cycle.name, TrainingPlan.published_at
-        )
-        .where(TrainingPlan.published_at.is_not_null())
-        .order_by(TrainingPlan.id, ascending=False)
-    )
-    return [
-        PublishedPlan(
-            id=r["id"],
-            cycle_id=r["cycle"],
-            cycle_name=r["cycle.name"],
-            published_at=r["published_at"],
-        )
-        for r in rows
-    ]
 
 
 async def parse_pairs(text: str, label: str) -> frozenset[tuple[int, int]]:
