@@ -25,7 +25,9 @@ MAX_ROWS = 100_000
 def read_evidence_file(content: bytes, filename: str) -> pl.DataFrame:
     """An evidence sheet (.xlsx, .xls, WPS or CSV) under the spreadsheet reader's limits.
     Blocking: call it in a thread."""
-    return evidence_frame(read_table(content, filename, Limits(rows=MAX_ROWS + 1, columns=20)))
+    names = [name for pair in EVIDENCE_COLUMNS.items() for name in pair]
+    limits = Limits(rows=MAX_ROWS + 1, columns=20)
+    return evidence_frame(read_table(content, filename, limits, names))
 
 
 def evidence_frame(frame: pl.DataFrame) -> pl.DataFrame:

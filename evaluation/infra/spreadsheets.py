@@ -16,6 +16,7 @@ file here, as a frame of text cells with the first row as headers:
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import polars as pl
@@ -57,10 +59,14 @@ def refuse(message: str, hint: str) -> Invalid:
     return Invalid(message, {"file": hint})
 
 
-def read_table(content: bytes, filename: str, limits: Limits = Limits()) -> pl.DataFrame:
+def read_table(
+    content: bytes, filename: str, limits: Limits = Limits(), header: Collection[str] = ()
+) -> pl.DataFrame:
     """The first sheet (or the CSV) as text columns named by the header row. Raises Invalid
-    with a Chinese message for anything unreadable, oversized or hostile. Blocking: call it
-    through `asyncio.to_thread` from the event loop."""
+    with a Chinese message for anything unreadable, oversized or hostile. `header`: names the
+    import's header row holds — given them, a title, a unit or a date typed above the header
+    (as offices make their sheets) is skipped: the header is the first of the top rows that
+    holds one of them. Blocking: call it through `asyncio.to_thread` from the event loop."""
     if not content:
         raise refuse("文件是空的", "请选择有内容的表格文件")
     if len(content) > MAX_UPLOAD_BYTES:
@@ -68,15 +74,15 @@ def read_table(content: bytes, filename: str, limits: Limits = Limits()) -> pl.D
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if content.startswith(ZIP):
         check_archive(content, limits)
-        frame = parse_in_child(content)
+        frame = below_title(parse_in_child(content), header)
     elif content.startswith(OLE):
-        frame = parse_in_child(content)
+        frame = below_title(parse_in_child(content), header)
     elif suffix in ("xlsx", "xlsm", "xls", "et", "ods"):
         raise refuse("文件不是有效的表格文件", "请用 Excel 或 WPS 另存为 .xlsx 后再导入")
     elif suffix not in TEXT_SUFFIXES:
         raise refuse("只支持 Excel、WPS 表格或 CSV 文件", "请上传 .xlsx、.xls、.et 或 .csv 文件")
     else:
-        frame = read_csv(content)
+        frame = read_csv(content, header)
     if frame.height > limits.rows or frame.width > limits.columns:
         raise refuse(
             f"表格过大：{frame.height} 行 × {frame.width} 列",
@@ -183,8 +189,9 @@ ENCODINGS = ("utf-8-sig", "utf-16", "gb18030")
 POLARS_REPEAT = re.compile(r"^(.*)_duplicated_\d+$", re.S)
 
 
-def read_csv(content: bytes) -> pl.DataFrame:
-    """CSV as Chinese Excel, WPS and other systems save it."""
+def read_csv(content: bytes, header: Collection[str] = ()) -> pl.DataFrame:
+    """CSV as Chinese Excel, WPS and other systems save it (lines above the header skipped,
+    see `read_table`)."""
     text = None
     for encoding in ENCODINGS:
         if encoding == "utf-16" and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -197,6 +204,10 @@ def read_csv(content: bytes) -> pl.DataFrame:
     if text is None:
         raise refuse("CSV 文件的编码无法识别", "请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx")
     separator = "\t" if text[:2000].count("\t") > text[:2000].count(",") else ","
+    if header:  # skipped as text: a one-cell title line would set the width of every row
+        lines = text.splitlines(keepends=True)
+        top = list(csv.reader(lines[: TITLE_ROWS + 1], delimiter=separator))
+        text = "".join(lines[header_row(top, header) :])
     try:
         frame = pl.read_csv(
             io.StringIO(text), infer_schema=False, truncate_ragged_lines=True, separator=separator
@@ -206,22 +217,53 @@ def read_csv(content: bytes) -> pl.DataFrame:
     return frame.rename(clean_headers(frame.columns))
 
 
+TITLE_ROWS = 10  # rows a sheet may carry above its header (a title, a unit, a date)
+
+
+def header_row(rows: list[list[str]], names: Collection[str]) -> int:
+    """The index of the first of the top rows holding one of `names` as a cell (0 if none)."""
+    wanted = {name.strip() for name in names}
+    for index, cells in enumerate(rows[: TITLE_ROWS + 1]):
+        if any(str(cell or "").strip().lstrip("\ufeff").strip() in wanted for cell in cells):
+            return index
+    return 0
+
+
+def below_title(frame: pl.DataFrame, header: Collection[str]) -> pl.DataFrame:
+    """A parsed sheet whose header row lies below a title: that row's cells name the columns
+    and the rows above it are dropped (the sheet as it is when no row holds a header name)."""
+    if not header:
+        return frame
+    top = [frame.columns, *[list(r) for r in frame.head(TITLE_ROWS).rows()]]
+    at = header_row(top, header)
+    if at == 0:
+        return frame
+    names = header_names(["" if value is None else str(value) for value in top[at]])
+    return frame.slice(at).rename(dict(zip(frame.columns, names, strict=True)))
+
+
 def clean_headers(columns: list[str]) -> dict[str, str]:
-    """Header cells without surrounding blanks or a byte-order mark; unnamed columns get a
-    placeholder name; two columns with one name are refused (which one would count?)."""
-    renames: dict[str, str] = {}
-    seen: set[str] = set()
-    for index, column in enumerate(columns):
-        repeated = POLARS_REPEAT.match(column)  # polars' own name for a repeated header
+    """The parsed header's names, cleaned (`header_names`); polars' own name for a repeated
+    header cell is refused as the repeat it is."""
+    raw = []
+    for column in columns:
+        repeated = POLARS_REPEAT.match(column)
         if repeated and repeated.group(1).strip():
             raise refuse(
                 f"表头有重复的列名：{repeated.group(1).strip()[:40]}",
                 "请让每一列的表头各不相同后再导入",
             )
-        raw = "" if repeated else column
-        name = raw.strip().lstrip("\ufeff").strip() or f"未命名列{index + 1}"
-        if name in seen:
+        raw.append("" if repeated else column)
+    return dict(zip(columns, header_names(raw), strict=True))
+
+
+def header_names(cells: list[str]) -> list[str]:
+    """Header cells without surrounding blanks or a byte-order mark; unnamed columns get a
+    placeholder name; two columns with one name are refused (which one would count?)."""
+    names: list[str] = []
+    for index, cell in enumerate(cells):
+        name = cell.strip().lstrip("\ufeff").strip() or f"未命名列{index + 1}"
+        if name in names:
             raise refuse(f"表头有重复的列名：{name[:40]}", "请让每一列的表头各不相同后再导入")
-        seen.add(name)
-        renames[column] = name
-    return renames
+        names.append(name)
+    return names

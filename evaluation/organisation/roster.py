@@ -85,7 +85,8 @@ class RosterCheck:
 def read_roster(content: bytes, filename: str) -> pl.DataFrame:
     """Read a roster (.xlsx, .xls, WPS or CSV in UTF-8/GBK) into a frame of strings keyed
     by column key, under the spreadsheet reader's limits. Blocking: call it in a thread."""
-    return normalise_headers(read_table(content, filename, Limits(rows=MAX_ROWS + 1)))
+    names = [name for label, _required, alias in COLUMNS.values() for name in (label, alias)]
+    return normalise_headers(read_table(content, filename, Limits(rows=MAX_ROWS + 1), names))
 
 
 def normalise_headers(frame: pl.DataFrame) -> pl.DataFrame:

@@ -39,3 +39,49 @@ def test_a_gbk_csv_reads_like_its_utf8_twin(
         "塔山镇" in str(v) or "张三" in str(v) or "T001" in str(v) or "矛盾" in str(v)
         for v in utf8.row(0)
     )
+
+
+TITLED = [reader for reader in READERS if reader[0] != "scorecard source"]
+
+
+def xlsx(rows: list[list[str]]) -> bytes:
+    """A workbook as an office makes it: rows as given, the first cell of a title row merged
+    across the sheet's width."""
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    width = max(len(row) for row in rows)
+    for r, row in enumerate(rows):
+        if len(row) == 1 and width > 1:
+            sheet.merge_range(r, 0, r, width - 1, row[0])
+        else:
+            for c, value in enumerate(row):
+                sheet.write_string(r, c, value)
+    book.close()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("what", "read", "text"), TITLED, ids=[r[0] for r in TITLED])
+def test_a_title_above_the_header_is_skipped(
+    what: str, read: Callable[[bytes, str], pl.DataFrame], text: str
+) -> None:
+    """Offices put a title (often merged across the sheet) and a line such as the unit or the
+    date above the header: the roster, evidence and catalogue imports find the header below
+    them, in a workbook and in a CSV, and read the same rows as from the plain sheet."""
+    plain = read(text.encode("utf-8"), f"{what}.csv")
+    rows = [line.split(",") for line in text.strip().split("\n")]
+    above = [["2026年度塔山镇" + what], ["填报单位：县委组织部", "", "日期：2026年11月"]]
+    titled_csv = "\n".join(",".join(row) for row in above + rows) + "\n"
+    assert read(titled_csv.encode("gb18030"), f"{what}.csv").equals(plain)
+    assert read(xlsx(above + rows), f"{what}.xlsx").equals(read(xlsx(rows), f"{what}.xlsx"))
+    assert read(xlsx(above + rows), f"{what}.xlsx").height == plain.height == 1
+
+
+def test_a_sheet_without_its_header_is_still_refused_in_words() -> None:
+    """No row near the top holds a header name: the import says which columns it needs."""
+    with pytest.raises(Exception, match="缺少必需的列"):
+        read_roster("2026年度名册\n张三,党委书记\n".encode(), "roster.csv")

@@ -124,4 +124,4 @@ def _number(value: Any) -> float | None:
 def read_sheet(content: bytes, filename: str) -> pl.DataFrame:
     """A catalogue sheet (.xlsx, .xls, WPS or CSV) as text columns, under the spreadsheet
     reader's limits (raises Invalid in Chinese). Blocking: call it in a thread."""
-    return read_table(content, filename, Limits(rows=2_000, columns=30))
+    return read_table(content, filename, Limits(rows=2_000, columns=30), list(HEADER))
