@@ -38,6 +38,17 @@ def indicator_table(rubric: Rubric) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
+def indicator_ids(table: pl.DataFrame) -> dict[str, str]:
+    """An indicator's Chinese name (as the rubric shows it) → its id, for the names that
+    name one indicator only: an office's sheet says 矛盾纠纷化解率, not
+    conflict_resolution_rate. A name two indicators share stays as written (and is refused
+    as unknown, naming it)."""
+    counts = table.group_by("indicator_name").len()
+    unique = counts.filter(pl.col("len") == 1)["indicator_name"]
+    named = table.filter(pl.col("indicator_name").is_in(unique.implode()))
+    return dict(zip(named["indicator_name"], named["indicator"], strict=True))
+
+
 def level_expr() -> pl.Expr:
     """1 + the number of cut points passed (≥ when higher is better, ≤ when lower is)."""
     passed_high = sum(
@@ -54,8 +65,9 @@ def level_expr() -> pl.Expr:
 def map_evidence(
     rows: pl.DataFrame, rubric: Rubric, known_cadres: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """rows: cadre_id (external), indicator, period, value — strings. known_cadres:
-    external_id, id. Returns (mapped rows, problems with row number and message)."""
+    """rows: cadre_id (external), indicator (its id or its Chinese name), period, value —
+    strings. known_cadres: external_id, id. Returns (mapped rows, problems with row number
+    and message)."""
     table = indicator_table(rubric)
     df = rows.with_row_index("row", offset=2).with_columns(
         pl.col("cadre_id", "indicator", "period").cast(pl.String).str.strip_chars(),
@@ -65,6 +77,7 @@ def map_evidence(
         .cast(pl.Float64, strict=False)
         .alias("number"),
     )
+    df = df.with_columns(pl.col("indicator").replace(indicator_ids(table)))
     df = df.join(known_cadres, left_on="cadre_id", right_on="external_id", how="left").join(
         table, on="indicator", how="left"
     )
