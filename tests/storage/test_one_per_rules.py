@@ -30,16 +30,21 @@ async def attempt(**intake: object) -> int | Exception:
 
 
 async def resident_form(
-    cycle: int, link: campaigns.LiveLink, device: str, **extra: object
+    cycle: int,
+    link: campaigns.LiveLink,
+    device: str,
+    fields: dict[str, str] | None = None,
+    **extra: object,
 ) -> int | Exception:
-    """A resident's full answers through `link`'s QR code from `device`."""
+    """A resident's answers (every item at 3 unless `fields` says otherwise) through
+    `link`'s QR code from `device`."""
     items = (await ratee_context(cycle, link.ratee_id, "resident")).items
     return await attempt(
         cycle_id=cycle,
         ratee_id=link.ratee_id,
         group="resident",
         channel="qr",
-        fields=answers(items),
+        fields=fields or answers(items),
         link_id=link.id,
         device=device,
         source_hash="0123456789abcdef",
@@ -183,3 +188,34 @@ async def test_a_refusal_after_writing_undoes_only_itself_in_a_batch(cycle: int)
     for link in links:
         expected_items += len((await ratee_context(cycle, link.ratee_id, "resident")).items)
     assert await ResponseItem.count() == expected_items
+
+
+async def test_a_forms_items_are_stored_as_sent_either_way(cycle: int) -> None:
+    """On PostgreSQL a form's response and items go in one statement, unless a 核验码 is
+    checked between the two: either way each item is stored as sent — its level, "cannot
+    observe", its note — on both engines."""
+    cards = (await campaigns.town_resident_cards(cycle, 1))[:2]
+    links = [await campaigns.resolve_resident_link(card.token) for card in cards]
+    code = (await campaigns.issue_verification_codes(cycle, 1, 1))[0]
+    stored_items = []
+    for link, extra in zip(links, ({}, {"verification_code": code}), strict=True):
+        items = (await ratee_context(cycle, link.ratee_id, "resident")).items
+        fields = {f"level_{item.id}": str(2 + i % 4) for i, item in enumerate(items)}
+        fields[f"level_{items[0].id}"] = "na"
+        fields[f"level_{items[-1].id}"] = "5"
+        fields[f"note_{items[-1].id}"] = "夜里来办事也有人接待"
+        sent = {
+            item.id: (
+                None if fields[f"level_{item.id}"] == "na" else int(fields[f"level_{item.id}"]),
+                fields.get(f"note_{item.id}", ""),
+            )
+            for item in items
+        }
+        response = await resident_form(cycle, link, f"phone-{link.id}", fields, **extra)
+        assert isinstance(response, int), response
+        rows = await ResponseItem.select(
+            ResponseItem.competency, ResponseItem.level, ResponseItem.note
+        ).where(ResponseItem.response == response)
+        stored_items.append(len(rows))
+        assert {r["competency"]: (r["level"], r["note"]) for r in rows} == sent
+    assert stored_items[0] == stored_items[1] > 0
