@@ -94,10 +94,7 @@ def calibrate(
     raters = int(has_effect.sum())
 
     with ThreadPoolExecutor(max_workers=1) as pool:  # the graph check beside the fit
-        edge = _one_per_form(coded.form[used])  # a form's ratings are one edge, once
-        pieces = pool.submit(
-            _components, cell[edge] // coded.k, rater[edge], len(coded.ratee_ids), raters
-        )
+        pieces = pool.submit(_components, cell // coded.k, rater, len(coded.ratee_ids), raters)
         mu, a, r, gamma = _fit(y, cell, rater, group, coded.cells, raters)
     present = np.bincount(group, minlength=len(GROUPS)) > 0
     share = np.array([(weights or {}).get(g, 0.0) if weights else 1.0 for g in GROUPS])
@@ -239,16 +236,6 @@ def _rater_fit(
     ).with_columns(
         misfit=~pl.col("infit").is_between(*FIT_RANGE) | ~pl.col("outfit").is_between(*FIT_RANGE)
     )
-
-
-def _one_per_form(form: np.ndarray) -> np.ndarray:
-    """The index of one rating of each form (a form has one rater and one ratee, so the rating
-    graph needs one edge per form, not one per rating): a scatter, no sort."""
-    if not len(form):
-        return np.zeros(0, dtype=np.int64)
-    last = np.full(int(form.max()) + 1, -1, dtype=np.int64)
-    last[form] = np.arange(len(form))
-    return last[last >= 0]
 
 
 def _components(
