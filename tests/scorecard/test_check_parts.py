@@ -8,12 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import statistics
 
+import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from evaluation.scorecard.checks.copies import _step, copied
-from evaluation.scorecard.checks.frames import FLAG_SCHEMA, flows, normal, spec_frame
+from evaluation.scorecard.checks.copies import _step, comparison_spread, copied
+from evaluation.scorecard.checks.frames import FLAG_SCHEMA, MIN_TOWNS, flows, normal, spec_frame
 from evaluation.scorecard.checks.ledgers import falling
 from evaluation.scorecard.plan import plan_for_year
 from evaluation.scorecard.scoring import composite
@@ -368,3 +372,37 @@ def test_a_disagreement_on_a_small_figure_is_judged_on_its_own_scale() -> None:
     )  # a share written as a fraction: 20% apart
     assert mismatches(frame, 1, 0.15)["town_id"].to_list() == [1]
     assert mismatches(frame, 1, 0.25).is_empty()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**31))
+def test_the_copy_checks_spread_is_the_types_when_enough_of_it_report(seed: int) -> None:
+    """Against a plain reading of the rule: a value's spread is its town type's (sample SD)
+    when at least MIN_TOWNS towns of the type report the indicator, else the county's; a
+    lone value has none (0). Types of every size around MIN_TOWNS, towns missing some
+    indicators. (Survivors of make mutate: the grouping and the boundary of the fallback.)"""
+    rng = np.random.default_rng(seed)
+    rows = []
+    town = 0
+    for town_type, size in (("a", MIN_TOWNS - 1), ("b", MIN_TOWNS), ("c", MIN_TOWNS + 2)):
+        for _ in range(size):
+            town += 1
+            for indicator in ("x", "y", "lone"):
+                if indicator == "lone" and town != 1:
+                    continue  # one town alone reports it: no spread at all
+                if indicator == "y" and rng.random() < 0.3:
+                    continue  # not every town reports every indicator
+                value = float(rng.normal(50, 10) + (20 if town_type == "c" else 0))
+                rows.append((town, town_type, indicator, value))
+    frame = pl.DataFrame(
+        rows, schema=["town_id", "town_type", "indicator", "value"], orient="row"
+    ).with_columns(spread=comparison_spread())
+
+    def sd(values: list[float]) -> float:
+        return statistics.stdev(values) if len(values) > 1 else 0.0
+
+    for town_id, town_type, indicator, _, spread in frame.iter_rows():
+        same_type = [v for _, t, i, v in rows if i == indicator and t == town_type]
+        county = [v for _, _, i, v in rows if i == indicator]
+        expected = sd(same_type) if len(same_type) >= MIN_TOWNS else sd(county)
+        assert spread == pytest.approx(expected, rel=1e-9, abs=1e-12), (town_id, indicator)

@@ -27,6 +27,19 @@ def _step(value: pl.Expr) -> pl.Expr:
     return pl.when(decimals > 0).then(10.0 ** (-decimals)).otherwise(10.0**zeros)
 
 
+def comparison_spread() -> pl.Expr:
+    """Per reported value: the spread of towns like this one — its type's, when at least
+    MIN_TOWNS towns of its type report the indicator, else the county's (0 where a single
+    value has none)."""
+    by_type = pl.col("value").std().over("indicator", "town_type")
+    spread = (
+        pl.when(pl.len().over("indicator", "town_type") >= MIN_TOWNS)
+        .then(by_type)
+        .otherwise(pl.col("value").std().over("indicator"))
+    )
+    return spread.fill_null(0.0)
+
+
 def copied(
     frame: pl.DataFrame, specs: pl.DataFrame, towns: pl.DataFrame, quarter: int, chance: float
 ) -> pl.DataFrame:
@@ -39,14 +52,7 @@ def copied(
     )
     if this.is_empty():
         return pl.DataFrame(schema=FLAG_SCHEMA)
-    # the spread of towns like this one (their type, or the county when the type is small)
-    by_type = pl.col("value").std().over("indicator", "town_type")
-    spread = (
-        pl.when(pl.len().over("indicator", "town_type") >= MIN_TOWNS)
-        .then(by_type)
-        .otherwise(pl.col("value").std().over("indicator"))
-    )
-    this = this.with_columns(spread=spread.fill_null(0.0))
+    this = this.with_columns(spread=comparison_spread())
     ties = (
         this.join(this, on=["indicator", "value"], suffix="_other")
         .filter(pl.col("town_id") < pl.col("town_id_other"))
