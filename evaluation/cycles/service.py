@@ -104,14 +104,6 @@ async def create_cycle(
     return int(row[0]["id"])
 
 
-CYCLE_COLUMNS = (
-    *Cycle.all_columns(exclude=[Cycle.rubric]),
-    Cycle.rubric.as_alias("rubric_id"),
-    Cycle.rubric.name.as_alias("rubric_name"),
-    Cycle.rubric.version.as_alias("rubric_version"),
-)
-
-
 def _record(row: dict[str, Any]) -> CycleRecord:
     """A cycle row as its record; the JSON weights column arrives as text on SQLite."""
     raw = row["weights"]
@@ -120,9 +112,10 @@ def _record(row: dict[str, Any]) -> CycleRecord:
 
 
 @functools.cache
-def _cycle_sql() -> str:
-    """`CYCLE_COLUMNS` of one cycle as SQL written once: every results page reads a cycle
-    or two, and building the query through the ORM cost more than running it."""
+def _cycle_select() -> str:
+    """A cycle's record (its columns, its rubric's id, name and version) as SQL written once:
+    every results page reads a cycle or two, and building the query through the ORM cost
+    more than running it."""
     own = ", ".join(
         f'c."{column._meta.db_column_name}" AS "{column._meta.name}"'
         for column in Cycle._meta.columns
@@ -131,20 +124,26 @@ def _cycle_sql() -> str:
     return (
         f'SELECT {own}, c."rubric" AS "rubric_id", r."name" AS "rubric_name", '
         f'r."version" AS "rubric_version" FROM "{Cycle._meta.tablename}" c '
-        f'JOIN "{RubricVersion._meta.tablename}" r ON r."id" = c."rubric" WHERE c."id" = {{}}'
+        f'JOIN "{RubricVersion._meta.tablename}" r ON r."id" = c."rubric"'
     )
 
 
+async def _cycles(where: str = "", *args: Any) -> list[CycleRecord]:
+    """The cycles matching `where` (SQL over `c`, `{}` placeholders), newest first."""
+    condition = f" WHERE {where}" if where else ""
+    rows = await Cycle.raw(f'{_cycle_select()}{condition} ORDER BY c."id" DESC', *args)
+    return [_record(row) for row in rows]
+
+
 async def get_cycle(cycle_id: int) -> CycleRecord:
-    rows = await Cycle.raw(_cycle_sql(), cycle_id)
-    if not rows:
+    found = await _cycles('c."id" = {}', cycle_id)
+    if not found:
         raise NotFound("考核周期不存在")
-    return _record(rows[0])
+    return found[0]
 
 
 async def list_cycles() -> list[CycleRecord]:
-    rows = await Cycle.select(*CYCLE_COLUMNS).order_by(Cycle.id, ascending=False)
-    return [_record(row) for row in rows]
+    return await _cycles()
 
 
 async def set_weights(cycle_id: int, weights: dict[str, float]) -> None:
@@ -361,20 +360,10 @@ async def assignment_overview(cycle_id: int) -> tuple[pl.DataFrame, list[ManualA
 async def open_cycles() -> list[CycleRecord]:
     """Every cycle collecting answers (an annual cycle and a quarterly pulse may run at
     once), newest first."""
-    rows = (
-        await Cycle.select(*CYCLE_COLUMNS)
-        .where(Cycle.state == "open")
-        .order_by(Cycle.id, ascending=False)
-    )
-    return [_record(row) for row in rows]
+    return await _cycles('c."state" = {}', "open")
 
 
 async def current_open_cycle() -> CycleRecord | None:
     """The newest cycle that is collecting answers."""
-    row = (
-        await Cycle.select(*CYCLE_COLUMNS)
-        .where(Cycle.state == "open")
-        .order_by(Cycle.id, ascending=False)
-        .first()
-    )
-    return _record(row) if row else None
+    found = await open_cycles()
+    return found[0] if found else None
