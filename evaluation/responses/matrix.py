@@ -61,9 +61,8 @@ def started(values: dict[str, str]) -> bool:
 async def _open_tasks(cadre_id: int, cycle_id: int, group: str) -> tuple[str, str, list[RaterTask]]:
     """The cycle's name, the group (the one with most open forms when none is given) and
     this rater's open forms in it."""
-    for cycle in await raters.open_cycles_for(cadre_id):
-        if cycle.id != cycle_id:
-            continue
+    cycle = await raters.open_cycle_for(cadre_id, cycle_id)
+    if cycle is not None:
         by_group = dict(cycle.open_by_group)
         if not group and by_group:
             group = max(by_group, key=lambda g: by_group[g])

@@ -132,12 +132,15 @@ async def open_cycles_for(cadre_id: int) -> list[RaterCycle]:
     return list(cycles.values())
 
 
+async def open_cycle_for(cadre_id: int, cycle_id: int) -> RaterCycle | None:
+    """The rater's tasks in one open cycle (None when it is not open or has none of theirs)."""
+    return next((c for c in await open_cycles_for(cadre_id) if c.id == cycle_id), None)
+
+
 async def next_open_task(cadre_id: int, cycle_id: int, after: int) -> RaterTask | None:
     """下一位: the rater's next open form in the cycle after `after`."""
-    for cycle in await open_cycles_for(cadre_id):
-        if cycle.id == cycle_id:
-            return cycle.next_open(after)
-    return None
+    cycle = await open_cycle_for(cadre_id, cycle_id)
+    return cycle.next_open(after) if cycle else None
 
 
 async def rater_assignment(assignment_id: int, rater_id: int) -> RaterTask:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from evaluation import clock
 from evaluation.scorecard.tables import ReportDraft
 
 
+def _draft(plan_id: int, town_id: int, quarter: int) -> Any:
+    """The draft of one plan, town and quarter, as a condition."""
+    return (
+        (ReportDraft.plan == plan_id)
+        & (ReportDraft.town == town_id)
+        & (ReportDraft.quarter == quarter)
+    )
+
+
 async def load(plan_id: int, town_id: int, quarter: int) -> dict[str, str]:
     row = (
         await ReportDraft.select(ReportDraft.fields)
-        .where(
-            (ReportDraft.plan == plan_id)
-            & (ReportDraft.town == town_id)
-            & (ReportDraft.quarter == quarter)
-        )
+        .where(_draft(plan_id, town_id, quarter))
         .first()
     )
     if row is None:
@@ -26,11 +32,6 @@ async def load(plan_id: int, town_id: int, quarter: int) -> dict[str, str]:
 
 async def save(plan_id: int, town_id: int, quarter: int, fields: dict[str, str], by: str) -> None:
     text = json.dumps(fields, ensure_ascii=False)
-    where = (
-        (ReportDraft.plan == plan_id)
-        & (ReportDraft.town == town_id)
-        & (ReportDraft.quarter == quarter)
-    )
     async with ReportDraft._meta.db.transaction():
         updated = (
             await ReportDraft.update(
@@ -40,7 +41,7 @@ async def save(plan_id: int, town_id: int, quarter: int, fields: dict[str, str],
                     ReportDraft.saved_at: clock.now(),
                 }
             )
-            .where(where)
+            .where(_draft(plan_id, town_id, quarter))
             .returning(ReportDraft.id)
         )
         if not updated:
@@ -50,8 +51,4 @@ async def save(plan_id: int, town_id: int, quarter: int, fields: dict[str, str],
 
 
 async def drop(plan_id: int, town_id: int, quarter: int) -> None:
-    await ReportDraft.delete().where(
-        (ReportDraft.plan == plan_id)
-        & (ReportDraft.town == town_id)
-        & (ReportDraft.quarter == quarter)
-    )
+    await ReportDraft.delete().where(_draft(plan_id, town_id, quarter))
