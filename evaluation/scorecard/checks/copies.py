@@ -90,14 +90,12 @@ def copied(
                 other="name_other",
                 indicators="indicators",
                 same="same",
-                log_p="log_p",
             ),
             suspicious.filter(earlier | unknown).select(
                 town_id="town_id_other",
                 other="name",
                 indicators="indicators",
                 same="same",
-                log_p="log_p",
             ),
         ]
     )
