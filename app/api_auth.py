@@ -1,4 +1,4 @@
-"""Bearer-token guards for the read API: no session, a token (`Authorization: Bearer …`)
+"""Bearer-token guards for the API of other systems: no session, a token (`Authorization: Bearer …`)
 that must be live and hold the route's scope. Unknown or revoked → 401; live but without
 the scope → 403; both as problem+json. The caller's name goes into the request scope, so
 the audit log records every use (`audit.auditable`)."""
@@ -24,7 +24,8 @@ def token_scope(needed: str) -> Guard:
             raise NotAuthorizedException("需要有效的访问令牌：Authorization: Bearer <令牌>")
         connection.scope["api_token"] = found.name  # type: ignore[typeddict-unknown-key]
         if needed not in found.scopes:
-            raise PermissionDeniedException(f"该令牌没有“{api_tokens.SCOPES[needed]}”的读取权限")
+            kind = "写入" if needed.endswith(":write") else "读取"
+            raise PermissionDeniedException(f"该令牌没有“{api_tokens.SCOPES[needed]}”的{kind}权限")
 
     guard.scope = needed  # type: ignore[attr-defined]  # the route table reads it
     return guard

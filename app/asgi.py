@@ -51,6 +51,7 @@ from app.controllers import (
     town,
     town_appeals,
     training,
+    write_api,
 )
 from app.csrf import SessionCSRFMiddleware, csrf_config
 from app.database import engine_from_url, use_engine
@@ -245,6 +246,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *rating.routes,
             *api.routes,
             *read_api.routes,
+            *write_api.routes,
             *mystery.routes,
             *scorecard.routes,
             *town.routes,

@@ -18,6 +18,7 @@ SCOPES: dict[str, str] = {
     "results:read": "已发布的干部评价结果（与人事部门名单相同的数字）",
     "roster:read": "花名册：乡镇、干部、职务",
     "scorecard:read": "已公布的乡镇绩效考核结果",
+    "scorecard:write": "推送乡镇考核指标数据（与导入文件同样校验，季度结算前可替换）",
 }
 TOKEN_PREFIX = "c360_"
 
@@ -51,7 +52,7 @@ async def issue(name: str, scopes: Sequence[str], by: str) -> str:
         problems["name"] = "请填写使用方名称（不超过 64 字），如“组织部干部信息系统”"
     chosen = [s for s in SCOPES if s in scopes]
     if not chosen:
-        problems["scopes"] = "请至少选择一项可读取的数据"
+        problems["scopes"] = "请至少选择一项权限"
     if problems:
         raise Invalid("令牌信息有误", problems)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

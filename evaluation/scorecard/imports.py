@@ -9,6 +9,7 @@ import asyncio
 import msgspec
 import polars as pl
 
+from evaluation import clock
 from evaluation.errors import Invalid
 from evaluation.infra.spreadsheets import Limits, read_table
 from evaluation.scorecard import repository, value_store
@@ -18,7 +19,7 @@ from evaluation.scorecard.schemas import (
     ImportRecord,
     PlanRecord,
 )
-from evaluation.scorecard.sources import load_mapping, parse_source
+from evaluation.scorecard.sources import VALUE_COLUMNS, load_mapping, parse_source
 
 
 class ImportResult(msgspec.Struct, frozen=True):
@@ -27,6 +28,7 @@ class ImportResult(msgspec.Struct, frozen=True):
     towns: int
     values: int
     records: int
+    replaced: list[int] = []  # quarters whose earlier import this one took the place of
 
 
 def read_source_file(content: bytes, filename: str) -> pl.DataFrame:
@@ -62,24 +64,26 @@ async def import_source(
 
 
 async def import_frame(
-    year: int, source: str, filename: str, frame: pl.DataFrame, by: str
+    year: int, source: str, filename: str, frame: pl.DataFrame, by: str, first_row: int = 2
 ) -> ImportResult:
-    """Values from one source file, whole or not at all; a quarter is imported once per
-    source."""
+    """Values from one source file (or push), whole or not at all. A quarter imported
+    before is replaced — its earlier import kept as history — until the quarter settles
+    (its reporting deadline passes); after that corrections go through 核查."""
     record = await published_record(year)
     mapping = load_mapping(source)
     town_list = await repository.towns()
     names = {t.name: t.id for t in town_list} | {t.external_id: t.id for t in town_list}
-    values = parse_source(mapping, record.plan, frame, names)
+    values = parse_source(mapping, record.plan, frame, names, first_row)
     quarters = sorted(set(values["quarter"].to_list()))
-    already = sorted(set(quarters) & await value_store.imported_quarters(record.id, source))
-    if already:
-        raise Invalid(
-            f"{mapping.name}第 {'、'.join(map(str, already))} 季度的数据已经导入过，未重复导入",
-            {"季度": "同一来源每个季度只导入一次；如数据有误，请在核查中更正"},
-        )
-    values = await _carry_year_to_date(record, source, values, min(quarters))
     async with repository.transaction():
+        # two imports of one source at once take turns here (SQLite's writer already does)
+        await value_store.lock_source(record.id, source)
+        live = await value_store.imported_quarters(record.id, source)
+        already = sorted(set(quarters) & live)
+        _refuse_replacing(record, mapping.name, already, quarters, live)
+        values = await _carry_year_to_date(record, source, values, min(quarters))
+        if already:
+            await value_store.replace_imported(record.id, source, already, by)
         await value_store.insert_imported(record.id, source, values, by)
         for quarter in quarters:
             await value_store.insert_import(record.id, source, quarter, filename, frame.height, by)
@@ -91,7 +95,30 @@ async def import_frame(
         towns=values["town_id"].n_unique(),
         values=values.height,
         records=frame.height,
+        replaced=already,
     )
+
+
+def _refuse_replacing(
+    record: PlanRecord, name: str, already: list[int], quarters: list[int], live: set[int]
+) -> None:
+    """A settled quarter keeps its import; an open one may be replaced unless a later
+    quarter of the source was imported after it (its year-to-date figures continue from
+    this one: replace from the earliest quarter on, in one file)."""
+    on = clock.today()
+    settled = [q for q in already if record.plan.deadline(q) < on]
+    if settled:
+        raise Invalid(
+            f"{name}第 {'、'.join(map(str, settled))} 季度已结算"
+            f"（报送截止 {record.plan.deadline(settled[0]).isoformat()} 已过），未重复导入",
+            {"季度": "已结算季度的导入数据不再替换；如数据有误，请在核查中更正"},
+        )
+    later = sorted(q for q in live if already and q > max(already) and q not in quarters)
+    if later:
+        raise Invalid(
+            f"{name}第 {'、'.join(map(str, later))} 季度的数据在其后已经导入，未替换",
+            {"季度": "累计数按季度接续：请从要更正的季度起，连同其后各季度一起重新导入"},
+        )
 
 
 async def _carry_year_to_date(
@@ -136,6 +163,39 @@ async def import_values(year: int, source: str, values: pl.DataFrame, by: str) -
     return await import_frame(year, source, f"{source}-feed", frame, by)
 
 
+async def import_pushed(
+    year: int, source: str, rows: list[dict[str, object]], by: str
+) -> ImportResult:
+    """Rows pushed by another system (the write API): a `values` source's items (town,
+    quarter, indicator, value, unit) or a `records` source's own rows — checked, whole or
+    not at all, exactly like a file of theirs; problems name rows from 1."""
+    mapping = load_mapping(source)
+    if not rows:
+        raise Invalid("没有推送任何数据", {"source": "请至少推送一条"})
+    if mapping.kind == "values":
+        rows = [{VALUE_COLUMNS[k]: v for k, v in r.items()} for r in rows]
+        schema: dict[str, pl.DataType] | None = {
+            label: pl.String() for label in VALUE_COLUMNS.values()
+        }
+    else:
+        schema = None
+    frame = pl.DataFrame(
+        [{str(k): _text(v) for k, v in r.items()} for r in rows],
+        schema=schema,
+        infer_schema_length=None,
+    )
+    return await import_frame(year, source, f"{mapping.name}接口推送", frame, by, first_row=1)
+
+
+def _text(value: object) -> str | None:
+    """A pushed field as a cell of a file would read (numbers keep their digits)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
 async def import_history(year: int) -> list[ImportRecord]:
     record = await published_record(year)
     return [
@@ -146,6 +206,9 @@ async def import_history(year: int) -> list[ImportRecord]:
             records=int(r["records"]),
             imported_by=str(r["imported_by"]),
             imported_at=r["imported_at"],
+            replaced_at=r["replaced_at"],
+            replaced_by=str(r["replaced_by"] or ""),
+            replaced_values=len(msgspec.json.decode(r["replaced_values"] or "[]")),
         )
         for r in await value_store.imports(record.id)
     ]

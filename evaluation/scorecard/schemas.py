@@ -231,6 +231,9 @@ class ImportRecord(msgspec.Struct, frozen=True):
     records: int
     imported_by: str
     imported_at: dt.datetime
+    replaced_at: dt.datetime | None = None  # a later import of the quarter took its place
+    replaced_by: str = ""
+    replaced_values: int = 0  # the values it had brought, kept with it
 
 
 class AttachmentFile(msgspec.Struct, frozen=True):

@@ -83,13 +83,15 @@ def check_mapping(mapping: Mapping, plan: Plan) -> dict[str, str]:
 
 
 def parse_source(
-    mapping: Mapping, plan: Plan, frame: pl.DataFrame, towns: dict[str, int]
+    mapping: Mapping, plan: Plan, frame: pl.DataFrame, towns: dict[str, int], first_row: int = 2
 ) -> pl.DataFrame:
     """Indicator values (town_id, indicator, quarter, value) from a source file's rows.
-    `towns` maps every town name (and code) of the roster to its id."""
+    `towns` maps every town name (and code) of the roster to its id. Problems name rows
+    from `first_row` (2 in a sheet under its header; 1 for a pushed list)."""
     problems = check_mapping(mapping, plan)
     if problems:
         raise Invalid("数据来源的映射与本年度方案不符", problems)
+    frame = frame.with_row_index("_row", offset=first_row)
     if mapping.kind == "records":
         return _from_records(mapping, plan, frame, towns)
     return _from_values(mapping, plan, frame, towns)
@@ -117,8 +119,8 @@ def _require(frame: pl.DataFrame, columns: list[str]) -> None:
 
 
 def _rows(frame: pl.DataFrame, mask: pl.Expr) -> list[int]:
-    """1-based sheet row numbers (the header is row 1) where `mask` holds."""
-    return frame.with_row_index("_row", offset=2).filter(mask)["_row"].head(MAX_PROBLEMS).to_list()
+    """The row numbers (`parse_source`'s `_row`) where `mask` holds."""
+    return frame.filter(mask)["_row"].head(MAX_PROBLEMS).to_list()
 
 
 def _town_ids(

@@ -125,7 +125,10 @@ class ValueReview(Table, tablename="scorecard_review"):
 
 
 class SourceImport(Table, tablename="scorecard_import"):
-    """One import of a source file for a quarter: a quarter is imported once per source."""
+    """One import of a source (a file or an API push) for a quarter. The live one of a source
+    and quarter has `replaced_at` null; a later import before the quarter settles replaces
+    it, and the values it had brought are kept here (`replaced_values`, JSON rows of town,
+    indicator, value, status, corrected) as its history."""
 
     id: Serial
     plan = ForeignKey(references=TownPlan, on_delete=OnDelete.cascade, null=False, index=True)
@@ -135,6 +138,9 @@ class SourceImport(Table, tablename="scorecard_import"):
     records = Integer()
     imported_by = Varchar(length=64)
     imported_at = Timestamptz(default=ClockNow())
+    replaced_at = Timestamptz(null=True, default=None)
+    replaced_by = Varchar(length=64, default="")
+    replaced_values = Text(default="")
 
 
 class YearAdjustment(Table, tablename="scorecard_adjustment"):

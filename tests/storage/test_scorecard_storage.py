@@ -116,7 +116,7 @@ async def test_a_year_from_plan_to_scores() -> None:
     assert result.quarters == [1] and result.towns == 3
     with pytest.raises(Invalid) as caught:
         await service.import_frame(YEAR, "hotline_12345", "again.csv", good, "office")
-    assert "已经导入过" in caught.value.message
+    assert "已结算" in caught.value.message
     assert await SourceImport.count() == 1
 
     # 核查: the office corrects the jump with a reason; scores use the correction
@@ -140,3 +140,49 @@ async def test_a_year_from_plan_to_scores() -> None:
     assert view.score is not None and view.score.rank <= view.score.of
     hotline = await service.quarter_form(YEAR, town, 1, on=Q1_OPEN)
     assert next(i for i in hotline.imported if i.code == "hotline_response").value == 30
+
+
+def environment_file(names: dict[str, int], quarter: int, level: float) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "乡镇": list(names),
+            "季度": [str(quarter)] * len(names),
+            "指标": ["environment"] * len(names),
+            "数值": [f"{level + k:.1f}" for k in range(len(names))],
+            "单位": ["%"] * len(names),
+        }
+    )
+
+
+@pytest.mark.usefixtures("db")
+async def test_imports_of_one_quarter_sent_at_once_take_turns_and_one_stays_live() -> None:
+    """Two systems (or a retried push) send the open quarter at the same moment: both are
+    taken in turn, the later replacing the earlier — never both live, never a mix of their
+    values — and the database itself refuses a second live import of the quarter."""
+    import asyncio
+
+    await published_year()
+    names = await towns_by_name()
+    files = [environment_file(names, 4, level) for level in (80.0, 90.0, 70.0)]
+    results = await asyncio.gather(
+        *(
+            service.import_frame(YEAR, "environment", f"env{k}.csv", f, "office")
+            for k, f in enumerate(files)
+        )
+    )
+    assert sorted(len(r.replaced) for r in results) == [0, 1, 1]
+    live = await SourceImport.select(SourceImport.filename).where(
+        SourceImport.source == "environment", SourceImport.replaced_at.is_null()
+    )
+    assert len(live) == 1
+    kept = files[int(live[0]["filename"][3])]
+    stored = await IndicatorValue.select(IndicatorValue.value).where(
+        IndicatorValue.source == "environment", IndicatorValue.quarter == 4
+    )
+    assert sorted(r["value"] for r in stored) == sorted(float(v) for v in kept["数值"])
+    assert await SourceImport.count().where(SourceImport.source == "environment") == 3
+    plan = await TownPlan.select(TownPlan.id).first()
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
+        await SourceImport(
+            plan=plan["id"], source="environment", quarter=4, filename="x", records=1
+        ).save()

@@ -1687,6 +1687,36 @@ def the_admin(week: Week) -> None:
         "/admin/tokens/{token_id:int}/revoke",
         form_post(client, f"/admin/tokens/{matrix_token}/revoke", "/admin/tokens"),
     )
+    pushing = client.post(
+        "/admin/tokens",
+        data={
+            "_csrf_token": token_of(client, "/admin/tokens"),
+            "name": "矩阵推送",
+            "scopes": "scorecard:write",
+        },
+    )
+    pusher = {"Authorization": f"Bearer {select(pushing.text, 'p', id='token')[0].text}"}
+    sources = f"/api/v1/scorecard/{ids.year}/sources"
+    value = {"town": ids.sc_town_name, "quarter": 4, "indicator": "environment", "unit": "%"}
+    did(
+        "POST",
+        "/api/v1/scorecard/{year:int}/sources/{source:str}/values",
+        client.post(
+            f"{sources}/environment/values",
+            json={"values": [value | {"value": 91.5}]},
+            headers=pusher,
+        ),
+    )
+    event = {"事件编号": "M1", "所属乡镇": ids.sc_town_name, "上报时间": f"{ids.year}-11-02 09:00"}
+    did(
+        "POST",
+        "/api/v1/scorecard/{year:int}/sources/{source:str}/records",
+        client.post(
+            f"{sources}/grid/records",
+            json={"records": [event | {"按期办结": "是", "事件等级": "一般"}]},
+            headers=pusher,
+        ),
+    )
     bulk = client.post(
         "/admin/accounts/bulk",
         data={"_csrf_token": token_of(client, "/admin/accounts/bulk"), "towns": str(ids.town)},
@@ -1779,10 +1809,13 @@ def test_the_week_changed_what_it_should_and_called_every_write_route(week: Week
             "case_note:withdrawn": 1,  # added, corrected, then withdrawn (kept on record)
             "work_report": 1,
             "scorecard_plan:published": 1,
-            "scorecard_import": 1,
-            # the imported 12345 value (the quarter sent again replaces), and the fourth quarter
-            # the other towns report before the year may be published (complete_year)
-            "scorecard_value": 23,
+            # the 12345 file, and the two pushes (environment values, grid records)
+            "scorecard_import": 3,
+            # the imported 12345 value (the quarter sent again replaces), the fourth quarter
+            # the other towns report before the year may be published (complete_year), the
+            # pushed environment value, and the grid event's 按期办结率 for its town with the
+            # year's 重大事件 count for every town (none)
+            "scorecard_value": 29,
             "scorecard_adjustment": 1,
             "scorecard_attachment": 1,
             "scorecard_project": 3,  # the office's and the two red cards' (reporter's, cadre's)

@@ -314,7 +314,7 @@ def test_bad_source_files_are_refused_whole_with_every_problem_named(site: tuple
         f"B1,{names[0]},{year}-05-02 09:00,{year}-05-03 09:00\n"  # type: ignore[index]
     ).encode()
     refused = import_file(client, year, "hotline_12345", "again.csv", repeat)
-    assert refused.status_code == 400 and "已经导入过" in refused.text
+    assert refused.status_code == 400 and "已结算" in refused.text
     garbage = import_file(client, year, "grid", "grid.json", b"[1, 2, ")
     assert garbage.status_code == 400 and "JSON" in garbage.text
     assert run_blocking(value_count(url)) == before
