@@ -65,11 +65,13 @@ LAYERS = (
     "training.tables",
     "training.piccolo_app",
     "training.schemas",
+    "training.timing",
     "training.catalogue",
     "training.insight",
     "training.planning",
     "training.effects",
     "training.enrolment",
+    "training.seat_store",
     "training.sessions",
 )
 # The modules that declare piccolo tables. Only a package's stores read or write them (a
@@ -159,6 +161,7 @@ PURE = (
     "evaluation.scorecard.tiers",
     "evaluation.scorecard.clusters",
     "training.effects.effectiveness",
+    "training.timing",
     "training.insight.demand",
     "training.insight.exchange",
     "training.catalogue.exchanges",

@@ -8,8 +8,11 @@ from datetime import date, datetime
 from evaluation import clock
 from evaluation.clock import now_local
 from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.outbox import store as outbox
+from evaluation.outbox.store import Notice
 from training.schemas import MyEnrolment
 from training.tables import Enrolment, Offering, SessionFeedback
+from training.timing import started
 
 
 async def my_training(cadre_id: int) -> list[MyEnrolment]:
@@ -21,9 +24,12 @@ async def my_training(cadre_id: int) -> list[MyEnrolment]:
             Enrolment.waitlist_rank,
             Enrolment.reason,
             Enrolment.attended_at,
+            Enrolment.promoted_at,
+            Enrolment.cancel_reason,
             Enrolment.offering.title.as_alias("title"),
             Enrolment.offering.kind.as_alias("kind"),
             Enrolment.offering.day.as_alias("day"),
+            Enrolment.offering.start_minute.as_alias("start_minute"),
             Enrolment.offering.format.as_alias("format"),
             Enrolment.offering.venue_town.name.as_alias("venue"),  # type: ignore[union-attr]
         )
@@ -36,14 +42,29 @@ async def my_training(cadre_id: int) -> list[MyEnrolment]:
             SessionFeedback.enrolment.is_in([r["id"] for r in rows] or [0])
         )
     }
-    return [MyEnrolment(**row, feedback_given=row["id"] in given) for row in rows]
+    now = now_local()
+    return [
+        MyEnrolment(
+            **{k: v for k, v in row.items() if k != "promoted_at"},
+            feedback_given=row["id"] in given,
+            promoted=row["promoted_at"] is not None,
+            started=started(row["day"], row["start_minute"], now),
+        )
+        for row in rows
+    ]
 
 
 async def record_feedback(
     enrolment_id: int, cadre_id: int, reaction: int | None, usefulness: int | None, comment: str
 ) -> None:
     enrolment = (
-        await Enrolment.select(Enrolment.id, Enrolment.status)
+        await Enrolment.select(
+            Enrolment.id,
+            Enrolment.status,
+            Enrolment.attended_at,
+            Enrolment.offering.day.as_alias("day"),
+            Enrolment.offering.start_minute.as_alias("start_minute"),
+        )
         .where(
             (Enrolment.id == enrolment_id)
             & (Enrolment.cadre == cadre_id)
@@ -53,6 +74,10 @@ async def record_feedback(
     )
     if enrolment is None or enrolment["status"] != "assigned":
         raise NotFound("找不到这条培训安排")
+    if not started(enrolment["day"], enrolment["start_minute"], now_local()):
+        raise Conflict("培训还没有开始，参加之后再来反馈")
+    if enrolment["attended_at"] is None:
+        raise Conflict("没有这次培训的签到记录：签到后才能反馈（漏签请联系培训办补录）")
     problems = {}
     if reaction is None or not 1 <= reaction <= 5:
         problems["reaction"] = "请为培训的总体感受打分（1–5）"
@@ -126,3 +151,8 @@ async def check_in(token: str, cadre_id: int) -> str:
     if not updated:
         raise NotFound("您不在这次培训的名单上")
     return str(offering["title"])
+
+
+async def training_notices(cadre_id: int) -> list[Notice]:
+    """What the cadre was told about their training lately (a seat from the waiting list)."""
+    return await outbox.recent_for(cadre_id, ["training_promoted"])

@@ -30,16 +30,20 @@ class MyEnrolment(msgspec.Struct, frozen=True, kw_only=True):
     """One of a cadre's places in a published plan."""
 
     id: int
-    status: str  # assigned | waitlist
+    status: str  # assigned | waitlist | cancelled
     waitlist_rank: int | None
     reason: str
     attended_at: datetime | None
     title: str
     kind: str
     day: date
+    start_minute: int = 510
     format: str
     venue: str | None
     feedback_given: bool
+    promoted: bool = False  # the seat came from the waiting list
+    cancel_reason: str = ""
+    started: bool = False  # the session has begun: no apology any more, feedback once present
 
 
 class Recommendation(msgspec.Struct, frozen=True, kw_only=True):

@@ -14,16 +14,37 @@ from datetime import date, datetime
 import msgspec
 import polars as pl
 
+from evaluation.clock import now_local
 from evaluation.errors import NotFound
 from training.tables import Enrolment, Offering, SessionFeedback
+from training.timing import started
 
 MIN_FEEDBACK = 3
 
 
 class Attendee(msgspec.Struct, frozen=True, kw_only=True):
+    enrolment_id: int
+    cadre_id: int
     name: str
     town: str
     attended_at: datetime | None  # None: did not check in
+    promoted: bool = False  # got the seat from the waiting list
+
+
+class Waiting(msgspec.Struct, frozen=True, kw_only=True):
+    enrolment_id: int
+    cadre_id: int
+    rank: int
+    name: str
+    town: str
+
+
+class Apology(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    town: str
+    at: datetime
+    reason: str
+    by: str
 
 
 class SessionReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +59,9 @@ class SessionReport(msgspec.Struct, frozen=True, kw_only=True):
     capacity: int
     attendees: list[Attendee]
     waiting: int
+    waiting_list: list[Waiting]
+    apologies: list[Apology]
+    started: bool  # from its start time on, no apology or joining
     attended: int
     feedback: int
     reaction: float | None
@@ -67,6 +91,12 @@ async def session_report(offering_id: int) -> SessionReport:
         Enrolment.id,
         Enrolment.status,
         Enrolment.attended_at,
+        Enrolment.cadre,
+        Enrolment.waitlist_rank,
+        Enrolment.promoted_at,
+        Enrolment.cancelled_at,
+        Enrolment.cancel_reason,
+        Enrolment.cancelled_by,
         Enrolment.cadre.name.as_alias("name"),
         Enrolment.cadre.town.name.as_alias("town"),  # type: ignore[union-attr]
     ).where((Enrolment.offering == offering_id) & Enrolment.plan.published_at.is_not_null())
@@ -92,9 +122,46 @@ async def session_report(offering_id: int) -> SessionReport:
         trainer=offering["trainer"],
         capacity=offering["capacity"],
         attendees=[
-            Attendee(name=r["name"], town=r["town"], attended_at=r["attended_at"]) for r in assigned
+            Attendee(
+                enrolment_id=r["id"],
+                cadre_id=r["cadre"],
+                name=r["name"],
+                town=r["town"],
+                attended_at=r["attended_at"],
+                promoted=r["promoted_at"] is not None,
+            )
+            for r in assigned
         ],
         waiting=sum(1 for r in placed if r["status"] == "waitlist"),
+        waiting_list=sorted(
+            (
+                Waiting(
+                    enrolment_id=r["id"],
+                    cadre_id=r["cadre"],
+                    rank=r["waitlist_rank"],
+                    name=r["name"],
+                    town=r["town"],
+                )
+                for r in placed
+                if r["status"] == "waitlist"
+            ),
+            key=lambda w: w.rank,
+        ),
+        apologies=sorted(
+            (
+                Apology(
+                    name=r["name"],
+                    town=r["town"],
+                    at=r["cancelled_at"],
+                    reason=r["cancel_reason"],
+                    by=r["cancelled_by"],
+                )
+                for r in placed
+                if r["status"] == "cancelled"
+            ),
+            key=lambda a: a.at,
+        ),
+        started=started(offering["day"], offering["start_minute"], now_local()),
         attended=sum(1 for r in assigned if r["attended_at"] is not None),
         feedback=answers.height,
         reaction=float(answers["reaction"].mean()) if enough else None,  # type: ignore[arg-type]
@@ -128,3 +195,37 @@ async def attendance_by_session() -> dict[int, tuple[int, int, int]]:
         int(r["offering"]): (int(r["placed"]), int(r["attended"]), int(r["feedback"]))
         for r in joined.iter_rows(named=True)
     }
+
+
+class Candidate(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    name: str
+    position: str
+
+
+class TownCandidates(msgspec.Struct, frozen=True, kw_only=True):
+    town: str
+    cadres: list[Candidate]
+
+
+async def candidates(report: SessionReport) -> list[TownCandidates]:
+    """Who the office can add to the session, town by town: every cadre of the roster not
+    already seated or waiting on it (a list to choose from, never an id to type)."""
+    from evaluation.organisation import directory
+
+    taken = [a.cadre_id for a in report.attendees] + [w.cadre_id for w in report.waiting_list]
+    frame = (
+        (await directory.cadre_frame())
+        .filter(~pl.col("cadre_id").is_in(taken))
+        .sort("town_external_id", "external_id")
+    )
+    return [
+        TownCandidates(
+            town=str(town),
+            cadres=[
+                Candidate(id=int(i), name=str(n), position=str(p))
+                for i, n, p in group.select("cadre_id", "name", "position").iter_rows()
+            ],
+        )
+        for (town,), group in frame.group_by("town", maintain_order=True)
+    ]

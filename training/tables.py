@@ -59,18 +59,24 @@ class TrainingPlan(Table, tablename="training_plan"):
 
 
 class Enrolment(Table):
-    """A cadre in an offering under a plan: assigned (with its reason) or on the waiting
-    list at a recorded random position."""
+    """A cadre in an offering under a plan: assigned (with its reason), on the waiting list
+    at its position (1 = next to get a seat), or cancelled (an apology in advance, kept with
+    its reason: the seat went to the waiting list). `promoted_at`: when a waiting cadre got a
+    freed seat."""
 
     id: Serial
     plan = ForeignKey(references=TrainingPlan, on_delete=OnDelete.cascade, null=False, index=True)
     offering = ForeignKey(references=Offering, on_delete=OnDelete.cascade, null=False, index=True)
     cadre = ForeignKey(references=Cadre, on_delete=OnDelete.cascade, null=False, index=True)
-    status = Varchar(length=16)  # assigned | waitlist
+    status = Varchar(length=16)  # assigned | waitlist | cancelled
     waitlist_rank = Integer(null=True, default=None)
     value = Float(default=0.0)
     reason = Text(default="")
     attended_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancel_reason = Text(default="")
+    cancelled_by = Varchar(length=64, default="")
+    promoted_at = Timestamptz(null=True, default=None)
 
 
 class SessionFeedback(Table, tablename="session_feedback"):

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.auth import CurrentUser, requires
 from app.accounts.roles import Role
+from app.config import transport
 from app.exports import XLSX, workbook
 from app.forms import FormReader, redirect_with_message
 from app.paging import list_params
@@ -24,7 +25,7 @@ from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.infra.listing import paginate, search
 from evaluation.results import snapshots as results_service
 from training import enrolment as enrolment_service
-from training import sessions
+from training import seat_store, sessions
 from training.catalogue import repository as catalogue_service
 from training.catalogue.importing import check_offering, check_sheet, read_sheet
 from training.effects import service as effects_service
@@ -263,13 +264,67 @@ async def import_catalogue(
 async def session_page(
     request: Request[CurrentUser, str, Any], offering_id: FromPath[int]
 ) -> Template:
-    """One session: the attendance register and what participants said afterwards."""
+    """One session: the register, its waiting list and apologies, and what participants
+    said afterwards."""
+    return await _session_page(request, offering_id, {})
+
+
+async def _session_page(
+    request: Request[CurrentUser, str, Any], offering_id: int, errors: dict[str, str]
+) -> Template:
+    report = await sessions.session_report(offering_id)
     return render(
         request,
         "training/session.html",
-        s=await sessions.session_report(offering_id),
+        status_code=400 if errors else 200,
+        s=report,
+        candidates=[] if report.started else await sessions.candidates(report),
         min_feedback=sessions.MIN_FEEDBACK,
+        errors=errors,
     )
+
+
+@post("/training/offerings/{offering_id:int}/waitlist", guards=[TRAINING])
+async def add_to_session(
+    request: Request[CurrentUser, str, Any],
+    offering_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    """The office puts a cadre on the session: a free seat at once, else the waiting list."""
+    cadre = FormReader(data).integer("cadre", "干部", required=False)
+    if cadre is None:
+        return await _session_page(request, offering_id, {"cadre": "请从名单中选择干部"})
+    change = await seat_store.join_waitlist(
+        offering_id, cadre, request.user.username, transport(request.app.state.settings).name
+    )
+    said = "已安排入座并已通知本人" if change.rank is None else f"已加入候补，排第 {change.rank} 位"
+    return redirect_with_message(f"/training/offerings/{offering_id}", said)
+
+
+@post("/training/enrolments/{enrolment_id:int}/cancel", guards=[TRAINING])
+async def record_apology(
+    request: Request[CurrentUser, str, Any],
+    enrolment_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    """The office records an apology a cadre sent by phone or note."""
+    form = FormReader(data)
+    offering = form.integer("offering", "场次", required=False) or 0
+    try:
+        change = await seat_store.cancel(
+            enrolment_id,
+            form.text("reason"),
+            request.user.username,
+            transport(request.app.state.settings).name,
+        )
+    except Invalid as exc:
+        return await _session_page(request, offering, exc.problems)
+    said = f"已登记请假：{change.title}。" + (
+        f"名额已转给候补的{change.promoted}，并已通知本人"
+        if change.promoted
+        else "没有可以递补的候补学员，名额空出"
+    )
+    return redirect_with_message(f"/training/offerings/{offering}", said)
 
 
 @get("/training/offerings/{offering_id:int}/checkin-sheet", guards=[TRAINING])
@@ -297,11 +352,14 @@ def _cadre(request: Request[CurrentUser, str, Any]) -> int:
 
 @get("/me/training", guards=[CADRES])
 async def my_training(request: Request[CurrentUser, str, Any]) -> Template:
+    cadre = _cadre(request)
     return render(
         request,
         "training/mine.html",
-        enrolments=await enrolment_service.my_training(_cadre(request)),
+        enrolments=await enrolment_service.my_training(cadre),
+        notices=await enrolment_service.training_notices(cadre),
         errors={},
+        failed=None,
     )
 
 
@@ -328,10 +386,43 @@ async def give_feedback(
             request,
             "training/mine.html",
             enrolments=await enrolment_service.my_training(cadre),
+            notices=await enrolment_service.training_notices(cadre),
             errors=exc.problems,
             failed=enrolment_id,
         )
     return redirect_with_message("/me/training", "谢谢！培训反馈已提交")
+
+
+@post("/me/training/{enrolment_id:int}/cancel", guards=[CADRES])
+async def send_apology(
+    request: Request[CurrentUser, str, Any],
+    enrolment_id: FromPath[int],
+    data: Annotated[dict[str, Any], FORM],
+) -> Template | Redirect:
+    """A cadre's apology in advance: their seat goes to the waiting list at once."""
+    cadre = _cadre(request)
+    try:
+        change = await seat_store.cancel(
+            enrolment_id,
+            FormReader(data).text("reason"),
+            request.user.username,
+            transport(request.app.state.settings).name,
+            cadre_id=cadre,
+        )
+    except Invalid as exc:
+        return render(
+            request,
+            "training/mine.html",
+            status_code=400,
+            enrolments=await enrolment_service.my_training(cadre),
+            notices=await enrolment_service.training_notices(cadre),
+            errors=exc.problems,
+            failed=enrolment_id,
+        )
+    said = f"已请假：{change.title}。" + (
+        "您的名额已转给候补学员" if change.promoted else "名额已退回培训办"
+    )
+    return redirect_with_message("/me/training", said)
 
 
 @get("/training/checkin/{token:str}", guards=[CADRES])
@@ -357,5 +448,8 @@ routes = [
     session_page,
     my_training,
     give_feedback,
+    send_apology,
+    add_to_session,
+    record_apology,
     check_in,
 ]

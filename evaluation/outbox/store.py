@@ -171,6 +171,28 @@ async def latest_for(cadre_id: int) -> tuple[str, datetime] | None:
     return (row["body"], row["created_at"]) if row else None
 
 
+class Notice(msgspec.Struct, frozen=True, kw_only=True):
+    body: str
+    at: datetime
+
+
+async def recent_for(cadre_id: int, kinds: Sequence[str], days: int = 60) -> list[Notice]:
+    """The messages of these kinds sent to this cadre in the last `days`, newest first —
+    what their own pages repeat of them (a text message can be missed)."""
+    since = clock.now() - timedelta(days=days)
+    rows = (
+        await OutboxMessage.select(OutboxMessage.body, OutboxMessage.created_at)
+        .where(
+            (OutboxMessage.recipient == cadre_id)
+            & OutboxMessage.kind.is_in(list(kinds))
+            & (OutboxMessage.created_at >= since)
+        )
+        .order_by(OutboxMessage.id, ascending=False)
+        .limit(10)
+    )
+    return [Notice(body=r["body"], at=r["created_at"]) for r in rows]
+
+
 class RoundMessage(msgspec.Struct, frozen=True, kw_only=True):
     town: str
     name: str

@@ -63,3 +63,75 @@ def test_office_optimises_and_publishes_then_a_cadre_gives_feedback(
     page.goto(f"{live_server}/me/feedback")
     assert "针对短板" in page.locator("#training").inner_text()  # recommendations on feedback
     context.close()
+
+
+def test_a_freed_seat_goes_to_the_first_waiting_who_is_told(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """The office puts the demo cadre on a full session of the published plan (at the end of
+    its waiting list, chosen from a list), then records the apologies that people phone in:
+    each freed seat goes to the first waiting, named in the notice, until the demo cadre's
+    turn; the cadre finds the seat and the message on their phone."""
+    context, page = signed_in(browser, live_server, "cadre", PHONE)
+    page.goto(f"{live_server}/me/feedback")
+    name = page.locator("h1").inner_text().split(" · ")[0].strip()
+    context.close()
+
+    context, page = signed_in(browser, live_server, "training", DESKTOP)
+    page.goto(f"{live_server}/training/plan")  # the plan the journey above published
+    if page.locator("#publish").count():  # (still a draft if that journey stopped short)
+        page.locator("#publish").click()
+        page.wait_for_load_state()
+        page.locator("#confirm-publish").click()
+        page.wait_for_load_state()
+    page.goto(f"{live_server}/training/catalogue")
+    links = [
+        a.get_attribute("href")
+        for a in page.locator("table a[href^='/training/offerings/']").all()
+        if not (a.get_attribute("href") or "").endswith("checkin-sheet")
+    ]
+    best = None  # the upcoming session with people seated and the shortest waiting list
+    for link in links:
+        page.goto(f"{live_server}{link}")
+        if not page.locator("form[action$='/cancel']").count():
+            continue  # begun, or nobody seated
+        waiting = page.locator("#waiting-list li").count()
+        if page.locator("#cadre option", has_text=f"{name}（").count() and (
+            best is None or waiting < best[1]
+        ):
+            best = (link, waiting)
+    assert best is not None, "an upcoming session the demo cadre is not on"
+    page.goto(f"{live_server}{best[0]}")
+    capacity = int(page.locator(".lead").inner_text().rsplit("座位", 1)[1].strip())
+    while int(page.locator("#placed").inner_text()) < capacity:  # others fill its free seats
+        other = page.locator("#cadre option[value]:not([value=''])").filter(has_not_text=name)
+        page.get_by_label("加入干部").select_option(value=other.first.get_attribute("value"))
+        page.get_by_role("button", name="加入").click()
+        page.wait_for_load_state()
+        assert "已安排入座并已通知本人" in page.locator("#notice").inner_text()
+    choice = page.locator("#cadre option", has_text=f"{name}（").first
+    page.get_by_label("加入干部").select_option(value=choice.get_attribute("value"))
+    page.get_by_role("button", name="加入").click()
+    page.wait_for_load_state()
+    assert f"已加入候补，排第 {best[1] + 1} 位" in page.locator("#notice").inner_text()
+    assert page.locator("#waiting-list li").last.inner_text().startswith(name)
+    screenshot(page, "training-waiting-list")
+    for turn in range(best[1] + 1):
+        first = page.locator("#waiting-list li").first.inner_text().split("（")[0]
+        row = page.locator("#register tbody tr").filter(has=page.locator("form")).first
+        row.locator("input[name=reason]").fill("电话请假：防汛值班")
+        row.get_by_role("button", name="登记请假").click()
+        page.wait_for_load_state()
+        notice = page.locator("#notice").inner_text()
+        assert f"名额已转给候补的{first}，并已通知本人" in notice, (turn, notice)
+        assert first in page.locator("#register").inner_text()
+    assert "候补转正" in page.locator("#register tr", has_text=name).inner_text()
+    assert page.locator("#apologies tbody tr").count() == best[1] + 1
+    context.close()
+
+    context, page = signed_in(browser, live_server, "cadre", PHONE)
+    page.goto(f"{live_server}/me/training")
+    told = page.locator("#training-notices").inner_text()
+    assert "已由候补转为正式安排" in told and name in told
+    seat = page.locator("#my-training .task", has_text="由候补转正")
+    assert seat.count() == 1 and "已安排" in seat.inner_text()
+    screenshot(page, "training-promoted-phone")
+    context.close()

@@ -65,15 +65,9 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
     mine = await in_this_plan()
     enrolment = next(e for e in mine if e.id == target)
 
-    with pytest.raises(Invalid) as invalid:
-        await enrolment_service.record_feedback(enrolment.id, cadre, None, 9, "")
-    assert set(invalid.value.problems) == {"reaction", "usefulness"}
     other = int(rows.filter(pl.col("cadre") != cadre)["cadre"][0])
     with pytest.raises(NotFound):
         await enrolment_service.record_feedback(enrolment.id, other, 4, 4, "")
-    await enrolment_service.record_feedback(enrolment.id, cadre, 4, 5, "案例实用")
-    with pytest.raises(Conflict):
-        await enrolment_service.record_feedback(enrolment.id, cadre, 4, 5, "")
 
     offering = (
         await Offering.select(Offering.checkin_token)
@@ -90,8 +84,16 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
     await Offering.update(  # the session is on now: the whole of today
         {Offering.day: today(), Offering.start_minute: 0, Offering.end_minute: 24 * 60 - 1}
     ).where(Offering.checkin_token == token)
+    with pytest.raises(Conflict, match="签到后才能反馈"):  # on now, but not checked in yet
+        await enrolment_service.record_feedback(enrolment.id, cadre, 4, 5, "案例实用")
     await enrolment_service.check_in(token, cadre)
     assert any(e.attended_at for e in await in_this_plan())
+    with pytest.raises(Invalid) as invalid:
+        await enrolment_service.record_feedback(enrolment.id, cadre, None, 9, "")
+    assert set(invalid.value.problems) == {"reaction", "usefulness"}
+    await enrolment_service.record_feedback(enrolment.id, cadre, 4, 5, "案例实用")
+    with pytest.raises(Conflict):
+        await enrolment_service.record_feedback(enrolment.id, cadre, 4, 5, "")
 
     # the office's view of that session: the register names people, feedback does not
     session = int(assigned.filter(pl.col("id") == enrolment.id)["offering"][0])
@@ -107,6 +109,7 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
             for e in await enrolment_service.my_training(mate)
             if e.id in ours and e.status == "assigned" and e.title == report.title
         )
+        await enrolment_service.check_in(token, mate)
         await enrolment_service.record_feedback(mine_too, mate, 2 + n, 3, f"意见{n}")
     report = await sessions.session_report(session)
     answered = 1 + len(classmates[: sessions.MIN_FEEDBACK - 1])
@@ -118,7 +121,7 @@ async def test_plan_waitlist_publish_feedback_and_check_in(db: str) -> None:
         ["案例实用"] + [f"意见{n}" for n in range(answered - 1)]
     )
     counts = await sessions.attendance_by_session()
-    assert counts[session] == (placed.height, 1, answered)
+    assert counts[session] == (placed.height, answered, answered)
     with pytest.raises(NotFound):
         await enrolment_service.check_in("not-a-token", cadre)
 

@@ -1648,6 +1648,40 @@ def the_training_office(week: Week) -> None:
         "/training/plans/{plan_id:int}/publish",
         form_post(client, publish, publish),  # from its confirmation page
     )
+    # a session of the new plan: the office adds the demo cadre (chosen from the page's list)
+    # and records an apology for someone seated; the cadre then sends their own
+    offering, seated = run_blocking(upcoming_session(week.url, ids.cadre_cadre))
+    page = f"/training/offerings/{offering}"
+    options = [o.attrs["value"] for o in select(client.get(page).text, "option")]
+    assert str(ids.cadre_cadre) in options
+    did(
+        "POST",
+        "/training/offerings/{offering_id:int}/waitlist",
+        form_post(client, f"{page}/waitlist", page, cadre=str(ids.cadre_cadre)),
+    )
+    did(
+        "POST",
+        "/training/enrolments/{enrolment_id:int}/cancel",
+        form_post(
+            client,
+            f"/training/enrolments/{seated}/cancel",
+            page,
+            offering=str(offering),
+            reason="电话请假：防汛值班",
+        ),
+    )
+    sign_in(client, "cadre")
+    mine = next(
+        f.attrs["action"]
+        for f in select(client.get("/me/training").text, "form")
+        if f.attrs["action"].endswith("/cancel")
+    )
+    did(
+        "POST",
+        "/me/training/{enrolment_id:int}/cancel",
+        form_post(client, mine, "/me/training", reason="下乡督查"),
+    )
+    sign_in(client, "training_office")
 
 
 def the_admin(week: Week) -> None:
@@ -1851,6 +1885,31 @@ def test_the_week_changed_what_it_should_and_called_every_write_route(week: Week
     writes.add(("GET", "/training/checkin/{token:str}"))
     writes.add(("GET", "/rate/report/{cycle_id:int}/{cadre_id:int}"))
     assert writes - done == set(), "write routes nobody exercised"
+
+
+async def upcoming_session(url: str, cadre: int) -> tuple[int, int]:
+    """The newest published plan's first future session with a seated cadre and without
+    `cadre` on its lists: (offering, the seated cadre's enrolment)."""
+    from app.database import engine_from_url, use_engine
+    from evaluation.clock import today
+    from training.tables import Enrolment
+
+    use_engine(engine_from_url(url))
+    newest = (
+        await Enrolment.select(Enrolment.plan)
+        .where(Enrolment.plan.published_at.is_not_null())
+        .order_by(Enrolment.plan, ascending=False)
+        .first()
+    )
+    assert newest is not None
+    rows = (
+        await Enrolment.select(Enrolment.id, Enrolment.offering, Enrolment.cadre, Enrolment.status)
+        .where((Enrolment.plan == newest["plan"]) & (Enrolment.offering.day > today()))
+        .order_by(Enrolment.offering.day)
+    )
+    listed = {r["offering"] for r in rows if r["cadre"] == cadre}
+    row = next(r for r in rows if r["offering"] not in listed and r["status"] == "assigned")
+    return int(row["offering"]), int(row["id"])
 
 
 async def api_token_id(url: str) -> int:
