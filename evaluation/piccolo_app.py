@@ -3,6 +3,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from evaluation.appeals.tables import AppealCase
+from evaluation.development.tables import DevelopmentPlan
 from evaluation.results.tables import (
     AgreementRow,
     CadreSummary,
@@ -45,6 +46,7 @@ APP_CONFIG = AppConfig(
     app_name="evaluation",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[
+        DevelopmentPlan,
         County,
         Town,
         Cadre,

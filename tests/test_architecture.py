@@ -59,6 +59,7 @@ LAYERS = (
     "evaluation.responses",
     "evaluation.analytics",
     "evaluation.results",
+    "evaluation.development",
     "evaluation.piccolo_app",  # the evaluation app's registry of tables, results' included
     "evaluation.scorecard",
     "evaluation.reports",
@@ -80,6 +81,7 @@ LAYERS = (
 TABLE_MODULES = (
     "evaluation.tables",
     "evaluation.appeals.tables",
+    "evaluation.development.tables",
     "evaluation.results.tables",
     "evaluation.scorecard.tables",
     "training.tables",

@@ -15,6 +15,8 @@ from app.accounts.roles import Role
 from app.charts import Interval, bars, radar, sparkline
 from app.pdf_report import feedback_pdf
 from app.templating import render
+from evaluation.development import plan_store
+from evaluation.development.plan_store import Growth
 from evaluation.errors import NotFound
 from evaluation.organisation import directory
 from evaluation.results import appeals
@@ -65,7 +67,8 @@ async def own_feedback_page(
         "feedback/profile.html",
         p=profile,
         own=True,
-        training=await _courses(profile),
+        training=await courses_for(profile),
+        growth=await growth_for(profile),
         publicity=await appeals.publicity(profile.cycle.id),
         appeals=await appeals.for_cadre(cadre, profile.cycle.id),
         errors=errors or {},
@@ -75,7 +78,15 @@ async def own_feedback_page(
     )
 
 
-async def _courses(profile: Feedback) -> list[Recommendation]:
+async def growth_for(profile: Feedback) -> Growth | None:
+    """The goals of the cadre's plan from an earlier published cycle, beside this one's
+    scores (shown to the cadre and to their leader, who read these scores anyway)."""
+    older = [(c.id, c.name) for c in profile.cycles if c.year < profile.cycle.year]
+    scores = {c.competency: c.score for c in profile.competencies}
+    return await plan_store.growth_since(profile.person.id, older, scores)
+
+
+async def courses_for(profile: Feedback) -> list[Recommendation]:
     """Upcoming courses for the weaknesses this page shows."""
     shown = [
         (c.competency, c.name, c.norm - c.score)
@@ -104,7 +115,7 @@ async def my_feedback_pdf(
         if a.state == "upheld"
     ]
     return Response(
-        feedback_pdf(profile, corrections, await _courses(profile)),
+        feedback_pdf(profile, corrections, await courses_for(profile)),
         media_type=PDF,
         headers={"content-disposition": f"attachment; filename=feedback-{profile.cycle.year}.pdf"},
     )
@@ -130,7 +141,8 @@ async def member_feedback(
         own=False,
         publicity=await appeals.publicity(profile.cycle.id),
         appeals=upheld,  # the corrections are part of the result; the cadre's reasons are not
-        training=await _courses(profile),
+        training=await courses_for(profile),
+        growth=await growth_for(profile),
         **charts(profile),
     )
 

@@ -429,8 +429,10 @@ PAGES: dict[str, Check] = {
     "/me/feedback": lambda i: ("/me/feedback", i.published_name),
     "/me/feedback.pdf": lambda i: ("/me/feedback.pdf", "%PDF"),
     "/me/training": lambda i: ("/me/training", "培训"),
+    "/me/plan": lambda i: ("/me/plan", "我的发展计划"),
     "/office": lambda i: ("/office", i.town_name),
     "/office/audit": lambda i: ("/office/audit", "审计"),
+    "/office/development": lambda i: ("/office/development", i.town_name),
     "/office/cycles": lambda i: ("/office/cycles", i.published_name),
     "/office/cycles/new": lambda i: ("/office/cycles/new", "新建考核周期"),
     "/office/cycles/{cycle_id:int}": lambda i: (f"/office/cycles/{i.open}", i.open_name),
@@ -547,6 +549,7 @@ PAGES: dict[str, Check] = {
     "/results/{cycle_id:int}": lambda i: (f"/results/{i.published}", i.town_name),
     "/team": lambda i: ("/team", i.member_name),
     "/team/{member_id:int}/feedback": lambda i: (f"/team/{i.member}/feedback", i.member_name),
+    "/team/{member_id:int}/plan": lambda i: (f"/team/{i.member}/plan", i.member_name),
     "/training": lambda i: ("/training", "培训"),
     "/training/catalogue": lambda i: ("/training/catalogue", i.offering_title),
     "/training/checkin/{token:str}": lambda i: (f"/training/checkin/{i.checkin_token}", "已签到"),
@@ -873,8 +876,37 @@ def the_cadre(week: Week) -> None:
 
 
 def the_leader(week: Week) -> None:
-    """The leader rates from the form."""
+    """The leader rates from the form, and agrees a member's development plan (which the
+    member sent first and checks in on after)."""
     client, ids = week.client, week.ids
+    sign_in(client, "cadre")
+    plan = client.get("/me/plan").text
+    first = re.search(r'<option value="(\w+)" selected>', plan)
+    assert first is not None  # the first weakness, chosen already
+    week.did(
+        "POST",
+        "/me/plan",
+        form_post(
+            client,
+            "/me/plan",
+            "/me/plan",
+            goal1_competency=first.group(1),
+            goal1_target="4",
+            goal1_actions="每月参加一次群众接待日，整理诉求台账并跟踪办结",
+            action="send",
+        ),
+    )
+    sign_in(client, "leader")
+    mine = f"/team/{ids.cadre_cadre}/plan"
+    week.did("POST", "/team/{member_id:int}/plan", form_post(client, mine, mine, decision="agree"))
+    sign_in(client, "cadre")
+    note = re.search(r'name="(note_\w+)"', client.get("/me/plan").text)
+    assert note is not None
+    week.did(
+        "POST",
+        "/me/plan/checkin",
+        form_post(client, "/me/plan/checkin", "/me/plan", **{note.group(1): "已参加三次接待日"}),
+    )
     sign_in(client, "leader")
     page = f"/rate/{ids.leader_assignment}"
     assert form_post(client, page, page, **radios(client, page)).status_code == 302
