@@ -20,7 +20,7 @@ from evaluation.errors import NotReady, PermissionDenied
 from evaluation.organisation import directory
 from evaluation.organisation.schemas import CadreRecord
 from evaluation.organisation.vocabulary import TOWN_PRINCIPALS
-from evaluation.scorecard import followup, projects, service, town_appeals
+from evaluation.scorecard import field_checks, followup, projects, service, town_appeals
 from evaluation.scorecard.plan import Dimension
 from evaluation.words import DIMENSION_LABELS
 
@@ -104,6 +104,7 @@ async def town_page(
             if milestone.done_on is None
         ],
         criteria=projects.CRITERIA,
+        field=(await field_checks.by_town(year)).get(town_id) if office else None,
         today=service.today(),
         interviews=interviews,
         group=view.group,

@@ -38,6 +38,7 @@ class People:
     outsider: Person  # a cadre of another town
     visitor: Person  # a mystery visitor (暗访), no cadre
     reporter: Person  # a town reporter (乡镇填报员) of the leader's town
+    checker: Person  # a member of the 核查组 (field verification), no cadre
     secretary: Person  # the 党委书记 of the leader's town: reads its scorecard, signs its contract
 
     def all(self) -> list[Person]:
@@ -50,6 +51,7 @@ class People:
             self.outsider,
             self.visitor,
             self.reporter,
+            self.checker,
             self.secretary,
         ]
 
@@ -91,6 +93,7 @@ async def standing_people() -> People:
         outsider=Person("outsider", "cadre", outsider),
         visitor=Person("visitor", "mystery"),
         reporter=Person("reporter", "reporter", town1["cadre_id"][-1]),
+        checker=Person("checker", "field_checker"),
         secretary=Person(
             "secretary", "leader", town1.filter(pl.col("position") == "党委书记")["cadre_id"][0]
         ),

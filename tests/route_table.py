@@ -15,6 +15,7 @@ STANDING_LOGINS = {  # role → the standing test login of `factories.standing_p
     "cadre": "member",
     "mystery": "visitor",
     "reporter": "reporter",
+    "field_checker": "checker",
 }
 
 

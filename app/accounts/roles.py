@@ -11,6 +11,7 @@ class Role(StrEnum):
     cadre = "cadre"
     mystery = "mystery"
     reporter = "reporter"
+    field_checker = "field_checker"
 
 
 ROLE_LABELS: dict[str, str] = {
@@ -21,6 +22,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.cadre: "干部",
     Role.mystery: "暗访员",
     Role.reporter: "乡镇填报员",
+    Role.field_checker: "核查组",
 }
 
 # Roles whose account must point at a cadre of the roster.
@@ -34,4 +36,5 @@ HOME_PATHS: dict[str, str] = {
     Role.cadre: "/me",
     Role.mystery: "/visit",
     Role.reporter: "/town",
+    Role.field_checker: "/check",
 }

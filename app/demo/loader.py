@@ -47,6 +47,7 @@ DEMO_USERS = (
     DemoUser("cadre", "cadre", "干部（站所负责人）"),
     DemoUser("visitor", "mystery", "暗访员", "暗访员一号"),
     DemoUser("reporter", "reporter", "乡镇填报员"),
+    DemoUser("checker", "field_checker", "核查组", "刘洋"),
     DemoUser("secretary", "leader", "乡镇党委书记"),
 )
 

@@ -28,6 +28,7 @@ LOGINS = {  # role → the demo county's login for it
     "cadre": "cadre",
     "mystery": "visitor",
     "reporter": "reporter",
+    "field_checker": "checker",
 }
 
 

@@ -35,6 +35,9 @@ PRINCIPAL_LOGIN = (
 # the demo `leader`, a deputy head, is refused them; `PRINCIPAL_LOGIN` reads them
 PRINCIPAL_ONLY = {"/town", "/scorecard/{year:int}/contracts/{town_id:int}"}
 NEW_PASSWORD = "Matrix-pass-2027"
+PNG = base64.b64decode(  # a 1×1 photo
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
 
 
 @dataclass(frozen=True)
@@ -420,6 +423,8 @@ PAGES: dict[str, Check] = {
         '"items"',
     ),
     "/api/r/{token:str}/form": lambda i: (f"/api/r/{i.token}/form", i.link_ratee_name),
+    "/check": lambda i: ("/check", i.sc_town_name),
+    "/check/{town_id:int}": lambda i: (f"/check/{i.sc_town}", i.sc_town_name),
     "/code": lambda i: ("/code", "考核码"),
     "/code/rate": lambda i: ("/code/rate", i.code_ratee_name),
     "/code/rate/{ratee_id:int}": lambda i: (f"/code/rate/{i.code_ratee}", i.code_ratee_name),
@@ -1810,6 +1815,33 @@ def the_admin(week: Week) -> None:
     week.kept.update(bulk_accounts=bulk_accounts, changed=changed)
 
 
+def the_field_checker(week: Week) -> None:
+    """The 核查组 confirms one of the reporter's town's figures on site."""
+    client, ids = week.client, week.ids
+    sign_in(client, "field_checker")
+    sheet = f"/check/{ids.sc_town}"
+    action = next(
+        f.attrs["action"]
+        for f in select(client.get(sheet).text, "form")
+        if f.attrs.get("action", "").startswith("/check/values/")
+    )
+    week.did(
+        "POST",
+        "/check/values/{value_id:int}",
+        client.post(
+            action,
+            data={
+                "_csrf_token": token_of(client, sheet),
+                "decision": "confirm",
+                "note": "现场查看台账，与填报一致",
+            },
+            files={"photo": ("台账.png", PNG, "image/png")},
+            follow_redirects=False,
+        ),
+    )
+    sign_in(client, "assessment_office")  # as the reporter's chapter left it
+
+
 CHAPTERS: list[Callable[[Week], None]] = [
     no_account,
     the_cadre,
@@ -1820,6 +1852,7 @@ CHAPTERS: list[Callable[[Week], None]] = [
     the_scorecard_office,
     the_town_secretary,
     the_town_reporter,
+    the_field_checker,
     results_in_use,
     cadre_publicity,
     town_year_publicity,
@@ -1883,7 +1916,7 @@ def test_the_week_changed_what_it_should_and_called_every_write_route(week: Week
             # year's 重大事件 count for every town (none)
             "scorecard_value": 29,
             "scorecard_adjustment": 1,
-            "scorecard_attachment": 1,
+            "scorecard_attachment": 2,  # the reporter's file and the 核查组's photo
             "scorecard_project": 3,  # the office's and the two red cards' (reporter's, cadre's)
             "scorecard_milestone": 3,
             "scorecard_card:closed": 2,  # the rectified one, and the one an accepted late completion closed
