@@ -56,6 +56,7 @@ from app.controllers import (
     write_api,
 )
 from app.csrf import SessionCSRFMiddleware, csrf_config
+from app.daily import daily
 from app.database import engine_from_url, use_engine
 from app.errors import EXCEPTION_HANDLERS
 from app.forms import MAX_ID, NOTICE_KEY, out_of_range
@@ -65,7 +66,7 @@ from app.ratelimit import RateLimiter
 from app.templating import template_config
 from evaluation.infra.pg_group_commit import start_pg_writer, stop_pg_writer
 from evaluation.outbox import worker as delivery
-from evaluation.scorecard.daily import after_write, upkeep
+from evaluation.scorecard.daily import after_write
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PG_POOL_MAX = 20
@@ -191,7 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async def hourly() -> None:
             while True:
                 try:
-                    await upkeep()
+                    await daily(settings)
                 except Exception:  # a failed sweep is retried next hour; say so loudly
                     logging.getLogger("cadre360.sweep").exception("card sweep failed")
                 await asyncio.sleep(3600)

@@ -101,13 +101,13 @@ def migrate() -> None:
     "several workers."
 )
 def sweep() -> None:
-    from evaluation.scorecard.daily import upkeep
+    from app.daily import daily
 
     settings = _settings()
-    done = _with_database(settings, upkeep)
+    done, told = _with_database(settings, lambda: daily(settings))
     click.echo(
         f"cadre360: card sweep done — {done.yellow} yellow, {done.red} turned red; "
-        f"{done.standings} town-year standings stored"
+        f"{done.standings} town-year standings stored; {told} absence notices to leaders"
     )
 
 

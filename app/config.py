@@ -80,6 +80,12 @@ SETTINGS: tuple[Setting, ...] = (
         "the SMTP password or the SMS gateway's bearer token (kept out of CADRE360_NOTIFY)",
     ),
     Setting(
+        "TRAINING_ABSENCE_LIMIT",
+        "2",
+        "absences from training without an apology (in one plan) after which the cadre's "
+        "leaders are told, and again at each further absence (1–20)",
+    ),
+    Setting(
         "SUPERVISION_PHONE",
         "",
         "the assessment office's 监督电话, printed on the public results pages (empty: not shown)",
@@ -108,6 +114,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     notify: str = ""  # CADRE360_NOTIFY: the transport notices leave by (evaluation.outbox)
     notify_secret: str = ""  # CADRE360_NOTIFY_SECRET: that transport's password or token
     supervision_phone: str = ""  # SUPERVISION_PHONE: printed on the public results pages
+    absence_limit: int = 2  # TRAINING_ABSENCE_LIMIT: absences before a leader is told
 
     @property
     def is_sqlite(self) -> bool:
@@ -228,6 +235,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 "notify": _notify_setting(raw["CADRE360_NOTIFY"] or ""),
                 "notify_secret": raw["CADRE360_NOTIFY_SECRET"] or "",
                 "supervision_phone": _phone_setting(raw["SUPERVISION_PHONE"] or ""),
+                "absence_limit": _int_setting(
+                    "TRAINING_ABSENCE_LIMIT", raw["TRAINING_ABSENCE_LIMIT"], 1, 20
+                ),
             },
             Settings,
         )

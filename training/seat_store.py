@@ -248,3 +248,62 @@ async def join_waitlist(offering_id: int, cadre_id: int, by: str, channel: str) 
     if free:
         nudge()
     return SeatChange(title=str(session["title"]), rank=None if free else waiting + 1)
+
+
+async def tell_leaders_of_absences(limit: int, channel: str) -> int:
+    """Absences without an apology (a seat kept, the session over, no check-in), counted per
+    cadre and published plan: once a cadre has `limit` of them, each of their leaders is
+    told — again only when a further absence comes. Returns the messages queued."""
+    now = now_local()
+    rows = await Enrolment.select(
+        Enrolment.id,
+        Enrolment.plan,
+        Enrolment.cadre,
+        Enrolment.absence_reported_at,
+        Enrolment.plan.cycle.name.as_alias("plan_name"),  # type: ignore[union-attr]
+        Enrolment.offering.title.as_alias("title"),
+        Enrolment.offering.day.as_alias("day"),
+        Enrolment.offering.start_minute.as_alias("start_minute"),
+        Enrolment.offering.end_minute.as_alias("end_minute"),
+    ).where(
+        (Enrolment.status == "assigned")
+        & Enrolment.attended_at.is_null()
+        & Enrolment.plan.published_at.is_not_null()
+        & (Enrolment.offering.day <= now.date())
+    )
+    missed: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for row in rows:
+        if started(row["day"], int(row["end_minute"]), now):  # over, not just begun
+            missed.setdefault((int(row["plan"]), int(row["cadre"])), []).append(row)
+    queued: list[outbox.Queued] = []
+    reported: list[int] = []
+    for (_, cadre_id), absences in missed.items():
+        if len(absences) < limit or all(a["absence_reported_at"] for a in absences):
+            continue
+        person = await directory.cadre(cadre_id)
+        latest = max(absences, key=lambda a: (a["day"], a["start_minute"]))
+        for leader in person.leaders:
+            queued.append(
+                outbox.Queued(
+                    message=render(
+                        "training_absences",
+                        leader=leader.name,
+                        name=person.name,
+                        plan=f"{absences[0]['plan_name']}培训方案",
+                        absences=len(absences),
+                        title=latest["title"],
+                        when=f"{latest['day'].isoformat()} {clock_time(int(latest['start_minute']))}",
+                    ),
+                    recipient=leader.id,
+                    town=person.town_name,
+                )
+            )
+        reported += [int(a["id"]) for a in absences]
+    if reported:
+        async with _transaction():
+            await outbox.queue(queued, channel)
+            await Enrolment.update({Enrolment.absence_reported_at: clock.now()}).where(
+                Enrolment.id.is_in(reported)
+            )
+        nudge()
+    return len(queued)

@@ -77,6 +77,7 @@ class Enrolment(Table):
     cancel_reason = Text(default="")
     cancelled_by = Varchar(length=64, default="")
     promoted_at = Timestamptz(null=True, default=None)
+    absence_reported_at = Timestamptz(null=True, default=None)  # its leader told of it
 
 
 class SessionFeedback(Table, tablename="session_feedback"):

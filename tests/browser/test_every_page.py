@@ -24,7 +24,17 @@ from tests.browser.crawl import shape as route_shape
 
 pytestmark = pytest.mark.browser
 
-ROLES = ["cadre", "leader", "secretary", "visitor", "reporter", "training", "office", "admin"]
+ROLES = [
+    "cadre",
+    "leader",
+    "secretary",
+    "visitor",
+    "reporter",
+    "checker",
+    "training",
+    "office",
+    "admin",
+]
 
 
 EXPORTS: dict[str, dict[str, list[str]]] = {}  # export shape → sheet → code words found

@@ -50,7 +50,9 @@ async def test_ids_outside_the_integer_range_are_404(
             if method == "GET":
                 answer = client.get(url, headers=headers, follow_redirects=False)
             elif path.startswith("/api/"):
-                answer = client.request(method, url, json={}, follow_redirects=False)
+                answer = client.request(
+                    method, url, json={}, headers=headers, follow_redirects=False
+                )
             else:
                 answer = client.request(
                     method, url, data={"_csrf_token": token}, follow_redirects=False

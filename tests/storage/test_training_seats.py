@@ -90,6 +90,38 @@ async def test_seats_of_a_published_plan_stay_full_and_in_order(db: str) -> None
         await seat_store.cancel(int(still["id"][0]), "临时有事", "office", "outbox")
     with pytest.raises(Conflict, match="培训已经开始"):
         await seat_store.join_waitlist(offering, int(still["cadre"][0]), "training", "outbox")
+    await absences_reach_the_leader_once(plan, offering, another)
+
+
+async def absences_reach_the_leader_once(plan: int, offering: int, another: int) -> None:
+    """A cadre seated in two sessions that are over, checked in at neither: at a limit of 2
+    their leaders are told once (not again at the next sweep); at 3, nobody is."""
+    from evaluation.organisation import directory
+
+    seated = (await places(offering, plan)).filter(pl.col("status") == "assigned")
+    there = (await places(another, plan)).filter(pl.col("status") != "cancelled")
+    absent = None
+    for cadre in seated["cadre"].to_list():
+        if cadre in there["cadre"].to_list():
+            continue
+        if (await directory.cadre(int(cadre))).leaders:
+            absent = int(cadre)
+            break
+    assert absent is not None
+    await seat_store.join_waitlist(another, absent, "training", "outbox")  # a free seat there
+    await Offering.update({Offering.day: today() - timedelta(days=2)}).where(Offering.id == another)
+    leaders = [p.id for p in (await directory.cadre(absent)).leaders]
+    assert await seat_store.tell_leaders_of_absences(3, "outbox") == 0
+    told = await seat_store.tell_leaders_of_absences(2, "outbox")
+    rows = await OutboxMessage.select(OutboxMessage.recipient, OutboxMessage.body).where(
+        OutboxMessage.kind == "training_absences"
+    )
+    assert told == len(rows) >= len(leaders)
+    name = (await directory.cadre(absent)).name
+    mine = [r for r in rows if name in r["body"]]
+    assert sorted(r["recipient"] for r in mine) == sorted(leaders)
+    assert all("已有 2 次培训未请假也未签到" in r["body"] for r in mine)
+    assert await seat_store.tell_leaders_of_absences(2, "outbox") == 0  # told once
 
 
 async def an_apology_gives_the_seat_to_the_first_waiting_who_is_told(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from app.controllers.feedback import _courses
+from app.controllers.feedback import courses_for
 from evaluation.results.feedback import cadre_feedback
 from training.catalogue.repository import offerings, targets, upcoming
 from training.insight.repository import weaknesses
@@ -20,7 +20,9 @@ async def test_page_suggestions_equal_the_published_weaknesses_fit(small_demo: i
     assert weak_cadres and not catalogue.is_empty()
     suggested = 0
     for cadre_id in weak_cadres[:12]:
-        page = [(r.offering_id, r.reason) for r in await _courses(await cadre_feedback(cadre_id))]
+        page = [
+            (r.offering_id, r.reason) for r in await courses_for(await cadre_feedback(cadre_id))
+        ]
         fit = weakness_fit(published.filter(pl.col("ratee_id") == cadre_id), targets(catalogue))
         assert page == [(r["offering_id"], r["reason"]) for r in fit.head(5).iter_rows(named=True)]
         suggested += len(page)

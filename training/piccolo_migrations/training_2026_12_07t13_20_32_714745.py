@@ -99,4 +99,25 @@ async def forwards():
         schema=None,
     )
 
+    manager.add_column(
+        table_class_name="Enrolment",
+        tablename="enrolment",
+        column_name="absence_reported_at",
+        db_column_name="absence_reported_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
     return manager
