@@ -266,3 +266,5 @@ class PublicResults(msgspec.Struct, frozen=True):
     years: list[int]
     in_publicity: bool = False  # 公示 still running: the result may change on appeal
     publicity_ends_on: dt.date | None = None
+    final: bool = False  # 定稿: the period is over and every appeal decided
+    appeals_pending: int = 0  # appeals still being reviewed (the result may change)

@@ -226,13 +226,16 @@ async def public_results(year: int) -> PublicResults:
                 interview=bool(tier.get("lowest")),
             )
         )
+    shown = await publicity(record)
     return PublicResults(
         year=year,
         title=record.plan.title,
         towns=rows,
         years=await finished_years(),
-        in_publicity=(await publicity(record)).open,
+        in_publicity=shown.open,
         publicity_ends_on=record.publicity_ends_on,
+        final=shown.final,
+        appeals_pending=shown.pending,
     )
 
 

@@ -69,3 +69,58 @@ def test_no_members_no_change() -> None:
     )
     assert empty.is_empty()
     assert blend(scores.totals, empty)["total"].to_list() == scores.totals["total"].to_list()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(6, 12), st.sampled_from([None, 1, 2, 3, 4]), st.data())
+def test_the_group_board_reads_the_member_rows_as_they_are(
+    seed: int, towns: int, latest: int | None, data: st.DataObject
+) -> None:
+    """The 集体目标 board against a plain reading of member_rows: each quarter's group result
+    in its place of the trend, the latest quarter's result, every member of the group (one
+    not scored yet too) with its latest score and lag mark, best first; other groups' towns
+    and rows stay out."""
+    from evaluation.scorecard.clusters import boards
+
+    town_frame, targets, values = county(seed, towns)
+    scores = score(PLAN, values, targets, town_frame, [1, 2, 3, 4])
+    chosen = data.draw(st.lists(st.integers(1, towns), min_size=2, max_size=5, unique=True))
+    missing = data.draw(st.integers(towns + 1, towns + 3))  # a member with no rows yet
+    members = pl.DataFrame({"group": [GROUP.code] * len(chosen), "town_id": chosen})
+    rows = member_rows(PLAN, scores.indicators, members)
+    quarters = data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=4, unique=True))
+    rows = rows.filter(pl.col("quarter").is_in(quarters))
+    # another group's rows and members that must not leak onto this board
+    others = rows.with_columns(group=pl.lit("other"), result=pl.col("result") + 7.0)
+    everyone = pl.concat(
+        [members, pl.DataFrame({"group": [GROUP.code, "other"], "town_id": [missing, 1]})]
+    )
+    names = {t: f"镇{t}" for t in range(1, towns + 1)}  # (the unscored member: no name yet)
+    (board,) = [
+        b
+        for b in boards(PLAN, pl.concat([rows, others]), everyone, names, latest)
+        if b.code == GROUP.code
+    ]
+
+    by_quarter = {int(r["quarter"]): float(r["result"]) for r in rows.iter_rows(named=True)}
+    assert board.trend == [by_quarter.get(q) for q in (1, 2, 3, 4)]
+    assert board.quarter == latest and board.result == by_quarter.get(latest or 0)
+    assert board.indicators == [PLAN.indicator(c).name for c in GROUP.indicators]
+    now = {
+        int(r["town_id"]): r
+        for r in rows.filter(pl.col("quarter") == (latest or 0)).iter_rows(named=True)
+    }
+    expected = [
+        (
+            t,
+            names.get(t, ""),
+            now[t]["member_score"] if t in now else None,
+            bool(now[t]["lagging"]) if t in now else False,
+        )
+        for t in [*chosen, missing]
+    ]
+    got = [(m.town_id, m.name, m.score, m.lagging) for m in board.members]
+    assert sorted(got, key=str) == sorted(expected, key=str)
+    assert [m.score or 0.0 for m in board.members] == sorted(
+        (m.score or 0.0 for m in board.members), reverse=True
+    )

@@ -119,6 +119,12 @@ def test_a_town_appeals_during_publicity_and_the_office_corrects_the_value(site:
             reason="对年度结果整体也有异议",
         )
         assert again.status_code == 409 and "已有一件待复核的申诉" in again.text
+        # the period ends with the appeal still waiting: the year is not final until it is
+        # decided (and the public page says so)
+        with serve(url, known["ends_on"] + dt.timedelta(days=1)) as later:
+            waiting = text_of(later.get(f"/results/towns/{last}").text, "p", id="publicity")
+            assert "尚有 1 件申诉在复核" in waiting or "1 件申诉待复核" in waiting, waiting
+            assert "已定稿" not in waiting
 
         sign_in(client, "assessment_office")
         office = f"/scorecard/{last}/appeals"
