@@ -83,21 +83,21 @@ def test_a_freed_seat_goes_to_the_first_waiting_who_is_told(browser, live_server
         page.locator("#confirm-publish").click()
         page.wait_for_load_state()
     page.goto(f"{live_server}/training/catalogue")
-    links = [
-        a.get_attribute("href")
-        for a in page.locator("table a[href^='/training/offerings/']").all()
-        if not (a.get_attribute("href") or "").endswith("checkin-sheet")
-    ]
-    best = None  # the upcoming session with people seated and the shortest waiting list
-    for link in links:
+    sessions = []  # (day, link) of each catalogue row: the newest first, the plan's upcoming
+    for row in page.locator("#catalogue tbody tr, table tbody tr").all():
+        link = row.locator("a[href^='/training/offerings/']").first
+        cells = row.locator("td")
+        if link.count() and cells.count() > 4:
+            sessions.append((cells.nth(4).inner_text(), link.get_attribute("href")))
+    best = None  # an upcoming session with people seated, the demo cadre on none of its lists
+    for _, link in sorted(sessions, reverse=True):
         page.goto(f"{live_server}{link}")
-        if not page.locator("form[action$='/cancel']").count():
-            continue  # begun, or nobody seated
+        seated = page.locator("form[action$='/cancel']").count()  # 0: begun, or nobody seated
         waiting = page.locator("#waiting-list li").count()
-        if page.locator("#cadre option", has_text=f"{name}（").count() and (
-            best is None or waiting < best[1]
-        ):
+        selectable = page.locator("#cadre option", has_text=f"{name}（").count()
+        if seated and selectable and waiting < seated:  # enough apologies to reach the cadre
             best = (link, waiting)
+            break
     assert best is not None, "an upcoming session the demo cadre is not on"
     page.goto(f"{live_server}{best[0]}")
     capacity = int(page.locator(".lead").inner_text().rsplit("座位", 1)[1].strip())
