@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import unicodedata
 
 import polars as pl
 
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.organisation.schemas import TownRecord
 from evaluation.scorecard import repository
+from evaluation.scorecard.amounts import parse_number
 from evaluation.scorecard.plan import (
     Method,
 )
@@ -108,18 +108,6 @@ async def contracts(year: int) -> list[ContractStatus]:
         )
         for town in await repository.towns()
     ]
-
-
-def parse_number(raw: str) -> float | None:
-    """A number as people type it: full-width digits, thousands separators, a trailing %."""
-    text = unicodedata.normalize("NFKC", raw or "").strip().replace(",", "").rstrip("%").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return math.nan
-    return value if math.isfinite(value) else math.nan
 
 
 async def adjust_target(year: int, town_id: int, code: str, raw: str, reason: str) -> None:

@@ -6,17 +6,14 @@ the year-end page sums each town's checks beside its 实地核查 score."""
 
 from __future__ import annotations
 
-import math
-
 import msgspec
 import polars as pl
 
 from evaluation import clock
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import repository, value_store
-from evaluation.scorecard.amounts import range_words
+from evaluation.scorecard.amounts import corrected_value
 from evaluation.scorecard.attachment_types import ALLOWED_WORDS, kind_of
-from evaluation.scorecard.contracts import parse_number
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.publicity import refuse_if_final
 
@@ -126,11 +123,9 @@ async def record(
         problems["note"] = f"请写下现场看到的情况（{least}–{most} 字）"
     after = float(row["value"])
     if decision == "correct":
-        value = parse_number(raw)
-        if value is None or math.isnan(value):
-            problems["value"] = "请填写核实后的数值"
-        elif not indicator.minimum <= value <= indicator.maximum:
-            problems["value"] = range_words(indicator)
+        value, refusal = corrected_value(raw, indicator, "请填写核实后的数值")
+        if value is None:
+            problems["value"] = refusal
         else:
             after = value
     if photo is not None:

@@ -14,9 +14,9 @@ from evaluation import clock
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import draft_store, repository, value_store
-from evaluation.scorecard.amounts import due, range_words
+from evaluation.scorecard.amounts import corrected_value, due, parse_number, range_words
 from evaluation.scorecard.attachment_types import ALLOWED_WORDS, KINDS, kind_of
-from evaluation.scorecard.contracts import _town, parse_number
+from evaluation.scorecard.contracts import _town
 from evaluation.scorecard.plan import (
     Indicator,
     Plan,
@@ -314,11 +314,9 @@ async def decide(value_id: int, decision: str, raw: str, reason: str, by: str) -
         problems["reason"] = "请写明核查结论（至少 4 个字）"
     after = float(row["value"])
     if decision == "correct":
-        value = parse_number(raw)
-        if value is None or math.isnan(value):
-            problems["value"] = "请填写更正后的数值"
-        elif not indicator.minimum <= value <= indicator.maximum:
-            problems["value"] = range_words(indicator)
+        value, refusal = corrected_value(raw, indicator, "请填写更正后的数值")
+        if value is None:
+            problems["value"] = refusal
         else:
             after = value
     if problems:

@@ -12,8 +12,9 @@ from evaluation.clock import today
 from evaluation.errors import Invalid, NotFound
 from evaluation.organisation.schemas import TownRecord
 from evaluation.scorecard import group_store, repository, value_store
+from evaluation.scorecard.amounts import parse_number
 from evaluation.scorecard.clusters import boards, member_rows
-from evaluation.scorecard.contracts import _town, parse_number
+from evaluation.scorecard.contracts import _town
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.publicity import publicity, refuse_if_published
 from evaluation.scorecard.reporting import open_quarter, town_indicators

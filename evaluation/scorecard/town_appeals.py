@@ -22,8 +22,7 @@ from evaluation.appeals.store import AppealRow
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.scorecard import projects, repository, value_store
-from evaluation.scorecard.amounts import range_words
-from evaluation.scorecard.contracts import parse_number
+from evaluation.scorecard.amounts import parse_number, range_words
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.publicity import publicity
 from evaluation.scorecard.reporting import town_indicators
