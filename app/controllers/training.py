@@ -1,5 +1,6 @@
-"""The training office's plan (optimiser run, review, publish) and catalogue; a cadre's own
-training, post-session feedback and venue check-in."""
+"""The training office's plan (optimiser run, review, publish), catalogue and sessions (the
+register, the waiting list, apologies recorded for cadres). A cadre's own side is
+`my_training`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid, NotFound
 from evaluation.infra.listing import paginate, search
 from evaluation.results import snapshots as results_service
-from training import enrolment as enrolment_service
 from training import seat_store, sessions
 from training.catalogue import repository as catalogue_service
 from training.catalogue.importing import check_offering, check_sheet, read_sheet
@@ -344,93 +344,6 @@ async def effects_page(request: Request[CurrentUser, str, Any]) -> Template:
     return render(request, "training/effects.html", effects=effects, describe=describe)
 
 
-def _cadre(request: Request[CurrentUser, str, Any]) -> int:
-    if request.user.cadre_id is None:
-        raise NotFound("此账号未关联干部")
-    return request.user.cadre_id
-
-
-@get("/me/training", guards=[CADRES])
-async def my_training(request: Request[CurrentUser, str, Any]) -> Template:
-    cadre = _cadre(request)
-    return render(
-        request,
-        "training/mine.html",
-        enrolments=await enrolment_service.my_training(cadre),
-        notices=await enrolment_service.training_notices(cadre),
-        errors={},
-        failed=None,
-    )
-
-
-@post("/me/training/{enrolment_id:int}/feedback", guards=[CADRES])
-async def give_feedback(
-    request: Request[CurrentUser, str, Any],
-    enrolment_id: FromPath[int],
-    data: Annotated[dict[str, Any], FORM],
-) -> Template | Redirect:
-    from evaluation.errors import Invalid
-
-    form = FormReader(data)
-    cadre = _cadre(request)
-    try:
-        await enrolment_service.record_feedback(
-            enrolment_id,
-            cadre,
-            form.integer("reaction", "总体感受", required=False),
-            form.integer("usefulness", "对工作的帮助", required=False),
-            form.text("comment"),
-        )
-    except Invalid as exc:
-        return render(
-            request,
-            "training/mine.html",
-            enrolments=await enrolment_service.my_training(cadre),
-            notices=await enrolment_service.training_notices(cadre),
-            errors=exc.problems,
-            failed=enrolment_id,
-        )
-    return redirect_with_message("/me/training", "谢谢！培训反馈已提交")
-
-
-@post("/me/training/{enrolment_id:int}/cancel", guards=[CADRES])
-async def send_apology(
-    request: Request[CurrentUser, str, Any],
-    enrolment_id: FromPath[int],
-    data: Annotated[dict[str, Any], FORM],
-) -> Template | Redirect:
-    """A cadre's apology in advance: their seat goes to the waiting list at once."""
-    cadre = _cadre(request)
-    try:
-        change = await seat_store.cancel(
-            enrolment_id,
-            FormReader(data).text("reason"),
-            request.user.username,
-            transport(request.app.state.settings).name,
-            cadre_id=cadre,
-        )
-    except Invalid as exc:
-        return render(
-            request,
-            "training/mine.html",
-            status_code=400,
-            enrolments=await enrolment_service.my_training(cadre),
-            notices=await enrolment_service.training_notices(cadre),
-            errors=exc.problems,
-            failed=enrolment_id,
-        )
-    said = f"已请假：{change.title}。" + (
-        "您的名额已转给候补学员" if change.promoted else "名额已退回培训办"
-    )
-    return redirect_with_message("/me/training", said)
-
-
-@get("/training/checkin/{token:str}", guards=[CADRES])
-async def check_in(request: Request[CurrentUser, str, Any], token: FromPath[str]) -> Redirect:
-    title = await enrolment_service.check_in(token, _cadre(request))
-    return redirect_with_message("/me/training", f"已签到：{title}")
-
-
 routes = [
     effects_page,
     plan_page,
@@ -446,10 +359,6 @@ routes = [
     import_catalogue,
     checkin_sheet,
     session_page,
-    my_training,
-    give_feedback,
-    send_apology,
     add_to_session,
     record_apology,
-    check_in,
 ]

@@ -12,7 +12,7 @@ import polars as pl
 from evaluation import clock
 from evaluation.errors import Invalid
 from evaluation.infra.spreadsheets import Limits, read_table
-from evaluation.scorecard import repository, value_store
+from evaluation.scorecard import import_store, repository, value_store
 from evaluation.scorecard.plans import published_record
 from evaluation.scorecard.reporting import recheck
 from evaluation.scorecard.schemas import (
@@ -77,16 +77,16 @@ async def import_frame(
     quarters = sorted(set(values["quarter"].to_list()))
     async with repository.transaction():
         # two imports of one source at once take turns here (SQLite's writer already does)
-        await value_store.lock_source(record.id, source)
-        live = await value_store.imported_quarters(record.id, source)
+        await import_store.lock_source(record.id, source)
+        live = await import_store.imported_quarters(record.id, source)
         already = sorted(set(quarters) & live)
         _refuse_replacing(record, mapping.name, already, quarters, live)
         values = await _carry_year_to_date(record, source, values, min(quarters))
         if already:
-            await value_store.replace_imported(record.id, source, already, by)
+            await import_store.replace_imported(record.id, source, already, by)
         await value_store.insert_imported(record.id, source, values, by)
         for quarter in quarters:
-            await value_store.insert_import(record.id, source, quarter, filename, frame.height, by)
+            await import_store.insert_import(record.id, source, quarter, filename, frame.height, by)
         for quarter in quarters:
             await recheck(record, quarter)
     return ImportResult(
@@ -210,7 +210,7 @@ async def import_history(year: int) -> list[ImportRecord]:
             replaced_by=str(r["replaced_by"] or ""),
             replaced_values=len(msgspec.json.decode(r["replaced_values"] or "[]")),
         )
-        for r in await value_store.imports(record.id)
+        for r in await import_store.imports(record.id)
     ]
 
 
