@@ -104,7 +104,7 @@ async def town_page(
             if milestone.done_on is None
         ],
         criteria=projects.CRITERIA,
-        field=(await field_checks.by_town(year)).get(town_id) if office else None,
+        field=(await field_checks.by_town(year, town_id)).get(town_id) if office else None,
         today=service.today(),
         interviews=interviews,
         group=view.group,

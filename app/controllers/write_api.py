@@ -14,9 +14,7 @@ from litestar.params import FromPath, JSONBody
 
 from app.api_auth import token_scope
 from app.errors import API_PROBLEMS
-from evaluation.errors import Invalid
 from evaluation.scorecard.imports import ImportResult, import_pushed
-from evaluation.scorecard.sources import load_mapping
 
 MAX_PUSHED = 50_000
 Text = Annotated[str, msgspec.Meta(max_length=200)]
@@ -58,15 +56,6 @@ def _caller(request: Request[Any, Any, Any]) -> str:
     return f"api:{request.scope.get('api_token', '')}"
 
 
-def _refuse_other_kind(source: str, kind: str) -> None:
-    mapping = load_mapping(source)
-    if mapping.kind != kind:
-        raise Invalid(
-            f"{mapping.name}按{'指标值' if mapping.kind == 'values' else '原始记录'}推送",
-            {"source": f"请推送到 /api/v1/scorecard/{{year}}/sources/{source}/{mapping.kind}"},
-        )
-
-
 @post("/api/v1/scorecard/{year:int}/sources/{source:str}/values", **COMMON)
 async def push_values(
     year: FromPath[int],
@@ -76,9 +65,8 @@ async def push_values(
 ) -> ImportResult:
     """A quarter's indicator values of a `values` source (e.g. environment), one item per
     town, quarter and indicator; problems name items from 1."""
-    _refuse_other_kind(source, "values")
     rows = [msgspec.structs.asdict(v) for v in data.values]
-    return await import_pushed(year, source, rows, _caller(request))
+    return await import_pushed(year, source, "values", rows, _caller(request))
 
 
 @post("/api/v1/scorecard/{year:int}/sources/{source:str}/records", **COMMON)
@@ -90,9 +78,8 @@ async def push_records(
 ) -> ImportResult:
     """Raw records of a `records` source (e.g. 12345 work orders), summed per town and
     quarter by its mapping exactly as an uploaded export would be."""
-    _refuse_other_kind(source, "records")
     rows: list[dict[str, object]] = [dict(r) for r in data.records]
-    return await import_pushed(year, source, rows, _caller(request))
+    return await import_pushed(year, source, "records", rows, _caller(request))
 
 
 routes = [push_values, push_records]

@@ -189,8 +189,16 @@ async def growth_since(
 ) -> Growth | None:
     """The cadre's sent or agreed plan of the newest of `cycles` (earlier published cycles,
     newest first: id, name) against `scores` of the cycle now shown."""
+    if not cycles:
+        return None
+    rows = await DevelopmentPlan.select(*COLUMNS).where(
+        (DevelopmentPlan.cadre == cadre_id)
+        & DevelopmentPlan.cycle.is_in([c for c, _ in cycles])
+        & DevelopmentPlan.status.is_in(["submitted", "agreed"])
+    )  # one read, whatever the number of earlier cycles (this is on every feedback page)
+    plans = {int(r["cycle"]): _record(r) for r in rows}
     for cycle_id, name in cycles:
-        found = await plan_for(cadre_id, cycle_id)
-        if found and found.status in ("submitted", "agreed"):
+        if cycle_id in plans:
+            found = plans[cycle_id]
             return Growth(plan=found, cycle_name=name, rows=progress(found.goals, scores))
     return None

@@ -175,10 +175,11 @@ async def place_of(value_id: int) -> tuple[int, int]:
     return int(row["town"]), int(row["quarter"])
 
 
-async def by_town(year: int) -> dict[int, TownChecks]:
-    """Per town, the figures the 核查组 checked this year: how many, confirmed, corrected."""
+async def by_town(year: int, town_id: int | None = None) -> dict[int, TownChecks]:
+    """Per town (or for one), the figures the 核查组 checked this year: how many, confirmed,
+    corrected."""
     record = await published_record(year)
-    values = await value_store.values(record.id)
+    values = await value_store.values(record.id, town_id)
     reviews = await value_store.reviews(values["id"].to_list())
     town_of = dict(zip(values["id"].to_list(), values["town_id"].to_list(), strict=True))
     found: dict[int, list[str]] = {}

@@ -164,12 +164,17 @@ async def import_values(year: int, source: str, values: pl.DataFrame, by: str) -
 
 
 async def import_pushed(
-    year: int, source: str, rows: list[dict[str, object]], by: str
+    year: int, source: str, kind: str, rows: list[dict[str, object]], by: str
 ) -> ImportResult:
-    """Rows pushed by another system (the write API): a `values` source's items (town,
-    quarter, indicator, value, unit) or a `records` source's own rows — checked, whole or
-    not at all, exactly like a file of theirs; problems name rows from 1."""
+    """Rows pushed by another system (the write API) as `kind` says they are: a `values`
+    source's items (town, quarter, indicator, value, unit) or a `records` source's own rows —
+    checked, whole or not at all, exactly like a file of theirs; problems name rows from 1."""
     mapping = load_mapping(source)
+    if mapping.kind != kind:
+        raise Invalid(
+            f"{mapping.name}按{'指标值' if mapping.kind == 'values' else '原始记录'}推送",
+            {"source": f"请推送到 /api/v1/scorecard/{{year}}/sources/{source}/{mapping.kind}"},
+        )
     if not rows:
         raise Invalid("没有推送任何数据", {"source": "请至少推送一条"})
     if mapping.kind == "values":
