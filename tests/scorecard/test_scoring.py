@@ -215,3 +215,32 @@ def test_composite_uses_the_plans_shares_and_says_what_is_missing() -> None:
     assert result["missing"].to_list() == [[], ["satisfaction"]]
     expected = [1, 2] if first > second else [2, 1]
     assert result.sort("rank")["town_id"].to_list() == expected
+
+
+def test_the_composite_is_listed_by_type_then_rank_then_town() -> None:
+    """The year-end list is read top to bottom: within each town type by rank, equal
+    composites by town number, a town with no composite at all last of its type."""
+    towns = [5, 3, 8, 1, 9, 4]
+    kinds = ["industrial", "agricultural", "agricultural", "industrial"] + ["agricultural"] * 2
+    totals = pl.DataFrame(
+        {"town_id": towns, "town_type": kinds, "total": [80.0, 80.0, 80.0, 80.0, 80.0, None]}
+    )
+    adjustments = pl.DataFrame(
+        {
+            "town_id": towns,
+            "field_check": [None, 90.0, 70.0, None, 90.0, None],
+            "third_party": [None, 80.0, 60.0, None, 80.0, None],
+        }
+    )
+    satisfaction = pl.DataFrame({"town_id": [3, 8, 9], "satisfaction": [70.0, 50.0, 70.0]})
+    listed = composite(PLAN, totals, adjustments, satisfaction)
+    # agricultural: 3 and 9 tie (same parts) ahead of 8; 4 has nothing; industrial: 1 and 5 tie
+    assert listed.select("town_type", "town_id").rows() == [
+        ("agricultural", 3),
+        ("agricultural", 9),
+        ("agricultural", 8),
+        ("agricultural", 4),
+        ("industrial", 1),
+        ("industrial", 5),
+    ]
+    assert listed["rank"].to_list() == [1, 1, 3, None, 1, 1]
