@@ -104,6 +104,11 @@ class GroupBoard(msgspec.Struct, frozen=True):
     lag_points: float = LAG_POINTS
 
 
+def _best_first(line: MemberLine) -> tuple[bool, float]:
+    """Members by their latest score, best first; a member not scored yet last."""
+    return (line.score is None, -(line.score or 0.0))
+
+
 def boards(
     plan: Plan,
     rows: pl.DataFrame,
@@ -139,7 +144,7 @@ def boards(
                 quarter=latest,
                 result=now["result"][0] if now.height else None,
                 trend=trend,
-                members=sorted(lines, key=lambda m: -(m.score or 0.0)),
+                members=sorted(lines, key=_best_first),
             )
         )
     return found

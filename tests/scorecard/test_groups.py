@@ -106,6 +106,7 @@ def test_the_group_board_reads_the_member_rows_as_they_are(
     assert board.trend == [by_quarter.get(q) for q in (1, 2, 3, 4)]
     assert board.quarter == latest and board.result == by_quarter.get(latest or 0)
     assert board.indicators == [PLAN.indicator(c).name for c in GROUP.indicators]
+    assert (board.name, board.goal, board.share) == (GROUP.name, GROUP.goal, GROUP.share)
     now = {
         int(r["town_id"]): r
         for r in rows.filter(pl.col("quarter") == (latest or 0)).iter_rows(named=True)
@@ -121,6 +122,6 @@ def test_the_group_board_reads_the_member_rows_as_they_are(
     ]
     got = [(m.town_id, m.name, m.score, m.lagging) for m in board.members]
     assert sorted(got, key=str) == sorted(expected, key=str)
-    assert [m.score or 0.0 for m in board.members] == sorted(
-        (m.score or 0.0 for m in board.members), reverse=True
-    )
+    scores = [m.score for m in board.members]
+    shown = [s for s in scores if s is not None]
+    assert scores == sorted(shown, reverse=True) + [None] * (len(scores) - len(shown))
