@@ -92,9 +92,17 @@ def calibrate(
         else np.full(len(y), -1)
     )
     raters = int(has_effect.sum())
+    del rater_code, estimated
 
+    # The rating graph needs one edge per form (a rater's answers on one cadre), not one per
+    # rating: a form's items are adjacent, so the first row of each run of a form stands for it.
+    form = coded.form[used]
+    edge = np.flatnonzero(np.r_[True, form[1:] != form[:-1]]) if len(form) else form
+    del form
     with ThreadPoolExecutor(max_workers=1) as pool:  # the graph check beside the fit
-        pieces = pool.submit(_components, cell // coded.k, rater, len(coded.ratee_ids), raters)
+        pieces = pool.submit(
+            _components, cell[edge] // coded.k, rater[edge], len(coded.ratee_ids), raters
+        )
         mu, a, r, gamma = _fit(y, cell, rater, group, coded.cells, raters)
     present = np.bincount(group, minlength=len(GROUPS)) > 0
     share = np.array([(weights or {}).get(g, 0.0) if weights else 1.0 for g in GROUPS])
@@ -105,14 +113,21 @@ def calibrate(
     gamma = np.where(present, gamma - origin, 0.0)
     a = a + origin
     effect = np.where(rater >= 0, r[np.clip(rater, 0, None)] if raters else 0.0, 0.0)
-    fitted = mu + a[cell] + gamma[group] + effect
+    fitted = a[cell]  # μ + a + γ + effect, in place (as long as the cycle)
+    fitted += mu
+    fitted += gamma[group]
+    fitted += effect
     residual = y - fitted
     cells_rated = int((np.bincount(cell, minlength=coded.cells) > 0).sum())
     dof = max(len(y) - cells_rated - raters - int(present.sum()) + 1, 1)
     sigma2 = max(float((residual**2).sum() / dof), 1e-6)
 
     corrected = coded.level.astype(float).copy()
-    corrected[used] = y - gamma[group] - effect
+    shifted = gamma[group]  # y − γ − effect, in place
+    np.subtract(y, shifted, out=shifted)
+    shifted -= effect
+    corrected[used] = shifted
+    del shifted
     severity_by_code = np.zeros(len(coded.rater_ids))
     severity_by_code[has_effect] = -r
     component, component_raters = pieces.result()
@@ -214,8 +229,11 @@ def _rater_fit(
     }
     if not raters:
         return pl.DataFrame(schema=schema)
-    room = np.clip((fitted - 1) * (5 - fitted), 0.25, None)
-    variance = room * (sigma2 / room.mean())  # less room to err near the ends of the scale
+    # (arrays as long as the cycle: built in place, one or two at a time)
+    variance = fitted - 1
+    variance *= 5 - fitted
+    np.clip(variance, 0.25, None, out=variance)
+    variance *= sigma2 / variance.mean()  # less room to err near the ends of the scale
     slot = np.where(rater >= 0, rater, raters)  # one-off ratings fall into a dropped last slot
 
     def per_rater(values: np.ndarray | None = None) -> np.ndarray:
@@ -223,8 +241,8 @@ def _rater_fit(
 
     squared = residual * residual
     n = per_rater()
-    outfit = per_rater(squared / variance) / n
     infit = per_rater(squared) / per_rater(variance)
+    outfit = per_rater(np.divide(squared, variance, out=variance)) / n
     return pl.DataFrame(
         {
             "rater_id": rater_ids.astype(np.int64),

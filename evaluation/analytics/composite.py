@@ -35,18 +35,32 @@ def form_correlation(coded: Coded, corrected: np.ndarray) -> float:
     """ρ: the correlation between two items' errors on the same form, from the counted
     groups' calibrated ratings (0 when no form has two items in cells rated twice)."""
     counted = coded.in_groups(COUNTED)
-    key = coded.cell[counted] * len(GROUPS) + coded.group[counted]
-    y = corrected[counted]
-    form = coded.form[counted]
-    n = np.bincount(key)[key]  # the key is dense (cell × group): counted without sorting
-    total = np.bincount(key, y)[key]
+    key = coded.cell[counted]
+    key *= len(GROUPS)
+    key += coded.group[counted]
+    y = corrected[counted].astype(float, copy=False)
+    # the key is dense (cell × group): counted without sorting. The arrays below are as long
+    # as the cycle, so each step works in place (a province's peak memory is set here).
+    n = np.bincount(key)[key]
+    residual = np.bincount(key, y)[key].astype(float, copy=False)  # (int when empty)
+    del key
     several = n >= 2
     # the rating's distance from the others' mean in its cell and group: not pulled toward
-    # itself, so it carries no negative bias from the rating's own weight in the mean
-    residual = np.where(several, y - (total - y) / np.maximum(n - 1, 1), 0.0)
+    # itself, so it carries no negative bias from the rating's own weight in the mean:
+    # y − (total − y) / max(n − 1, 1), 0 where the rating is alone
+    residual -= y
+    n -= 1
+    np.maximum(n, 1, out=n)
+    residual /= n
+    del n
+    np.subtract(y, residual, out=residual)
+    del y
+    residual[~several] = 0.0
+    form = coded.form[counted]
     items = np.bincount(form, several.astype(float))
     sums = np.bincount(form, residual)
-    squares = np.bincount(form, residual**2)
+    residual *= residual
+    squares = np.bincount(form, residual)
     pairs = (items * (items - 1)).sum()
     if pairs == 0 or squares.sum() == 0:
         return 0.0

@@ -94,14 +94,23 @@ def aggregate(
             scored = scored.join(
                 contrasts(coded, scored.select("cell", "ratee_id"), ratees), on="cell", how="left"
             )
+        with stage("rater flags, agreement (second thread)"):
+            raters, report_frame = flags.result(), report.result()
+        # Nothing after this reads a rating: the codes (five arrays as long as the cycle)
+        # are let go before the profiles' frames are built.
+        unlinked = pl.DataFrame(
+            {
+                "ratee_id": coded.ratee_ids[calibration.component > 0],
+                "component": calibration.component[calibration.component > 0],
+            }
+        )
+        del coded, flags, report
         with stage("profiles"):
             profiles = _profiles(scored, combined, groups, ratees, rubric, excluded)
         with stage("overall"):
             summary = _summary(profiles, ratees, rubric)
         with stage("released groups"):
             breakdown = released_groups(groups, combined, cells, shown)
-        with stage("rater flags, agreement (second thread)"):
-            raters, report_frame = flags.result(), report.result()
     return CycleResults(
         cadres=summary,
         calibration=calibration,
@@ -109,12 +118,7 @@ def aggregate(
         groups=breakdown,
         raters=raters,
         agreement=report_frame,
-        unlinked=pl.DataFrame(
-            {
-                "ratee_id": coded.ratee_ids[calibration.component > 0],
-                "component": calibration.component[calibration.component > 0],
-            }
-        ),
+        unlinked=unlinked,
     )
 
 
@@ -171,11 +175,9 @@ def _profiles(
         "component",
         withheld=pl.lit(HEADLINE_WITHHELD),
     )
-    profiles = (
-        pl.concat([profiles, withheld], how="diagonal_relaxed")
-        .drop("released", "pooled_shown")
-        .sort("cell")
-    )
+    profiles = pl.concat(
+        [profiles.drop("released", "pooled_shown"), withheld], how="diagonal_relaxed"
+    ).sort("cell")
     if excluded is not None and not excluded.is_empty():
         profiles = mark_excluded(profiles, excluded)
     return profiles

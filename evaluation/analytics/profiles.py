@@ -67,16 +67,22 @@ def profile_rows(
     specific_se, …). self_means: cell, self_mean. ratees: ratee_id, position_class. One row
     per released cell, sorted."""
     keys = ["competency", "position_class"]
-    rows = (
-        scores.join(ratees.select("ratee_id", "position_class"), on="ratee_id", how="left")
-        .join(self_means, on="cell", how="left")
-        .with_columns(
-            norm=pl.col("score").mean().over(keys),
-            percentile=(ranked("score").rank("average").over(keys) - 0.5)
-            / pl.len().over(keys)
-            * 100,
-            rank=ranked("score").rank("min", descending=True).over(keys).cast(pl.Int64),
+    # the class and the self-rating joined on the keys alone, then set beside the scores: a
+    # join of the whole frame would copy every column of a province's million cells
+    joined = (
+        scores.select("cell", "ratee_id")
+        .join(
+            ratees.select("ratee_id", "position_class"),
+            on="ratee_id",
+            how="left",
+            maintain_order="left",
         )
+        .join(self_means, on="cell", how="left", maintain_order="left")
+    )
+    rows = scores.with_columns(joined["position_class"], joined["self_mean"]).with_columns(
+        norm=pl.col("score").mean().over(keys),
+        percentile=(ranked("score").rank("average").over(keys) - 0.5) / pl.len().over(keys) * 100,
+        rank=ranked("score").rank("min", descending=True).over(keys).cast(pl.Int64),
     )
     others = pl.len().over("ratee_id") - 1
     specific = pl.col("specific")
@@ -95,35 +101,32 @@ def profile_rows(
     weak = (enough & comparable & lower & clearly_low).fill_null(False)
     strong = (enough & comparable & higher & clearly_high).fill_null(False)
     gap = pl.col("self_mean") - pl.col("score")
-    return (
-        rows.with_columns(
-            enough_evidence=enough,
-            finding=pl.when(~enough)
-            .then(pl.lit("insufficient_evidence"))
-            .when(weak)
-            .then(pl.lit("weakness"))
-            .when(strong)
-            .then(pl.lit("strength"))
-            .when(below)
-            .then(pl.lit("below_norm"))
-            .when(above)
-            .then(pl.lit("above_norm"))
-            .otherwise(pl.lit("as_expected")),
-            severity=pl.when(weak).then(pl.col("norm") - pl.col("score")),
-            gap=gap,
-            gap_kind=pl.when(gap > GAP_THRESHOLD)
-            .then(pl.lit("blind_spot"))
-            .when(gap < -GAP_THRESHOLD)
-            .then(pl.lit("hidden_strength")),
-            light=pl.when(pl.col("score") >= green_from)
-            .then(pl.lit("green"))
-            .when(pl.col("score") < red_below)
-            .then(pl.lit("red"))
-            .otherwise(pl.lit("yellow")),
-        )
-        .drop("specific", "specific_se")
-        .sort("cell")
-    )
+    rows = rows.with_columns(
+        enough_evidence=enough,
+        finding=pl.when(~enough)
+        .then(pl.lit("insufficient_evidence"))
+        .when(weak)
+        .then(pl.lit("weakness"))
+        .when(strong)
+        .then(pl.lit("strength"))
+        .when(below)
+        .then(pl.lit("below_norm"))
+        .when(above)
+        .then(pl.lit("above_norm"))
+        .otherwise(pl.lit("as_expected")),
+        severity=pl.when(weak).then(pl.col("norm") - pl.col("score")),
+        gap=gap,
+        gap_kind=pl.when(gap > GAP_THRESHOLD)
+        .then(pl.lit("blind_spot"))
+        .when(gap < -GAP_THRESHOLD)
+        .then(pl.lit("hidden_strength")),
+        light=pl.when(pl.col("score") >= green_from)
+        .then(pl.lit("green"))
+        .when(pl.col("score") < red_below)
+        .then(pl.lit("red"))
+        .otherwise(pl.lit("yellow")),
+    ).drop("specific", "specific_se")
+    return rows if rows["cell"].is_sorted() else rows.sort("cell")
 
 
 def overall(

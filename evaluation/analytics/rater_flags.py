@@ -65,12 +65,18 @@ def _forms(coded: Coded) -> pl.DataFrame:
     item_hash = np.random.default_rng(7).integers(
         0, np.iinfo(np.int64).max, size=(coded.k, LEVELS + 1), dtype=np.int64
     )
-    level = coded.level[known].astype(np.int64).clip(0, LEVELS)
+    level = coded.level[known].astype(np.int64)
+    np.clip(level, 0, LEVELS, out=level)
     groups = len(GROUPS)  # a leader who also rates a colleague as a peer fills two forms
-    form = (coded.rater[known] * ratees + coded.cell[known] // coded.k) * groups + coded.group[
-        known
-    ]
-    item = item_hash[coded.cell[known] % coded.k, level]
+    # (rater · ratees + ratee) · groups + group, in place: the arrays are as long as the cycle
+    cell = coded.cell[known]
+    form = coded.rater[known]
+    form *= ratees
+    form += cell // coded.k
+    form *= groups
+    form += coded.group[known]
+    item = item_hash[cell % coded.k, level]
+    del cell
     starts = np.flatnonzero(np.r_[True, form[1:] != form[:-1]]) if len(form) else form
     if pl.Series(form[starts]).n_unique() == len(starts):
         # each form's items are adjacent (as storage and the simulation deliver them):

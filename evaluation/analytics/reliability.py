@@ -178,18 +178,26 @@ def agreement(responses: pl.DataFrame | Coded) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     groups = len(GROUPS)
     # one key per (cell, group): each cadre's ratings by one group, counted without a frame
-    key = coded.cell[counted] * groups + coded.group[counted]
-    level = coded.level[counted]
+    # (arrays as long as the cycle: built in place)
+    at = np.flatnonzero(counted)
+    key = coded.cell[at]
+    key *= groups
+    key += coded.group[at]
+    level = coded.level[at]
     k = np.bincount(key)
     present = np.flatnonzero(k)
+    total = np.bincount(key, level)[present]
+    level *= level
+    squares = np.bincount(key, level)[present]
+    del level
     per_target = pl.DataFrame(
         {
             "group": present % groups,
             "competency": (present // groups) % max(coded.k, 1),
             "cell": present // groups,
             "k": k[present],
-            "total": np.bincount(key, level)[present],
-            "squares": np.bincount(key, level * level)[present],
+            "total": total,
+            "squares": squares,
         }
     )
     table = _oneway_from_targets(per_target, ["group", "competency"]).sort("group", "competency")
@@ -205,16 +213,18 @@ def agreement(responses: pl.DataFrame | Coded) -> pl.DataFrame:
     sampled = np.zeros(len(k), dtype=bool)
     for (group, _), cells in units_of.items():
         sampled[cells * groups + group] = True
-    rows = sampled[key]
-    rater = coded.rater[counted]
+    rows = at[sampled[key]]  # the sampled ratings' places in the codes
+    del key, at
+    rater = coded.rater[rows]
     one_off = -1 - np.arange(len(rater))  # one-off raters: each their own
+    cell = coded.cell[rows]
     chosen_rows = pl.DataFrame(
         {
-            "group": coded.group[counted][rows],
-            "competency": (coded.cell[counted] % max(coded.k, 1))[rows],
-            "cell": coded.cell[counted][rows],
-            "rater": np.where(rater >= 0, rater, one_off)[rows],
-            "level": level[rows],
+            "group": coded.group[rows],
+            "competency": cell % max(coded.k, 1),
+            "cell": cell,
+            "rater": np.where(rater >= 0, rater, one_off),
+            "level": coded.level[rows],
         }
     )
     alphas: list[float | None] = []

@@ -28,13 +28,24 @@ def contrasts(coded: Coded, cells: pl.DataFrame, classes: pl.DataFrame) -> pl.Da
     Returns cell, specific, specific_se for the cells with a contrast."""
     counted = coded.in_groups(COUNTED)
     form = coded.form[counted]
-    level = coded.level[counted]
+    level = coded.level[counted].astype(float, copy=False)
     per_form = np.bincount(form, minlength=int(form.max()) + 1 if len(form) else 0)
     sums = np.bincount(form, level, minlength=len(per_form))
-    others = per_form[form] - 1
+    others = per_form[form]
+    others -= 1
     usable = others >= 1
-    deviation = level[usable] - (sums[form[usable]] - level[usable]) / others[usable]
-    cell = coded.cell[counted][usable]
+    every = bool(usable.all())
+    if not every:
+        form, level, others = form[usable], level[usable], others[usable]
+    # level − (the form's sum − level) / others, in place: the arrays are as long as the cycle
+    deviation = sums[form].astype(float, copy=False)
+    del form
+    deviation -= level
+    deviation /= others
+    del others
+    np.subtract(level, deviation, out=deviation)
+    del level
+    cell = coded.cell[counted] if every else coded.cell[counted][usable]
     n = np.bincount(cell, minlength=coded.cells)
     mean = np.divide(
         np.bincount(cell, deviation, minlength=coded.cells),
@@ -42,9 +53,13 @@ def contrasts(coded: Coded, cells: pl.DataFrame, classes: pl.DataFrame) -> pl.Da
         out=np.zeros(coded.cells),
         where=n > 0,
     )
-    residual = deviation - mean[cell]
+    residual = mean[cell]
+    del cell
+    np.subtract(deviation, residual, out=residual)
+    del deviation
     occupied = int((n > 0).sum())
-    sigma2 = float((residual**2).sum() / max(len(residual) - occupied, 1)) if len(residual) else 0.0
+    residual *= residual
+    sigma2 = float(residual.sum() / max(len(residual) - occupied, 1)) if len(residual) else 0.0
     wanted = cells["cell"].to_numpy()
     keep = n[wanted] > 0
     return (
