@@ -142,3 +142,20 @@ def test_rater_severities_are_recovered(seed: int) -> None:
     result = calibrate(sim.responses, WEIGHTS)
     severity = result.raters.join(sim.severities, on="rater_id")
     assert severity.select(pl.corr("severity", "true_severity")).item() > 0.85
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_rating_graphs_pieces_do_not_depend_on_row_order(seed: int) -> None:
+    """The connectedness check reads one edge per run of a form's rows: towns without
+    residents are separate pieces, found alike when every form's rows arrive apart."""
+    frame = simulate_cycle(towns=3, per_town=8, peers=3, residents=0, seed=seed).responses
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=seed)
+
+    def pieces(rows: pl.DataFrame) -> dict[int, int]:
+        coded = encode(rows)
+        component = calibrate(coded, WEIGHTS).component
+        return dict(zip(coded.ratee_ids.tolist(), component.tolist(), strict=True))
+
+    ordered, apart = pieces(frame), pieces(shuffled)
+    assert len(set(ordered.values())) == 3  # one piece per town
+    assert apart == ordered
