@@ -10,7 +10,7 @@ general level, self-vs-others gaps, lights, and rank among comparable cadres. Pu
   norm, *and* the within-form contrast with the cadre's other competencies (`specific`,
   relative to comparable cadres; see `analytics.specific`) is below 0 beyond a Bonferroni
   bound over the cadre's competencies (family-wise error FAMILY_ALPHA for a flat profile)
-  and by at least MIN_SPECIFIC. A cadre
+  and by more than MIN_SPECIFIC. A cadre
   whose every competency sits low has a low general level, not a weakness: those cells read
   "below the norm" (`below_norm`), and the cadre's overall result carries the level finding
   for the leader's conversation (`overall`). Strengths mirror this.

@@ -165,3 +165,106 @@ def test_a_weakness_needs_a_contrast_beyond_the_minimum_and_enough_other_compete
     assert found[(5, "a")] == ("below_norm", "red")  # no contrast: no 短板; below the red line
     assert found[(6, "a")][0] == "below_norm"  # one other competency cannot tell
     assert found[(1, "b")] == ("as_expected", "yellow")
+
+
+def cells(*rows: tuple[int, str, float, float, float | None, float], self_means=None):  # type: ignore[no-untyped-def]
+    """Hand-made released cells: (ratee, competency, score, half width, specific, se)."""
+    frame = pl.DataFrame(
+        [
+            {
+                "cell": i,
+                "ratee_id": ratee,
+                "competency": competency,
+                "score": score,
+                "lo": score - half,
+                "hi": score + half,
+                "sd": half / 1.645,
+                "specific": specific,
+                "specific_se": se,
+            }
+            for i, (ratee, competency, score, half, specific, se) in enumerate(rows)
+        ],
+        schema_overrides={"specific": pl.Float64},
+    )
+    ratees = pl.DataFrame({"ratee_id": sorted({r[0] for r in rows}), "position_class": "staff"})
+    means = self_means or {}
+    return (
+        frame,
+        pl.DataFrame(
+            {"cell": list(means), "self_mean": list(means.values())},
+            schema={"cell": pl.Int64, "self_mean": pl.Float64},
+        ),
+        ratees,
+    )
+
+
+def findings(frame: pl.DataFrame) -> dict[tuple[int, str], str]:
+    return {(r, c): f for r, c, f in frame.select("ratee_id", "competency", "finding").rows()}
+
+
+def test_the_profile_rules_hold_at_their_stated_boundaries() -> None:
+    """Boundaries `make mutate` found untested. Evidence: an interval exactly EVIDENCE_WIDTH
+    wide is enough ("at most"). Below / above the norm: the whole interval beyond it (one
+    touching the norm is not). A weakness needs a score below the norm (not equal) and a
+    contrast below −MIN_SPECIFIC (not equal); a strength mirrors it and needs the contrast
+    above 0 beyond its error — a contrast that is missing is no strength."""
+    # every competency's norm is 3.0 exactly; cadres 1–3 have three other competencies
+    rows = [
+        (1, "a", 2.5, 0.5, 0.0, 0.01),  # hi = norm: touches it → as expected, not below
+        (2, "a", 3.0, 0.5, -0.5, 0.01),  # score = norm: clearly low contrast, still no 短板
+        (3, "a", 3.5, 0.5, 0.5, 0.4),  # lo = norm, and a contrast within its error
+        (1, "b", 2.0, 0.5, -0.3, 0.01),  # contrast exactly −MIN_SPECIFIC: below the norm only
+        (2, "b", 4.0, 0.5, 0.3, 0.01),  # exactly +MIN_SPECIFIC: above the norm only
+        (3, "b", 3.0, 0.5, None, 0.01),  # no contrast
+        (1, "c", 3.0, 0.4, 0.5, 0.01),  # score = norm: clearly high contrast, no strength
+        (2, "c", 3.0, 0.4, 0.0, 0.01),
+        (3, "c", 3.0, 0.4, 0.0, 0.01),
+        (1, "d", 3.0, 0.4, 0.0, 0.01),
+        (2, "d", 3.0, 0.4, 0.0, 0.01),
+        (3, "d", 4.0, 0.5, None, 0.01),  # above the norm, no contrast: above, not a strength
+        (4, "d", 2.0, 0.5, 0.0, 0.01),
+    ]
+    got = profile_rows(*cells(*rows), green_from=3.6, red_below=2.6)
+    found = findings(got)
+    assert found[(1, "a")] == "as_expected"
+    assert found[(2, "a")] == "as_expected"
+    assert found[(3, "a")] == "as_expected"
+    assert found[(1, "b")] == "below_norm"
+    assert found[(2, "b")] == "above_norm"
+    assert found[(3, "d")] == "above_norm"
+    assert found[(1, "c")] == "as_expected"
+    assert got["enough_evidence"].to_list() == [True] * len(rows)  # 1.0 wide at most
+    assert {"specific", "specific_se"}.isdisjoint(got.columns)  # the contrast is never released
+
+
+def test_ranks_share_the_best_place_and_every_listed_cadre_is_kept() -> None:
+    """Equal scores share the best of their places (the next one skips: 1, 1, 1, 4), and a
+    cadre missing from the class list keeps its cells (without a class), not dropped."""
+    rows = [(1, "a", 3.0, 0.2, 0.0, 0.1), (2, "a", 3.0, 0.2, 0.0, 0.1)]
+    rows += [(3, "a", 2.0, 0.2, 0.0, 0.1), (4, "a", 3.0, 0.2, 0.0, 0.1)]
+    scores, self_means, ratees = cells(*rows)
+    got = profile_rows(scores, self_means, ratees, green_from=3.6, red_below=2.6)
+    assert got.sort("ratee_id")["rank"].to_list() == [1, 1, 4, 1]
+    partial = profile_rows(
+        scores, self_means, ratees.filter(pl.col("ratee_id") != 4), green_from=3.6, red_below=2.6
+    )
+    assert partial.sort("ratee_id")["ratee_id"].to_list() == [1, 2, 3, 4]
+    assert partial.filter(pl.col("ratee_id") == 4)["position_class"].item() is None
+
+
+def test_gaps_are_self_minus_score_and_only_beyond_a_third_of_the_scale() -> None:
+    """A gap of exactly 4/3 either way is no blind spot or hidden strength; a small one is
+    neither; the gap itself is shown."""
+    third = 4 / 3
+    rows = [
+        (1, "a", third, 0.2, 0.0, 0.1),
+        (2, "a", 2 * third, 0.2, 0.0, 0.1),
+        (3, "a", 3.0, 0.2, 0.0, 0.1),
+        (4, "a", 3.0, 0.2, 0.0, 0.1),
+        (5, "a", 2.0, 0.2, 0.0, 0.1),
+    ]
+    means = {0: 2 * third, 1: third, 2: 3.5, 3: 2.5, 4: 4.0}
+    got = profile_rows(*cells(*rows, self_means=means), green_from=3.6, red_below=2.6)
+    got = got.sort("ratee_id")
+    assert got["gap"].to_list() == pytest.approx([third, -third, 0.5, -0.5, 2.0])
+    assert got["gap_kind"].to_list() == [None, None, None, None, "blind_spot"]
