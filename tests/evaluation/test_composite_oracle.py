@@ -82,6 +82,26 @@ def test_rho_follows_the_rule(seed: int) -> None:
     assert form_correlation(coded, y) == pytest.approx(expected, abs=1e-9)
 
 
+def test_rho_is_nothing_when_no_rating_strays_from_its_peers() -> None:
+    """Every rating equal to the others in its cell and group: there is no error to share,
+    so ρ is 0 — not 0/0."""
+    forms = np.repeat(np.arange(4), 3).astype(np.int64)
+    cells = np.tile(np.arange(3), 4).astype(np.int64)
+    y = np.full(len(forms), 3.0)
+    zeros = np.zeros(len(forms), dtype=np.int64)
+    coded = Coded(
+        level=y,
+        cell=cells,
+        rater=zeros,
+        group=zeros,
+        ratee_ids=np.arange(1, dtype=np.int64),
+        competencies=("a",),
+        rater_ids=np.arange(1, dtype=np.int64),
+        form=forms,
+    )
+    assert form_correlation(coded, y) == 0.0
+
+
 def r_bar_by_hand(rows: list[tuple[int, str, float, float, float]], rho: float) -> float:
     values: dict[str, dict[int, float]] = defaultdict(dict)
     noise: dict[str, dict[int, float]] = defaultdict(dict)
@@ -118,7 +138,9 @@ def test_r_bar_follows_the_rule(seed: int) -> None:
     rows = []
     for c in competencies:
         tau2 = float(rng.uniform(0.5, 2))
-        for r in range(cadres):
+        # a competency only some cadres have (个性): its pairs have too few cadres in common
+        covered = cadres if rng.random() < 0.6 else 4
+        for r in range(covered):
             value = share * general[r] + rng.normal(0, 1)
             if rng.random() < 0.1:
                 value = float("nan")  # withheld

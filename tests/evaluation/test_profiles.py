@@ -268,3 +268,14 @@ def test_gaps_are_self_minus_score_and_only_beyond_a_third_of_the_scale() -> Non
     got = got.sort("ratee_id")
     assert got["gap"].to_list() == pytest.approx([third, -third, 0.5, -0.5, 2.0])
     assert got["gap_kind"].to_list() == [None, None, None, None, "blind_spot"]
+
+
+def test_the_overall_keeps_a_cadre_outside_the_class_list() -> None:
+    """A cadre whose class is unknown still gets an overall."""
+    rows = profile_rows(*frames(half_width=0.2), green_from=3.6, red_below=2.6)
+    classes = rows.select("ratee_id", "position_class").unique().filter(pl.col("ratee_id") != 5)
+    result = overall(rows, {"service": 0.5, "integrity": 0.3, "teamwork": 0.2}, classes)
+    assert sorted(result["ratee_id"].to_list()) == [1, 2, 3, 4, 5]
+    assert result.filter(pl.col("ratee_id") == 5)["overall"].item() == pytest.approx(
+        4.3 * 0.5 + 3.7 * 0.3 + 3.6 * 0.2
+    )

@@ -9,6 +9,7 @@ stated as a rule and tested (each failed before):
 
 from __future__ import annotations
 
+import msgspec
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -130,3 +131,20 @@ def test_the_cadre_quota_breaks_ties_by_the_stated_rule(order: list[int]) -> Non
     # overall ties; the narrowest interval (0.10: 12, 13, 15); then more competencies (13, 15);
     # then the cadre number: 13 — whatever order the rows came in
     assert chosen["ratee_id"].to_list() == [13]
+
+
+def test_a_plan_without_banded_indicators_scores() -> None:
+    """A county may score every indicator by attainment: with no bands at all the band
+    table is empty but typed, and scoring runs (a mutant dropping its schema survived)."""
+    plan = msgspec.structs.replace(
+        PLAN,
+        indicators=[
+            msgspec.structs.replace(i, method=Method.attainment, bands=[])
+            if i.method == Method.bands
+            else i
+            for i in PLAN.indicators
+        ],
+    )
+    towns, targets, values = county(3, 10)
+    scores = score(plan, values, targets, towns, [1, 2, 3, 4])
+    assert scores.totals.height == 40 and scores.totals["total"].null_count() == 0
