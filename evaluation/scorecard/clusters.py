@@ -31,7 +31,7 @@ MEMBER_SCHEMA = {
 def member_rows(plan: Plan, indicators: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     """Per group, member and quarter: the member's mean score on the shared indicators (and
     whether any of them is red), the group's result (the mean over its members) and whether
-    the member lags (`LAG_POINTS` below the result, or a red light on a shared indicator)."""
+    the member lags (more than `LAG_POINTS` below the result, or red on a shared indicator)."""
     shared = pl.DataFrame(
         [(g.code, code, g.share) for g in plan.groups for code in g.indicators],
         schema={"group": pl.String, "indicator": pl.String, "share": pl.Float64},

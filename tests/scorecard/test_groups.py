@@ -5,12 +5,14 @@ behind the group (or goes red on a shared indicator) is marked."""
 
 from __future__ import annotations
 
+import msgspec
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.scorecard.clusters import LAG_POINTS, blend, member_rows
+from evaluation.scorecard.plan import TownGroup
 from evaluation.scorecard.scoring import score
 from tests.scorecard.test_scoring import PLAN, county
 
@@ -46,6 +48,7 @@ def test_a_group_result_enters_each_members_total_by_its_share(
             )
             assert r["lagging"] == (r["member_score"] < result - LAG_POINTS or red)
     blended = blend(scores.totals, rows)
+    assert blended.height == scores.totals.height  # towns outside the group stay listed
     before = {(r["town_id"], r["quarter"]): r["total"] for r in scores.totals.iter_rows(named=True)}
     for r in blended.iter_rows(named=True):
         key = (r["town_id"], r["quarter"])
@@ -125,3 +128,76 @@ def test_the_group_board_reads_the_member_rows_as_they_are(
     scores = [m.score for m in board.members]
     shown = [s for s in scores if s is not None]
     assert scores == sorted(shown, reverse=True) + [None] * (len(scores) - len(shown))
+
+
+def test_each_group_has_its_own_result_and_towns_outside_keep_theirs() -> None:
+    """Two groups (three shared indicators in all — a table polars could read as columns
+    when its orientation is left to guess): each group's result is the mean of its own
+    members, never of both groups together; a town outside both keeps its total."""
+    other = next(i.code for i in PLAN.indicators if i.code not in GROUP.indicators)
+    second = TownGroup(code="second", name="第二组团", goal="产业链", indicators=[other], share=0.2)
+    plan = msgspec.structs.replace(PLAN, groups=[GROUP, second])
+    town_frame, targets, values = county(11, 8)
+    scores = score(plan, values, targets, town_frame, [1, 2])
+    members = pl.DataFrame({"group": [GROUP.code] * 3 + ["second"] * 2, "town_id": [1, 2, 3, 4, 5]})
+    rows = member_rows(plan, scores.indicators, members)
+    for (group, quarter), part in rows.group_by("group", "quarter"):
+        mine = members.filter(pl.col("group") == group)["town_id"]
+        codes = GROUP.indicators if group == GROUP.code else [other]
+        expected = (
+            scores.indicators.filter(
+                pl.col("town_id").is_in(mine.implode()),
+                pl.col("quarter") == quarter,
+                pl.col("indicator").is_in(codes),
+            )
+            .group_by("town_id")
+            .agg(pl.col("score").mean())["score"]
+            .mean()
+        )
+        assert part["result"].to_list() == pytest.approx([expected] * part.height)
+    blended = blend(scores.totals, rows)
+    assert blended.height == scores.totals.height
+    kept = blended.filter(pl.col("town_id") > 5).sort("town_id", "quarter")["total"]
+    assert (
+        kept.to_list()
+        == scores.totals.filter(pl.col("town_id") > 5).sort("town_id", "quarter")["total"].to_list()
+    )
+
+
+def test_a_member_exactly_lag_points_below_does_not_lag() -> None:
+    """Lagging is *more than* LAG_POINTS below the group's result (or a red light)."""
+    indicators = pl.DataFrame(
+        {
+            "town_id": [1, 2, 3, 4],
+            "quarter": [1] * 4,
+            "indicator": [GROUP.indicators[0]] * 4,
+            "score": [80.0, 90.0, 79.0, 91.0],
+            "light": ["green"] * 4,
+        }
+    )
+    members = pl.DataFrame({"group": [GROUP.code] * 2, "town_id": [1, 2]})
+    rows = member_rows(PLAN, indicators, members)
+    assert rows["result"].to_list() == [85.0, 85.0]
+    assert rows.sort("town_id")["lagging"].to_list() == [False, False]
+    members = pl.DataFrame({"group": [GROUP.code] * 2, "town_id": [3, 4]})
+    assert member_rows(PLAN, indicators, members).sort("town_id")["lagging"].to_list() == [
+        True,
+        False,
+    ]
+
+
+def test_a_plan_group_without_members_yet_has_an_empty_board_and_no_blend() -> None:
+    """The office defines a group before naming its towns: the member table is empty but
+    typed, the board shows the group with nobody on it, and the totals are unchanged with
+    the same columns as a blended table."""
+    from evaluation.scorecard.clusters import boards
+
+    town_frame, targets, values = county(5, 6)
+    scores = score(PLAN, values, targets, town_frame, [1])
+    nobody = pl.DataFrame(schema={"group": pl.String, "town_id": pl.Int64})
+    rows = member_rows(PLAN, scores.indicators, nobody)
+    (board,) = boards(PLAN, rows, nobody, {}, 1)
+    assert board.code == GROUP.code and board.members == [] and board.result is None
+    some = pl.DataFrame({"group": [GROUP.code] * 2, "town_id": [1, 2]})
+    blended = blend(scores.totals, member_rows(PLAN, scores.indicators, some))
+    assert blend(scores.totals, rows).schema == blended.schema
