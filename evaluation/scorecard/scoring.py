@@ -239,7 +239,9 @@ def _with_ranks(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _lights(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     rule = plan.lights
-    percent = (pl.col("attainment") * 100).round(0).cast(pl.Int64).cast(pl.String)
+    # whole percent, rounded down (past float noise): 89.6% reads "89%" beside "低于 90%",
+    # never "90%" on a yellow light
+    percent = (pl.col("attainment") * 100 + 1e-9).floor().cast(pl.Int64).cast(pl.String)
     by_attainment = pl.col("method") == Method.attainment
     light = (
         pl.when(pl.col("value").is_null() | no_target())

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import msgspec
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.results.county import results_use
-from evaluation.scorecard.plan import Method
+from evaluation.scorecard.plan import Band, Method
 from evaluation.scorecard.scoring import NO_TARGET, score, with_class_rank
 from evaluation.scorecard.tiers import with_tiers
 from tests.scorecard.test_scoring import PLAN, county
@@ -148,3 +149,55 @@ def test_a_plan_without_banded_indicators_scores() -> None:
     towns, targets, values = county(3, 10)
     scores = score(plan, values, targets, towns, [1, 2, 3, 4])
     assert scores.totals.height == 40 and scores.totals["total"].null_count() == 0
+
+
+def test_lower_is_better_indicators_and_what_each_row_carries() -> None:
+    """Rules `make mutate` found untested, on a plan a county could write: a banded indicator
+    where lower is better reaches a band at or below its value; a ranked one ranks the
+    smallest first; a lower-is-better attainment below 1 is target ÷ value, not the cap;
+    only an attainment indicator with a target has an attainment; each row carries its
+    weight, annual target and the quarter's pro-rata share; scores read to one decimal."""
+    complaints = msgspec.structs.replace(
+        PLAN.indicator("satisfaction_rate"),
+        higher_is_better=False,
+        bands=[Band(from_value=2.0, score=100.0), Band(5.0, 80.0), Band(10.0, 50.0)],
+    )
+    fewest = msgspec.structs.replace(PLAN.indicator("innovation_cases"), higher_is_better=False)
+    swap = {complaints.code: complaints, fewest.code: fewest}
+    plan = msgspec.structs.replace(PLAN, indicators=[swap.get(i.code, i) for i in PLAN.indicators])
+    towns = pl.DataFrame({"town_id": [1, 2, 3, 4], "town_type": ["agricultural"] * 4})
+    rows = [
+        (t, complaints.code, v) for t, v in zip(range(1, 5), [2.0, 5.0, 7.0, 11.0], strict=True)
+    ]
+    rows += [(t, fewest.code, float(t)) for t in range(1, 5)]
+    rows += [(1, "hotline_response", 0.8), (2, "hotline_response", 0.0)]
+    rows += [(t, "fiscal_revenue", 200.0) for t in range(1, 5)]
+    values = pl.DataFrame(
+        [(t, code, 1, v) for t, code, v in rows],
+        schema=["town_id", "indicator", "quarter", "value"],
+        orient="row",
+    )
+    targets = pl.DataFrame(
+        [(1, "hotline_response", 0.5), (2, "hotline_response", 0.5)]
+        + [(t, "fiscal_revenue", 1000.0) for t in (1, 2, 3)]
+        + [(4, "fiscal_revenue", 0.0)]
+        + [(t, complaints.code, 90.0) for t in range(1, 5)],
+        schema=["town_id", "indicator", "target"],
+        orient="row",
+    )
+    got = score(plan, values, targets, towns, [1]).indicators
+
+    def column(code: str, name: str) -> list[object]:
+        return got.filter(indicator=code).sort("town_id")[name].to_list()
+
+    assert column(complaints.code, "score") == [100.0, 80.0, 50.0, 0.0]
+    assert column(complaints.code, "attainment") == [None] * 4  # a target, but banded
+    assert column(fewest.code, "score") == pytest.approx([100.0, 200 / 3, 100 / 3, 0.0])
+    assert column(fewest.code, "reason")[1].startswith("得分 66.7，")
+    assert column("hotline_response", "attainment")[:2] == pytest.approx([0.625, 1.2])
+    assert column("hotline_response", "score")[:2] == pytest.approx([62.5, 120.0])
+    fiscal = got.filter(indicator="fiscal_revenue").sort("town_id")
+    assert fiscal["target"].to_list() == [1000.0, 1000.0, 1000.0, 0.0]
+    assert fiscal["pro_rata"].to_list() == [250.0, 250.0, 250.0, 0.0]  # cumulative: Q1 is ¼
+    assert fiscal["weight"].to_list() == [PLAN.indicator("fiscal_revenue").weight] * 4
+    assert fiscal["attainment"].to_list() == pytest.approx([0.8, 0.8, 0.8, None])  # no target

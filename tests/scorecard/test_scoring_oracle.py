@@ -198,7 +198,7 @@ def light_by_hand(
     if method == Method.attainment:
         if attainment is None:
             return "red", "NO_TARGET"
-        percent = round(attainment * 100)
+        percent = math.floor(attainment * 100 + 1e-9)  # a yellow 89.6% never reads "90%"
         if attainment < rule.red_below:
             return "red", f"完成应达进度的 {percent}%，低于 {rule.red_below:.0%} 亮红灯（问责）"
         if attainment < rule.yellow_below:
@@ -228,9 +228,9 @@ def test_lights_and_their_reasons_follow_the_rule_at_their_boundaries() -> None:
         and ALL in i.applies_to
     )
     banded = PLAN.indicator("team_360")
-    towns = {t: "agricultural" for t in range(1, 8)}
-    ratios = {1: 0.69, 2: 0.7, 3: 0.89, 4: 0.9, 5: 1.3, 6: None, 7: 0.0}
-    band_values = {1: 2.9, 2: 3.0, 3: 3.3, 4: 3.4, 5: 3.7, 6: None, 7: -1.0}
+    towns = {t: "agricultural" for t in range(1, 10)}
+    ratios = {1: 0.69, 2: 0.7, 3: 0.89, 4: 0.9, 5: 1.3, 6: None, 7: 0.0, 8: 0.896, 9: 0.6996}
+    band_values = {1: 2.9, 2: 3.0, 3: 3.3, 4: 3.4, 5: 3.7, 6: None, 7: -1.0, 8: 3.5, 9: 3.1}
     q = attained.quarters[-1]
     values = []
     for t in towns:
@@ -256,12 +256,17 @@ def test_lights_and_their_reasons_follow_the_rule_at_their_boundaries() -> None:
         expected = light_by_hand(method, row["value"], row["attainment"], row["score"])
         assert (row["light"], row["reason"]) == expected, row
     lights = dict(got.filter(indicator=attained.code).select("town_id", "light").iter_rows())
-    assert [lights[t] for t in range(1, 8)] == [
+    assert [lights[t] for t in range(1, 10)] == [
         "red",
         "yellow",
         "yellow",
         "green",
         "green",
         "red",
+        "red",
+        "yellow",
         "red",
     ]
+    reasons = dict(got.filter(indicator=attained.code).select("town_id", "reason").iter_rows())
+    assert reasons[8].startswith("完成应达进度的 89%，低于 90%")
+    assert reasons[9].startswith("完成应达进度的 69%，低于 70%")
