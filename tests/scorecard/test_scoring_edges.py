@@ -201,3 +201,22 @@ def test_lower_is_better_indicators_and_what_each_row_carries() -> None:
     assert fiscal["pro_rata"].to_list() == [250.0, 250.0, 250.0, 0.0]  # cumulative: Q1 is ¼
     assert fiscal["weight"].to_list() == [PLAN.indicator("fiscal_revenue").weight] * 4
     assert fiscal["attainment"].to_list() == pytest.approx([0.8, 0.8, 0.8, None])  # no target
+
+
+def test_totals_are_listed_by_quarter_type_rank_and_town() -> None:
+    """The standings table is read top to bottom: each quarter, each town type, by rank,
+    equal shown totals by town number."""
+    towns, targets, values = county(9, 12)
+    totals = score(PLAN, values, targets, towns, [1, 2]).totals
+    keys = totals.select("quarter", "town_type", "rank", "town_id").rows()
+    assert keys == sorted(keys)
+    assert totals["red"].dtype == pl.Int64 and totals["yellow"].dtype == pl.Int64
+    # eight towns reporting alike tie: listed by town number, whatever order they were summed
+    same = towns.filter(pl.col("town_id") == 1)["town_type"].item()
+    alike = pl.DataFrame({"town_id": range(1, 9), "town_type": [same] * 8})
+    copies = [
+        pl.DataFrame({"town_id": range(1, 9)}).join(f.drop("town_id"), how="cross")
+        for f in (values.filter(town_id=1), targets.filter(town_id=1))
+    ]
+    tied = score(PLAN, copies[0], copies[1], alike, [1]).totals
+    assert tied["rank"].to_list() == [1] * 8 and tied["town_id"].to_list() == list(range(1, 9))
