@@ -163,8 +163,10 @@ def score(
     scored = pl.col("score").is_not_null()
     dimensions = (  # an indicator without a target leaves its dimension: weights renormalised
         frame.group_by("town_id", "quarter", "dimension")
-        .agg(
-            score=(pl.col("score") * pl.col("weight")).sum() / pl.col("weight").filter(scored).sum()
+        .agg(  # a dimension with no indicator scored has no score (not 0/0)
+            score=pl.when(scored.any()).then(
+                (pl.col("score") * pl.col("weight")).sum() / pl.col("weight").filter(scored).sum()
+            )
         )
         .sort("town_id", "quarter", "dimension")
     )
@@ -294,9 +296,11 @@ def _totals(
     totals = (
         dimensions.join(weights, on="dimension")
         .group_by("town_id", "quarter")
-        .agg(
-            total=(pl.col("score") * pl.col("dim_weight")).sum()
-            / pl.col("dim_weight").filter(pl.col("score").is_not_null()).sum()
+        .agg(  # over the dimensions scored; none scored: no total (not 0/0)
+            total=pl.when(pl.col("score").is_not_null().any()).then(
+                (pl.col("score") * pl.col("dim_weight")).sum()
+                / pl.col("dim_weight").filter(pl.col("score").is_not_null()).sum()
+            )
         )
         .join(towns.select(pl.col("town_id").cast(pl.Int64), "town_type"), on="town_id")
         .join(lights, on=["town_id", "quarter"], how="left")

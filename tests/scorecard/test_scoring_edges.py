@@ -220,3 +220,32 @@ def test_totals_are_listed_by_quarter_type_rank_and_town() -> None:
     ]
     tied = score(PLAN, copies[0], copies[1], alike, [1]).totals
     assert tied["rank"].to_list() == [1] * 8 and tied["town_id"].to_list() == list(range(1, 9))
+
+
+def test_a_dimension_left_without_any_score_leaves_the_total_renormalised() -> None:
+    """Every finance target missing for a town: its finance dimension has no score, and the
+    total is the other dimensions' weighted mean over their own weights (÷ Σ weights; with
+    every dimension scored that sum is 1, which hid a × in its place)."""
+    towns, targets, values = county(4, 10)
+    finance = [i.code for i in PLAN.indicators if i.dimension == "finance"]
+    town = 1
+    gone = targets.filter(~((pl.col("town_id") == town) & pl.col("indicator").is_in(finance)))
+    scores = score(PLAN, values, gone, towns, [1])
+    dims = scores.dimensions.filter(pl.col("town_id") == town)
+    weights = {str(k): v for k, v in PLAN.dimensions.items()}
+    scored = {d: s for d, s in dims.select("dimension", "score").rows() if s is not None}
+    assert "finance" not in scored and scored
+    expected = sum(s * weights[d] for d, s in scored.items()) / sum(weights[d] for d in scored)
+    got = scores.totals.filter(pl.col("town_id") == town)["total"].item()
+    assert got == pytest.approx(expected)
+    # a plan scoring everything by attainment and a town with no target at all: no total
+    # (and no rank), where 0/0 once gave NaN
+    every = msgspec.structs.replace(
+        PLAN,
+        indicators=[
+            msgspec.structs.replace(i, method=Method.attainment, bands=[]) for i in PLAN.indicators
+        ],
+    )
+    none = targets.filter(pl.col("town_id") != town)
+    totals = score(every, values, none, towns, [1]).totals.filter(pl.col("town_id") == town)
+    assert totals["total"].to_list() == [None] and totals["rank"].to_list() == [None]
