@@ -201,3 +201,14 @@ def test_a_plan_group_without_members_yet_has_an_empty_board_and_no_blend() -> N
     some = pl.DataFrame({"group": [GROUP.code] * 2, "town_id": [1, 2]})
     blended = blend(scores.totals, member_rows(PLAN, scores.indicators, some))
     assert blend(scores.totals, rows).schema == blended.schema
+
+
+def test_a_group_of_one_town_has_that_towns_result() -> None:
+    from evaluation.scorecard.clusters import boards
+
+    town_frame, targets, values = county(8, 6)
+    scores = score(PLAN, values, targets, town_frame, [1])
+    alone = pl.DataFrame({"group": [GROUP.code], "town_id": [3]})
+    rows = member_rows(PLAN, scores.indicators, alone)
+    (board,) = boards(PLAN, rows, alone, {3: "三镇"}, 1)
+    assert board.result == rows["member_score"].item() and board.members[0].name == "三镇"
