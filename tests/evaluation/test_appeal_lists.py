@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from evaluation.appeals import store
 from evaluation.results import appeals, snapshots
 
@@ -65,3 +67,64 @@ async def test_a_cadre_is_told_of_their_own_decided_appeals_only(small_demo: int
     assert upheld.link == f"/me/feedback?cycle={cycles[0]}#appeals"
     assert rejected.link == f"/me/feedback?cycle={cycles[1]}#appeals"
     assert all("别人的申诉" not in n.detail for n in notices)
+
+
+async def test_each_appeal_is_listed_as_lodged_and_lodging_is_refused_in_words(
+    small_demo: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the office's and the cadre's lists show of an appeal — the cycle's and the
+    cadre's names, the competency's name (综合结果 for the whole result), the correction in
+    words, the day — a cadre's list of one cycle holding only that cycle's, the pending count
+    of a cycle its own; and each refusal of a lodging in its words (survivors of make mutate
+    in results.appeals: every field left out, every message emptied)."""
+    from evaluation import clock
+    from evaluation.cycles import service as cycle_service
+    from evaluation.errors import Conflict, NotFound
+    from evaluation.organisation import directory
+
+    cycles = [c.id for c in await snapshots.published_cycles()][:2]
+    cells = await snapshots.cells((await snapshots.snapshot_for(cycles[0])).id)
+    me = int(cells["ratee_id"].min())
+    competency = str(cells.filter(cells["ratee_id"] == me)["competency"][0])
+    day = dt.date(2026, 11, 18)
+    upheld = await store.insert(appeals.KIND, cycles[0], me, competency, "不适用", "me", day)
+    assert upheld and await store.decide(upheld, "upheld", "exclude", "岗位不同", "office", day)
+    whole = await store.insert(appeals.KIND, cycles[0], me, "", "综合不服", "me", day)
+    elsewhere = await store.insert(appeals.KIND, cycles[1], me, "", "另一周期", "me", day)
+    assert whole and elsewhere  # (one pending appeal per cadre and cycle)
+
+    listed = {a.id: a for a in await appeals.for_cadre(me, cycles[0])}
+    assert set(listed) == {upheld, whole}  # not the other cycle's
+    rubric = await cycle_service.rubric_for_cycle(cycles[0])
+    one, overall = listed[upheld], listed[whole]
+    assert one.cycle_name == (await cycle_service.get_cycle(cycles[0])).name
+    assert one.cadre_id == me and one.cadre_name == (await directory.cadre(me)).name
+    assert one.competency == competency
+    assert one.competency_name == next(c.name for c in rubric.competencies if c.id == competency)
+    assert (one.correction, one.correction_text) == ("exclude", appeals.CORRECTIONS["exclude"])
+    assert one.lodged_on == day and one.heading.endswith(f"（{day} 提出）")
+    assert (overall.competency, overall.competency_name) == ("", "综合结果")
+    assert (overall.correction, overall.correction_text) == ("", "")
+    assert {a.id for a in await appeals.for_cadre(me)} >= {upheld, whole, elsewhere}
+
+    assert (await appeals.publicity(cycles[0])).pending == 1  # `whole`; not the other cycle's
+    assert (await appeals.publicity(cycles[1])).pending == 1
+
+    states = {c: await appeals.publicity(c) for c in cycles}
+    closed = next(c for c in cycles if not states[c].open)
+    ends = states[closed].ends_on
+    with pytest.raises(Conflict) as late:
+        await appeals.POLICY.lodging(closed, me, "")
+    assert late.value.message == f"公示期已于 {ends} 结束，不再受理申诉"
+    monkeypatch.setattr(clock, "CLOCK", lambda: ends)  # the last day of that 公示: open
+    assert (await appeals.publicity(closed)).open
+    now = await snapshots.cells((await snapshots.snapshot_for(closed)).id)
+    mine = int(now["ratee_id"].min())
+    nobody = max(int(c) for c in now["ratee_id"].unique()) + 10_000
+    with pytest.raises(NotFound) as refused:
+        await appeals.POLICY.lodging(closed, nobody, "")
+    assert refused.value.message == "本周期没有您的评价结果"
+    assert await appeals.POLICY.lodging(closed, mine, "no_such_competency") == {
+        "competency": "请选择您结果中的一项能力，或“综合结果”"
+    }
+    assert await appeals.POLICY.lodging(closed, mine, "") == {}
