@@ -128,3 +128,39 @@ async def test_each_appeal_is_listed_as_lodged_and_lodging_is_refused_in_words(
         "competency": "请选择您结果中的一项能力，或“综合结果”"
     }
     assert await appeals.POLICY.lodging(closed, mine, "") == {}
+
+
+async def test_a_rejected_appeal_is_rejected_and_a_decision_is_taken_once(small_demo: int) -> None:
+    """The office's 未予支持 is stored as rejected, with no correction whatever the form sent,
+    its reason and today's date; a decision without a reason is refused in words and saves
+    nothing; a second decision on the same appeal is refused (survivors of make mutate in
+    appeals.cases: every decision stored as upheld, the refusals' words and fields)."""
+    from evaluation.clock import today
+    from evaluation.errors import Conflict, Invalid
+
+    cycle = (await snapshots.published_cycles())[0].id
+    cells = await snapshots.cells((await snapshots.snapshot_for(cycle)).id)
+    me = int(cells["ratee_id"].max())
+    competency = str(cells.filter(cells["ratee_id"] == me)["competency"][0])
+    lodged = await store.insert(appeals.KIND, cycle, me, competency, "不适用", "me", today())
+    assert lodged is not None
+    with pytest.raises(Invalid) as short:
+        await appeals.decide(lodged, False, "exclude", "否", "office")
+    assert short.value.message == "复核意见未保存"
+    assert short.value.problems == {"decision_reason": "请写明复核意见（至少 4 个字）"}
+    assert (await store.row(appeals.KIND, lodged)).state == "pending"
+    view = await appeals.decide(lodged, False, "exclude", "评价依据充分", "office")
+    assert (view.state, view.correction, view.correction_text) == ("rejected", "", "")
+    assert view.decision_reason == "评价依据充分" and view.decided_on == today()
+    with pytest.raises(Conflict) as again:
+        await appeals.decide(lodged, False, "", "再次复核意见", "office")
+    assert again.value.message == "该申诉已复核"
+    # the decision reads its own appeal, not the newest: an older appeal on the whole result
+    # cannot be upheld with a correction of one item, whatever a newer appeal is about
+    other = int(cells["ratee_id"].min())
+    whole = await store.insert(appeals.KIND, cycle, other, "", "综合结果不服", "x", today())
+    newer = await store.insert(appeals.KIND, cycle, me, competency, "不适用", "me", today())
+    assert whole and newer and newer > whole
+    with pytest.raises(Invalid) as overall:
+        await appeals.decide(whole, True, "exclude", "维持但无单项", "office")
+    assert set(overall.value.problems) == {"correction"}
