@@ -78,8 +78,9 @@ async def test_each_appeal_is_listed_as_lodged_and_lodging_is_refused_in_words(
     of a cycle its own; and each refusal of a lodging in its words (survivors of make mutate
     in results.appeals: every field left out, every message emptied)."""
     from evaluation import clock
+    from evaluation.appeals.cases import MIN_REASON
     from evaluation.cycles import service as cycle_service
-    from evaluation.errors import Conflict, NotFound
+    from evaluation.errors import Conflict, Invalid, NotFound
     from evaluation.organisation import directory
 
     cycles = [c.id for c in await snapshots.published_cycles()][:2]
@@ -128,6 +129,13 @@ async def test_each_appeal_is_listed_as_lodged_and_lodging_is_refused_in_words(
         "competency": "请选择您结果中的一项能力，或“综合结果”"
     }
     assert await appeals.POLICY.lodging(closed, mine, "") == {}
+    # a reason of MIN_REASON characters is enough; one fewer is refused, on its field
+    with pytest.raises(Invalid) as short:
+        await appeals.lodge(closed, mine, "me", "", "理" * (MIN_REASON - 1))
+    assert short.value.message == "申诉未提交"
+    assert short.value.problems == {"reason": appeals.POLICY.reason_hint}
+    second = int(now["ratee_id"].unique().sort()[1])  # (`mine` has one pending already)
+    assert await appeals.lodge(closed, second, "me", "", "理" * MIN_REASON)
 
 
 async def test_a_rejected_appeal_is_rejected_and_a_decision_is_taken_once(small_demo: int) -> None:
