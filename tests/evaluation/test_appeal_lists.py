@@ -172,3 +172,5 @@ async def test_a_rejected_appeal_is_rejected_and_a_decision_is_taken_once(small_
     with pytest.raises(Invalid) as overall:
         await appeals.decide(whole, True, "exclude", "维持但无单项", "office")
     assert set(overall.value.problems) == {"correction"}
+    decided = await appeals.decide(whole, False, "", "综合结果依据充分", "office")
+    assert (decided.id, decided.state) == (whole, "rejected")  # its own, not the newest
