@@ -136,6 +136,10 @@ async def test_each_appeal_is_listed_as_lodged_and_lodging_is_refused_in_words(
     assert short.value.problems == {"reason": appeals.POLICY.reason_hint}
     second = int(now["ratee_id"].unique().sort()[1])  # (`mine` has one pending already)
     assert await appeals.lodge(closed, second, "me", "", "理" * MIN_REASON)
+    unpublished = next(c for c in await cycle_service.list_cycles() if c.state != "published")
+    with pytest.raises(Conflict) as early:
+        await appeals.POLICY.lodging(unpublished.id, mine, "")
+    assert early.value.message == "该周期的结果尚未发布，发布后公示期内可以申诉"
 
 
 async def test_a_rejected_appeal_is_rejected_and_a_decision_is_taken_once(small_demo: int) -> None:
