@@ -49,6 +49,14 @@ class Coded:
         a lookup by group code, one pass, where `np.isin` would sort."""
         return in_groups(self.group if group is None else group, names)
 
+    def cell_group_keys(self, rows: np.ndarray) -> np.ndarray:
+        """One dense key per (cell, rater group) for the given ratings (a mask or indices):
+        cell·len(GROUPS) + group, built in place — the arrays are as long as the cycle."""
+        key = self.cell[rows]
+        key *= len(GROUPS)
+        key += self.group[rows]
+        return key
+
     def cell_keys(self, cells: np.ndarray) -> pl.DataFrame:
         """ratee_id and competency of the given cell codes, beside the code itself."""
         return pl.DataFrame(

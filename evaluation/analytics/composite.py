@@ -28,16 +28,14 @@ import numpy as np
 import polars as pl
 
 from evaluation.analytics.coding import Coded
-from evaluation.groups import COUNTED, GROUPS
+from evaluation.groups import COUNTED
 
 
 def form_correlation(coded: Coded, corrected: np.ndarray) -> float:
     """ρ: the correlation between two items' errors on the same form, from the counted
     groups' calibrated ratings (0 when no form has two items in cells rated twice)."""
     counted = coded.in_groups(COUNTED)
-    key = coded.cell[counted]
-    key *= len(GROUPS)
-    key += coded.group[counted]
+    key = coded.cell_group_keys(counted)
     y = corrected[counted].astype(float, copy=False)
     # the key is dense (cell × group): counted without sorting. The arrays below are as long
     # as the cycle, so each step works in place (a province's peak memory is set here).

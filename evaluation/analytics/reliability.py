@@ -178,11 +178,8 @@ def agreement(responses: pl.DataFrame | Coded) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     groups = len(GROUPS)
     # one key per (cell, group): each cadre's ratings by one group, counted without a frame
-    # (arrays as long as the cycle: built in place)
     at = np.flatnonzero(counted)
-    key = coded.cell[at]
-    key *= groups
-    key += coded.group[at]
+    key = coded.cell_group_keys(at)
     level = coded.level[at]
     k = np.bincount(key)
     present = np.flatnonzero(k)

@@ -289,6 +289,7 @@ def _totals(
         {"dimension": list(plan.dimensions), "dim_weight": list(plan.dimensions.values())},
         schema={"dimension": pl.String, "dim_weight": pl.Float64},
     )
+    scored = pl.col("score").is_not_null()
     lights = frame.group_by("town_id", "quarter").agg(
         red=(pl.col("light") == "red").sum().cast(pl.Int64),
         yellow=(pl.col("light") == "yellow").sum().cast(pl.Int64),
@@ -297,9 +298,9 @@ def _totals(
         dimensions.join(weights, on="dimension")
         .group_by("town_id", "quarter")
         .agg(  # over the dimensions scored; none scored: no total (not 0/0)
-            total=pl.when(pl.col("score").is_not_null().any()).then(
+            total=pl.when(scored.any()).then(
                 (pl.col("score") * pl.col("dim_weight")).sum()
-                / pl.col("dim_weight").filter(pl.col("score").is_not_null()).sum()
+                / pl.col("dim_weight").filter(scored).sum()
             )
         )
         .join(towns.select(pl.col("town_id").cast(pl.Int64), "town_type"), on="town_id")

@@ -8,7 +8,13 @@ import datetime as dt
 
 import pytest
 
+from evaluation import clock
 from evaluation.appeals import store
+from evaluation.appeals.cases import MIN_REASON
+from evaluation.clock import today
+from evaluation.cycles import service as cycle_service
+from evaluation.errors import Conflict, Invalid, NotFound
+from evaluation.organisation import directory
 from evaluation.results import appeals, snapshots
 
 
@@ -77,11 +83,6 @@ async def test_each_appeal_is_listed_as_lodged_and_lodging_is_refused_in_words(
     words, the day — a cadre's list of one cycle holding only that cycle's, the pending count
     of a cycle its own; and each refusal of a lodging in its words (survivors of make mutate
     in results.appeals: every field left out, every message emptied)."""
-    from evaluation import clock
-    from evaluation.appeals.cases import MIN_REASON
-    from evaluation.cycles import service as cycle_service
-    from evaluation.errors import Conflict, Invalid, NotFound
-    from evaluation.organisation import directory
 
     cycles = [c.id for c in await snapshots.published_cycles()][:2]
     cells = await snapshots.cells((await snapshots.snapshot_for(cycles[0])).id)
@@ -147,8 +148,6 @@ async def test_a_rejected_appeal_is_rejected_and_a_decision_is_taken_once(small_
     its reason and today's date; a decision without a reason is refused in words and saves
     nothing; a second decision on the same appeal is refused (survivors of make mutate in
     appeals.cases: every decision stored as upheld, the refusals' words and fields)."""
-    from evaluation.clock import today
-    from evaluation.errors import Conflict, Invalid
 
     cycle = (await snapshots.published_cycles())[0].id
     cells = await snapshots.cells((await snapshots.snapshot_for(cycle)).id)
