@@ -227,7 +227,17 @@ def flag_steps(
             s.fingerprint or None,  # no fingerprint: nothing to compare
         ),
     )
-    recent, same = rows[0]
+    flags = flag_reasons(*rows[0])
+    if flags:
+        yield Step(
+            "INSERT INTO response_flag (response, reason, detail, created_at, decision)"
+            " VALUES (?, ?, ?, ?, '')",
+            many=[(response_id, reason, detail, now) for reason, detail in flags],
+        )
+
+
+def flag_reasons(recent: int, same: int) -> list[tuple[str, str]]:
+    """The review flags a form raises, from its two counts (each stopped at its threshold)."""
     flags = []
     if recent >= BURST_THRESHOLD:
         flags.append(("burst", f"同一网络地址 10 分钟内提交不少于 {BURST_THRESHOLD} 份"))
@@ -238,12 +248,7 @@ def flag_steps(
                 f"同一网络地址对同一干部提交了不少于 {IDENTICAL_THRESHOLD} 份完全相同的答卷",
             )
         )
-    if flags:
-        yield Step(
-            "INSERT INTO response_flag (response, reason, detail, created_at, decision)"
-            " VALUES (?, ?, ?, ?, '')",
-            many=[(response_id, reason, detail, now) for reason, detail in flags],
-        )
+    return flags
 
 
 def run_sync(conn: sqlite3.Connection, steps: Steps) -> int:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 
 import msgspec
@@ -27,10 +27,11 @@ import msgspec
 from evaluation.errors import DomainError, Invalid
 from evaluation.groups import RaterGroup
 from evaluation.infra.group_commit import active_writer
-from evaluation.infra.pg_group_commit import active_pg_writer
+from evaluation.infra.pg_group_commit import Job, Together, active_pg_writer
 from evaluation.responses.campaigns import hash_code
 from evaluation.responses.context import FormContext, prefetch_contexts, ratee_context
 from evaluation.responses.forms import check_form
+from evaluation.responses.pg_batch import batchable, store_batch
 from evaluation.responses.raters import top_level_allowance, top_level_allowances
 from evaluation.responses.store import (
     Submission,
@@ -216,6 +217,18 @@ async def store(submission: Submission) -> int:
         return await writer.run(lambda conn: run_sync(conn, submission_steps(submission)))
     pg_writer = active_pg_writer()
     if pg_writer is not None:
-        return await pg_writer.run(lambda conn: run_asyncpg(conn, submission_steps(submission)))
+        return await pg_writer.run(pg_job(submission))
     async with engine.transaction():
         return await run_async(engine, submission_steps(submission))
+
+
+def pg_job(submission: Submission) -> Job | Together:
+    """The submission as PostgreSQL's writer runs it: a plain form with its neighbours in
+    the batch (`pg_batch`), any other through its steps."""
+
+    def alone(conn: object) -> Awaitable[int]:
+        return run_asyncpg(conn, submission_steps(submission))
+
+    if batchable(submission):
+        return Together(submission, store_batch, alone)
+    return alone
