@@ -17,6 +17,10 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 import polars as pl
 from scipy.stats import t as student_t
 
@@ -121,3 +125,29 @@ def trend(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("ratee_id", "competency")
     )
+
+
+def cadre_trend(
+    current: Iterable[Mapping[str, Any]], previous: Iterable[Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """`trend` for one cadre's few cells (rows with competency, score, lo, hi), by
+    competency: a feedback page's ten numbers, where each frame step of `trend` costs more
+    than the arithmetic (1.4 ms of a 11 ms page). Equal to `trend` (tested)."""
+    before = {r["competency"]: r for r in previous if r["score"] is not None}
+    found = {}
+    for now in current:
+        then = before.get(now["competency"])
+        if now["score"] is None or then is None:
+            continue
+        se = (now["hi"] - now["lo"]) / (2 * Z90)
+        se_before = (then["hi"] - then["lo"]) / (2 * Z90)
+        half = Z90 * math.sqrt(se * se + se_before * se_before)  # as polars squares
+        change = now["score"] - then["score"]
+        found[now["competency"]] = {
+            "previous": then["score"],
+            "change": change,
+            "change_lo": change - half,
+            "change_hi": change + half,
+            "clear": (change - half > 0) or (change + half < 0),
+        }
+    return found

@@ -9,13 +9,15 @@ less. The overall score, the lists and the trend are built from what the reader 
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 import polars as pl
 
 from evaluation.analytics.pipeline import minimum_responses
 from evaluation.analytics.profiles import overall
 from evaluation.analytics.release import restrict_for_rater
-from evaluation.analytics.town_results import trend
+from evaluation.analytics.town_results import cadre_trend
 from evaluation.cycles.schemas import CycleRecord
 from evaluation.errors import NotFound, NotReady
 from evaluation.groups import RaterGroup
@@ -136,7 +138,7 @@ async def cadre_feedback(
     # the cadre's own view: their overall in every published cycle, as stored — which also
     # names the previous cycle's frozen snapshot (one query instead of three)
     latest = await own_latest(cadre_id, cycles) if reader is None else {}
-    change = pl.DataFrame(schema={"competency": pl.String})
+    change: dict[str, dict[str, Any]] = {}
     if previous:
         try:
             if reader is None:  # only the scores are compared: the cells alone
@@ -149,13 +151,10 @@ async def cadre_feedback(
             else:
                 before = await snapshots.snapshot_for(previous[0].id)
                 earlier, _, _ = await released(before, cadre_id, reader)
-            change = trend(rows.drop_nulls("score"), earlier.drop_nulls("score"))
+            change = cadre_trend(rows.iter_rows(named=True), earlier.iter_rows(named=True))
         except (NotReady, NotFound):
             pass
-    changes = {
-        r["competency"]: Change(**{k: r[k] for k in Change.__struct_fields__})
-        for r in change.iter_rows(named=True)
-    }
+    changes = {competency: Change(**values) for competency, values in change.items()}
     evidence = await evidence_for(cycle_id, cadre_id, rubric)
     by_competency: dict[str, list[GroupView]] = {}
     for g in groups.iter_rows(named=True):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.analytics.pipeline import aggregate
-from evaluation.analytics.town_results import bottlenecks, town_competency, trend
+from evaluation.analytics.town_results import bottlenecks, cadre_trend, town_competency, trend
 from evaluation.rubrics.loader import load_default_rubric
 from tests.simulation import simulate_cycle
 
@@ -104,6 +105,59 @@ def test_trend_finds_planted_improvement_and_little_else() -> None:
     assert others["clear"].mean() <= 0.15  # a 90% interval misses 0 about 10% of the time
     assert (change["change_lo"] <= change["change"]).all()
     assert (change["change"] <= change["change_hi"]).all()
+
+
+COMPETENCIES = ["service", "integrity", "execution", "conflict", "innovation", "learning"]
+
+
+@st.composite
+def one_cadres_cells(draw: st.DrawFn) -> list[dict[str, object]]:
+    """A cadre's cells in one cycle: any subset of competencies, a score or none (withheld),
+    an interval around it."""
+    chosen = draw(st.lists(st.sampled_from(COMPETENCIES), unique=True, max_size=len(COMPETENCIES)))
+    cells = []
+    for competency in chosen:
+        score = draw(st.none() | st.floats(1, 5))
+        low, high = draw(st.floats(0, 1.5)), draw(st.floats(0, 1.5))
+        cells.append(
+            {
+                "ratee_id": 7,
+                "competency": competency,
+                "score": score,
+                "lo": None if score is None else score - low,
+                "hi": None if score is None else score + high,
+            }
+        )
+    return cells
+
+
+@given(one_cadres_cells(), one_cadres_cells())
+@settings(max_examples=200, deadline=None)
+def test_a_cadres_trend_is_the_trend_of_their_cells(
+    now: list[dict[str, object]], before: list[dict[str, object]]
+) -> None:
+    """The feedback page's per-cadre trend (no frame steps) says exactly what `trend` says
+    of the same cells: which competencies changed, by how much (to the last bit or so), and
+    whether clearly."""
+    schema = {
+        "ratee_id": pl.Int64,
+        "competency": pl.String,
+        "score": pl.Float64,
+        "lo": pl.Float64,
+        "hi": pl.Float64,
+    }
+    expected = trend(
+        pl.DataFrame(now, schema=schema).drop_nulls("score"),
+        pl.DataFrame(before, schema=schema).drop_nulls("score"),
+    )
+    found = cadre_trend(now, before)
+    assert sorted(found) == expected["competency"].to_list()
+    for row in expected.iter_rows(named=True):
+        mine = found[row["competency"]]
+        assert mine["clear"] == row["clear"]
+        for key in ("previous", "change", "change_lo", "change_hi"):
+            # polars' vectorised arithmetic on a longer frame may round the last bit apart
+            assert mine[key] == pytest.approx(row[key], rel=1e-12, abs=1e-12), key
 
 
 def test_public_town_cells_never_average_fewer_than_three_cadres() -> None:
