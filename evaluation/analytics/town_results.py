@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import msgspec
 import polars as pl
 from scipy.stats import t as student_t
 
@@ -127,9 +128,19 @@ def trend(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+class Change(msgspec.Struct, frozen=True):
+    """One competency's change since the previous cycle, with its 90% interval."""
+
+    previous: float
+    change: float
+    change_lo: float
+    change_hi: float
+    clear: bool
+
+
 def cadre_trend(
     current: Iterable[Mapping[str, Any]], previous: Iterable[Mapping[str, Any]]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Change]:
     """`trend` for one cadre's few cells (rows with competency, score, lo, hi), by
     competency: a feedback page's ten numbers, where each frame step of `trend` costs more
     than the arithmetic (1.4 ms of a 11 ms page). Equal to `trend` (tested)."""
@@ -143,11 +154,11 @@ def cadre_trend(
         se_before = (then["hi"] - then["lo"]) / (2 * Z90)
         half = Z90 * math.sqrt(se * se + se_before * se_before)  # as polars squares
         change = now["score"] - then["score"]
-        found[now["competency"]] = {
-            "previous": then["score"],
-            "change": change,
-            "change_lo": change - half,
-            "change_hi": change + half,
-            "clear": (change - half > 0) or (change + half < 0),
-        }
+        found[now["competency"]] = Change(
+            previous=then["score"],
+            change=change,
+            change_lo=change - half,
+            change_hi=change + half,
+            clear=(change - half > 0) or (change + half < 0),
+        )
     return found

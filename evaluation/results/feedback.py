@@ -9,15 +9,13 @@ less. The overall score, the lists and the trend are built from what the reader 
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 import polars as pl
 
 from evaluation.analytics.pipeline import minimum_responses
 from evaluation.analytics.profiles import overall
 from evaluation.analytics.release import restrict_for_rater
-from evaluation.analytics.town_results import cadre_trend
+from evaluation.analytics.town_results import Change, cadre_trend
 from evaluation.cycles.schemas import CycleRecord
 from evaluation.errors import NotFound, NotReady
 from evaluation.groups import RaterGroup
@@ -43,14 +41,6 @@ class GroupView(msgspec.Struct, frozen=True):
     corrected_mean: float | None
     reason: str | None
     weight: float | None
-
-
-class Change(msgspec.Struct, frozen=True):
-    previous: float
-    change: float
-    change_lo: float
-    change_hi: float
-    clear: bool
 
 
 class EvidenceView(msgspec.Struct, frozen=True):
@@ -138,7 +128,7 @@ async def cadre_feedback(
     # the cadre's own view: their overall in every published cycle, as stored — which also
     # names the previous cycle's frozen snapshot (one query instead of three)
     latest = await own_latest(cadre_id, cycles) if reader is None else {}
-    change: dict[str, dict[str, Any]] = {}
+    changes: dict[str, Change] = {}
     if previous:
         try:
             if reader is None:  # only the scores are compared: the cells alone
@@ -151,10 +141,9 @@ async def cadre_feedback(
             else:
                 before = await snapshots.snapshot_for(previous[0].id)
                 earlier, _, _ = await released(before, cadre_id, reader)
-            change = cadre_trend(rows.iter_rows(named=True), earlier.iter_rows(named=True))
+            changes = cadre_trend(rows.iter_rows(named=True), earlier.iter_rows(named=True))
         except (NotReady, NotFound):
             pass
-    changes = {competency: Change(**values) for competency, values in change.items()}
     evidence = await evidence_for(cycle_id, cadre_id, rubric)
     by_competency: dict[str, list[GroupView]] = {}
     for g in groups.iter_rows(named=True):

@@ -154,10 +154,10 @@ def test_a_cadres_trend_is_the_trend_of_their_cells(
     assert sorted(found) == expected["competency"].to_list()
     for row in expected.iter_rows(named=True):
         mine = found[row["competency"]]
-        assert mine["clear"] == row["clear"]
+        assert mine.clear == row["clear"]
         for key in ("previous", "change", "change_lo", "change_hi"):
             # polars' vectorised arithmetic on a longer frame may round the last bit apart
-            assert mine[key] == pytest.approx(row[key], rel=1e-12, abs=1e-12), key
+            assert getattr(mine, key) == pytest.approx(row[key], rel=1e-12, abs=1e-12), key
 
 
 def test_public_town_cells_never_average_fewer_than_three_cadres() -> None:
