@@ -12,8 +12,9 @@ from evaluation.cycles.todos import rating_todos
 from evaluation.notices import Notice
 from evaluation.organisation import directory
 from evaluation.results import appeals
+from evaluation.scorecard.fault_tolerance import ExemptionView
 from evaluation.scorecard.notices import scorecard_notices
-from evaluation.scorecard.projects import CardView, ExemptionView
+from evaluation.scorecard.projects import CardView
 
 
 async def notices_for(

@@ -20,7 +20,14 @@ from evaluation.errors import NotReady, PermissionDenied
 from evaluation.organisation import directory
 from evaluation.organisation.schemas import CadreRecord
 from evaluation.organisation.vocabulary import TOWN_PRINCIPALS
-from evaluation.scorecard import field_checks, followup, projects, service, town_appeals
+from evaluation.scorecard import (
+    fault_tolerance,
+    field_checks,
+    followup,
+    projects,
+    service,
+    town_appeals,
+)
 from evaluation.scorecard.plan import Dimension
 from evaluation.words import DIMENSION_LABELS
 
@@ -103,7 +110,7 @@ async def town_page(
             for milestone in project.milestones
             if milestone.done_on is None
         ],
-        criteria=projects.CRITERIA,
+        criteria=fault_tolerance.CRITERIA,
         field=(await field_checks.by_town(year, town_id)).get(town_id) if office else None,
         today=service.today(),
         interviews=interviews,

@@ -20,7 +20,7 @@ from evaluation.organisation import directory
 from evaluation.organisation.vocabulary import TOWN_PRINCIPALS
 from evaluation.results import snapshots
 from evaluation.results.team import team_results
-from evaluation.scorecard import projects, service
+from evaluation.scorecard import fault_tolerance, projects, service
 
 CADRES = requires(Role.cadre, Role.leader)
 
@@ -39,7 +39,7 @@ async def _me_page(
     cadre = await directory.cadre(_own(request))
     year = await service.current_year()
     cards = await projects.card_views(year, cadre.town_id) if year else []
-    exemptions = await projects.exemption_views(year) if year else []
+    exemptions = await fault_tolerance.exemption_views(year) if year else []
     return render(
         request,
         "people/me.html",
@@ -68,7 +68,7 @@ async def apply_exemption(
     form = FormReader(text_fields(data))
     cadre = await directory.cadre(_own(request))
     try:
-        await projects.apply_exemption(
+        await fault_tolerance.apply_exemption(
             card_id,
             f"{cadre.name}（{cadre.position}）",
             cadre.town_id,

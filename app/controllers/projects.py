@@ -13,7 +13,7 @@ from app.forms import FormReader, redirect_with_message, text_fields
 from app.scorecard_views import FORM, OFFICE
 from app.templating import render
 from evaluation.errors import Conflict, Invalid
-from evaluation.scorecard import projects, service
+from evaluation.scorecard import fault_tolerance, projects, service
 
 
 async def _projects_page(
@@ -143,8 +143,8 @@ async def _exemptions_page(
         request,
         "scorecard/exemptions.html",
         year=year,
-        exemptions=await projects.exemption_views(year),
-        criteria=projects.CRITERIA,
+        exemptions=await fault_tolerance.exemption_views(year),
+        criteria=fault_tolerance.CRITERIA,
         errors=errors,
         failed=failed,
         status_code=400 if errors else 200,
@@ -165,9 +165,9 @@ async def decide_exemption(
     form = FormReader(text_fields(data))
     checklist = data.get("checklist", [])
     ticked = [checklist] if isinstance(checklist, str) else [str(c) for c in checklist]
-    year = await projects.year_of_exemption(exemption_id)
+    year = await fault_tolerance.year_of_exemption(exemption_id)
     try:
-        await projects.decide_exemption(
+        await fault_tolerance.decide_exemption(
             exemption_id,
             form.text("decision") == "approve",
             ticked,

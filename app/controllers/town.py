@@ -28,7 +28,7 @@ from app.scorecard_views import (
 from app.templating import render
 from evaluation.errors import Conflict, Invalid, PermissionDenied
 from evaluation.results import case_notes, snapshots
-from evaluation.scorecard import projects, service
+from evaluation.scorecard import fault_tolerance, projects, service
 
 
 @get("/town", guards=[TOWN_READERS])
@@ -189,7 +189,7 @@ async def card_exemption(
     form = FormReader(text_fields(data))
     return await _card_action(
         request,
-        lambda town: projects.apply_exemption(
+        lambda town: fault_tolerance.apply_exemption(
             card_id,
             request.user.display_name,
             town,
@@ -214,7 +214,7 @@ async def public_towns(request: Request[Any, Any, Any], year: FromPath[int]) -> 
         results=results,
         dimensions=DIMENSIONS,
         notes=notes,
-        exemptions=await projects.exemption_views(year),
+        exemptions=await fault_tolerance.exemption_views(year),
     )
 
 

@@ -12,8 +12,8 @@ import polars as pl
 from evaluation.clock import today
 from evaluation.errors import Conflict, Invalid
 from evaluation.organisation.schemas import TownRecord
+from evaluation.scorecard import fault_tolerance, repository
 from evaluation.scorecard import followup_store as store
-from evaluation.scorecard import projects, repository
 from evaluation.scorecard.inputs import date as _date
 from evaluation.scorecard.inputs import text as _text
 from evaluation.scorecard.plan import ResultsUse
@@ -312,7 +312,7 @@ async def town_tiers(year: int) -> TownTiers:
     tiers = year_tiers(standing, record.plan.results_use, basis)
     ids = {t.name: t.id for t in towns}
     approved: dict[int, list[str]] = {}
-    for e in await projects.exemption_views(year):
+    for e in await fault_tolerance.exemption_views(year):
         if e.state == "approved":
             approved.setdefault(ids.get(e.town_name, 0), []).append(
                 f"{e.project}（红牌扣 {e.deduction:g} 分经容错豁免：{e.decision_reason}）"

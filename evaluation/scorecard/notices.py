@@ -4,7 +4,7 @@ town, and decisions on the applicant's exemptions."""
 from __future__ import annotations
 
 from evaluation.notices import Notice
-from evaluation.scorecard import followup, projects
+from evaluation.scorecard import fault_tolerance, followup, projects
 from evaluation.scorecard.plans import current_year
 
 STATE_WORDS = {
@@ -19,7 +19,7 @@ async def scorecard_notices(
     account: str,
     link: str,
     cards: list[projects.CardView] | None = None,
-    exemptions: list[projects.ExemptionView] | None = None,
+    exemptions: list[fault_tolerance.ExemptionView] | None = None,
 ) -> list[Notice]:
     """`link`: the page (with the cards) the notices point to for this reader; `cards` (the
     town's, this year) and `exemptions` (this year's): where the page has read them already."""
@@ -29,7 +29,7 @@ async def scorecard_notices(
     if cards is None:
         cards = await projects.card_views(year, town_id)
     if exemptions is None:
-        exemptions = await projects.exemption_views(year)
+        exemptions = await fault_tolerance.exemption_views(year)
     found: list[Notice] = []
     for card in cards:
         if card.state != "closed" and not card.exempted:

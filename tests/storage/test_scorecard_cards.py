@@ -16,7 +16,7 @@ import pytest
 from evaluation import clock as scorecard_clock
 from evaluation.errors import Conflict, Invalid, PermissionDenied
 from evaluation.organisation.importing import import_frame
-from evaluation.scorecard import projects, service
+from evaluation.scorecard import fault_tolerance, projects, service
 from evaluation.scorecard.plan import plan_for_year
 from evaluation.scorecard.tables import Card
 from evaluation.tables import Town
@@ -117,11 +117,11 @@ async def test_a_late_milestone_goes_yellow_then_red_and_an_exemption_restores(
 
     # 容错: another town cannot apply; the office needs all three tests and a reason
     with pytest.raises(Invalid) as caught:
-        await projects.apply_exemption(
+        await fault_tolerance.apply_exemption(
             card.card_id, "他镇", other, "河长制改革", "理由写得足够长的一段说明"
         )
     assert "其他乡镇" in caught.value.message
-    exemption = await projects.apply_exemption(
+    exemption = await fault_tolerance.apply_exemption(
         card.card_id,
         "凤凰镇填报员",
         town,
@@ -129,19 +129,23 @@ async def test_a_late_milestone_goes_yellow_then_red_and_an_exemption_restores(
         "试点方案调整导致管网施工顺延，属改革探索",
     )
     with pytest.raises(Conflict):
-        await projects.apply_exemption(
+        await fault_tolerance.apply_exemption(
             card.card_id, "凤凰镇填报员", town, "同一事项", "重复提交的第二份豁免申请"
         )
     with pytest.raises(Invalid) as caught:
-        await projects.decide_exemption(exemption, True, ["no_clear_rule"], "符合", "office")
+        await fault_tolerance.decide_exemption(exemption, True, ["no_clear_rule"], "符合", "office")
     assert "三项标准全部符合" in caught.value.problems["checklist"]
-    await projects.decide_exemption(
-        exemption, True, list(projects.CRITERIA), "属于改革试点中的探索性失误，予以豁免", "office"
+    await fault_tolerance.decide_exemption(
+        exemption,
+        True,
+        list(fault_tolerance.CRITERIA),
+        "属于改革试点中的探索性失误，予以豁免",
+        "office",
     )
     with pytest.raises(Conflict):
-        await projects.decide_exemption(exemption, False, [], "再次审核的意见", "office")
+        await fault_tolerance.decide_exemption(exemption, False, [], "再次审核的意见", "office")
     assert (await standing(town))[0] == pytest.approx(before[0])
     (card,) = await projects.card_views(YEAR, town)
     assert card.exempted
-    (view,) = await projects.exemption_views(YEAR)
+    (view,) = await fault_tolerance.exemption_views(YEAR)
     assert view.state == "approved" and len(view.checklist) == 3
