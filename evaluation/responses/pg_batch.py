@@ -112,6 +112,25 @@ SELECT *, '' FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[])
 """
 
 
+# the response's columns as INSERT_BATCH takes them ($1–$14), from the form's fields
+COLUMNS = (
+    "cycle_id",
+    "ratee_id",
+    "group",
+    "rater_id",
+    "code_id",
+    "channel",
+    "batch_label",
+    "comment",
+    "verified",
+    "client_key",
+    "key_scope",
+    "device",
+    "source_hash",
+    "fingerprint",
+)
+
+
 def batchable(s: Submission) -> bool:
     """A form with nothing to do between its look-up and its insert but the insert."""
     return (
@@ -184,24 +203,9 @@ def _response_columns(submissions: list[Submission], moments: list[datetime]) ->
         for n, s in enumerate(submissions, start=1)
         for cid, level in s.levels.items()
     ]
-    columns: list[list[Any]] = [
-        [s.cycle_id for s in submissions],
-        [s.ratee_id for s in submissions],
-        [s.group for s in submissions],
-        [s.rater_id for s in submissions],
-        [s.code_id for s in submissions],
-        [s.channel for s in submissions],
-        [s.batch_label[:64] for s in submissions],
-        [s.comment for s in submissions],
-        [s.verified for s in submissions],
-        [s.client_key for s in submissions],
-        [s.key_scope for s in submissions],
-        [s.device for s in submissions],
-        [s.source_hash for s in submissions],
-        [s.fingerprint for s in submissions],
-        moments,
-        [s.link_id for s in submissions],
-    ]
+    columns: list[list[Any]] = [[getattr(s, name) for s in submissions] for name in COLUMNS]
+    columns[COLUMNS.index("batch_label")] = [s.batch_label[:64] for s in submissions]
+    columns += [moments, [s.link_id for s in submissions]]  # submitted_at, then the link
     item_columns = [list(column) for column in zip(*items, strict=True)] or [[], [], [], []]
     return columns + item_columns
 
