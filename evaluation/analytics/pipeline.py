@@ -108,7 +108,7 @@ def aggregate(
         with stage("profiles"):
             profiles = _profiles(scored, combined, groups, ratees, rubric, excluded)
         with stage("overall"):
-            summary = _summary(profiles, ratees, rubric)
+            summary = summaries(profiles, ratees, rubric)
         with stage("released groups"):
             breakdown = released_groups(groups, combined, cells, shown)
     return CycleResults(
@@ -183,7 +183,7 @@ def _profiles(
     return profiles
 
 
-def _summary(profiles: pl.DataFrame, ratees: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+def summaries(profiles: pl.DataFrame, ratees: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
     """Per cadre: the overall from the counted cells, its rank within the position class."""
     counted = profiles.filter(pl.col("score").is_not_null(), pl.col("finding").ne_missing(EXCLUDED))
     classes = ratees.select("ratee_id", "position_class")

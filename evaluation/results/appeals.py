@@ -31,7 +31,8 @@ from evaluation.infra.invalidation import cycle_changed
 from evaluation.notices import Notice
 from evaluation.organisation import directory
 from evaluation.results import snapshots
-from evaluation.results.compute import compute, freeze, store_snapshot
+from evaluation.results.amend import amended_snapshot
+from evaluation.results.compute import freeze
 
 KIND = store.CADRE_RESULT
 CORRECTIONS = {"exclude": "该项不适用于本人岗位，不计入综合得分"}
@@ -103,8 +104,9 @@ class CadreResultAppeals:
         return raw, {}
 
     async def apply(self, case: AppealRow, correction: str, reason: str, by: str) -> None:
-        """The result recomputed with the competency out of the overall, frozen again."""
-        await freeze(await store_snapshot(case.period, await compute(case.period)))
+        """The published result with the competency out of the overall, frozen again: only
+        what an exclusion changes is computed again (`amend`)."""
+        await freeze(await amended_snapshot(case.period))
 
 
 POLICY = CadreResultAppeals()

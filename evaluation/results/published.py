@@ -106,6 +106,19 @@ async def write(part: Part, snapshot_id: int, frame: pl.DataFrame) -> None:
     await insert_values(part.table, rows.columns, rows.rows())
 
 
+async def copy(part: Part, source: int, target: int) -> None:
+    """One part of snapshot `source` stored again, row for row in the same order, as part of
+    snapshot `target` (an amended snapshot keeps what an amendment does not change)."""
+    table = part.table._meta.tablename
+    columns = ", ".join(f'"{c._meta.db_column_name}"' for c in _columns(part))
+    await part.table.raw(
+        f'INSERT INTO "{table}" ({columns}, "snapshot") SELECT {columns}, {{}} FROM "{table}"'
+        ' WHERE "snapshot" = {} ORDER BY "id"',
+        target,
+        source,
+    )
+
+
 async def read(part: Part, snapshot_id: int, ids: list[int] | None = None) -> pl.DataFrame:
     """One part of a snapshot — of the cadres `ids` only, when given."""
     sql, args = _select_sql(part), [snapshot_id]
@@ -113,6 +126,9 @@ async def read(part: Part, snapshot_id: int, ids: list[int] | None = None) -> pl
         chosen = ids or [0]
         sql += f' AND "{part.key}" IN ({", ".join("{}" for _ in chosen)})'
         args += chosen
+    # in the order written: PostgreSQL returns rows in whatever order its plan finds them,
+    # and a plan changes as the tables grow (a published export must read the same twice)
+    sql += ' ORDER BY "id"'
     frame = pl.DataFrame(await part.table.raw(sql, *args), schema=stored_schema(part))
     if not part.lists:  # (an empty with_columns still runs a query: ~0.1 ms a read)
         return frame
