@@ -18,6 +18,18 @@ from evaluation.results.compute import excluded_cells
 from evaluation.results.tables import CellResult
 from evaluation.tables import ProfileSnapshot
 
+# what a cadre's summary reads of their cells (`profiles.overall`, `composite.overall_variance`)
+SUMMARISED = (
+    "ratee_id",
+    "competency",
+    "score",
+    "sd",
+    "finding",
+    "severity",
+    "halo_loading",
+    "level_loading",
+)
+
 
 async def amended_snapshot(cycle_id: int) -> int:
     """A new (unfrozen) snapshot of the cycle: its published one with every upheld exclusion
@@ -37,7 +49,7 @@ async def amended_snapshot(cycle_id: int) -> int:
                 & (CellResult.ratee_id == ratee_id)
                 & (CellResult.competency == competency)
             )
-        cells = await published.read(published.CELLS, snapshot_id)
+        cells = await published.read(published.CELLS, snapshot_id, only=SUMMARISED)
         people = await published.read(published.PEOPLE, snapshot_id)
         summary = summaries(cells, people.select("ratee_id", "position_class"), base.rubric)
         await published.write(published.SUMMARIES, snapshot_id, summary)

@@ -82,15 +82,20 @@ def schema(part: Part) -> dict[str, pl.DataType]:
 
 
 @functools.cache
-def stored_schema(part: Part) -> dict[str, pl.DataType]:
-    return {c._meta.name: _dtype(c) for c in _columns(part)}
+def stored_schema(part: Part, only: tuple[str, ...] | None = None) -> dict[str, pl.DataType]:
+    return {c._meta.name: _dtype(c) for c in _columns(part) if not only or c._meta.name in only}
 
 
 @functools.cache
-def _select_sql(part: Part) -> str:
-    """The part's SELECT of one snapshot, written once: a published page reads a handful of
-    parts per request, and building each query through the ORM cost more than running it."""
-    columns = ", ".join(f'"{c._meta.db_column_name}" AS "{c._meta.name}"' for c in _columns(part))
+def _select_sql(part: Part, only: tuple[str, ...] | None = None) -> str:
+    """The part's SELECT of one snapshot (of the columns `only`, when given), written once:
+    a published page reads a handful of parts per request, and building each query through
+    the ORM cost more than running it."""
+    columns = ", ".join(
+        f'"{c._meta.db_column_name}" AS "{c._meta.name}"'
+        for c in _columns(part)
+        if not only or c._meta.name in only
+    )
     return f'SELECT {columns} FROM "{part.table._meta.tablename}" WHERE "snapshot" = {{}}'
 
 
@@ -119,9 +124,11 @@ async def copy(part: Part, source: int, target: int) -> None:
     )
 
 
-async def read(part: Part, snapshot_id: int, ids: list[int] | None = None) -> pl.DataFrame:
-    """One part of a snapshot — of the cadres `ids` only, when given."""
-    sql, args = _select_sql(part), [snapshot_id]
+async def read(
+    part: Part, snapshot_id: int, ids: list[int] | None = None, only: tuple[str, ...] | None = None
+) -> pl.DataFrame:
+    """One part of a snapshot — of the cadres `ids` only, and the columns `only`, when given."""
+    sql, args = _select_sql(part, only), [snapshot_id]
     if ids is not None and part.key is not None:
         chosen = ids or [0]
         sql += f' AND "{part.key}" IN ({", ".join("{}" for _ in chosen)})'
@@ -129,14 +136,12 @@ async def read(part: Part, snapshot_id: int, ids: list[int] | None = None) -> pl
     # in the order written: PostgreSQL returns rows in whatever order its plan finds them,
     # and a plan changes as the tables grow (a published export must read the same twice)
     sql += ' ORDER BY "id"'
-    frame = pl.DataFrame(await part.table.raw(sql, *args), schema=stored_schema(part))
-    if not part.lists:  # (an empty with_columns still runs a query: ~0.1 ms a read)
+    frame = pl.DataFrame(await part.table.raw(sql, *args), schema=stored_schema(part, only))
+    lists = [name for name in part.lists if name in frame.columns]
+    if not lists:  # (an empty with_columns still runs a query: ~0.1 ms a read)
         return frame
     return frame.with_columns(
-        [
-            pl.col(name).str.split(LIST_SEPARATOR).list.filter(pl.element() != "")
-            for name in part.lists
-        ]
+        [pl.col(name).str.split(LIST_SEPARATOR).list.filter(pl.element() != "") for name in lists]
     )
 
 
