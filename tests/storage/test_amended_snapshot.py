@@ -55,10 +55,39 @@ async def test_an_upheld_exclusion_changes_only_what_it_excludes(db: str) -> Non
     assert summary["competencies"] == previous["competencies"] - 1
     assert summary["overall"] != previous["overall"]
 
-    # …and all of it is what the whole pipeline computes with the exclusion
+    await same_as_the_whole_pipeline(cycle, after)
+    polars.testing.assert_frame_equal(after["snapshot_comment"], before["snapshot_comment"])
+
+    # a second exclusion, of another cadre's competency, amends the amended snapshot
+    other = cells.filter(pl.col("ratee_id") != cadre, pl.col("score").is_not_null()).row(
+        0, named=True
+    )
+    second = await store.insert(
+        appeals.KIND,
+        cycle,
+        int(other["ratee_id"]),
+        str(other["competency"]),
+        "不适用",
+        "x",
+        today(),
+    )
+    assert second is not None
+    await appeals.decide(second, True, "exclude", "该项同样不适用", "office")
+    again = await snapshots.snapshot_for(cycle)
+    assert again.id not in (first.id, amended.id)
+    both = await parts(again.id)
+    excluded = both["cell_result"].filter(pl.col("finding") == EXCLUDED)
+    assert sorted(excluded.select("ratee_id", "competency").rows()) == sorted(
+        [(cadre, competency), (int(other["ratee_id"]), str(other["competency"]))]
+    )
+    await same_as_the_whole_pipeline(cycle, both)
+
+
+async def same_as_the_whole_pipeline(cycle: int, amended: dict[str, pl.DataFrame]) -> None:
+    """Every part of `amended` as a full recomputation with the cycle's exclusions gives it."""
     full = await parts(await store_snapshot(cycle, await compute(cycle)))
     for name in ("cell_result", "group_result", "snapshot_cadre", "cadre_summary"):
-        polars.testing.assert_frame_equal(after[name], full[name], check_exact=True)
+        polars.testing.assert_frame_equal(amended[name], full[name], check_exact=True)
     # (these parts' row order is not fixed by the pipeline; α moves in its 16th digit
     # between two runs of the pipeline itself)
     for name, keys in (
@@ -67,14 +96,14 @@ async def test_an_upheld_exclusion_changes_only_what_it_excludes(db: str) -> Non
         ("snapshot_reading", ["rater_id", "ratee_id", "rater_group"]),
     ):
         polars.testing.assert_frame_equal(
-            after[name].sort(keys), full[name].sort(keys), rel_tol=1e-12
+            amended[name].sort(keys), full[name].sort(keys), rel_tol=1e-12
         )
 
-    # the comments as published (the same texts; a full recomputation reshuffles them)
+    # the comments: the same texts (a full recomputation reshuffles them; an amendment
+    # keeps them as published)
     def texts(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.select("ratee_id", "comment").sort("ratee_id", "comment")
 
     polars.testing.assert_frame_equal(
-        texts(after["snapshot_comment"]), texts(full["snapshot_comment"])
+        texts(amended["snapshot_comment"]), texts(full["snapshot_comment"])
     )
-    polars.testing.assert_frame_equal(after["snapshot_comment"], before["snapshot_comment"])
