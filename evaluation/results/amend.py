@@ -11,12 +11,9 @@ cost: on a province a full recomputation and a snapshot's writes take a minute."
 
 from __future__ import annotations
 
-from evaluation import clock
 from evaluation.analytics.pipeline import EXCLUDED, summaries
 from evaluation.results import published, snapshots
 from evaluation.results.compute import excluded_cells
-from evaluation.results.tables import CellResult
-from evaluation.tables import ProfileSnapshot
 
 # what a cadre's summary reads of their cells (`profiles.overall`, `composite.overall_variance`)
 SUMMARISED = (
@@ -36,39 +33,14 @@ async def amended_snapshot(cycle_id: int) -> int:
     applied."""
     base = await snapshots.snapshot_for(cycle_id)
     excluded = await excluded_cells(cycle_id)
-    async with ProfileSnapshot._meta.db.transaction():
-        snapshot_id = await _new_snapshot(cycle_id, base.id)
+    async with published.transaction():
+        snapshot_id = await published.snapshot_like(cycle_id, base.id)
         for part in published.PARTS:
             if part is not published.SUMMARIES:
                 await published.copy(part, base.id, snapshot_id)
-        for ratee_id, competency in excluded.iter_rows():
-            await CellResult.update(
-                {CellResult.light: None, CellResult.finding: EXCLUDED, CellResult.severity: None}
-            ).where(
-                (CellResult.snapshot == snapshot_id)
-                & (CellResult.ratee_id == ratee_id)
-                & (CellResult.competency == competency)
-            )
+        await published.mark_cells(snapshot_id, excluded.rows(), EXCLUDED)
         cells = await published.read(published.CELLS, snapshot_id, only=SUMMARISED)
         people = await published.read(published.PEOPLE, snapshot_id)
         summary = summaries(cells, people.select("ratee_id", "position_class"), base.rubric)
         await published.write(published.SUMMARIES, snapshot_id, summary)
     return snapshot_id
-
-
-async def _new_snapshot(cycle_id: int, base_id: int) -> int:
-    base = (
-        await ProfileSnapshot.select(ProfileSnapshot.sigma, ProfileSnapshot.components)
-        .where(ProfileSnapshot.id == base_id)
-        .first()
-    )
-    assert base is not None  # snapshot_for found it
-    created = await ProfileSnapshot.insert(
-        ProfileSnapshot(
-            cycle=cycle_id,
-            sigma=base["sigma"],
-            components=base["components"],
-            created_at=clock.now(),
-        )
-    ).returning(ProfileSnapshot.id)
-    return int(created[0]["id"])

@@ -19,6 +19,7 @@ import polars as pl
 from piccolo.columns import Boolean, Column, Float, ForeignKey, Integer, Serial, Text, Varchar
 from piccolo.table import Table
 
+from evaluation import clock
 from evaluation.infra.bulk import insert_values
 from evaluation.results.tables import (
     AgreementRow,
@@ -122,6 +123,46 @@ async def copy(part: Part, source: int, target: int) -> None:
         target,
         source,
     )
+
+
+def transaction() -> Any:
+    """One transaction around several writes of snapshots (all of an amendment, or none)."""
+    return ProfileSnapshot._meta.db.transaction()
+
+
+async def snapshot_like(cycle_id: int, base_id: int) -> int:
+    """A new, empty (unfrozen) snapshot of the cycle with the calibration figures of
+    snapshot `base_id`: an amendment of it."""
+    base = (
+        await ProfileSnapshot.select(ProfileSnapshot.sigma, ProfileSnapshot.components)
+        .where(ProfileSnapshot.id == base_id)
+        .first()
+    )
+    if base is None:
+        raise LookupError(f"no snapshot {base_id}")
+    created = await ProfileSnapshot.insert(
+        ProfileSnapshot(
+            cycle=cycle_id,
+            sigma=base["sigma"],
+            components=base["components"],
+            created_at=clock.now(),
+        )
+    ).returning(ProfileSnapshot.id)
+    return int(created[0]["id"])
+
+
+async def mark_cells(snapshot_id: int, cells: list[tuple[int, str]], finding: str) -> None:
+    """The cells (ratee_id, competency) of a snapshot given `finding`, without a light or a
+    severity — as `pipeline.mark_excluded` marks them, in place so their rows keep their
+    order."""
+    for ratee_id, competency in cells:
+        await CellResult.update(
+            {CellResult.light: None, CellResult.finding: finding, CellResult.severity: None}
+        ).where(
+            (CellResult.snapshot == snapshot_id)
+            & (CellResult.ratee_id == ratee_id)
+            & (CellResult.competency == competency)
+        )
 
 
 async def read(
