@@ -314,17 +314,34 @@ SHOWN_DECIMALS = 1  # totals and composites are shown to one decimal on every pa
 
 def as_shown(column: str) -> pl.Expr:
     """A score as the pages show it: ranks compare these, so equal shown totals share a rank
-    (…508 and …507 ranked 1 and 2 before)."""
-    return pl.col(column).round(SHOWN_DECIMALS)
+    (…508 and …507 ranked 1 and 2 before). As printed ('%.1f': the stored double's exact
+    value, correctly rounded), not polars' `round`, which rounds the value times ten: a
+    total of 27.15 is stored as 27.1499…, printed 27.1, and `round` made it 27.2 — ranked
+    above a town also printed 27.1. Per town, never per rating; not inside a window (it
+    needs the whole column)."""
+    return pl.col(column).map_batches(printed, return_dtype=pl.Float64)
+
+
+def printed(values: pl.Series) -> pl.Series:
+    """Each value as the pages print it, to SHOWN_DECIMALS."""
+    return pl.Series(
+        values.name,
+        [None if v is None else float(f"{v:.{SHOWN_DECIMALS}f}") for v in values.to_list()],
+        dtype=pl.Float64,
+    )
 
 
 def with_class_rank(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """分类排名: rank by `column` as shown (highest first) among towns of the same type and
     quarter; equal shown values share a rank."""
     group = ["quarter", "town_type"] if "quarter" in frame.columns else ["town_type"]
-    return frame.with_columns(
-        rank=(-as_shown(column)).rank("min").over(group).cast(pl.Int64),
-        of=pl.len().over(group).cast(pl.Int64),
+    return (
+        frame.with_columns(_shown=as_shown(column))
+        .with_columns(
+            rank=(-pl.col("_shown")).rank("min").over(group).cast(pl.Int64),
+            of=pl.len().over(group).cast(pl.Int64),
+        )
+        .drop("_shown")
     )
 
 

@@ -41,13 +41,17 @@ def with_tiers(standing: pl.DataFrame, rule: ResultsUse) -> pl.DataFrame:
     def over(expr: pl.Expr) -> pl.Expr:
         return expr.over(group) if group else expr
 
-    shown = -as_shown("score")  # scores compare as the pages show them
+    shown = -pl.col("_shown")  # scores compare as the pages show them
     descending = pl.struct(shown, "town_id")
-    ranked = standing.with_columns(
-        rank=over(shown.rank("min")).cast(pl.Int64),
-        place=over(descending.rank("ordinal")).cast(pl.Int64),
-        from_bottom=over(shown.rank("max")).cast(pl.Int64),
-        of=over(pl.len()).cast(pl.Int64),
+    ranked = (
+        standing.with_columns(_shown=as_shown("score"))
+        .with_columns(
+            rank=over(shown.rank("min")).cast(pl.Int64),
+            place=over(descending.rank("ordinal")).cast(pl.Int64),
+            from_bottom=over(shown.rank("max")).cast(pl.Int64),
+            of=over(pl.len()).cast(pl.Int64),
+        )
+        .drop("_shown")
     )
     places = pl.col("of").map_elements(
         lambda of: excellent_places(of, rule.excellent_share), return_dtype=pl.Int64

@@ -249,3 +249,21 @@ def test_a_dimension_left_without_any_score_leaves_the_total_renormalised() -> N
     none = targets.filter(pl.col("town_id") != town)
     totals = score(every, values, none, towns, [1]).totals.filter(pl.col("town_id") == town)
     assert totals["total"].to_list() == [None] and totals["rank"].to_list() == [None]
+
+
+def test_totals_printed_alike_share_a_rank_whatever_polars_round_says() -> None:
+    """27.15 is stored as 27.1499…: the pages print it 27.1, as they print 27.0766 — one
+    rank for both (polars' `round` made it 27.2 and ranked it alone first; found by the
+    scoring oracle's generated counties)."""
+    frame = pl.DataFrame(
+        {
+            "town_id": [1, 2, 3, 4],
+            "town_type": ["chengguan"] * 4,
+            "total": [27.15, 27.0766, 5.569, None],
+        }
+    )
+    assert [f"{t:.1f}" for t in frame["total"].drop_nulls()] == ["27.1", "27.1", "5.6"]
+    ranked = with_class_rank(frame, "total")
+    assert ranked["rank"].to_list() == [1, 1, 3, None]
+    assert ranked["of"].to_list() == [4, 4, 4, 4]
+    assert ranked.columns == [*frame.columns, "rank", "of"]
