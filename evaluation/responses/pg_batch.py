@@ -31,12 +31,14 @@ from typing import Any
 from evaluation import clock
 from evaluation.errors import Conflict
 from evaluation.responses.store import (
-    ALREADY_RATED,
     BURST_THRESHOLD,
     BURST_WINDOW,
+    CYCLE_NOT_OPEN,
     IDENTICAL_THRESHOLD,
     KEY_ELSEWHERE,
+    LINK_REVOKED,
     Submission,
+    already_rated,
     flag_reasons,
 )
 
@@ -155,9 +157,9 @@ async def store_batch(conn: Any, submissions: list[Submission]) -> list[Outcome]
         if replayed is not None:  # run alone, its look-up would have found the key
             outcomes[n] = _replay(s, (replayed, scope))
         elif state != "open":
-            outcomes[n] = Conflict("本周期不在评价期内，不接受评价")
+            outcomes[n] = Conflict(CYCLE_NOT_OPEN)
         elif not link_live:
-            outcomes[n] = Conflict("此二维码已停用")
+            outcomes[n] = Conflict(LINK_REVOKED)
         elif n in created:
             outcomes[n] = created[n]
             if s.client_key:
@@ -185,11 +187,7 @@ async def _settle_refused_inserts(
     for n in refused:
         s = submissions[n]
         found = stored.get(s.client_key or "")
-        outcomes[n] = (
-            _replay(s, found)
-            if found
-            else Conflict(ALREADY_RATED.get(s.channel, ALREADY_RATED["qr"]))
-        )
+        outcomes[n] = _replay(s, found) if found else already_rated(s.channel)
 
 
 def _replay(s: Submission, stored: tuple[int, str]) -> Outcome:

@@ -34,6 +34,8 @@ ALREADY_RATED = {  # what each "one per" index means to the person refused by it
     "paper": "这份纸质评价表已经录入过了",
 }
 KEY_ELSEWHERE = "这次提交的编号已在别处使用过：请刷新页面后重新填写"
+CYCLE_NOT_OPEN = "本周期不在评价期内，不接受评价"
+LINK_REVOKED = "此二维码已停用"
 TOP_LEVEL = 5
 
 
@@ -108,9 +110,9 @@ def submission_steps(s: Submission) -> Steps:
             raise Conflict(KEY_ELSEWHERE)
         return int(replayed)  # a retry or replay: the response it first created
     if state != "open":
-        raise Conflict("本周期不在评价期内，不接受评价")
+        raise Conflict(CYCLE_NOT_OPEN)
     if s.link_id is not None and not live_links:
-        raise Conflict("此二维码已停用")
+        raise Conflict(LINK_REVOKED)
     if s.top_allowed is not None and s.rater_id is not None:
         yield from quota_steps(s)
     if s.assignment_id is not None:
@@ -157,7 +159,7 @@ def submission_steps(s: Submission) -> Steps:
                 if rows[0][1] != s.key_scope:
                     raise Conflict(KEY_ELSEWHERE)
                 return int(rows[0][0])
-        raise Conflict(ALREADY_RATED.get(s.channel, ALREADY_RATED["qr"]))
+        raise already_rated(s.channel)
     response_id, items_in = int(rows[0][0]), len(rows[0]) > 1
     if s.verification_hash:
         rows = yield Step(
@@ -175,6 +177,11 @@ def submission_steps(s: Submission) -> Steps:
     if s.source_hash:
         yield from flag_steps(s, response_id, now)
     return response_id
+
+
+def already_rated(channel: str) -> Conflict:
+    """The refusal of a second ballot, in the words of the channel's "one per" rule."""
+    return Conflict(ALREADY_RATED.get(channel, ALREADY_RATED["qr"]))
 
 
 def quota_steps(s: Submission) -> Generator[Step, list[tuple[Any, ...]], None]:

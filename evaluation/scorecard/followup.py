@@ -345,7 +345,7 @@ async def town_lists(year: int) -> dict[str, pl.DataFrame]:
     evidence = pl.format(
         "{}{} 分，{}第 {} 名（共 {} 个）",
         pl.lit(basis),
-        as_shown("score").round(1),
+        as_shown("score"),
         pl.lit(within),
         "rank",
         "of",
